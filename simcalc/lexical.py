@@ -1,0 +1,139 @@
+"""Lexical baselines: surface overlap, no meaning.
+
+They are the yardstick the rule engine and the neural models must beat, and a fast fallback.
+All compare *content characters* by default (punctuation and spaces dropped, see
+:func:`simcalc.text.content_chars`), because 怎么开通花呗？ and 怎么开通花呗 ask the same thing.
+The Levenshtein and Jaro-Winkler thresholds (0.618) are the CV-LSTM paper's.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Iterable, Sequence
+
+import jellyfish
+import Levenshtein
+
+from .result import Result
+from .scorer import Pair, PairwiseScorer, Scorer
+from .text import MAX_CHARS, content_chars, normalize
+
+
+class _CharScorer(PairwiseScorer):
+    """Shared set-up: choose between content characters and the full normalised text."""
+
+    def __init__(self, threshold: float | None = None, max_chars: int = MAX_CHARS,
+                 ignore_punct: bool = True) -> None:
+        super().__init__(threshold=threshold, max_chars=max_chars)
+        self.ignore_punct = ignore_punct
+
+    def _view(self, text: str) -> str:
+        return (content_chars(text) or text) if self.ignore_punct else text
+
+
+class LevenshteinScorer(_CharScorer):
+    """``(len(a)+len(b) - ldist) / (len(a)+len(b))``, substitutions costing 2 (python-Levenshtein ratio)."""
+
+    name = "levenshtein"
+    default_threshold = 0.618
+
+    def _score_pair(self, a: str, b: str) -> Result:
+        a, b = self._view(a), self._view(b)
+        distance = Levenshtein.distance(a, b)
+        return Result(Levenshtein.ratio(a, b), self.name,
+                      details={"compared": [a, b], "edit_distance": distance})
+
+
+class JaroWinklerScorer(_CharScorer):
+    """Jaro similarity boosted for a shared prefix (prefix scale 0.1, up to 4 characters)."""
+
+    name = "jaro_winkler"
+    default_threshold = 0.618
+
+    def _score_pair(self, a: str, b: str) -> Result:
+        a, b = self._view(a), self._view(b)
+        return Result(jellyfish.jaro_winkler_similarity(a, b), self.name,
+                      details={"compared": [a, b], "jaro": jellyfish.jaro_similarity(a, b)})
+
+
+class CharJaccardScorer(_CharScorer):
+    """|A ∩ B| / |A ∪ B| over the sets of characters."""
+
+    name = "char_jaccard"
+
+    def _score_pair(self, a: str, b: str) -> Result:
+        sa, sb = set(self._view(a)), set(self._view(b))
+        shared = sa & sb
+        return Result(len(shared) / len(sa | sb), self.name,
+                      details={"shared": "".join(sorted(shared)), "union_size": len(sa | sb)})
+
+
+def char_ngrams(text: str, n_min: int = 1, n_max: int = 2) -> list[str]:
+    return [text[i:i + n] for n in range(n_min, n_max + 1) for i in range(len(text) - n + 1)]
+
+
+class TfidfScorer(Scorer):
+    """Cosine similarity of character 1–2-gram TF-IDF vectors (smoothed idf, sublinear tf off).
+
+    IDF comes from :meth:`fit`: a corpus you give, or else the sentences being scored (the first
+    batch seen). A pair scored alone is fitted on its two sentences, which still down-weights the
+    characters they share. IDF is ``ln((1+N)/(1+df)) + 1`` as in scikit-learn.
+    """
+
+    name = "tfidf"
+    needs_fit = True
+
+    def __init__(self, threshold: float | None = None, max_chars: int = MAX_CHARS,
+                 ignore_punct: bool = True, corpus: Iterable[str] | str | None = None) -> None:
+        super().__init__(threshold=threshold, max_chars=max_chars)
+        self.ignore_punct = ignore_punct
+        self._idf: dict[str, float] | None = None
+        self._default_idf = 1.0
+        if isinstance(corpus, str):
+            corpus = _read_corpus(corpus)
+        if corpus is not None:
+            self.fit(corpus)
+
+    def _view(self, text: str) -> str:
+        return (content_chars(text) or text) if self.ignore_punct else text
+
+    @property
+    def is_fitted(self) -> bool:
+        return self._idf is not None
+
+    def fit(self, sentences: Iterable[str]) -> "TfidfScorer":
+        df: Counter[str] = Counter()
+        n = 0
+        for sentence in sentences:
+            n += 1
+            df.update(set(char_ngrams(self._view(normalize(sentence)))))
+        self._idf = {g: math.log((1 + n) / (1 + c)) + 1.0 for g, c in df.items()}
+        self._default_idf = math.log(1 + n) + 1.0  # an n-gram never seen: as rare as possible
+        self._n_docs = n
+        return self
+
+    def _vector(self, text: str) -> dict[str, float]:
+        assert self._idf is not None
+        counts = Counter(char_ngrams(self._view(text)))
+        vec = {g: c * self._idf.get(g, self._default_idf) for g, c in counts.items()}
+        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+        return {g: v / norm for g, v in vec.items()}
+
+    def _score_texts(self, pairs: Sequence[Pair]) -> list[Result]:
+        results = []
+        for a, b in pairs:
+            va, vb = self._vector(a), self._vector(b)
+            if len(va) > len(vb):
+                va, vb = vb, va
+            shared = {g: va[g] * vb[g] for g in va if g in vb}
+            top = sorted(shared.items(), key=lambda kv: -kv[1])[:5]
+            results.append(Result(min(1.0, sum(shared.values())), self.name,
+                                  details={"top_shared_ngrams": {g: round(v, 4) for g, v in top},
+                                           "idf_documents": self._n_docs}))
+        return results
+
+
+def _read_corpus(path: str) -> list[str]:
+    from .io import read_corpus_sentences
+
+    return list(read_corpus_sentences(path))

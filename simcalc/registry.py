@@ -1,0 +1,107 @@
+"""Scorers by name, imported only when asked for.
+
+Why lazy: ``simcalc --help`` and the lexical scorers must not pay for (or need) torch, gensim or ltp.
+A spec names its class as ``"module:Class"`` and the heavy packages it needs; ``available()`` checks
+those with :func:`importlib.util.find_spec`, which does not import them.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ScorerUnavailableError, UnknownScorerError
+from .scorer import Scorer
+
+
+@dataclass(frozen=True)
+class ScorerSpec:
+    name: str
+    target: str  # "package.module:ClassName"
+    kind: str  # lexical | rules | neural | ensemble
+    description: str
+    requires: tuple[str, ...] = field(default=())
+
+    def missing_requirements(self) -> list[str]:
+        """Top-level packages (and the scorer's own module) that cannot be found here."""
+        missing = [m for m in self.requires if importlib.util.find_spec(m) is None]
+        module = self.target.split(":")[0]
+        try:
+            if importlib.util.find_spec(module) is None:
+                missing.append(module)
+        except ModuleNotFoundError:
+            missing.append(module)
+        return missing
+
+    def load(self) -> type[Scorer]:
+        module_name, _, class_name = self.target.partition(":")
+        missing = self.missing_requirements()
+        if missing:
+            raise ScorerUnavailableError(
+                f"scorer {self.name!r} needs {', '.join(missing)}, which cannot be imported here; "
+                "install simcalc with its dependencies (see README)"
+            )
+        module = importlib.import_module(module_name)
+        return getattr(module, class_name)
+
+
+_REGISTRY: dict[str, ScorerSpec] = {}
+
+
+def register(spec: ScorerSpec) -> None:
+    """Add (or replace) a scorer spec; plug-ins may call this."""
+    _REGISTRY[spec.name] = spec
+
+
+def spec(name: str) -> ScorerSpec:
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        known = ", ".join(sorted(_REGISTRY))
+        raise UnknownScorerError(f"unknown scorer {name!r}; known scorers: {known}") from None
+
+
+def names() -> list[str]:
+    return list(_REGISTRY)
+
+
+def specs() -> list[ScorerSpec]:
+    return list(_REGISTRY.values())
+
+
+def create(name: str, **options: Any) -> Scorer:
+    """A new scorer instance; ``options`` go to its constructor (e.g. ``threshold``, ``model``)."""
+    cls = spec(name).load()
+    return cls(**{k: v for k, v in options.items() if v is not None})
+
+
+_cache: dict[tuple, Scorer] = {}
+
+
+def get(name: str, **options: Any) -> Scorer:
+    """A shared instance per (name, options): models load once per process."""
+    key = (name, tuple(sorted((k, repr(v)) for k, v in options.items() if v is not None)))
+    if key not in _cache:
+        _cache[key] = create(name, **options)
+    return _cache[key]
+
+
+for _spec in (
+    ScorerSpec("levenshtein", "simcalc.lexical:LevenshteinScorer", "lexical",
+               "Levenshtein ratio over characters (python-Levenshtein); threshold 0.618 (CV-LSTM paper)"),
+    ScorerSpec("jaro_winkler", "simcalc.lexical:JaroWinklerScorer", "lexical",
+               "Jaro-Winkler similarity over characters (jellyfish); threshold 0.618 (CV-LSTM paper)"),
+    ScorerSpec("char_jaccard", "simcalc.lexical:CharJaccardScorer", "lexical",
+               "Jaccard overlap of the two sentences' character sets"),
+    ScorerSpec("tfidf", "simcalc.lexical:TfidfScorer", "lexical",
+               "cosine of character 1-2-gram TF-IDF vectors, fitted on the sentences scored or a corpus",
+               ),
+    ScorerSpec("rules", "rules.scorer:RuleScorer", "rules",
+               "syntactic-structure rule engine with HowNet word similarity (Li & Li 2015), in [-1, 1]"),
+    ScorerSpec("cvlstm", "neural.scorers:CVLSTMScorer", "neural",
+               "character-vector LSTM siamese model (CV-LSTM paper)", ("torch",)),
+    ScorerSpec("mgf", "neural.scorers:MGFScorer", "neural",
+               "multi-granularity char+word fusion model (MGF paper)", ("torch", "jieba")),
+):
+    register(_spec)

@@ -1,0 +1,46 @@
+"""The value every scorer returns: a score plus the data that explains it."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Result:
+    """One similarity judgement.
+
+    ``score`` lies in the scorer's ``range``; ``label`` is 1/0 when a decision threshold was applied;
+    ``details`` is a JSON-serialisable dict (component scores, chosen senses, probabilities ...) that
+    ``simcalc explain`` renders; ``warnings`` records anything done to the input (e.g. truncation).
+    """
+
+    score: float
+    scorer: str
+    label: int | None = None
+    threshold: float | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.score = float(self.score)
+        if math.isnan(self.score):
+            raise ValueError(f"scorer {self.scorer!r} produced NaN")
+
+    def with_threshold(self, threshold: float | None) -> "Result":
+        """Set ``label`` from ``threshold`` (score >= threshold means similar)."""
+        if threshold is not None:
+            self.threshold = float(threshold)
+            self.label = int(self.score >= threshold)
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"score": self.score, "scorer": self.scorer}
+        if self.label is not None:
+            out["label"] = self.label
+            out["threshold"] = self.threshold
+        if self.details:
+            out["details"] = self.details
+        if self.warnings:
+            out["warnings"] = list(self.warnings)
+        return out

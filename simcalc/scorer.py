@@ -1,0 +1,106 @@
+"""The scorer protocol: what every similarity method in simcalc looks like from outside.
+
+A scorer has a ``name``, an output ``range``, an optional decision ``threshold``, and turns text pairs
+into :class:`~simcalc.result.Result` objects. Input validation happens here, once, so that every
+scorer sees normalised, non-empty, length-bounded text (see :mod:`simcalc.text`).
+
+Subclasses implement :meth:`Scorer._score_texts` (a batch of already-prepared pairs); they may
+override :meth:`Scorer.fit` when they learn statistics from the sentences being scored.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import ClassVar, Iterable, Sequence
+
+from .errors import InvalidTextError
+from .result import Result
+from .text import MAX_CHARS, PreparedText, prepare
+
+Pair = tuple[str, str]
+PreparedPair = tuple[PreparedText, PreparedText]
+
+
+class Scorer(ABC):
+    """Base class of all scorers. Thread-compatible, not thread-safe."""
+
+    name: ClassVar[str] = "scorer"
+    #: (low, high) of ``Result.score``: (0, 1) for most, (-1, 1) for signed rule scores.
+    range: ClassVar[tuple[float, float]] = (0.0, 1.0)
+    #: Decision threshold used when none is configured (None: scores are not labelled).
+    default_threshold: ClassVar[float | None] = None
+    #: True when :meth:`fit` should see the sentences before scoring them (e.g. TF-IDF).
+    needs_fit: ClassVar[bool] = False
+
+    def __init__(self, threshold: float | None = None, max_chars: int = MAX_CHARS) -> None:
+        self.threshold = self.default_threshold if threshold is None else float(threshold)
+        self.max_chars = max_chars
+
+    # -- public API -------------------------------------------------------------------------------
+    def score(self, a: str, b: str) -> Result:
+        """Score one pair. Raises :class:`InvalidTextError` for text that cannot be scored."""
+        return self.score_prepared([self.prepare_pair(a, b)])[0]
+
+    def score_batch(self, pairs: Iterable[Pair]) -> list[Result]:
+        """Score many pairs at once (faster for batched models); order is kept.
+
+        An invalid pair raises :class:`InvalidTextError` naming its index; callers that must keep
+        going past bad rows (file scoring) use :meth:`prepare_pair` + :meth:`score_prepared`.
+        """
+        prepared = []
+        for index, pair in enumerate(pairs):
+            try:
+                a, b = pair
+            except (TypeError, ValueError):
+                raise InvalidTextError(f"pair {index} is not a (sentence1, sentence2) pair") from None
+            try:
+                prepared.append(self.prepare_pair(a, b))
+            except InvalidTextError as exc:
+                raise InvalidTextError(f"pair {index}: {exc}") from None
+        return self.score_prepared(prepared)
+
+    def prepare_pair(self, a: object, b: object) -> PreparedPair:
+        """Validate and normalise a pair (see :func:`simcalc.text.prepare`)."""
+        return (
+            prepare(a, which="sentence1", max_chars=self.max_chars),
+            prepare(b, which="sentence2", max_chars=self.max_chars),
+        )
+
+    def score_prepared(self, prepared: Sequence[PreparedPair]) -> list[Result]:
+        """Score pairs that already went through :meth:`prepare_pair`."""
+        if not prepared:
+            return []
+        if self.needs_fit and not self.is_fitted:
+            self.fit(t.text for pair in prepared for t in pair)
+        results = self._score_texts([(a.text, b.text) for a, b in prepared])
+        for result, (a, b) in zip(results, prepared):
+            result.warnings.extend(a.warnings + b.warnings)
+            result.with_threshold(self.threshold)
+        return results
+
+    def fit(self, sentences: Iterable[str]) -> "Scorer":
+        """Learn corpus statistics (no-op for most scorers). Sentences are normalised here."""
+        return self
+
+    @property
+    def is_fitted(self) -> bool:
+        return True
+
+    def describe(self) -> dict:
+        """A JSON-friendly summary for ``simcalc info`` and explanations."""
+        return {"name": self.name, "range": list(self.range), "threshold": self.threshold}
+
+    # -- for subclasses ---------------------------------------------------------------------------
+    @abstractmethod
+    def _score_texts(self, pairs: Sequence[Pair]) -> list[Result]:
+        """Score normalised, non-empty texts. Must return one Result per pair, in order."""
+
+
+class PairwiseScorer(Scorer):
+    """A scorer with no batch speed-up: implement :meth:`_score_pair` only."""
+
+    def _score_texts(self, pairs: Sequence[Pair]) -> list[Result]:
+        return [self._score_pair(a, b) for a, b in pairs]
+
+    @abstractmethod
+    def _score_pair(self, a: str, b: str) -> Result:
+        """Score one normalised pair."""
