@@ -97,8 +97,6 @@ for _spec in (
     ScorerSpec("tfidf", "simcalc.lexical:TfidfScorer", "lexical",
                "cosine of character 1-2-gram TF-IDF vectors, fitted on the sentences scored or a corpus",
                ),
-    ScorerSpec("rules", "rules.scorer:RuleScorer", "rules",
-               "syntactic-structure rule engine with HowNet word similarity (Li & Li 2015), in [-1, 1]"),
     ScorerSpec("cvlstm", "neural.scorers:CVLSTMScorer", "neural",
                "character-vector LSTM siamese model (CV-LSTM paper)", ("torch",)),
     ScorerSpec("mgf", "neural.scorers:MGFScorer", "neural",

@@ -1,0 +1,250 @@
+"""The ``simcalc`` command: a thin click layer over the :mod:`simcalc` package.
+
+Every command turns a :class:`simcalc.SimcalcError` into one clear line on stderr and exit code 2;
+``--json`` output is for machines and always has the documented keys.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from typing import Any
+
+import click
+
+from simcalc.config import DEFAULT_SCORER
+
+EXAMPLES_COMPARE = """
+\b
+Examples:
+  simcalc compare "怎么开通花呗" "花呗如何开通"
+  simcalc compare "怎么开通花呗" "花呗如何开通" --scorer jaro_winkler --json
+"""
+
+
+class SimcalcGroup(click.Group):
+    """Turn deliberate simcalc errors into a one-line message instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from simcalc.errors import SimcalcError
+
+        try:
+            return super().invoke(ctx)
+        except SimcalcError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(2)
+
+
+def _scorer(name: str, threshold: float | None = None, model: str | None = None):
+    import simcalc
+
+    options: dict[str, Any] = {}
+    if threshold is not None:
+        options["threshold"] = threshold
+    if model is not None:
+        options["model"] = model
+    return simcalc.get_scorer(name, **options)
+
+
+def _echo_json(obj: Any) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False, indent=2, allow_nan=False, default=_nan_safe))
+
+
+def _nan_safe(value: Any) -> Any:
+    return str(value)
+
+
+def _clean(obj: Any) -> Any:
+    """JSON has no NaN: metrics that are undefined (one class only) become null."""
+    if isinstance(obj, float) and obj != obj:
+        return None
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_clean(v) for v in obj]
+    return obj
+
+
+scorer_option = click.option("--scorer", "-s", default=DEFAULT_SCORER, show_default=True,
+                             help="Scorer name (see `simcalc info`).")
+threshold_option = click.option("--threshold", type=float, default=None,
+                                help="Decision threshold: score >= it means 'similar' (default: the scorer's).")
+model_option = click.option("--model", type=click.Path(), default=None,
+                            help="Model directory for neural scorers (default: the shipped model).")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
+
+
+@click.group(cls=SimcalcGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="simcalc")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+def main(verbose: int) -> None:
+    """simcalc: Chinese sentence similarity with explanations.
+
+    \b
+    Start here:
+      simcalc compare "怎么开通花呗" "花呗如何开通"      one score
+      simcalc explain "怎么开通花呗" "花呗如何开通"      why, part by part
+      simcalc score pairs.tsv -o scored.tsv            a file of pairs
+      simcalc eval test.tsv --threshold-from dev.tsv   metrics on labelled data
+      simcalc info                                     scorers, resources, backends
+    """
+    level = logging.WARNING - 10 * verbose
+    logging.basicConfig(level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+
+
+@main.command(epilog=EXAMPLES_COMPARE)
+@click.argument("sentence1")
+@click.argument("sentence2")
+@scorer_option
+@threshold_option
+@model_option
+@json_option
+def compare(sentence1: str, sentence2: str, scorer: str, threshold: float | None,
+            model: str | None, as_json: bool) -> None:
+    """Score how similar SENTENCE1 and SENTENCE2 are.
+
+    Prints the score (in the scorer's range; most are 0..1, the rule engine -1..1) and, when the
+    scorer has a threshold, whether the pair counts as similar.
+    """
+    result = _scorer(scorer, threshold, model).score(sentence1, sentence2)
+    if as_json:
+        _echo_json(_clean(result.to_dict()))
+        return
+    verdict = "" if result.label is None else ("  similar" if result.label else "  not similar")
+    click.echo(f"{result.score:.4f}{verdict}")
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
+@main.command(epilog="""
+\b
+Examples:
+  simcalc explain "怎么开通花呗" "花呗如何开通"
+  simcalc explain "怎么开通花呗" "花呗如何开通" --scorer tfidf --json
+""")
+@click.argument("sentence1")
+@click.argument("sentence2")
+@scorer_option
+@threshold_option
+@model_option
+@json_option
+def explain(sentence1: str, sentence2: str, scorer: str, threshold: float | None,
+            model: str | None, as_json: bool) -> None:
+    """Show why SENTENCE1 and SENTENCE2 got their score, component by component."""
+    from simcalc.explain import render_result
+
+    result = _scorer(scorer, threshold, model).score(sentence1, sentence2)
+    if as_json:
+        _echo_json(_clean(result.to_dict()))
+    else:
+        click.echo(render_result(result))
+
+
+@main.command(epilog="""
+\b
+Examples:
+  simcalc score pairs.tsv -o scored.tsv
+  simcalc score questions.csv --columns q1,q2 --scorer tfidf -o out.csv
+  simcalc score old_export.tsv --encoding gbk -o scored.jsonl
+Rows that cannot be scored keep their place and get a message in the `error` column.
+""")
+@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Output file (written atomically); default: standard output.")
+@scorer_option
+@threshold_option
+@model_option
+@click.option("--columns", default=None,
+              help="The two sentence columns (and optionally the label): names or 1-based numbers, e.g. s1,s2.")
+@click.option("--format", "fmt", type=click.Choice(["tsv", "csv", "jsonl"]), default=None,
+              help="Input format (default: from the file extension; .tsv/.txt are tab-separated, unquoted).")
+@click.option("--output-format", type=click.Choice(["tsv", "csv", "jsonl"]), default=None,
+              help="Output format (default: from the output extension, else the input's).")
+@click.option("--encoding", default="utf-8", show_default=True,
+              help="Input encoding: utf-8, utf-8-sig (with BOM), gbk, ... Output is always UTF-8.")
+@click.option("--header/--no-header", default=None, help="Whether the first row names the columns (default: guess).")
+@click.option("--corpus", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Fit corpus statistics (tfidf) on this file instead of the sentences scored.")
+@click.option("--batch-size", default=256, show_default=True, type=click.IntRange(1, 100000))
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@json_option
+def score(input_path: str, output: str | None, scorer: str, threshold: float | None, model: str | None,
+          columns: str | None, fmt: str | None, output_format: str | None, encoding: str,
+          header: bool | None, corpus: str | None, batch_size: int, quiet: bool, as_json: bool) -> None:
+    """Score every pair in INPUT (TSV, CSV or JSONL), keeping all columns and row order.
+
+    Adds `score`, `prediction` (when the scorer has a threshold) and `error` columns.
+    """
+    from simcalc.batch import fit_from_corpus, score_file
+
+    scorer_obj = _scorer(scorer, threshold, model)
+    if corpus:
+        fit_from_corpus(scorer_obj, corpus, encoding=encoding)
+    summary = score_file(input_path, output, scorer_obj, fmt=fmt, output_format=output_format,
+                         encoding=encoding, columns=columns, header=header, batch_size=batch_size,
+                         progress=not quiet)
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False), err=output is None)
+    elif output is not None:
+        click.echo(f"{summary['rows']} rows → {output} ({summary['errors']} with errors, "
+                   f"{summary['pairs_per_second']} pairs/s)", err=True)
+
+
+@main.command("eval", epilog="""
+\b
+Examples:
+  simcalc eval lcqmc/test.tsv --threshold-from lcqmc/dev.tsv
+  simcalc eval bq_corpus/test.tsv --scorer tfidf --threshold 0.5 --json
+  simcalc eval cnsd_sts_b/dev.tsv                     (graded labels: Spearman/Pearson)
+""")
+@click.argument("data", type=click.Path(exists=True, dir_okay=False))
+@scorer_option
+@model_option
+@click.option("--threshold-from", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Labelled development file: the threshold with the best accuracy there is used.")
+@click.option("--threshold", default=None, help="Fixed threshold (two, t1,t2, for 3-class data).")
+@click.option("--task", type=click.Choice(["binary", "graded", "3class"]), default=None,
+              help="Label type (default: guessed: 0/1 binary, 0/1/2 3-class, else graded).")
+@click.option("--columns", default=None, help="Sentence and label columns, e.g. s1,s2,label.")
+@click.option("--encoding", default="utf-8", show_default=True)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@json_option
+def eval_(data: str, scorer: str, model: str | None, threshold_from: str | None, threshold: str | None,
+          task: str | None, columns: str | None, encoding: str, quiet: bool, as_json: bool) -> None:
+    """Measure a scorer on labelled DATA (accuracy/F1/AUC, Spearman, or 3-class metrics).
+
+    The decision threshold never comes from DATA itself: use --threshold-from DEV or --threshold.
+    """
+    from simcalc.evaluate import evaluate
+
+    report = evaluate(data, _scorer(scorer, None, model), threshold_from=threshold_from, threshold=threshold,
+                      task=task, encoding=encoding, columns=columns, progress=not quiet)
+    if as_json:
+        _echo_json(_clean(report))
+        return
+    skip = {"error_rows", "data"}
+    click.echo(f"{report['data']}  ({report['scorer']}, {report['task']}, n={report['n']})")
+    for key, value in report.items():
+        if key in skip or key in ("scorer", "task", "n"):
+            continue
+        click.echo(f"  {key:18} {value:.4f}" if isinstance(value, float) else f"  {key:18} {value}")
+
+
+@main.command(epilog="""
+\b
+Examples:
+  simcalc info
+  simcalc info --json
+""")
+@json_option
+def info(as_json: bool) -> None:
+    """List scorers, data resources and backends, and what is missing for each."""
+    from simcalc.info import gather_info, render_info
+
+    report = gather_info()
+    click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else render_info(report))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

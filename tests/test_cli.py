@@ -1,0 +1,75 @@
+import json
+
+import pytest
+from click.testing import CliRunner
+
+import cli
+
+
+@pytest.fixture
+def run():
+    runner = CliRunner()
+
+    def invoke(*args):
+        return runner.invoke(cli.main, list(args))
+    return invoke
+
+
+def test_compare_json_has_a_score_in_range(run):
+    result = run("compare", "怎么开通花呗", "花呗如何开通", "--scorer", "levenshtein", "--json")
+    assert result.exit_code == 0
+    payload = json.loads(result.output)
+    assert 0.0 <= payload["score"] <= 1.0 and payload["scorer"] == "levenshtein"
+
+
+def test_compare_text_output(run):
+    result = run("compare", "怎么开通花呗", "怎么开通花呗")
+    assert result.exit_code == 0 and result.output.startswith("1.0000  similar")
+
+
+@pytest.mark.parametrize("a", ["", "   ", "？？？", "\x00\x01"])
+def test_bad_text_gives_one_line_error_and_exit_2(run, a):
+    result = run("compare", a, "花呗如何开通")
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: sentence1") and "Traceback" not in result.output
+
+
+def test_unknown_scorer_is_a_clear_error(run):
+    result = run("compare", "你好", "您好", "--scorer", "magic")
+    assert result.exit_code == 2 and "unknown scorer 'magic'" in result.output
+
+
+def test_explain_shows_details(run):
+    result = run("explain", "怎么开通花呗", "花呗如何开通", "--scorer", "char_jaccard")
+    assert result.exit_code == 0
+    assert "char_jaccard: 0.5000" in result.output and "shared:" in result.output
+
+
+def test_score_command_writes_file_and_keeps_bad_rows(run, tmp_path):
+    src = tmp_path / "pairs.tsv"
+    src.write_text("sentence1\tsentence2\n你好\t您好\n坏行\n花呗\t借呗\n", encoding="utf-8")
+    out = tmp_path / "scored.tsv"
+    result = run("score", str(src), "-o", str(out), "-q")
+    assert result.exit_code == 0, result.output
+    rows = out.read_text(encoding="utf-8").splitlines()
+    assert len(rows) == 4 and "line 3: expected 2 columns, found 1" in rows[2]
+
+
+def test_info_lists_scorers(run):
+    result = run("info", "--json")
+    assert result.exit_code == 0
+    names = {s["name"]: s for s in json.loads(result.output)["scorers"]}
+    assert names["levenshtein"]["available"] is True
+
+
+@pytest.mark.parametrize("command", ["compare", "explain", "score", "eval", "info"])
+def test_every_command_teaches_with_an_example(run, command):
+    result = run(command, "--help")
+    assert result.exit_code == 0 and "Examples:" in result.output and "simcalc " + command in result.output
+
+
+def test_eval_without_labels_is_a_clear_error(run, tmp_path):
+    src = tmp_path / "pairs.tsv"
+    src.write_text("sentence1\tsentence2\n你好\t您好\n", encoding="utf-8")
+    result = run("eval", str(src))
+    assert result.exit_code == 2 and "no label column" in result.output

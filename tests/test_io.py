@@ -1,0 +1,128 @@
+import json
+
+import pytest
+
+import simcalc
+from simcalc.batch import score_file
+from simcalc.errors import InputFormatError
+from simcalc.io import PairReader, PairWriter, count_lines
+
+
+def write(path, text, encoding="utf-8"):
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+@pytest.fixture
+def scorer():
+    return simcalc.get_scorer("levenshtein")
+
+
+def test_tsv_is_read_without_quoting_and_header_is_detected(tmp_path):
+    path = write(tmp_path / "p.tsv", 'sentence1\tsentence2\tlabel\n他说"你好\t"你好"\t1\n')
+    reader = PairReader(path)
+    rows = list(reader)
+    assert reader.header == ["sentence1", "sentence2", "label"] and reader.has_label
+    assert (rows[0].sentence1, rows[0].sentence2, rows[0].label) == ('他说"你好', '"你好"', "1")
+    assert rows[0].line_no == 2
+
+
+def test_headerless_file_uses_first_two_columns(tmp_path):
+    path = write(tmp_path / "p.tsv", "你好\t您好\n再见\t拜拜\n")
+    rows = list(PairReader(path))
+    assert [r.sentence1 for r in rows] == ["你好", "再见"]
+    assert all(r.label is None for r in rows)
+
+
+def test_columns_by_name_and_number(tmp_path):
+    path = write(tmp_path / "p.csv", 'id,q1,q2,y\n7,"你好,朋友",您好,1\n')
+    row = next(iter(PairReader(path, columns="q1,q2,y")))
+    assert (row.sentence1, row.sentence2, row.label) == ("你好,朋友", "您好", "1")
+    row = next(iter(PairReader(path, columns="2,3")))
+    assert row.sentence1 == "你好,朋友"
+    with pytest.raises(InputFormatError, match="column 'nope' not found"):
+        next(iter(PairReader(path, columns="nope,q2")))
+
+
+def test_bom_and_gbk(tmp_path):
+    bom = write(tmp_path / "bom.tsv", "sentence1\tsentence2\n你好\t您好\n", encoding="utf-8-sig")
+    assert next(iter(PairReader(bom))).sentence1 == "你好"
+    assert next(iter(PairReader(bom, encoding="utf-8-sig"))).sentence1 == "你好"
+    gbk = write(tmp_path / "gbk.tsv", "sentence1\tsentence2\n怎么开通花呗\t花呗如何开通\n", encoding="gbk")
+    assert next(iter(PairReader(gbk, encoding="gbk"))).sentence2 == "花呗如何开通"
+    bad = next(iter(PairReader(gbk)))  # read as UTF-8: an error row, not a crash
+    assert bad.error.startswith("line 2: bytes that are not valid utf-8")
+
+
+def test_unknown_encoding_is_a_clear_error(tmp_path):
+    path = write(tmp_path / "p.tsv", "a\tb\n")
+    with pytest.raises(InputFormatError, match="unknown encoding"):
+        PairReader(path, encoding="klingon")
+
+
+def test_jsonl_rows_and_bad_lines(tmp_path):
+    lines = [json.dumps({"text_a": "你好", "text_b": "您好", "label": 1}, ensure_ascii=False),
+             "{not json", json.dumps({"text_a": "你好"}, ensure_ascii=False), "[1, 2]"]
+    rows = list(PairReader(write(tmp_path / "p.jsonl", "\n".join(lines) + "\n")))
+    assert rows[0].sentence2 == "您好" and rows[0].label == "1"
+    assert rows[1].error.startswith("line 2: invalid JSON")
+    assert rows[2].error == "line 3: missing key(s) text_b"
+    assert rows[3].error == "line 4: expected a JSON object"
+
+
+def test_score_file_keeps_order_columns_and_reports_bad_rows(tmp_path, scorer):
+    data = ("sentence1\tsentence2\tlabel\n"
+            "你好\t你好\t1\n"
+            "only-one-field\n"
+            "\t您好\t0\n"
+            "？？\t您好\t0\n"
+            "\n"
+            "再见\t拜拜\t0\textra\n"
+            "花呗\t借呗\t0\n")
+    src = write(tmp_path / "in.tsv", data)
+    out = tmp_path / "out.tsv"
+    summary = score_file(src, out, scorer, progress=False, batch_size=2)
+    assert summary == {**summary, "rows": 7, "scored": 2, "errors": 5}
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0].split("\t") == ["sentence1", "sentence2", "label", "score", "prediction", "error"]
+    rows = [line.split("\t") for line in lines[1:]]
+    assert [r[0] for r in rows] == ["你好", "only-one-field", "", "？？", "", "再见", "花呗"]
+    assert rows[0][3:5] == ["1.000000", "1"] and rows[0][5] == ""
+    assert rows[1][5] == "line 3: expected 3 columns, found 1"
+    assert rows[2][5] == "line 4: sentence1 is empty (or only whitespace/control characters)"
+    assert rows[3][5] == "line 5: sentence1 has only punctuation; there is nothing to compare"
+    assert rows[4][5] == "line 6: blank line"
+    assert rows[5][5].startswith("line 7: expected 3 columns, found 4") and '"extra"' in rows[5][5]
+    assert rows[6][3] != ""
+
+
+def test_output_format_follows_extension(tmp_path, scorer):
+    src = write(tmp_path / "in.tsv", "sentence1\tsentence2\n你好\t您好\n")
+    out = tmp_path / "out.jsonl"
+    score_file(src, out, scorer, progress=False)
+    obj = json.loads(out.read_text(encoding="utf-8"))
+    assert obj["fields"] == ["你好", "您好"] and 0 <= obj["score"] <= 1 and obj["error"] is None
+
+
+def test_interrupted_write_leaves_no_file(tmp_path):
+    out = tmp_path / "out.tsv"
+    with pytest.raises(RuntimeError):
+        with PairWriter(out, "tsv", ["a", "b"], with_prediction=False) as writer:
+            writer._out.write("partial\n")
+            raise RuntimeError("killed")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_count_lines_without_trailing_newline(tmp_path):
+    assert count_lines(write(tmp_path / "a.tsv", "a\nb")) == 2
+    assert count_lines(write(tmp_path / "b.tsv", "a\nb\n")) == 2
+
+
+def test_tfidf_file_scoring_fits_on_the_file(tmp_path):
+    src = write(tmp_path / "in.tsv", "sentence1\tsentence2\n怎么开通花呗\t花呗如何开通\n借呗\t借呗\n")
+    scorer = simcalc.registry.create("tfidf")
+    summary = score_file(src, tmp_path / "o.tsv", scorer, progress=False)
+    assert summary["scored"] == 2 and scorer.is_fitted
+    lines = (tmp_path / "o.tsv").read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("sentence1\tsentence2\tscore")  # header not mistaken for data on the 2nd pass
+    assert len(lines) == 3
