@@ -42,6 +42,8 @@ def iter_scored(reader: PairReader, scorer: Scorer, batch_size: int = 256,
     with progress_bar(total, progress) as bar:
         pending: list[tuple[PairRow, PreparedPair | None, str | None]] = []
         for row in reader:
+            if bar.total and reader.file_has_header and bar.n == 0 and not pending:
+                bar.total -= 1  # the header line is not a pair
             prepared, error = None, row.error
             if error is None:
                 try:

@@ -202,9 +202,10 @@ def evaluate(data: str | Path, scorer: Scorer, *, threshold_from: str | Path | N
             t, source = thresholds[0], "given"
         elif scorer.threshold is not None:
             t, source = scorer.threshold, f"default of scorer {scorer.name}"
-        else:
-            raise InputFormatError(f"scorer {scorer.name!r} has no default threshold; "
-                                   "pass --threshold-from DEV or --threshold X")
+        else:  # nothing to decide with: report the threshold-free metric only
+            out.update(threshold=None, threshold_source="none (pass --threshold-from DEV or --threshold X "
+                       "for accuracy/F1)", roc_auc=binary_metrics(test.scores, test.labels, 0.5)["roc_auc"])
+            return out
         out.update(threshold=t, threshold_source=source, **binary_metrics(test.scores, test.labels, t))
         return out
     # 3-class

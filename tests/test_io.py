@@ -126,3 +126,19 @@ def test_tfidf_file_scoring_fits_on_the_file(tmp_path):
     lines = (tmp_path / "o.tsv").read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("sentence1\tsentence2\tscore")  # header not mistaken for data on the 2nd pass
     assert len(lines) == 3
+
+
+@pytest.mark.shared_data
+def test_bq_test_with_an_injected_bad_row_streams_in_order(shared_data, tmp_path, scorer):
+    lines = (shared_data / "bq_corpus" / "test.tsv").read_text(encoding="utf-8").splitlines()
+    lines.insert(5001, "这一行只有一列")  # a malformed row in the middle
+    src = tmp_path / "bq.tsv"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out.tsv"
+    summary = score_file(src, out, scorer, progress=False)
+    assert summary["rows"] == 10001 and summary["errors"] == 1
+    written = out.read_text(encoding="utf-8").splitlines()
+    assert len(written) == 10002
+    for original, scored in zip(lines[1:], written[1:]):
+        assert scored.split("\t")[0] == original.split("\t")[0]
+    assert written[5001].split("\t")[-1] == "line 5002: expected 3 columns, found 1"
