@@ -73,3 +73,13 @@ def test_eval_without_labels_is_a_clear_error(run, tmp_path):
     src.write_text("sentence1\tsentence2\n你好\t您好\n", encoding="utf-8")
     result = run("eval", str(src))
     assert result.exit_code == 2 and "no label column" in result.output
+
+
+def test_score_gbk_file_to_stdout(run, tmp_path):
+    src = tmp_path / "gbk.tsv"
+    src.write_bytes("sentence1\tsentence2\n怎么开通花呗\t花呗如何开通\n".encode("gbk"))
+    result = run("score", str(src), "--encoding", "gbk", "-q")
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0] == "sentence1\tsentence2\tscore\tprediction\terror"
+    assert lines[1].startswith("怎么开通花呗\t花呗如何开通\t0.333333\t0")

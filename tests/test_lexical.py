@@ -89,3 +89,19 @@ def test_light_paths_do_not_import_heavy_packages():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("a, b, message", [
+    (None, "你好", "sentence1 is None"), ("你好", None, "sentence2 is None"),
+    (["你好"], "你好", "must be a string, not list"), ("🙂🙂", "。。", "sentence2 has only punctuation"),
+])
+def test_library_api_rejects_unscorable_input_clearly(a, b, message):
+    with pytest.raises(InvalidTextError, match=message):
+        simcalc.compare(a, b)
+
+
+def test_emoji_latin_and_long_text_get_defined_scores():
+    assert simcalc.compare("🙂", "🙂").score == 1.0
+    assert 0 < simcalc.compare("How do I open Huabei", "how to open huabei?").score < 1
+    long = simcalc.compare("花" * 5000, "花" * 5000)
+    assert long.score == 1.0 and any("truncated" in w for w in long.warnings)
