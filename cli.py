@@ -246,5 +246,44 @@ def info(as_json: bool) -> None:
     click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else render_info(report))
 
 
+@main.command("word-sim", epilog="""
+\b
+Examples:
+  simcalc word-sim 父亲 爸爸
+  simcalc word-sim 高 矮 --json          (antonyms score below 0)
+""")
+@click.argument("word1")
+@click.argument("word2")
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+              help="Folder holding hownet/glossary.dat etc. (default: $SIMCALC_DATA_DIR).")
+@json_option
+def word_sim(word1: str, word2: str, data_dir: str | None, as_json: bool) -> None:
+    """HowNet similarity of two words in [-1, 1], with the senses and sememe paths behind it."""
+    from hownet_sim.api import render_word_similarity, word_similarity_report
+
+    report = word_similarity_report(word1, word2, data_dir=data_dir)
+    click.echo(json.dumps(_clean(report), ensure_ascii=False, indent=2) if as_json
+               else render_word_similarity(report))
+
+
+@main.command(epilog="""
+\b
+Examples:
+  simcalc parse "我把苹果吃了"
+  simcalc parse "北京是中国的首都" --json
+  simcalc parse "我把苹果吃了" --parser ltp     (needs a local LTP model: SIMCALC_LTP_MODEL)
+""")
+@click.argument("text")
+@click.option("--parser", "parser_name", default="auto", show_default=True,
+              help="auto (LTP when a local model exists, else the embedded parser), ltp or embedded.")
+@json_option
+def parse(text: str, parser_name: str, as_json: bool) -> None:
+    """Dependency-parse TEXT: tokens, POS, heads and LTP relations (HED, SBV, VOB, ...)."""
+    from rules.parse import get_parser, render_parse
+
+    result = get_parser(parser_name).parse(text)
+    click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) if as_json else render_parse(result))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

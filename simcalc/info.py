@@ -43,8 +43,18 @@ def gather_info() -> dict[str, Any]:
         import torch  # only here: info is allowed to pay for it
 
         backends["cuda"] = bool(torch.cuda.is_available())
+    backends["parser"] = _parser_status()
     return {"version": _version("simcalc"), "scorers": scorers, "data": data, "packages": packages,
             "backends": backends}
+
+
+def _parser_status() -> dict[str, Any] | str:
+    """Which dependency parser ``auto`` picks and why (rules.parse is light to import)."""
+    try:
+        from rules.parse import backend_status
+    except ImportError as exc:
+        return f"unavailable: {exc}"
+    return backend_status()
 
 
 def render_info(report: dict[str, Any]) -> str:
@@ -59,6 +69,11 @@ def render_info(report: dict[str, Any]) -> str:
         lines.append(f"  {'ok     ' if item['present'] else 'missing'} {rel:34} {item['purpose']}")
     lines += ["", "Backends:", f"  torch {report['backends']['torch'] or 'not installed'}; "
               f"CUDA: {report['backends']['cuda']}"]
+    parser = report["backends"].get("parser")
+    if isinstance(parser, dict):
+        lines.append("  parser: " + ", ".join(f"{k}={v}" for k, v in parser.items() if not isinstance(v, (dict, list))))
+    elif parser:
+        lines.append(f"  parser: {parser}")
     missing = [k for k, ok in report["packages"].items() if not ok]
     if missing:
         lines.append("  packages missing: " + ", ".join(missing))
