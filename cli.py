@@ -74,6 +74,14 @@ model_option = click.option("--model", type=click.Path(), default=None,
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
 
 
+def pair_options(command):
+    """The arguments and options shared by the commands that judge one sentence pair."""
+    for decorate in reversed((click.argument("sentence1"), click.argument("sentence2"), scorer_option,
+                              threshold_option, model_option, json_option)):
+        command = decorate(command)
+    return command
+
+
 @click.group(cls=SimcalcGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="simcalc")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
@@ -94,12 +102,7 @@ def main(verbose: int) -> None:
 
 
 @main.command(epilog=EXAMPLES_COMPARE)
-@click.argument("sentence1")
-@click.argument("sentence2")
-@scorer_option
-@threshold_option
-@model_option
-@json_option
+@pair_options
 def compare(sentence1: str, sentence2: str, scorer: str, threshold: float | None,
             model: str | None, as_json: bool) -> None:
     """Score how similar SENTENCE1 and SENTENCE2 are.
@@ -123,12 +126,7 @@ Examples:
   simcalc explain "怎么开通花呗" "花呗如何开通"
   simcalc explain "怎么开通花呗" "花呗如何开通" --scorer tfidf --json
 """)
-@click.argument("sentence1")
-@click.argument("sentence2")
-@scorer_option
-@threshold_option
-@model_option
-@json_option
+@pair_options
 def explain(sentence1: str, sentence2: str, scorer: str, threshold: float | None,
             model: str | None, as_json: bool) -> None:
     """Show why SENTENCE1 and SENTENCE2 got their score, component by component."""
