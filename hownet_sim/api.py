@@ -1,0 +1,154 @@
+"""Public entry points: loaders, ``word_similarity``, ``disambiguate``, the CLI report and its rendering.
+
+Data comes from ``data_dir`` (the folder holding ``hownet/`` and ``cilin/``) or, when it is None,
+from ``$SIMCALC_DATA_DIR`` / the simcalc cache (see :func:`simcalc.resources.find_resource`).
+Only ``hownet/glossary.dat`` and ``hownet/whole.dat`` are required; Cilin, the flat sememe list, the
+antonym lists and the sentiment lists switch their steps off when absent (the report says so).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import unicodedata
+from pathlib import Path
+from typing import Any, Sequence
+
+from simcalc.errors import InvalidTextError, ResourceNotFoundError
+from simcalc.resources import find_resource
+from simcalc.text import is_content_char, prepare
+
+from .antonym import AntonymRules, read_sentiment, read_word_pairs
+from .cilin import Cilin
+from .engine import WordSimilarity
+from .flat import FlatSememes
+from .lexicon import GlossaryLexicon
+from .similarity import LiuLiParams
+from .wsd import Choice, Disambiguator
+
+log = logging.getLogger(__name__)
+
+_SENTIMENT_POS = ("zh_positive_evaluation.txt", "zh_positive_emotion.txt")
+_SENTIMENT_NEG = ("zh_negative_evaluation.txt", "zh_negative_emotion.txt")
+_lock = threading.Lock()
+_engines: dict[tuple, WordSimilarity] = {}
+
+
+def _optional(relative: str, data_dir: str | Path | None) -> Path | None:
+    try:
+        if data_dir is not None:
+            path = Path(data_dir) / relative
+            return path if path.exists() else None
+        return find_resource(relative)
+    except ResourceNotFoundError:
+        return None
+
+
+def load_lexicon(data_dir: str | Path | None = None, kind: str = "hownet2000", **options: Any):
+    """A lexicon: ``"hownet2000"`` (glossary.dat + whole.dat) or ``"openhownet"`` (the package's data)."""
+    if kind == "hownet2000":
+        return GlossaryLexicon.load(data_dir, **options)
+    if kind == "openhownet":
+        from .openhownet import OpenHowNetLexicon
+
+        return OpenHowNetLexicon.load(**options)
+    raise ValueError(f"unknown lexicon kind {kind!r}; use 'hownet2000' or 'openhownet'")
+
+
+def build_engine(lexicon, data_dir: str | Path | None = None, *, params: LiuLiParams | None = None,
+                 signed: bool = True, oov_chain: bool = True, word_antonyms: bool = True,
+                 sentiment: bool = True, step_timeout: float = 0.2) -> WordSimilarity:
+    """Assemble the engine around a lexicon, finding the optional resources next to it."""
+    word_pairs = positive = negative = None
+    if signed and word_antonyms:
+        path = _optional("cilin/antonym_pairs_yaleimeng.txt", data_dir)
+        word_pairs = read_word_pairs(path) if path else None
+    if signed and sentiment:
+        pos = [p for p in (_optional(f"hownet/sentiment/{n}", data_dir) for n in _SENTIMENT_POS) if p]
+        neg = [p for p in (_optional(f"hownet/sentiment/{n}", data_dir) for n in _SENTIMENT_NEG) if p]
+        positive, negative = read_sentiment(pos), read_sentiment(neg)
+    rules = AntonymRules(lexicon.tree, lexicon.sememe_relations(), word_pairs, positive, negative)
+
+    def cilin_loader() -> Cilin | None:
+        path = _optional("cilin/cilin_ex.txt", data_dir)
+        return Cilin.from_file(path) if path else None
+
+    def flat_loader() -> FlatSememes | None:
+        path = _optional("hownet/word_sememes_flat.tsv", data_dir)
+        return FlatSememes.from_file(path, lexicon.tree) if path else None
+
+    return WordSimilarity(lexicon, params or LiuLiParams(), rules, cilin_loader, flat_loader,
+                          signed=signed, oov_chain=oov_chain, step_timeout=step_timeout)
+
+
+def get_engine(data_dir: str | Path | None = None, **options: Any) -> WordSimilarity:
+    """A shared engine per (data_dir, options): the lexicon loads once per process."""
+    key = (str(data_dir) if data_dir is not None else None, tuple(sorted(options.items())))
+    with _lock:
+        if key not in _engines:
+            _engines[key] = build_engine(GlossaryLexicon.load(data_dir), data_dir, **options)
+        return _engines[key]
+
+
+def _clean_word(word: object, which: str) -> str:
+    """Validate like every simcalc input (:func:`simcalc.text.prepare`), but keep the case:
+    HowNet has entries such as ``GDP`` and ``BP机``."""
+    prepare(word, which=which)  # raises InvalidTextError for None, non-strings, empty, punctuation only
+    cleaned = "".join(ch for ch in unicodedata.normalize("NFKC", word) if is_content_char(ch) or ch in "-·")
+    if not cleaned:
+        raise InvalidTextError(f"{which} has no word characters")
+    if len(cleaned) > 50:
+        raise InvalidTextError(f"{which} is {len(cleaned)} characters long; a word has at most 50")
+    return cleaned
+
+
+def word_similarity(w1: str, w2: str, *, data_dir: str | Path | None = None) -> float:
+    """Similarity of two words in [-1, 1] without context: 父亲/爸爸 → 1.0, 高/矮 → negative."""
+    return get_engine(data_dir).similarity(_clean_word(w1, "word1"), _clean_word(w2, "word2"))
+
+
+def disambiguate(tokens: Sequence[str], pos_tags: Sequence[str | None], *,
+                 data_dir: str | Path | None = None, window: int = 2) -> list[Choice]:
+    """The HowNet sense of each token in context, with the reason (see :mod:`hownet_sim.wsd`)."""
+    if len(tokens) != len(pos_tags):
+        raise InvalidTextError(f"{len(tokens)} tokens but {len(pos_tags)} POS tags")
+    engine = get_engine(data_dir)
+    return Disambiguator(engine.lexicon, engine.concepts, window)(list(tokens), list(pos_tags))
+
+
+def word_similarity_report(w1: str, w2: str, *, data_dir: str | Path | None = None) -> dict:
+    """JSON-serialisable report for ``simcalc word-sim``: score, senses, sememe paths, chain step."""
+    a, b = _clean_word(w1, "word1"), _clean_word(w2, "word2")
+    return get_engine(data_dir).report(a, b)
+
+
+def render_word_similarity(report: dict) -> str:
+    """Human-readable form of :func:`word_similarity_report`."""
+    w1, w2 = report["words"]
+    lines = [f"{w1} / {w2}: {report['score']:+.4f}  (method: {report.get('method')}, range {report.get('range')})"]
+    if report.get("antonym"):
+        ant = report["antonym"]
+        detail = " vs ".join(ant.get("sememes") or []) or ant.get("via", "")
+        lines.append(f"  opposite ({ant['relation']}, rule {ant['rule']}): {detail}"
+                     + (f" [{ant['via']}]" if ant.get("via") and ant.get("sememes") else ""))
+        if "similarity" in report:
+            lines.append(f"  similarity of the concepts otherwise: {report['similarity']:.4f}, negated")
+    for sense in report.get("senses", []):
+        lines.append(f"  sense of {sense['word']} ({sense['pos']}): {sense['def']}")
+    explanation = report.get("explanation") or {}
+    if explanation.get("parts"):
+        parts = ", ".join(f"{k} {v}" for k, v in explanation["parts"].items())
+        lines.append(f"  Liu & Li parts: {parts}")
+    for p in explanation.get("sememe_paths", []):
+        path = " → ".join(p["path"]) if p["path"] else "(no path)"
+        lines.append(f"  {p['pair'][0]} ~ {p['pair'][1]}: {p['similarity']} (d={p['distance']}) {path}")
+    if report.get("cilin_codes"):
+        lines.append(f"  Cilin codes: {' / '.join(report['cilin_codes'])}")
+    if report.get("aligned"):
+        lines.append("  aligned sememes: " + ", ".join(f"{x}~{y} {s}" for x, y, s in report["aligned"][:8]))
+    if report.get("aligned_characters"):
+        lines.append("  aligned characters: " + ", ".join(f"{x}~{y} {s}" for x, y, s in report["aligned_characters"]))
+    trace = " → ".join(f"{s['step']}: {s['status']}" for s in report.get("oov_chain", []))
+    lines.append(f"  chain: {trace}")
+    if report.get("note"):
+        lines.append(f"  note: {report['note']}")
+    return "\n".join(lines)

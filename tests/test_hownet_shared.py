@@ -1,0 +1,90 @@
+"""hownet_sim on the real HowNet 2000 data (skipped when SIMCALC_DATA_DIR is unset)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import hownet_sim
+from hownet_sim.api import get_engine
+from simcalc.errors import InvalidTextError
+
+
+@pytest.fixture(scope="module")
+def engine(shared_data):
+    return get_engine(shared_data)
+
+
+def test_synonyms_and_identity(engine, shared_data):
+    assert hownet_sim.word_similarity("父亲", "爸爸", data_dir=shared_data) >= 0.9
+    assert engine.similarity("电脑", "电脑") == 1.0
+    assert engine.similarity("足球", "足球") == 1.0
+
+
+@pytest.mark.parametrize("w1,w2", [("高", "矮"), ("好", "坏"), ("大", "小"), ("赢", "输"), ("同意", "反对")])
+def test_antonyms_are_negative(engine, w1, w2):
+    report = engine.report(w1, w2)
+    assert report["score"] < 0, report
+    assert report["antonym"] is not None
+    assert engine.similarity(w2, w1) == pytest.approx(report["score"])
+
+
+def test_unrelated_and_related_stay_apart(engine):
+    assert engine.similarity("汽车", "轿车") > engine.similarity("汽车", "香蕉") >= 0
+
+
+@pytest.mark.parametrize("tokens,tags,index,expected", [
+    (["打", "篮球"], ["v", "n"], 0, "exercise|锻练,sport|体育"),
+    (["他", "个子", "很", "高"], ["r", "n", "d", "a"], 3, "aValue|属性值,height|高度,tall|高"),
+    (["水平", "很", "高"], ["n", "d", "a"], 2, "aValue|属性值,rank|等级,HighRank|高等,desired|良"),
+    (["吃", "醋"], ["v", "n"], 1, "material|材料,#food|食品,$eat|吃,sour|酸"),
+    (["一", "门", "课"], ["m", "q", "n"], 1, "NounUnit|名量,&knowledge|知识"),
+    (["他", "和", "我"], ["r", "c", "r"], 1, "{and|和}"),
+    (["打", "篮球"], ["v", "n"], 1, "fact|事情,exercise|锻练,sport|体育"),
+])
+def test_wsd_in_context(shared_data, tokens, tags, index, expected):
+    choice = hownet_sim.disambiguate(tokens, tags, data_dir=shared_data)[index]
+    assert choice.sense is not None and choice.sense.concept.raw == expected, choice.to_dict()
+    assert choice.reason in ("collocation", "only sense with this POS", "only sense")
+
+
+def test_report_is_json_and_explains(shared_data):
+    report = hownet_sim.word_similarity_report("高", "矮", data_dir=shared_data)
+    again = json.loads(json.dumps(report, ensure_ascii=False))
+    assert again["score"] < 0 and again["method"] == "hownet"
+    assert again["antonym"]["sememes"] == ["tall|高", "low|矮"]
+    paths = [p["path"] for p in again["explanation"]["sememe_paths"]]
+    assert ["tall|高", "height|高度", "low|矮"] in paths
+    text = hownet_sim.render_word_similarity(report)
+    assert "tall|高" in text and "sibling_values" in text
+    with pytest.raises(InvalidTextError):
+        hownet_sim.word_similarity_report("", "高", data_dir=shared_data)
+    with pytest.raises(InvalidTextError):
+        hownet_sim.word_similarity(None, "高", data_dir=shared_data)  # type: ignore[arg-type]
+
+
+def test_oov_words_go_down_the_chain(engine):
+    report = engine.report("苹果手机", "华为手机")
+    assert report["method"] in ("cilin", "flat_sememes", "characters")
+    assert 0 < report["score"] <= 1
+
+
+def test_mc30_pearson_faithful_method(shared_data):
+    from scipy.stats import pearsonr
+
+    faithful = get_engine(shared_data, signed=False, oov_chain=False)
+    gold, pred = [], []
+    for line in (shared_data / "wordsim" / "mc30_zh.tsv").read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        a, b, score = line.split("\t")[:3]
+        gold.append(float(score))
+        pred.append(faithful.similarity(a, b))
+    assert pearsonr(gold, pred)[0] >= 0.70
+
+
+def test_fast_path_agrees_with_report(engine, shared_data):
+    rows = (shared_data / "wordsim" / "pku-500.tsv").read_text(encoding="utf-8").splitlines()
+    pairs = [line.split("\t")[:2] for line in rows if line.strip() and not line.startswith("#")]
+    for a, b in pairs[:200]:
+        assert engine.similarity(a, b) == pytest.approx(engine.report(a, b)["score"]), (a, b)
