@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import signal
 import sys
 from typing import Any
 
@@ -35,28 +37,20 @@ class SimcalcGroup(click.Group):
             ctx.exit(2)
 
 
-def _scorer(name: str, threshold: float | None = None, model: str | None = None):
-    import simcalc
+def _scorer(name: str, threshold: float | None = None, model: str | None = None, fresh: bool = False):
+    """The named scorer; ``fresh`` for one this command may change (fit on a corpus)."""
+    from simcalc import registry
 
-    options: dict[str, Any] = {}
-    if threshold is not None:
-        options["threshold"] = threshold
-    if model is not None:
-        options["model"] = model
-    return simcalc.get_scorer(name, **options)
+    return (registry.create if fresh else registry.get)(name, threshold=threshold, model=model)
 
 
-def _echo_json(obj: Any) -> None:
-    click.echo(json.dumps(obj, ensure_ascii=False, indent=2, allow_nan=False, default=_nan_safe))
-
-
-def _nan_safe(value: Any) -> Any:
-    return str(value)
+def _echo_json(obj: Any, err: bool = False) -> None:
+    click.echo(json.dumps(_clean(obj), ensure_ascii=False, indent=2, allow_nan=False), err=err)
 
 
 def _clean(obj: Any) -> Any:
-    """JSON has no NaN: metrics that are undefined (one class only) become null."""
-    if isinstance(obj, float) and obj != obj:
+    """JSON has no NaN or infinity: undefined metrics (one class only) become null."""
+    if isinstance(obj, float) and not math.isfinite(obj):
         return None
     if isinstance(obj, dict):
         return {k: _clean(v) for k, v in obj.items()}
@@ -96,6 +90,8 @@ def main(verbose: int) -> None:
       simcalc eval test.tsv --threshold-from dev.tsv   metrics on labelled data
       simcalc info                                     scorers, resources, backends
     """
+    # SIGTERM unwinds like Ctrl-C, so atomic writers remove their temp files.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     level = logging.WARNING - 10 * verbose
     logging.basicConfig(level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
@@ -112,7 +108,7 @@ def compare(sentence1: str, sentence2: str, scorer: str, threshold: float | None
     """
     result = _scorer(scorer, threshold, model).score(sentence1, sentence2)
     if as_json:
-        _echo_json(_clean(result.to_dict()))
+        _echo_json(result.to_dict())
         return
     verdict = "" if result.label is None else ("  similar" if result.label else "  not similar")
     click.echo(f"{result.score:.4f}{verdict}")
@@ -134,7 +130,7 @@ def explain(sentence1: str, sentence2: str, scorer: str, threshold: float | None
 
     result = _scorer(scorer, threshold, model).score(sentence1, sentence2)
     if as_json:
-        _echo_json(_clean(result.to_dict()))
+        _echo_json(result.to_dict())
     else:
         click.echo(render_result(result))
 
@@ -176,17 +172,19 @@ def score(input_path: str, output: str | None, scorer: str, threshold: float | N
     """
     from simcalc.batch import fit_from_corpus, score_file
 
-    scorer_obj = _scorer(scorer, threshold, model)
+    scorer_obj = _scorer(scorer, threshold, model, fresh=corpus is not None)
     if corpus:
         fit_from_corpus(scorer_obj, corpus, encoding=encoding)
     summary = score_file(input_path, output, scorer_obj, fmt=fmt, output_format=output_format,
                          encoding=encoding, columns=columns, header=header, batch_size=batch_size,
                          progress=not quiet)
     if as_json:
-        click.echo(json.dumps(summary, ensure_ascii=False), err=output is None)
+        _echo_json(summary, err=output is None)
     elif output is not None:
         click.echo(f"{summary['rows']} rows → {output} ({summary['errors']} with errors, "
                    f"{summary['pairs_per_second']} pairs/s)", err=True)
+    if summary["rows"] and not summary["scored"]:
+        raise click.exceptions.Exit(1)  # nothing could be scored: almost surely the wrong file or options
 
 
 @main.command("eval", epilog="""
@@ -205,11 +203,15 @@ Examples:
 @click.option("--task", type=click.Choice(["binary", "graded", "3class"]), default=None,
               help="Label type (default: guessed: 0/1 binary, 0/1/2 3-class, else graded).")
 @click.option("--columns", default=None, help="Sentence and label columns, e.g. s1,s2,label.")
+@click.option("--format", "fmt", type=click.Choice(["tsv", "csv", "jsonl"]), default=None,
+              help="Input format (default: from the file extension).")
 @click.option("--encoding", default="utf-8", show_default=True)
+@click.option("--header/--no-header", default=None, help="Whether the first row names the columns (default: guess).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @json_option
 def eval_(data: str, scorer: str, model: str | None, threshold_from: str | None, threshold: str | None,
-          task: str | None, columns: str | None, encoding: str, quiet: bool, as_json: bool) -> None:
+          task: str | None, columns: str | None, fmt: str | None, encoding: str, header: bool | None,
+          quiet: bool, as_json: bool) -> None:
     """Measure a scorer on labelled DATA (accuracy/F1/AUC, Spearman, or 3-class metrics).
 
     The decision threshold never comes from DATA itself: use --threshold-from DEV or --threshold.
@@ -217,9 +219,10 @@ def eval_(data: str, scorer: str, model: str | None, threshold_from: str | None,
     from simcalc.evaluate import evaluate
 
     report = evaluate(data, _scorer(scorer, None, model), threshold_from=threshold_from, threshold=threshold,
-                      task=task, encoding=encoding, columns=columns, progress=not quiet)
+                      task=task, encoding=encoding, columns=columns, fmt=fmt, header=header,
+                      progress=not quiet)
     if as_json:
-        _echo_json(_clean(report))
+        _echo_json(report)
         return
     skip = {"error_rows", "data"}
     click.echo(f"{report['data']}  ({report['scorer']}, {report['task']}, n={report['n']})")
@@ -241,7 +244,10 @@ def info(as_json: bool) -> None:
     from simcalc.info import gather_info, render_info
 
     report = gather_info()
-    click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else render_info(report))
+    if as_json:
+        _echo_json(report)
+    else:
+        click.echo(render_info(report))
 
 
 @main.command("word-sim", epilog="""
@@ -260,8 +266,10 @@ def word_sim(word1: str, word2: str, data_dir: str | None, as_json: bool) -> Non
     from hownet_sim.api import render_word_similarity, word_similarity_report
 
     report = word_similarity_report(word1, word2, data_dir=data_dir)
-    click.echo(json.dumps(_clean(report), ensure_ascii=False, indent=2) if as_json
-               else render_word_similarity(report))
+    if as_json:
+        _echo_json(report)
+    else:
+        click.echo(render_word_similarity(report))
 
 
 @main.command(epilog="""
@@ -280,7 +288,10 @@ def parse(text: str, parser_name: str, as_json: bool) -> None:
     from rules.parse import get_parser, render_parse
 
     result = get_parser(parser_name).parse(text)
-    click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) if as_json else render_parse(result))
+    if as_json:
+        _echo_json(result.to_dict())
+    else:
+        click.echo(render_parse(result))
 
 
 if __name__ == "__main__":  # pragma: no cover

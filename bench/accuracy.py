@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import simcalc  # noqa: E402
 from simcalc import datasets, registry  # noqa: E402
 from simcalc.errors import SimcalcError  # noqa: E402
-from simcalc.evaluate import evaluate, score_labelled  # noqa: E402
+from simcalc.evaluate import evaluate  # noqa: E402
 
 SHORT = {"accuracy": "acc", "f1": "F1", "roc_auc": "AUC", "spearman": "ρ"}
 
@@ -65,6 +65,12 @@ def main() -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
 
     names = args.scorers.split(",") if args.scorers else default_scorers()
+    for name in names:
+        try:
+            registry.spec(name)
+        except SimcalcError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     wanted = set(args.datasets.split(",")) if args.datasets else None
     benches = [b for b in datasets.BENCHMARKS if (wanted is None or b.name in wanted)]
     missing = [b.name for b in benches if not datasets.available(b)]

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .errors import InvalidTextError
-from .io import PairReader, PairRow, PairWriter, count_lines, detect_format, read_corpus_sentences
+from .io import PairReader, PairRow, PairWriter, count_lines, detect_format, read_sentences
 from .scorer import PreparedPair, Scorer
 
 log = logging.getLogger(__name__)
@@ -21,6 +21,7 @@ class ScoredRow:
     score: float | None
     prediction: int | None
     error: str | None
+    warning: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
 
 
@@ -33,12 +34,16 @@ def progress_bar(total: int | None, enabled: bool, desc: str = "scoring"):
 
 
 def iter_scored(reader: PairReader, scorer: Scorer, batch_size: int = 256,
-                progress: bool = False, total: int | None = None) -> Iterator[ScoredRow]:
-    """Score every row of ``reader`` in order; bad rows come out with ``error`` set, never dropped."""
+                progress: bool = False) -> Iterator[ScoredRow]:
+    """Score every row of ``reader`` in order; bad rows come out with ``error`` set, never dropped.
+
+    A scorer that learns statistics and has no corpus (TF-IDF) is fitted on this file's sentences
+    first, in one extra streaming pass.
+    """
     if scorer.needs_fit and not scorer.is_fitted:
-        # Fit on the sentences being scored: one extra streaming pass over the file.
-        scorer.fit(s for r in reader if r.error is None for s in (r.sentence1, r.sentence2)
-                   if isinstance(s, str) and s.strip())
+        scorer = scorer.for_sentences(s for r in reader if r.error is None for s in (r.sentence1, r.sentence2)
+                                      if isinstance(s, str) and s.strip())
+    total = count_lines(reader.path) if progress else None
     with progress_bar(total, progress) as bar:
         pending: list[tuple[PairRow, PreparedPair | None, str | None]] = []
         for row in reader:
@@ -60,16 +65,14 @@ def iter_scored(reader: PairReader, scorer: Scorer, batch_size: int = 256,
 
 
 def _flush(pending, scorer: Scorer) -> Iterator[ScoredRow]:
-    good = [p for _, p, e in pending if e is None]
-    results = iter(scorer.score_prepared(good))
+    results = iter(scorer.score_prepared([p for _, p, e in pending if e is None]))
     for row, _prepared, error in pending:
         if error is not None:
             yield ScoredRow(row, None, None, error)
-        else:
-            result = next(results)
-            if result.warnings:
-                error = f"line {row.line_no}: warning: " + "; ".join(result.warnings)
-            yield ScoredRow(row, result.score, result.label, error, result.details)
+            continue
+        result = next(results)
+        warning = f"line {row.line_no}: " + "; ".join(result.warnings) if result.warnings else None
+        yield ScoredRow(row, result.score, result.label, None, warning, result.details)
 
 
 def score_file(input_path: str | Path, output_path: str | Path | None, scorer: Scorer, *,
@@ -79,17 +82,17 @@ def score_file(input_path: str | Path, output_path: str | Path | None, scorer: S
     """Score a pair file into ``output_path`` (stdout when None); returns a summary dict."""
     reader = PairReader(input_path, fmt=fmt, encoding=encoding, columns=columns, header=header)
     out_fmt = detect_format(output_path, output_format) if output_path else (output_format or reader.fmt)
-    total = count_lines(input_path)
     started = time.perf_counter()
-    n = errors = 0
-    with PairWriter(output_path, out_fmt, None, with_prediction=scorer.threshold is not None) as writer:
-        for scored in iter_scored(reader, scorer, batch_size, progress, total):
-            writer.set_header(reader.header)
-            writer.write(scored.row, scored.score, scored.prediction, scored.error)
+    n = errors = warnings = 0
+    with PairWriter(output_path, out_fmt, with_prediction=scorer.threshold is not None) as writer:
+        for scored in iter_scored(reader, scorer, batch_size, progress):
+            writer.write(scored.row, reader.header, scored.score, scored.prediction, scored.error, scored.warning)
             n += 1
             errors += scored.score is None
+            warnings += scored.warning is not None
     seconds = time.perf_counter() - started
-    summary = {"rows": n, "scored": n - errors, "errors": errors, "seconds": round(seconds, 3),
+    summary = {"rows": n, "scored": n - errors, "errors": errors, "warnings": warnings,
+               "seconds": round(seconds, 3),
                "pairs_per_second": round(n / seconds, 1) if seconds > 0 else None,
                "scorer": scorer.name, "output": str(output_path) if output_path else "-"}
     if errors:
@@ -99,4 +102,4 @@ def score_file(input_path: str | Path, output_path: str | Path | None, scorer: S
 
 def fit_from_corpus(scorer: Scorer, corpus: str | Path, encoding: str = "utf-8") -> None:
     """Fit a corpus-statistics scorer (TF-IDF) on a file instead of the sentences scored."""
-    scorer.fit(read_corpus_sentences(corpus, encoding=encoding))
+    scorer.fit(read_sentences(corpus, encoding=encoding))

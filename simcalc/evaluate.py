@@ -21,7 +21,7 @@ import numpy as np
 
 from .batch import iter_scored
 from .errors import InputFormatError
-from .io import PairReader, count_lines
+from .io import PairReader
 from .scorer import Scorer
 
 log = logging.getLogger(__name__)
@@ -44,13 +44,12 @@ class ScoredSet:
 
 
 def score_labelled(path: str | Path, scorer: Scorer, *, encoding: str = "utf-8",
-                   columns: str | None = None, fmt: str | None = None, progress: bool = False,
-                   batch_size: int = 256) -> ScoredSet:
-    reader = PairReader(path, fmt=fmt, encoding=encoding, columns=columns)
+                   columns: str | None = None, fmt: str | None = None, header: bool | None = None,
+                   progress: bool = False, batch_size: int = 256) -> ScoredSet:
+    reader = PairReader(path, fmt=fmt, encoding=encoding, columns=columns, header=header)
     scores, labels, errors = [], [], []
     started = time.perf_counter()
-    total = count_lines(path) if progress else None
-    for scored in iter_scored(reader, scorer, batch_size=batch_size, progress=progress, total=total):
+    for scored in iter_scored(reader, scorer, batch_size=batch_size, progress=progress):
         if not reader.has_label:
             raise InputFormatError(f"{path}: no label column found; name it with --columns A,B,LABEL")
         label = _parse_label(scored.row.label)
@@ -79,6 +78,21 @@ def detect_task(labels: np.ndarray) -> str:
     if values <= {0.0, 1.0, 2.0}:
         return "3class"
     return "graded"
+
+
+_TASK_LABELS = {"binary": {0.0, 1.0}, "3class": {0.0, 1.0, 2.0}}
+
+
+def check_labels(labels: np.ndarray, task: str, path: str | Path) -> None:
+    """Refuse labels the task cannot use (e.g. 0–5 grades evaluated as binary)."""
+    allowed = _TASK_LABELS.get(task)
+    if allowed is None:
+        return
+    extra = sorted(set(np.unique(labels).tolist()) - allowed)
+    if extra:
+        shown = ", ".join(f"{v:g}" for v in extra[:5])
+        raise InputFormatError(f"{path}: labels {shown} do not fit the {task} task "
+                               f"(expected {', '.join(f'{v:g}' for v in sorted(allowed))})")
 
 
 # -- thresholds -----------------------------------------------------------------------------------
@@ -163,19 +177,21 @@ def parse_threshold(value: str | float | Sequence[float] | None) -> tuple[float,
     if value is None:
         return None
     if isinstance(value, (int, float)):
-        return (float(value),)
-    if isinstance(value, str):
-        try:
-            return tuple(float(v) for v in value.split(","))
-        except ValueError:
-            raise InputFormatError(f"--threshold takes a number (or two, t1,t2, for 3-class), got {value!r}") from None
-    return tuple(float(v) for v in value)
+        value = [value]
+    values = value.split(",") if isinstance(value, str) else list(value)
+    try:
+        numbers = tuple(float(v) for v in values)
+    except (TypeError, ValueError):
+        numbers = ()
+    if not numbers or not all(np.isfinite(numbers)):
+        raise InputFormatError(f"--threshold takes a finite number (or two, t1,t2, for 3-class), got {value!r}")
+    return numbers
 
 
 def evaluate(data: str | Path, scorer: Scorer, *, threshold_from: str | Path | None = None,
              threshold: str | float | Sequence[float] | None = None, task: str | None = None,
-             encoding: str = "utf-8", columns: str | None = None, progress: bool = False,
-             dev_set: ScoredSet | None = None) -> dict[str, Any]:
+             encoding: str = "utf-8", columns: str | None = None, fmt: str | None = None,
+             header: bool | None = None, progress: bool = False) -> dict[str, Any]:
     """Evaluate ``scorer`` on ``data``; returns n, task, threshold (and its source) and all metrics."""
     if threshold_from is not None and threshold is not None:
         raise InputFormatError("give either a threshold or a file to choose it on, not both")
@@ -184,20 +200,30 @@ def evaluate(data: str | Path, scorer: Scorer, *, threshold_from: str | Path | N
                                "pass a development split with --threshold-from")
     if task is not None and task not in TASKS:
         raise InputFormatError(f"unknown task {task!r}; choose one of {', '.join(TASKS)}")
-    if threshold_from is not None and dev_set is None:
-        dev_set = score_labelled(threshold_from, scorer, encoding=encoding, columns=columns, progress=progress)
-    test = score_labelled(data, scorer, encoding=encoding, columns=columns, progress=progress)
+    thresholds = parse_threshold(threshold)
+    read = dict(encoding=encoding, columns=columns, fmt=fmt, header=header, progress=progress)
+    test = score_labelled(data, scorer, **read)
     task = task or detect_task(test.labels)
+    check_labels(test.labels, task, data)
     out: dict[str, Any] = {"data": str(data), "scorer": scorer.name, "task": task, "n": test.n,
                            "errors": len(test.errors), "error_rows": test.errors[:20],
                            "pairs_per_second": round(test.n / test.seconds, 1) if test.seconds else None}
-    thresholds = parse_threshold(threshold)
     if task == "graded":
+        if threshold_from is not None or thresholds is not None:
+            raise InputFormatError("graded labels are evaluated by correlation; a threshold does not apply")
         out.update(threshold=None, threshold_source=None, **graded_metrics(test.scores, test.labels))
         return out
+    needed = 1 if task == "binary" else 2
+    if thresholds is not None and len(thresholds) != needed:
+        raise InputFormatError(f"the {task} task takes {needed} threshold value(s), got {len(thresholds)}")
+    dev = None
+    if threshold_from is not None:
+        dev = score_labelled(threshold_from, scorer, **read)
+        check_labels(dev.labels, task, threshold_from)
+        out.update(dev_n=dev.n, dev_errors=len(dev.errors))
     if task == "binary":
-        if dev_set is not None:
-            t, source = best_threshold(dev_set.scores, dev_set.labels), f"best accuracy on {threshold_from}"
+        if dev is not None:
+            t, source = best_threshold(dev.scores, dev.labels), f"best accuracy on {threshold_from}"
         elif thresholds is not None:
             t, source = thresholds[0], "given"
         elif scorer.threshold is not None:
@@ -208,10 +234,9 @@ def evaluate(data: str | Path, scorer: Scorer, *, threshold_from: str | Path | N
             return out
         out.update(threshold=t, threshold_source=source, **binary_metrics(test.scores, test.labels, t))
         return out
-    # 3-class
-    if dev_set is not None:
-        pair, source = best_two_thresholds(dev_set.scores, dev_set.labels), f"best accuracy on {threshold_from}"
-    elif thresholds is not None and len(thresholds) == 2:
+    if dev is not None:
+        pair, source = best_two_thresholds(dev.scores, dev.labels), f"best accuracy on {threshold_from}"
+    elif thresholds is not None:
         pair, source = (min(thresholds), max(thresholds)), "given"
     else:
         raise InputFormatError("a 3-class evaluation needs --threshold-from DEV or --threshold t1,t2")

@@ -19,16 +19,20 @@ from .scorer import Pair, PairwiseScorer, Scorer
 from .text import MAX_CHARS, content_chars, normalize
 
 
-class _CharScorer(PairwiseScorer):
-    """Shared set-up: choose between content characters and the full normalised text."""
+class _CharView:
+    """What character scorers compare: content characters (default) or the whole normalised text."""
 
+    ignore_punct: bool = True
+
+    def _view(self, text: str) -> str:
+        return (content_chars(text) or text) if self.ignore_punct else text
+
+
+class _CharScorer(_CharView, PairwiseScorer):
     def __init__(self, threshold: float | None = None, max_chars: int = MAX_CHARS,
                  ignore_punct: bool = True) -> None:
         super().__init__(threshold=threshold, max_chars=max_chars)
         self.ignore_punct = ignore_punct
-
-    def _view(self, text: str) -> str:
-        return (content_chars(text) or text) if self.ignore_punct else text
 
 
 class LevenshteinScorer(_CharScorer):
@@ -72,12 +76,13 @@ def char_ngrams(text: str, n_min: int = 1, n_max: int = 2) -> list[str]:
     return [text[i:i + n] for n in range(n_min, n_max + 1) for i in range(len(text) - n + 1)]
 
 
-class TfidfScorer(Scorer):
+class TfidfScorer(_CharView, Scorer):
     """Cosine similarity of character 1–2-gram TF-IDF vectors (smoothed idf, sublinear tf off).
 
-    IDF comes from :meth:`fit`: a corpus you give, or else the sentences being scored (the first
-    batch seen). A pair scored alone is fitted on its two sentences, which still down-weights the
-    characters they share. IDF is ``ln((1+N)/(1+df)) + 1`` as in scikit-learn.
+    IDF comes from :meth:`fit` on a corpus you give (``corpus=`` a file, or any iterable of
+    sentences), or else from the sentences being scored in each call: a whole file for
+    ``simcalc score``/``eval``, the batch for ``score_batch``, the two sentences for ``score`` (which
+    still down-weights the characters they share). IDF is ``ln((1+N)/(1+df)) + 1`` as in scikit-learn.
     """
 
     name = "tfidf"
@@ -90,12 +95,11 @@ class TfidfScorer(Scorer):
         self._idf: dict[str, float] | None = None
         self._default_idf = 1.0
         if isinstance(corpus, str):
-            corpus = _read_corpus(corpus)
+            from .io import read_sentences
+
+            corpus = read_sentences(corpus)
         if corpus is not None:
             self.fit(corpus)
-
-    def _view(self, text: str) -> str:
-        return (content_chars(text) or text) if self.ignore_punct else text
 
     @property
     def is_fitted(self) -> bool:
@@ -132,8 +136,3 @@ class TfidfScorer(Scorer):
                                            "idf_documents": self._n_docs}))
         return results
 
-
-def _read_corpus(path: str) -> list[str]:
-    from .io import read_corpus_sentences
-
-    return list(read_corpus_sentences(path))

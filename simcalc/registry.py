@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import ScorerUnavailableError, UnknownScorerError
+from .errors import InputFormatError, ScorerUnavailableError, UnknownScorerError
 from .scorer import Scorer
 
 
@@ -37,6 +38,9 @@ class ScorerSpec:
     def load(self) -> type[Scorer]:
         module_name, _, class_name = self.target.partition(":")
         missing = self.missing_requirements()
+        if module_name in missing:
+            raise ScorerUnavailableError(
+                f"scorer {self.name!r} is not part of this installation (module {module_name} is missing)")
         if missing:
             raise ScorerUnavailableError(
                 f"scorer {self.name!r} needs {', '.join(missing)}, which cannot be imported here; "
@@ -73,7 +77,13 @@ def specs() -> list[ScorerSpec]:
 def create(name: str, **options: Any) -> Scorer:
     """A new scorer instance; ``options`` go to its constructor (e.g. ``threshold``, ``model``)."""
     cls = spec(name).load()
-    return cls(**{k: v for k, v in options.items() if v is not None})
+    options = {k: v for k, v in options.items() if v is not None}
+    accepted = inspect.signature(cls.__init__).parameters
+    if not any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
+        unknown = sorted(set(options) - set(accepted))
+        if unknown:
+            raise InputFormatError(f"scorer {name!r} takes no option {', '.join(unknown)}")
+    return cls(**options)
 
 
 _cache: dict[tuple, Scorer] = {}

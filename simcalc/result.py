@@ -25,7 +25,9 @@ class Result:
     def __post_init__(self) -> None:
         self.score = float(self.score)
         if math.isnan(self.score):
-            raise ValueError(f"scorer {self.scorer!r} produced NaN")
+            from .errors import SimcalcError
+
+            raise SimcalcError(f"scorer {self.scorer!r} produced NaN; please report this as a bug")
 
     def with_threshold(self, threshold: float | None) -> "Result":
         """Set ``label`` from ``threshold`` (score >= threshold means similar)."""

@@ -12,7 +12,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import ClassVar, Iterable, Sequence
 
-from .errors import InvalidTextError
+import copy
+import math
+
+from .errors import InputFormatError, InvalidTextError
 from .result import Result
 from .text import MAX_CHARS, PreparedText, prepare
 
@@ -32,7 +35,7 @@ class Scorer(ABC):
     needs_fit: ClassVar[bool] = False
 
     def __init__(self, threshold: float | None = None, max_chars: int = MAX_CHARS) -> None:
-        self.threshold = self.default_threshold if threshold is None else float(threshold)
+        self.threshold = self.default_threshold if threshold is None else _finite(threshold, "threshold")
         self.max_chars = max_chars
 
     # -- public API -------------------------------------------------------------------------------
@@ -46,12 +49,13 @@ class Scorer(ABC):
         An invalid pair raises :class:`InvalidTextError` naming its index; callers that must keep
         going past bad rows (file scoring) use :meth:`prepare_pair` + :meth:`score_prepared`.
         """
+        if pairs is None or isinstance(pairs, (str, bytes)):
+            raise InvalidTextError("pairs must be an iterable of (sentence1, sentence2) pairs")
         prepared = []
         for index, pair in enumerate(pairs):
-            try:
-                a, b = pair
-            except (TypeError, ValueError):
-                raise InvalidTextError(f"pair {index} is not a (sentence1, sentence2) pair") from None
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                raise InvalidTextError(f"pair {index} is not a (sentence1, sentence2) pair: {pair!r:.80}")
+            a, b = pair
             try:
                 prepared.append(self.prepare_pair(a, b))
             except InvalidTextError as exc:
@@ -69,21 +73,28 @@ class Scorer(ABC):
         """Score pairs that already went through :meth:`prepare_pair`."""
         if not prepared:
             return []
-        if self.needs_fit and not self.is_fitted:
-            self.fit(t.text for pair in prepared for t in pair)
-        results = self._score_texts([(a.text, b.text) for a, b in prepared])
+        scorer = self.for_sentences(t.text for pair in prepared for t in pair)
+        results = scorer._score_texts([(a.text, b.text) for a, b in prepared])
         for result, (a, b) in zip(results, prepared):
             result.warnings.extend(a.warnings + b.warnings)
             result.with_threshold(self.threshold)
         return results
 
     def fit(self, sentences: Iterable[str]) -> "Scorer":
-        """Learn corpus statistics (no-op for most scorers). Sentences are normalised here."""
+        """Fix corpus statistics for all later scoring (no-op for most scorers)."""
         return self
 
     @property
     def is_fitted(self) -> bool:
         return True
+
+    def for_sentences(self, sentences: Iterable[str]) -> "Scorer":
+        """The scorer to use on these sentences: itself, or — for a scorer that learns statistics
+        (``needs_fit``) and was given no corpus — a copy fitted on exactly these sentences, so that
+        a shared instance never carries one call's statistics into the next."""
+        if not self.needs_fit or self.is_fitted:
+            return self
+        return copy.copy(self).fit(sentences)
 
     def describe(self) -> dict:
         """A JSON-friendly summary for ``simcalc info`` and explanations."""
@@ -93,6 +104,16 @@ class Scorer(ABC):
     @abstractmethod
     def _score_texts(self, pairs: Sequence[Pair]) -> list[Result]:
         """Score normalised, non-empty texts. Must return one Result per pair, in order."""
+
+
+def _finite(value: object, what: str) -> float:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InputFormatError(f"{what} must be a number, got {value!r}") from None
+    if not math.isfinite(number):
+        raise InputFormatError(f"{what} must be a finite number, got {value!r}")
+    return number
 
 
 class PairwiseScorer(Scorer):

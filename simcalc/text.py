@@ -73,17 +73,6 @@ def content_chars(text: str) -> str:
     return "".join(ch for ch in text if is_content_char(ch))
 
 
-def is_cjk(ch: str) -> bool:
-    """True for a CJK unified ideograph (the basic block and extensions A–G)."""
-    code = ord(ch)
-    return (
-        0x4E00 <= code <= 0x9FFF
-        or 0x3400 <= code <= 0x4DBF
-        or 0x20000 <= code <= 0x3134F
-        or 0xF900 <= code <= 0xFAFF
-    )
-
-
 def prepare(text: object, *, which: str = "text", max_chars: int = MAX_CHARS) -> PreparedText:
     """Validate and normalise one input text, or raise :class:`InvalidTextError` saying why."""
     if text is None:

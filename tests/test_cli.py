@@ -81,5 +81,58 @@ def test_score_gbk_file_to_stdout(run, tmp_path):
     result = run("score", str(src), "--encoding", "gbk", "-q")
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert lines[0] == "sentence1\tsentence2\tscore\tprediction\terror"
+    assert lines[0] == "sentence1\tsentence2\tscore\tprediction\terror\twarning"
     assert lines[1].startswith("怎么开通花呗\t花呗如何开通\t0.333333\t0")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["compare", "你好", "您好", "--model", "x"], "takes no option model"),
+    (["compare", "你好", "您好", "--threshold", "inf"], "finite number"),
+    (["compare", "你好", "您好", "--threshold", "nan"], "finite number"),
+])
+def test_bad_options_are_one_line_errors(run, args, message):
+    result = run(*args)
+    assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
+
+
+def test_eval_refuses_labels_that_do_not_fit_the_task(run, tmp_path):
+    src = tmp_path / "three.tsv"
+    src.write_text("sentence1\tsentence2\tlabel\n你好\t你好\t2\n你好\t再见\t0\n", encoding="utf-8")
+    result = run("eval", str(src), "--task", "binary", "-q")
+    assert result.exit_code == 2 and "labels 2 do not fit the binary task" in result.output
+    result = run("eval", str(src), "--threshold", "0.5", "-q")
+    assert result.exit_code == 2 and "takes 2 threshold value(s)" in result.output
+    result = run("eval", str(src), "--threshold", "0.3,0.7", "--json", "-q")
+    assert result.exit_code == 0 and json.loads(result.output)["accuracy"] == 1.0
+
+
+def test_eval_json_turns_undefined_metrics_into_null(run, tmp_path):
+    src = tmp_path / "one_class.tsv"
+    src.write_text("sentence1\tsentence2\tlabel\n你好\t你好\t1\n你好\t您好\t1\n", encoding="utf-8")
+    result = run("eval", str(src), "--json", "-q")
+    assert result.exit_code == 0 and json.loads(result.output)["roc_auc"] is None
+
+
+def test_score_exits_1_when_no_row_could_be_scored(run, tmp_path):
+    src = tmp_path / "bad.tsv"
+    src.write_text("sentence1\tsentence2\n？\t。\n", encoding="utf-8")
+    assert run("score", str(src), "-q").exit_code == 1
+
+
+def test_score_shows_a_progress_bar_with_pairs_per_second(tmp_path):
+    import subprocess
+    import sys
+
+    src = tmp_path / "p.tsv"
+    src.write_text("sentence1\tsentence2\n" + "你好\t您好\n" * 50, encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "cli", "score", str(src), "-o", str(tmp_path / "o.tsv")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0 and "50/50" in proc.stderr and "pair/s" in proc.stderr
+
+
+def test_tfidf_compare_does_not_depend_on_earlier_calls(run):
+    import simcalc
+
+    fresh = simcalc.registry.create("tfidf").score("今天天气好", "今天天气不好").score
+    simcalc.compare("怎么开通花呗", "花呗如何开通", scorer="tfidf")
+    assert simcalc.compare("今天天气好", "今天天气不好", scorer="tfidf").score == pytest.approx(fresh)

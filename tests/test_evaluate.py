@@ -63,8 +63,8 @@ def test_graded_and_three_class(tmp_path):
     graded = _file(tmp_path, "g.tsv", [("你好", "你好", 5), ("你好啊", "你好", 3.5), ("你好", "再见", 0)])
     report = evaluate(graded, simcalc.get_scorer("levenshtein"))
     assert report["task"] == "graded" and report["spearman"] == pytest.approx(1.0)
-    rows = [("苹果手机", "苹果手机", 2), ("苹果手机", "苹果电脑", 1), ("苹果", "香蕉", 0)]
-    dev, test = _file(tmp_path, "d3.tsv", rows), _file(tmp_path, "t3.tsv", rows[::-1])
+    dev = _file(tmp_path, "d3.tsv", [("苹果手机", "苹果手机", 2), ("苹果手机", "苹果电脑", 1), ("苹果", "香蕉", 0)])
+    test = _file(tmp_path, "t3.tsv", [("华为手机", "华为手机", 2), ("香蕉", "葡萄", 0), ("华为手机", "华为电脑", 1)])
     report = evaluate(test, simcalc.get_scorer("char_jaccard"), threshold_from=dev)
     assert report["task"] == "3class" and report["accuracy"] == 1.0 and report["macro_f1"] == 1.0
 

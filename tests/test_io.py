@@ -84,10 +84,10 @@ def test_score_file_keeps_order_columns_and_reports_bad_rows(tmp_path, scorer):
     summary = score_file(src, out, scorer, progress=False, batch_size=2)
     assert summary == {**summary, "rows": 7, "scored": 2, "errors": 5}
     lines = out.read_text(encoding="utf-8").splitlines()
-    assert lines[0].split("\t") == ["sentence1", "sentence2", "label", "score", "prediction", "error"]
+    assert lines[0].split("\t") == ["sentence1", "sentence2", "label", "score", "prediction", "error", "warning"]
     rows = [line.split("\t") for line in lines[1:]]
     assert [r[0] for r in rows] == ["你好", "only-one-field", "", "？？", "", "再见", "花呗"]
-    assert rows[0][3:5] == ["1.000000", "1"] and rows[0][5] == ""
+    assert rows[0][3:] == ["1.000000", "1", "", ""]
     assert rows[1][5] == "line 3: expected 3 columns, found 1"
     assert rows[2][5] == "line 4: sentence1 is empty (or only whitespace/control characters)"
     assert rows[3][5] == "line 5: sentence1 has only punctuation; there is nothing to compare"
@@ -101,13 +101,14 @@ def test_output_format_follows_extension(tmp_path, scorer):
     out = tmp_path / "out.jsonl"
     score_file(src, out, scorer, progress=False)
     obj = json.loads(out.read_text(encoding="utf-8"))
-    assert obj["fields"] == ["你好", "您好"] and 0 <= obj["score"] <= 1 and obj["error"] is None
+    assert obj["sentence1"] == "你好" and obj["sentence2"] == "您好"
+    assert 0 <= obj["score"] <= 1 and obj["error"] is None and obj["warning"] is None
 
 
 def test_interrupted_write_leaves_no_file(tmp_path):
     out = tmp_path / "out.tsv"
     with pytest.raises(RuntimeError):
-        with PairWriter(out, "tsv", ["a", "b"], with_prediction=False) as writer:
+        with PairWriter(out, "tsv", with_prediction=False) as writer:
             writer._out.write("partial\n")
             raise RuntimeError("killed")
     assert list(tmp_path.iterdir()) == []
@@ -122,7 +123,7 @@ def test_tfidf_file_scoring_fits_on_the_file(tmp_path):
     src = write(tmp_path / "in.tsv", "sentence1\tsentence2\n怎么开通花呗\t花呗如何开通\n借呗\t借呗\n")
     scorer = simcalc.registry.create("tfidf")
     summary = score_file(src, tmp_path / "o.tsv", scorer, progress=False)
-    assert summary["scored"] == 2 and scorer.is_fitted
+    assert summary["scored"] == 2 and not scorer.is_fitted  # the file's statistics stay with the file
     lines = (tmp_path / "o.tsv").read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("sentence1\tsentence2\tscore")  # header not mistaken for data on the 2nd pass
     assert len(lines) == 3
@@ -142,3 +143,98 @@ def test_bq_test_with_an_injected_bad_row_streams_in_order(shared_data, tmp_path
     for original, scored in zip(lines[1:], written[1:]):
         assert scored.split("\t")[0] == original.split("\t")[0]
     assert written[5001].split("\t")[-1] == "line 5002: expected 3 columns, found 1"
+
+
+def test_unbalanced_csv_quote_is_one_error_row_not_swallowed_lines(tmp_path, scorer):
+    src = write(tmp_path / "q.csv", 'sentence1,sentence2\n"你好,您好\n花呗,借呗\n再见,拜拜\n')
+    out = tmp_path / "o.csv"
+    summary = score_file(src, out, scorer, progress=False)
+    assert (summary["rows"], summary["errors"]) == (3, 1)
+    text = out.read_text(encoding="utf-8")
+    assert "line 2: malformed CSV" in text and "花呗" in text and "再见" in text
+
+
+def test_crlf_and_bare_cr_in_csv(tmp_path):
+    rows = list(PairReader(write(tmp_path / "c.csv", "sentence1,sentence2\r\n你好,您好\r\n你\r好,您好\r\n")))
+    assert rows[0].sentence2 == "您好" and rows[0].error is None
+    assert rows[1].error.startswith("line 3: malformed CSV")
+
+
+def test_huge_csv_field_is_read_then_cut_with_a_warning(tmp_path, scorer):
+    src = write(tmp_path / "big.csv", "sentence1,sentence2\n" + "好" * 200_000 + ",好\n")
+    out = tmp_path / "o.jsonl"
+    summary = score_file(src, out, scorer, progress=False)
+    record = json.loads(out.read_text(encoding="utf-8"))
+    assert summary["warnings"] == 1 and "truncated from 200000" in record["warning"] and record["error"] is None
+
+
+def test_jsonl_to_table_maps_by_key_and_keeps_unknown_keys(tmp_path, scorer):
+    src = write(tmp_path / "j.jsonl", '{"text_a": "你好", "text_b": "您好", "label": 1}\n'
+                                      '{"text_b": "再见", "text_a": "拜拜", "x": true}\n')
+    out = tmp_path / "o.tsv"
+    score_file(src, out, scorer, progress=False)
+    header, first, second = (line.split("\t") for line in out.read_text(encoding="utf-8").splitlines())
+    assert header[:3] == ["text_a", "text_b", "label"]
+    assert first[:3] == ["你好", "您好", "1"]
+    assert second[:2] == ["拜拜", "再见"] and '{"x": true}' in second[header.index("error")]
+
+
+def test_input_columns_named_like_ours_are_not_overwritten(tmp_path, scorer):
+    src = write(tmp_path / "s.jsonl", '{"sentence1": "你好", "sentence2": "您好", "score": 4.5}\n')
+    out = tmp_path / "o.jsonl"
+    score_file(src, out, scorer, progress=False)
+    record = json.loads(out.read_text(encoding="utf-8"))
+    assert record["score"] == 4.5 and record["simcalc_score"] == 0.5
+
+
+def test_header_guessing(tmp_path):
+    reader = PairReader(write(tmp_path / "a.tsv", "text\tsimilarity\t1\n你好\t您好\t1\n"))
+    assert [r.sentence1 for r in reader] == ["text", "你好"] and not reader.file_has_header
+    with pytest.raises(InputFormatError, match="cannot tell which columns"):
+        list(PairReader(write(tmp_path / "b.tsv", "id\tquestion\tanswer\tlabel\n1\t你好\t您好\t1\n")))
+    reader = PairReader(write(tmp_path / "c.tsv", "句子1\t句子2\t标签\n你好\t您好\t1\n"))
+    assert [(r.sentence1, r.label) for r in reader] == [("你好", "1")]
+
+
+def test_rows_before_the_first_usable_one_keep_their_place(tmp_path, scorer):
+    src = write(tmp_path / "f.tsv", "\n只有一列\nsentence1\tsentence2\n你好\t您好\n")
+    reader = PairReader(src)
+    rows = list(reader)
+    assert reader.header == ["sentence1", "sentence2"]
+    assert [r.line_no for r in rows] == [1, 2, 4]
+    assert rows[0].error == "line 1: blank line" and "at least 2 columns" in rows[1].error
+    out = tmp_path / "o.tsv"
+    score_file(src, out, scorer, progress=False, batch_size=1)
+    assert out.read_text(encoding="utf-8").splitlines()[0].startswith("sentence1\tsentence2\tscore")
+
+
+def test_jsonl_first_object_without_sentences_is_an_error_row(tmp_path):
+    rows = list(PairReader(write(tmp_path / "j.jsonl", '{"text_a": "你好"}\n{"text_a": "你好", "text_b": "您好"}\n')))
+    assert "cannot tell which columns" in rows[0].error and rows[1].sentence2 == "您好"
+
+
+def test_jsonl_boolean_labels(tmp_path):
+    rows = list(PairReader(write(tmp_path / "j.jsonl", '{"text_a": "a", "text_b": "b", "label": true}\n')))
+    assert rows[0].label == "1"
+
+
+def test_encodings_that_break_lines_are_refused(tmp_path):
+    path = write(tmp_path / "p.tsv", "a\tb\n")
+    with pytest.raises(InputFormatError, match="not ASCII-compatible"):
+        PairReader(path, encoding="utf-16")
+
+
+def test_output_is_readable_by_others_and_missing_folder_is_clear(tmp_path, scorer):
+    import os
+    import stat
+
+    src = write(tmp_path / "in.tsv", "sentence1\tsentence2\n你好\t您好\n")
+    out = tmp_path / "o.tsv"
+    old = os.umask(0o022)
+    try:
+        score_file(src, out, scorer, progress=False)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644
+    with pytest.raises(InputFormatError, match="output folder .* does not exist"):
+        score_file(src, tmp_path / "nope" / "o.tsv", scorer, progress=False)
