@@ -280,14 +280,18 @@ Examples:
   simcalc parse "我把苹果吃了" --parser ltp     (needs a local LTP model: SIMCALC_LTP_MODEL)
 """)
 @click.argument("text")
-@click.option("--parser", "parser_name", default="auto", show_default=True,
-              help="auto (LTP when a local model exists, else the embedded parser), ltp or embedded.")
+@click.option("--parser", "parser_name", type=click.Choice(["auto", "ltp", "embedded"]), default=None,
+              help="auto: LTP when a local model exists (SIMCALC_LTP_MODEL), else the embedded parser. "
+                   "Default: $SIMCALC_PARSER, else auto.")
+@click.option("--user-dict", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="A jieba-style user dictionary (one word per line) to keep domain terms whole.")
 @json_option
-def parse(text: str, parser_name: str, as_json: bool) -> None:
+def parse(text: str, parser_name: str | None, user_dict: str | None, as_json: bool) -> None:
     """Dependency-parse TEXT: tokens, POS, heads and LTP relations (HED, SBV, VOB, ...)."""
     from rules.parse import get_parser, render_parse
 
-    result = get_parser(parser_name).parse(text)
+    options = {"user_dict": user_dict} if user_dict else {}
+    result = get_parser(parser_name, **options).parse(text)
     if as_json:
         _echo_json(result.to_dict())
     else:

@@ -136,3 +136,12 @@ def test_tfidf_compare_does_not_depend_on_earlier_calls(run):
     fresh = simcalc.registry.create("tfidf").score("今天天气好", "今天天气不好").score
     simcalc.compare("怎么开通花呗", "花呗如何开通", scorer="tfidf")
     assert simcalc.compare("今天天气好", "今天天气不好", scorer="tfidf").score == pytest.approx(fresh)
+
+
+def test_parse_command_gives_ltp_labels_with_the_verb_as_head(run):
+    result = run("parse", "我把苹果吃了", "--json")
+    assert result.exit_code == 0, result.output
+    tree = json.loads(result.output)
+    head = tree["heads"].index(0)
+    assert tree["tokens"][head] == "吃" and tree["rels"][head] == "HED"
+    assert run("parse", "？？").exit_code == 2

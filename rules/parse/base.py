@@ -1,0 +1,86 @@
+"""Shared input handling for parser backends: validation, normalisation, length bound."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Sequence
+
+from simcalc.errors import InvalidTextError
+from simcalc.text import MAX_CHARS, normalize, prepare
+
+from .types import Parse
+
+#: Longest pre-tokenised input, in tokens; longer token lists are cut (with a warning on the Parse).
+MAX_TOKENS = 512
+
+
+class BaseParser(ABC):
+    """Texts go through :func:`simcalc.text.prepare` (clear errors for empty/punctuation-only input,
+    truncation to ``max_chars`` with a warning); subclasses parse token lists or raw texts."""
+
+    name = "parser"
+
+    def __init__(self, max_chars: int = MAX_CHARS, max_tokens: int = MAX_TOKENS) -> None:
+        self.max_chars = max_chars
+        self.max_tokens = max_tokens
+
+    def parse(self, text: str) -> Parse:
+        return self.parse_batch([text])[0]
+
+    def parse_batch(self, texts: Sequence[str]) -> list[Parse]:
+        if isinstance(texts, str):
+            raise InvalidTextError("parse_batch expects a list of texts, not one string")
+        prepared = [prepare(t, which=f"text {i}" if len(texts) > 1 else "text", max_chars=self.max_chars)
+                    for i, t in enumerate(texts)]
+        parses = self._parse_texts([p.text for p in prepared])
+        for parse, p in zip(parses, prepared):
+            parse.warnings.extend(p.warnings)
+        return parses
+
+    def parse_tokens(self, tokens: Sequence[str]) -> Parse:
+        return self.parse_tokens_batch([tokens])[0]
+
+    def parse_tokens_batch(self, batch: Sequence[Sequence[str]]) -> list[Parse]:
+        cleaned, warnings = [], []
+        for i, tokens in enumerate(batch):
+            if isinstance(tokens, str) or not all(isinstance(t, str) for t in tokens):
+                raise InvalidTextError(f"tokens {i} must be a list of strings")
+            toks = [normalize(t) for t in tokens]
+            toks = [t for t in toks if t]
+            if not toks:
+                raise InvalidTextError(f"tokens {i} is empty (no non-blank token)")
+            notes = []
+            if len(toks) > self.max_tokens:
+                notes.append(f"input truncated from {len(toks)} to {self.max_tokens} tokens")
+                toks = toks[: self.max_tokens]
+            cleaned.append(toks)
+            warnings.append(notes)
+        parses = self._parse_tokenized(cleaned)
+        for parse, notes in zip(parses, warnings):
+            parse.warnings.extend(notes)
+        return parses
+
+    def _parse_texts(self, texts: list[str]) -> list[Parse]:
+        """Default: segment, then parse the tokens. Backends with their own segmenter override this."""
+        batch, notes = [], []
+        for text in texts:
+            tokens = self.segment(text)
+            note = []
+            if len(tokens) > self.max_tokens:
+                note.append(f"input truncated from {len(tokens)} to {self.max_tokens} tokens")
+                tokens = tokens[: self.max_tokens]
+            batch.append(tokens)
+            notes.append(note)
+        parses = self._parse_tokenized(batch)
+        for parse, note in zip(parses, notes):
+            parse.warnings.extend(note)
+        return parses
+
+    def segment(self, text: str) -> list[str]:
+        raise NotImplementedError
+
+    @abstractmethod
+    def _parse_tokenized(self, batch: list[list[str]]) -> list[Parse]:
+        """Parse non-empty, normalised token lists."""
+
+    def describe(self) -> dict:
+        return {"name": self.name}

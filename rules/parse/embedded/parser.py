@@ -1,0 +1,170 @@
+"""The embedded parser: simcalc's own biaffine model, trained on UD Chinese GSD v1.4.
+
+It predicts UD (v1) trees and GSD tags, which :func:`rules.parse.ud_convert.convert` turns into LTP
+labels and POS, so the rule engine sees the same labels whichever backend ran. Raw text is segmented
+with jieba (a user dictionary can be given).
+"""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Sequence
+
+from simcalc.errors import ResourceNotFoundError
+from simcalc.resources import project_data_path
+
+from ..base import BaseParser
+from ..conllu import is_punct
+from ..segment import default_segmenter
+from ..types import Parse, ParserUnavailableError
+from ..ud_convert import convert
+
+log = logging.getLogger(__name__)
+
+#: GSD 1.4 XPOS → UPOS (the treebank's own pairing), to feed the UD → LTP conversion.
+XPOS_UPOS = {
+    "NN": "NOUN", "NNB": "NOUN", "NNP": "PROPN", "VV": "VERB", "VC": "VERB", "BB": "VERB", "MD": "AUX",
+    "RB": "ADV", "IN": "ADP", "JJ": "ADJ", "CC": "CONJ", "CD": "NUM", "PRP": "PRON", "PRD": "PRON",
+    "WP": "PRON", "DT": "DET", "DEC": "PART", "DEV": "PART", "AS": "PART", "SFN": "PART", "SFV": "PART",
+    "SFA": "PART", "PFA": "PART", "PFN": "PART", "FW": "X", "UH": "X", "XX": "X", "LS": "X", "ADD": "SYM",
+}
+MODEL_FILES = ("model.json", "model.safetensors")
+
+
+def default_model_dir() -> Path:
+    return project_data_path("parser/model.json").parent
+
+
+def model_available(model_dir: str | Path | None = None) -> bool:
+    try:
+        folder = Path(model_dir) if model_dir else default_model_dir()
+    except ResourceNotFoundError:
+        return False
+    return all((folder / f).is_file() for f in MODEL_FILES)
+
+
+#: Clause-final modal particles. GSD (encyclopedia text) has almost none, so the model attaches them
+#: as objects; questions are full of them, and LTP makes them RAD of the clause's predicate.
+FINAL_PARTICLES = {"吗", "嗎", "呢", "吧", "啊", "呀", "嘛", "啦", "哦", "么", "麼", "呗", "哇", "哈", "咯", "嘞"}
+
+
+def attach_final_particles(tokens: Sequence[str], heads: list[int], deprels: list[str],
+                           xpos: list[str]) -> None:
+    """Re-attach clause-final particles (吗/呢/吧 ... before punctuation or the end) in place.
+
+    The particle's dependents first give it up (the nearest one takes its head and relation, the
+    others hang from that one), then the particle becomes ``discourse`` (→ RAD) of the highest word
+    of its clause above the word before it. Only leaf moves are made, so the tree stays a tree.
+    """
+    n = len(tokens)
+    for i in range(1, n):  # 0-based; a particle never starts the text
+        nxt = i + 1
+        clause_final = nxt == n or is_punct(tokens[nxt])
+        if tokens[i] not in FINAL_PARTICLES or not clause_final or is_punct(tokens[i - 1]):
+            continue
+        me = i + 1
+        kids = [k for k in range(1, n + 1) if heads[k - 1] == me]
+        if kids:
+            heir = max(kids, key=lambda k: (k < me, k))  # the nearest word before the particle
+            heads[heir - 1], deprels[heir - 1] = heads[me - 1], deprels[me - 1]
+            for k in kids:
+                if k != heir:
+                    heads[k - 1] = heir
+        start = i - 1  # the clause: back to the previous punctuation mark
+        while start > 0 and not is_punct(tokens[start - 1]):
+            start -= 1
+        node = i  # 1-based index of the word before the particle
+        while heads[node - 1] != 0 and start < heads[node - 1] <= i and heads[node - 1] != me:
+            node = heads[node - 1]
+        heads[me - 1], deprels[me - 1], xpos[me - 1] = node, "discourse", "UH"
+
+
+class EmbeddedParser(BaseParser):
+    """``EmbeddedParser(model_dir=None, user_dict=None)``: the shipped model unless a folder is given."""
+
+    name = "embedded"
+
+    def __init__(self, model_dir: str | Path | None = None, user_dict: str | Path | None = None,
+                 batch_size: int = 256, threads: int | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        import torch
+        from safetensors.torch import load_file
+
+        from .model import BiaffineParser, ModelConfig
+        from .vocab import Vocabs
+
+        folder = Path(model_dir) if model_dir else None
+        if folder is None:
+            try:
+                folder = default_model_dir()
+            except ResourceNotFoundError as exc:
+                raise ParserUnavailableError(f"embedded parser weights missing: {exc}") from None
+        if not model_available(folder):
+            raise ParserUnavailableError(
+                f"embedded parser weights not found in {folder} (need {', '.join(MODEL_FILES)}); "
+                "retrain with `python -m rules.parse.embedded.train --export data/parser`")
+        meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+        self.meta = {k: meta.get(k) for k in ("format", "dev", "epoch", "training_data")}
+        self.vocabs = Vocabs.from_dict(meta["vocabs"])
+        self.model = BiaffineParser(ModelConfig(**meta["config"]))
+        state = {k: v.float() for k, v in load_file(str(folder / "model.safetensors")).items()}
+        self.model.load_state_dict(state)
+        self.model.eval()
+        self.model_dir = folder
+        self.batch_size = batch_size
+        self.user_dict = str(user_dict) if user_dict else None
+        if threads:
+            torch.set_num_threads(threads)
+        self._torch = torch
+
+    def segment(self, text: str) -> list[str]:
+        return default_segmenter(self.user_dict)(text)
+
+    def parse_ud(self, batch: Sequence[Sequence[str]]) -> list[tuple[list[str], list[int], list[str]]]:
+        """UD-level output per sentence: (GSD XPOS tags, heads, UD v1 relations)."""
+        from .decode import decode_tree
+        from .model import pad_batch
+
+        torch = self._torch
+        order = sorted(range(len(batch)), key=lambda i: len(batch[i]))
+        results: list = [None] * len(batch)
+        tags, rels = self.vocabs.tags.items, self.vocabs.rels.items
+        with torch.inference_mode():
+            for start in range(0, len(order), self.batch_size):
+                ids = order[start: start + self.batch_size]
+                words, chars = pad_batch([self.vocabs.encode_tokens(batch[i]) for i in ids])
+                mask = words.ne(0)
+                h = self.model.encode(words, chars)
+                s_arc = self.model.arc_scores(h, mask).log_softmax(-1).numpy()
+                tag_ids = self.model.tag_out(h)[:, :, 1:].argmax(-1) + 1  # never the padding tag
+                decoded = torch.zeros_like(words)
+                for b, i in enumerate(ids):
+                    n = len(batch[i])
+                    decoded[b, 1: n + 1] = torch.tensor(decode_tree(s_arc[b, : n + 1, : n + 1]))
+                rel_ids = self.model.rel_scores_for(h, decoded)[:, :, 1:].argmax(-1) + 1
+                for b, i in enumerate(ids):
+                    n = len(batch[i])
+                    results[i] = ([tags[t] for t in tag_ids[b, 1: n + 1].tolist()],
+                                  decoded[b, 1: n + 1].tolist(),
+                                  [rels[r] for r in rel_ids[b, 1: n + 1].tolist()])
+        return results
+
+    def _parse_tokenized(self, batch: list[list[str]]) -> list[Parse]:
+        parses = []
+        for tokens, (xpos, heads, deprels) in zip(batch, self.parse_ud(batch)):
+            # punctuation is decided by the characters, not the model: no WP on words, no words as WP
+            punct = [is_punct(t) for t in tokens]
+            upos = ["PUNCT" if p else XPOS_UPOS.get(x, "X") for p, x in zip(punct, xpos)]
+            xpos = ["," if p else x for p, x in zip(punct, xpos)]
+            deprels = ["punct" if p and h != 0 else ("dep" if d == "punct" else d)
+                       for p, h, d in zip(punct, heads, deprels)]
+            deprels = ["root" if h == 0 else d for h, d in zip(heads, deprels)]
+            if len(tokens) > 1:
+                attach_final_particles(tokens, heads, deprels, xpos)
+            tree = convert(tokens, upos, heads, deprels, xpos)
+            parses.append(Parse(list(tokens), tree.pos, tree.heads, tree.rels, self.name))
+        return parses
+
+    def describe(self) -> dict:
+        return {"name": self.name, "model_dir": str(self.model_dir), **self.meta}

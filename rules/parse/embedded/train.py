@@ -1,0 +1,221 @@
+"""Train the embedded parser on UD Chinese GSD v1.4 (simplified with OpenCC). One command::
+
+    SIMCALC_DATA_DIR=... python -m rules.parse.embedded.train --out runs/parser --export data/parser
+
+Checkpoints every epoch (``last.pt``, resumable with ``--resume``) and keeps the best dev LAS in
+``best.pt``; ``--export`` writes the shipped weights (safetensors + JSON). One CPU thread by default,
+a wall-clock budget (``--minutes``) stops training cleanly.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from simcalc.resources import find_resource
+
+from ..conllu import UDSentence, read_conllu
+from .model import BiaffineParser, ModelConfig, pad_batch
+from .vocab import Vocabs
+
+log = logging.getLogger(__name__)
+
+GSD = "ud_chinese/UD_Chinese-GSD_r1.4/zh-ud-{split}.conllu"
+
+
+def load_split(split: str) -> list[UDSentence]:
+    path = find_resource(GSD.format(split=split), what=f"UD Chinese GSD v1.4 {split}")
+    return read_conllu(path, simplify=True)
+
+
+def make_batches(sentences: list[UDSentence], max_tokens: int, shuffle: bool) -> list[list[int]]:
+    order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
+    batches, current, longest = [], [], 0
+    for i in order:
+        longest_next = max(longest, len(sentences[i]) + 1)
+        if current and longest_next * (len(current) + 1) > max_tokens:
+            batches.append(current)
+            current, longest_next = [], len(sentences[i]) + 1
+        current.append(i)
+        longest = longest_next
+    if current:
+        batches.append(current)
+    if shuffle:
+        random.shuffle(batches)
+    return batches
+
+
+def tensors(sentences: list[UDSentence], ids: list[int], vocabs: Vocabs):
+    encoded = [vocabs.encode_tokens(sentences[i].tokens) for i in ids]
+    words, chars = pad_batch(encoded)
+    heads = torch.zeros_like(words)
+    rels = torch.zeros_like(words)
+    tags = torch.zeros_like(words)
+    for b, i in enumerate(ids):
+        s = sentences[i]
+        n = len(s)
+        heads[b, 1: n + 1] = torch.tensor(s.heads)
+        rels[b, 1: n + 1] = torch.tensor([vocabs.rels.get(d, 0) for d in s.deprels])
+        tags[b, 1: n + 1] = torch.tensor([vocabs.tags.get(x, 0) for x in s.xpos])
+    return words, chars, heads, rels, tags
+
+
+def loss_fn(s_arc, s_rel, s_tag, heads, rels, tags, mask):
+    arc = nn.functional.cross_entropy(s_arc[mask], heads[mask])
+    rel_scores = s_rel[mask].gather(1, heads[mask].view(-1, 1, 1).expand(-1, 1, s_rel.size(-1))).squeeze(1)
+    rel = nn.functional.cross_entropy(rel_scores, rels[mask])
+    tag = nn.functional.cross_entropy(s_tag[mask], tags[mask])
+    return arc + rel + tag
+
+
+@torch.no_grad()
+def evaluate(model: BiaffineParser, sentences: list[UDSentence], vocabs: Vocabs, max_tokens: int = 3000) -> dict:
+    """Greedy-head UAS/LAS/POS accuracy over all tokens (punctuation included), for model selection."""
+    model.eval()
+    total = uas = las = pos = 0
+    for ids in make_batches(sentences, max_tokens, shuffle=False):
+        words, chars, heads, rels, tags = tensors(sentences, ids, vocabs)
+        s_arc, s_rel, s_tag = model(words, chars)
+        mask = words.ne(0)
+        mask[:, 0] = False
+        pred_heads = s_arc.argmax(-1)
+        pred_rels = s_rel.gather(2, pred_heads.unsqueeze(-1).unsqueeze(-1).expand(-1, -1, 1, s_rel.size(-1)))
+        pred_rels = pred_rels.squeeze(2).argmax(-1)
+        head_ok = (pred_heads == heads) & mask
+        total += int(mask.sum())
+        uas += int(head_ok.sum())
+        las += int((head_ok & (pred_rels == rels)).sum())
+        pos += int(((s_tag.argmax(-1) == tags) & mask).sum())
+    model.train()
+    return {"uas": 100 * uas / total, "las": 100 * las / total, "pos": 100 * pos / total}
+
+
+def word_dropout(words: torch.Tensor, p: float) -> torch.Tensor:
+    """Replace words by <unk> with probability ``p`` so the char features learn to carry OOV words."""
+    if p <= 0:
+        return words
+    drop = (torch.rand_like(words, dtype=torch.float) < p) & words.gt(2)
+    return words.masked_fill(drop, 1)
+
+
+def export(checkpoint: Path, out_dir: Path) -> Path:
+    """Write ``model.safetensors`` (fp16 weights) and ``model.json`` (config, vocabularies, scores)."""
+    from safetensors.torch import save_file
+
+    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    weights = {k: v.to(torch.float16).contiguous() for k, v in state["model"].items()}
+    save_file(weights, str(out_dir / "model.safetensors"))
+    meta = {"format": "simcalc-biaffine-1", "config": state["config"], "vocabs": state["vocabs"],
+            "dev": state.get("dev"), "epoch": state.get("epoch"), "train_args": state.get("args"),
+            "training_data": "UD Chinese GSD v1.4 train (OpenCC t2s, full-width punctuation)"}
+    (out_dir / "model.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    return out_dir / "model.safetensors"
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default="runs/parser", help="checkpoint folder")
+    ap.add_argument("--export", default=None, help="write shipped weights here after training")
+    ap.add_argument("--epochs", type=int, default=60)
+    ap.add_argument("--minutes", type=float, default=29.0, help="wall-clock budget (the issue allows 30)")
+    ap.add_argument("--patience", type=int, default=12)
+    ap.add_argument("--max-tokens", type=int, default=800, help="tokens per batch (padded)")
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--word-dropout", type=float, default=0.2)
+    ap.add_argument("--hidden", type=int, default=200)
+    ap.add_argument("--layers", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--limit", type=int, default=0, help="use only this many training sentences (tests)")
+    ap.add_argument("--train-file", default=None, help="CoNLL-U training file instead of GSD v1.4 train")
+    ap.add_argument("--dev-file", default=None)
+    ap.add_argument("--resume", action="store_true")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    torch.set_num_threads(args.threads)
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    torch.manual_seed(args.seed)
+
+    train = read_conllu(args.train_file) if args.train_file else load_split("train")
+    dev = read_conllu(args.dev_file) if args.dev_file else load_split("dev")
+    if args.limit:
+        train = train[: args.limit]
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    last, best_path = out / "last.pt", out / "best.pt"
+
+    if args.resume and last.exists():
+        state = torch.load(last, map_location="cpu", weights_only=False)
+        vocabs, config = Vocabs.from_dict(state["vocabs"]), ModelConfig(**state["config"])
+    else:
+        state = None
+        vocabs = Vocabs.build(train)
+        config = ModelConfig(len(vocabs.words), len(vocabs.chars), len(vocabs.tags), len(vocabs.rels),
+                             hidden=args.hidden, layers=args.layers)
+    model = BiaffineParser(config)
+    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.9))
+    scheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=0.75 ** (1 / 10))
+    start_epoch, best_las, stale = 1, -1.0, 0
+    if state is not None:
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        start_epoch, best_las, stale = state["epoch"] + 1, state["best_las"], state["stale"]
+        log.info("resumed at epoch %d (best dev LAS %.2f)", start_epoch, best_las)
+    n_params = sum(p.numel() for p in model.parameters())
+    log.info("train %d sents, dev %d; vocab words %d chars %d; %d parameters", len(train), len(dev),
+             len(vocabs.words), len(vocabs.chars), n_params)
+
+    started = time.time()
+    for epoch in range(start_epoch, args.epochs + 1):
+        model.train()
+        t0, total_loss = time.time(), 0.0
+        for ids in make_batches(train, args.max_tokens, shuffle=True):
+            words, chars, heads, rels, tags = tensors(train, ids, vocabs)
+            mask = words.ne(0)
+            mask[:, 0] = False
+            s_arc, s_rel, s_tag = model(word_dropout(words, args.word_dropout), chars)
+            loss = loss_fn(s_arc, s_rel, s_tag, heads, rels, tags, mask)
+            optimizer.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            optimizer.step()
+            total_loss += loss.item()
+        scheduler.step()
+        dev_scores = evaluate(model, dev, vocabs)
+        improved = dev_scores["las"] > best_las
+        if improved:
+            best_las, stale = dev_scores["las"], 0
+        else:
+            stale += 1
+        snapshot = {"model": model.state_dict(), "config": config.to_dict(), "vocabs": vocabs.to_dict(),
+                    "epoch": epoch, "dev": dev_scores, "args": vars(args), "best_las": best_las, "stale": stale}
+        if improved:
+            torch.save(snapshot, best_path)
+        snapshot.update(optimizer=optimizer.state_dict(), scheduler=scheduler.state_dict())
+        torch.save(snapshot, last)
+        log.info("epoch %d loss %.3f dev UAS %.2f LAS %.2f POS %.2f (%.0fs)%s", epoch, total_loss,
+                 dev_scores["uas"], dev_scores["las"], dev_scores["pos"], time.time() - t0,
+                 " *best*" if improved else "")
+        if stale >= args.patience:
+            log.info("no dev improvement for %d epochs: stop", stale)
+            break
+        if (time.time() - started) / 60 > args.minutes:
+            log.info("time budget of %.0f minutes used: stop", args.minutes)
+            break
+    if args.export:
+        path = export(best_path, Path(args.export))
+        log.info("exported %s (%.1f MB)", path, path.stat().st_size / 1e6)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+"""Word segmentation for parsers that need tokens first (the embedded one): jieba, precise mode.
+
+A private ``jieba.Tokenizer`` per user dictionary, so adding words never changes jieba's global
+state for other simcalc components.
+"""
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from pathlib import Path
+
+from simcalc.errors import ResourceNotFoundError
+
+log = logging.getLogger(__name__)
+
+
+class Segmenter:
+    """``Segmenter(user_dict=None)(text) -> list[str]``; whitespace never becomes a token."""
+
+    def __init__(self, user_dict: str | Path | None = None) -> None:
+        import jieba
+
+        logging.getLogger("jieba").setLevel(logging.WARNING)
+        self._tokenizer = jieba.Tokenizer()
+        self.user_dict = str(user_dict) if user_dict else None
+        if user_dict is not None:
+            path = Path(user_dict).expanduser()
+            if not path.is_file():
+                raise ResourceNotFoundError(f"jieba user dictionary {path} does not exist")
+            self._tokenizer.load_userdict(str(path))
+
+    def add_word(self, word: str, freq: int | None = None) -> None:
+        self._tokenizer.add_word(word, freq)
+
+    def __call__(self, text: str) -> list[str]:
+        return [w for w in self._tokenizer.cut(text, HMM=True) if w.strip()]
+
+
+@lru_cache(maxsize=4)
+def default_segmenter(user_dict: str | None = None) -> Segmenter:
+    return Segmenter(user_dict)
