@@ -207,8 +207,13 @@ class PairReader:
             else:
                 yield from self._iter_table(lines)
 
-    def _bad_bytes(self, line_no: int) -> str:
-        return f"line {line_no}: bytes that are not valid {self.encoding} (kept as \\x escapes); check --encoding"
+    def _line_error(self, line_no: int, line: str, clean: bool) -> str | None:
+        """What is wrong with a physical line before any parsing: bad bytes, or nothing on it."""
+        if not clean:
+            return f"line {line_no}: bytes that are not valid {self.encoding} (kept as \\x escapes); check --encoding"
+        if not line.strip():
+            return f"line {line_no}: blank line"
+        return None
 
     def _split(self, line: str) -> list[str]:
         if self.fmt == "tsv":
@@ -218,12 +223,8 @@ class PairReader:
     def _iter_table(self, lines: Iterator[tuple[int, str, bool]]) -> Iterator[PairRow]:
         leading: list[PairRow] = []  # error rows seen before the header: yielded after it is known
         for line_no, line, clean in lines:
-            row = PairRow(line_no, [line])
-            if not clean:
-                row.error = self._bad_bytes(line_no)
-            elif not line.strip():
-                row.error = f"line {line_no}: blank line"
-            else:
+            row = PairRow(line_no, [line], error=self._line_error(line_no, line, clean))
+            if row.error is None:
                 try:
                     row.fields = self._split(line)
                 except csv.Error as exc:
@@ -265,12 +266,8 @@ class PairReader:
 
     def _iter_jsonl(self, lines: Iterator[tuple[int, str, bool]]) -> Iterator[PairRow]:
         for line_no, line, clean in lines:
-            row = PairRow(line_no, {"raw": line})
-            if not clean:
-                row.error = self._bad_bytes(line_no)
-            elif not line.strip():
-                row.error = f"line {line_no}: blank line"
-            else:
+            row = PairRow(line_no, {"raw": line}, error=self._line_error(line_no, line, clean))
+            if row.error is None:
                 try:
                     obj = json.loads(line)
                 except json.JSONDecodeError as exc:

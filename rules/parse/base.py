@@ -40,7 +40,7 @@ class BaseParser(ABC):
         return self.parse_tokens_batch([tokens])[0]
 
     def parse_tokens_batch(self, batch: Sequence[Sequence[str]]) -> list[Parse]:
-        cleaned, warnings = [], []
+        cleaned = []
         for i, tokens in enumerate(batch):
             if isinstance(tokens, str) or not all(isinstance(t, str) for t in tokens):
                 raise InvalidTextError(f"tokens {i} must be a list of strings")
@@ -48,29 +48,18 @@ class BaseParser(ABC):
             toks = [t for t in toks if t]
             if not toks:
                 raise InvalidTextError(f"tokens {i} is empty (no non-blank token)")
-            notes = []
-            if len(toks) > self.max_tokens:
-                notes.append(f"input truncated from {len(toks)} to {self.max_tokens} tokens")
-                toks = toks[: self.max_tokens]
             cleaned.append(toks)
-            warnings.append(notes)
-        parses = self._parse_tokenized(cleaned)
-        for parse, notes in zip(parses, warnings):
-            parse.warnings.extend(notes)
-        return parses
+        return self._parse_capped(cleaned)
 
     def _parse_texts(self, texts: list[str]) -> list[Parse]:
         """Default: segment, then parse the tokens. Backends with their own segmenter override this."""
-        batch, notes = [], []
-        for text in texts:
-            tokens = self.segment(text)
-            note = []
-            if len(tokens) > self.max_tokens:
-                note.append(f"input truncated from {len(tokens)} to {self.max_tokens} tokens")
-                tokens = tokens[: self.max_tokens]
-            batch.append(tokens)
-            notes.append(note)
-        parses = self._parse_tokenized(batch)
+        return self._parse_capped([self.segment(text) for text in texts])
+
+    def _parse_capped(self, batch: list[list[str]]) -> list[Parse]:
+        """Parse token lists cut to ``max_tokens``; each cut is recorded in its Parse's warnings."""
+        notes = [[f"input truncated from {len(t)} to {self.max_tokens} tokens"] if len(t) > self.max_tokens else []
+                 for t in batch]
+        parses = self._parse_tokenized([t[: self.max_tokens] for t in batch])
         for parse, note in zip(parses, notes):
             parse.warnings.extend(note)
         return parses
