@@ -120,3 +120,8 @@ def test_cli_eval_on_lcqmc_agrees_with_an_independent_computation(shared_data):
 
     u = mannwhitneyu(test_scores[test_labels == 1], test_scores[test_labels == 0]).statistic
     assert report["roc_auc"] == pytest.approx(u / (6250 * 6250))
+
+
+def test_best_threshold_on_one_class_predicts_it_for_every_score():
+    assert best_threshold(np.array([0.9, 0.8]), np.array([0, 0])) > 0.9
+    assert best_threshold(np.array([0.1, 0.2, 0.6, 0.7]), np.array([0, 0, 1, 1])) == pytest.approx(0.4)

@@ -1,0 +1,152 @@
+"""Checkpoint directories and the text → tensor step that goes with them.
+
+A checkpoint directory holds:
+
+* ``config.json``   model kind and hyper-parameters, length limits, the dev-chosen threshold;
+* ``vocab_char.json`` / ``vocab_word.json``   the vocabularies (lists of tokens, id = position);
+* ``model.safetensors``   the weights (possibly fp16; loaded back as fp32);
+* ``metrics.json``  training history and dev (and reported test) scores;
+* ``train_state.pt`` (training runs only, not shipped)   optimizer/RNG state and the last epoch's
+  weights, so that ``train_model`` can resume.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any, Sequence
+
+import torch
+
+from simcalc.errors import ResourceNotFoundError
+
+from .models import build_model
+from .tokens import PAD_ID, Encoded, Vocab, encode, tokenize
+
+log = logging.getLogger(__name__)
+
+CONFIG, WEIGHTS, METRICS, STATE = "config.json", "model.safetensors", "metrics.json", "train_state.pt"
+
+
+def levels_of(config: dict[str, Any]) -> list[str]:
+    return ["char", "word"] if config["kind"] == "mgf" else [config["level"]]
+
+
+class Featurizer:
+    """Turns sentences into padded id tensors for one model config and its vocabularies."""
+
+    def __init__(self, config: dict[str, Any], vocabs: dict[str, Vocab]) -> None:
+        self.config = config
+        self.vocabs = vocabs
+        self.levels = levels_of(config)
+        self.max_len = {"char": int(config["max_chars"]), "word": int(config["max_words"])}
+
+    def encode(self, text: str) -> dict[str, Encoded]:
+        return {lv: encode(tokenize(text, lv), self.vocabs[lv], self.max_len[lv]) for lv in self.levels}
+
+    @staticmethod
+    def _pad(seqs: Sequence[Encoded]) -> tuple[torch.Tensor, torch.Tensor]:
+        width = max(len(s.ids) for s in seqs)
+        ids = torch.full((len(seqs), width), PAD_ID, dtype=torch.long)
+        for row, s in enumerate(seqs):
+            ids[row, : len(s.ids)] = torch.tensor(s.ids, dtype=torch.long)
+        return ids, torch.tensor([len(s.ids) for s in seqs], dtype=torch.long)
+
+    def collate_sentences(self, sentences: Sequence[dict[str, Encoded]]) -> dict[str, torch.Tensor]:
+        """Padded ids of single sentences, for ``model.sentence_vectors``."""
+        if self.config["kind"] == "mgf":
+            chars, clen = self._pad([s["char"] for s in sentences])
+            words, wlen = self._pad([s["word"] for s in sentences])
+            return {"chars": chars, "clen": clen, "words": words, "wlen": wlen}
+        ids, lengths = self._pad([s[self.config["level"]] for s in sentences])
+        return {"ids": ids, "len": lengths}
+
+    def collate(self, pairs: Sequence[tuple[dict[str, Encoded], dict[str, Encoded]]]) -> dict[str, torch.Tensor]:
+        batch: dict[str, torch.Tensor] = {}
+        for side, index in (("a", 0), ("b", 1)):
+            if self.config["kind"] == "mgf":
+                batch[f"chars_{side}"], batch[f"clen_{side}"] = self._pad([p[index]["char"] for p in pairs])
+                batch[f"words_{side}"], batch[f"wlen_{side}"] = self._pad([p[index]["word"] for p in pairs])
+            else:
+                level = self.config["level"]
+                batch[f"ids_{side}"], batch[f"len_{side}"] = self._pad([p[index][level] for p in pairs])
+        return batch
+
+
+def save_checkpoint(directory: str | Path, config: dict[str, Any], vocabs: dict[str, Vocab],
+                    model: torch.nn.Module, metrics: dict[str, Any] | None = None, fp16: bool = False) -> Path:
+    from safetensors.torch import save_file
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / CONFIG).write_text(json.dumps(config, indent=2, ensure_ascii=False), encoding="utf-8")
+    for level, vocab in vocabs.items():
+        vocab.save(directory / f"vocab_{level}.json")
+    state = {k: (v.half() if fp16 and v.is_floating_point() else v).detach().cpu().contiguous()
+             for k, v in model.state_dict().items()}
+    save_file(state, str(directory / WEIGHTS))
+    (directory / WEIGHTS).chmod(0o644)  # safetensors creates it owner-only; it is meant to be shipped
+    if metrics is not None:
+        write_metrics(directory, metrics)
+    return directory
+
+
+def write_metrics(directory: str | Path, metrics: dict[str, Any]) -> None:
+    Path(directory, METRICS).write_text(json.dumps(metrics, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def read_config(directory: str | Path) -> dict[str, Any]:
+    path = Path(directory, CONFIG)
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def read_metrics(directory: str | Path) -> dict[str, Any]:
+    path = Path(directory, METRICS)
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def load_checkpoint(directory: str | Path, device: str | torch.device = "cpu"
+                    ) -> tuple[dict[str, Any], dict[str, Vocab], torch.nn.Module]:
+    """(config, vocabularies, model in eval mode) from a checkpoint directory."""
+    from safetensors.torch import load_file
+
+    directory = Path(directory)
+    missing = [n for n in (CONFIG, WEIGHTS) if not (directory / n).is_file()]
+    if missing:
+        raise ResourceNotFoundError(
+            f"{directory} is not a simcalc neural checkpoint (missing {', '.join(missing)}); "
+            "train one with `simcalc train {cvlstm,mgf} --train T --dev D --out DIR`")
+    config = json.loads((directory / CONFIG).read_text(encoding="utf-8"))
+    vocabs = {lv: Vocab.load(directory / f"vocab_{lv}.json") for lv in levels_of(config)}
+    model = build_model(config, {lv: len(v) for lv, v in vocabs.items()})
+    state = {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(directory / WEIGHTS)).items()}
+    model.load_state_dict(state)
+    model.to(device).eval()
+    return config, vocabs, model
+
+
+def export_checkpoint(source: str | Path, target: str | Path, fp16: bool = True) -> Path:
+    """Copy a trained checkpoint for shipping: config, vocabularies, metrics, weights (fp16 by default).
+
+    The resumable ``train_state.pt`` stays behind (it holds optimizer state and is not needed to score).
+    """
+    config, vocabs, model = load_checkpoint(source)
+    config = {**config, "weights_dtype": "float16" if fp16 else "float32"}
+    return save_checkpoint(target, config, vocabs, model, _portable(read_metrics(source)), fp16=fp16)
+
+
+def _portable(value: Any) -> Any:
+    """Metrics with machine paths made relative: to $SIMCALC_DATA_DIR when under it, else the file name."""
+    from simcalc.resources import data_dir
+
+    if isinstance(value, dict):
+        return {k: _portable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_portable(v) for v in value]
+    if isinstance(value, str) and Path(value).is_absolute():
+        root = data_dir()
+        path = Path(value)
+        if root is not None and path.resolve().is_relative_to(root.resolve()):
+            return "$SIMCALC_DATA_DIR/" + path.resolve().relative_to(root.resolve()).as_posix()
+        return path.name
+    return value

@@ -1,0 +1,147 @@
+"""The ``cvlstm`` and ``mgf`` scorers: a trained checkpoint turned into a :class:`simcalc.scorer.Scorer`.
+
+Scores are the model's probability that the pair means the same (for a 3-label model, the expected
+label scaled to [0, 1]). The decision threshold defaults to the one chosen on the dev set at training
+time and stored in the checkpoint. Inference is batched (sorted by length to limit padding) under
+``torch.inference_mode``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar, Sequence
+
+from simcalc.errors import ResourceNotFoundError
+from simcalc.resources import project_data_path
+from simcalc.result import Result
+from simcalc.scorer import Pair, Scorer
+from simcalc.text import MAX_CHARS
+
+
+class NeuralScorer(Scorer):
+    """Shared loading and batching; subclasses name their kind, default model and details."""
+
+    kind: ClassVar[str] = ""
+    default_model: ClassVar[str] = ""  # under the repository's data/ folder
+
+    def __init__(self, model: str | Path | None = None, threshold: float | None = None, threads: int | None = None,
+                 device: str = "auto", batch_size: int = 512, max_chars: int = MAX_CHARS) -> None:
+        super().__init__(threshold=threshold, max_chars=max_chars)
+        from .checkpoint import Featurizer, load_checkpoint
+        from .device import select_device, set_threads
+
+        set_threads(threads)
+        self.device = select_device(device)
+        self.model_dir = self._resolve(model)
+        self.config, self.vocabs, self.model = load_checkpoint(self.model_dir, self.device)
+        if self.config["kind"] != self.kind:
+            raise ResourceNotFoundError(
+                f"{self.model_dir} holds a {self.config['kind']!r} model, not {self.kind!r}; pass a {self.kind} checkpoint")
+        self.featurizer = Featurizer(self.config, self.vocabs)
+        self.batch_size = int(batch_size)
+        if threshold is None:
+            self.threshold = self.config.get("threshold", 0.5)
+
+    def _resolve(self, model: str | Path | None) -> Path:
+        how = (f"train one with `simcalc train {self.kind} --train T --dev D --out DIR` and pass --model DIR")
+        if model is not None:
+            path = Path(model).expanduser()
+            if not path.is_dir():
+                raise ResourceNotFoundError(f"{self.kind} model directory {path} does not exist; {how}")
+            return path
+        try:
+            return project_data_path(self.default_model)
+        except ResourceNotFoundError:
+            raise ResourceNotFoundError(
+                f"the shipped {self.kind} model (data/{self.default_model}) is missing from this installation; "
+                f"{how}") from None
+
+    def describe(self) -> dict:
+        return {**super().describe(), "model": str(self.model_dir), "kind": self.kind,
+                "max_chars": self.config["max_chars"], "max_words": self.config["max_words"]}
+
+    def _score_texts(self, pairs: Sequence[Pair]) -> list[Result]:
+        """Encode each distinct sentence once, in length-sorted batches, then score the pairs.
+
+        Sentence vectors do not depend on the other sentence (both models are siamese up to the
+        matching layer), so batching sentences by their own length wastes least time on padding.
+        """
+        import torch
+
+        from .models import probabilities
+
+        texts = list(dict.fromkeys(t for pair in pairs for t in pair))
+        position = {t: i for i, t in enumerate(texts)}
+        encoded = [self.featurizer.encode(t) for t in texts]
+        size = [sum(len(e.ids) for e in enc.values()) for enc in encoded]
+        with torch.inference_mode():
+            order = sorted(range(len(texts)), key=size.__getitem__)
+            chunks: list[tuple[torch.Tensor, ...]] = []
+            for start in range(0, len(order), self.batch_size):
+                idx = order[start:start + self.batch_size]
+                side = {k: v.to(self.device) for k, v in self.featurizer.collate_sentences(
+                    [encoded[i] for i in idx]).items()}
+                chunks.append(self.model.sentence_vectors(side))
+            inverse = torch.empty(len(order), dtype=torch.long)
+            inverse[torch.tensor(order)] = torch.arange(len(order))
+            inverse = inverse.to(self.device)
+            vectors = [torch.cat([c[k] for c in chunks])[inverse] for k in range(len(chunks[0]))]
+            ia = torch.tensor([position[a] for a, _ in pairs], device=self.device)
+            ib = torch.tensor([position[b] for _, b in pairs], device=self.device)
+            out = self.model.head(tuple(v[ia] for v in vectors), tuple(v[ib] for v in vectors))
+            probs = probabilities(self.kind, out)
+            grades = torch.arange(probs.size(-1), dtype=probs.dtype, device=probs.device) / (probs.size(-1) - 1)
+            scores = (probs * grades).sum(-1).cpu().tolist()
+            cpu_out = {k: v.cpu().tolist() for k, v in out.items()}
+            probs_list = probs.cpu().tolist()
+        results = []
+        for row, (a, b) in enumerate(pairs):
+            result = Result(min(1.0, max(0.0, scores[row])), self.name, details=self._details(cpu_out, row, probs_list[row]))
+            result.warnings.extend(self._cut_warnings((encoded[position[a]], encoded[position[b]])))
+            results.append(result)
+        return results
+
+    def _cut_warnings(self, pair) -> list[str]:
+        warnings = []
+        for which, sentence in zip(("sentence1", "sentence2"), pair):
+            for level, enc in sentence.items():
+                if enc.truncated:
+                    unit = "characters" if level == "char" else "words"
+                    warnings.append(f"{which} has {enc.original_length} {unit}; the {self.kind} model read only "
+                                    f"the first {len(enc.ids)}")
+        return warnings
+
+    def _details(self, out: dict[str, list], row: int, probs: list[float]) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+class CVLSTMScorer(NeuralScorer):
+    """Character-vector LSTM (CV-LSTM paper); also serves its WV-/CNN variants from their checkpoints."""
+
+    name = "cvlstm"
+    kind = "cvlstm"
+    default_model = "models/cvlstm-bq"
+
+    def _details(self, out: dict[str, list], row: int, probs: list[float]) -> dict[str, Any]:
+        variant = ("CV" if self.config["level"] == "char" else "WV") + "-" + self.config["encoder"].upper()
+        details: dict[str, Any] = {"probability": round(probs[-1] if len(probs) == 2 else sum(probs[1:]), 6),
+                                   "cosine": round(out["cosine"][row], 6), "variant": variant,
+                                   "model": self.model_dir.name}
+        if len(probs) > 2:
+            details["class_probabilities"] = [round(p, 6) for p in probs]
+        return details
+
+
+class MGFScorer(NeuralScorer):
+    """Multi-granularity fusion model (MGF paper). Details split the logit into its two additive parts."""
+
+    name = "mgf"
+    kind = "mgf"
+    default_model = "models/mgf-bq"
+
+    def _details(self, out: dict[str, list], row: int, probs: list[float]) -> dict[str, Any]:
+        return {"probability": round(probs[1], 6), "logit": round(out["logit"][row], 6),
+                "logit_parts": {"dense_path": round(out["dense_logit"][row], 6),
+                                "dot_product_C3": round(out["dot_logit"][row], 6)},
+                "stream_cosine": {"char": round(out["char_cosine"][row], 6),
+                                  "word": round(out["word_cosine"][row], 6)},
+                "model": self.model_dir.name}

@@ -1,0 +1,300 @@
+"""Training loop for CV-LSTM and MGF: ``train_model(kind, train, dev, out, **hyperparams)``.
+
+What it does, in order: read the pair files; build the vocabularies on the training sentences; train
+skip-gram vectors on them (or load given ones) to initialise the embeddings; train with length-bucketed
+batches; after every epoch score dev, pick the threshold with the best dev accuracy, keep the best
+epoch's weights (early stopping on dev accuracy, patience 10 by default) and write a resumable state.
+Deterministic on CPU for a given seed (one thread, fixed batch order, seeded dropout).
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from simcalc.errors import InputFormatError
+
+from simcalc.evaluate import best_threshold, binary_metrics
+
+from .data import int_labels, read_pairs
+
+log = logging.getLogger(__name__)
+
+DEFAULTS: dict[str, dict[str, Any]] = {
+    # CV-LSTM paper, Table 3 / §3: 400-d character vectors, 200 LSTM units, dropout 0.3, Adadelta.
+    "cvlstm": {"level": "char", "encoder": "lstm", "emb_dim": 400, "hidden": 200, "dropout": 0.3,
+               "filters": 128, "kernel": 3, "optimizer": "adadelta", "lr": 1.0, "loss": "ce",
+               "batch_size": 128},
+    # MGF paper §4.2: 300-d embeddings and units, dropout 0.5, batch 512, equilibrium cross-entropy.
+    "mgf": {"emb_dim": 300, "hidden": 300, "dropout": 0.5, "optimizer": "adam", "lr": 1e-3,
+            "loss": "equilibrium", "batch_size": 512},
+}
+COMMON: dict[str, Any] = {
+    "epochs": 200, "patience": 10, "seed": 1, "threads": 1, "device": "auto", "min_count": 2,
+    "max_chars": 64, "max_words": 48, "w2v_epochs": 5, "char_vectors": None, "word_vectors": None,
+    "label_smoothing": 0.1, "pcl_epsilon": 0.1, "max_train": None, "max_minutes": None,
+    "resume": True, "progress": True, "grad_clip": 5.0,
+}
+LOSSES = {"cvlstm": ("ce", "pcl"), "mgf": ("equilibrium", "bce")}
+
+
+def _batches(lengths: Sequence[int], batch_size: int, rng: np.random.Generator, shuffle: bool) -> list[np.ndarray]:
+    """Batches of similar length (less padding): shuffle, sort within chunks of 50 batches, shuffle batches."""
+    index = rng.permutation(len(lengths)) if shuffle else np.arange(len(lengths))
+    lengths = np.asarray(lengths)
+    chunk = batch_size * 50
+    batches = []
+    for start in range(0, len(index), chunk):
+        part = index[start:start + chunk]
+        part = part[np.argsort(lengths[part], kind="stable")]
+        batches.extend(part[i:i + batch_size] for i in range(0, len(part), batch_size))
+    if shuffle:
+        batches = [batches[i] for i in rng.permutation(len(batches))]
+    return batches
+
+
+def _settings(kind: str, hyperparams: dict[str, Any]) -> dict[str, Any]:
+    if kind not in DEFAULTS:
+        raise InputFormatError(f"unknown model kind {kind!r}; use cvlstm or mgf")
+    settings = {**COMMON, **DEFAULTS[kind]}
+    unknown = set(hyperparams) - set(settings)
+    if unknown:
+        raise InputFormatError(f"unknown training option(s) for {kind}: {', '.join(sorted(unknown))}")
+    settings.update({k: v for k, v in hyperparams.items() if v is not None})
+    if settings["loss"] not in LOSSES[kind]:
+        raise InputFormatError(f"loss for {kind} must be one of {', '.join(LOSSES[kind])}, not {settings['loss']!r}")
+    if kind == "cvlstm" and settings["level"] not in ("char", "word"):
+        raise InputFormatError("level must be char (CV-*) or word (WV-*)")
+    return settings
+
+
+def _init_embeddings(model, kind: str, vocabs: dict, train_tokens: dict, s: dict[str, Any]) -> dict[str, Any]:
+    """Copy word2vec vectors (given files, or trained here on the training sentences) into the embeddings."""
+    import torch
+
+    from .embeddings import embedding_matrix, load_vectors, train_keyed_vectors
+
+    info = {}
+    for lv, vocab in vocabs.items():
+        given = s[f"{lv}_vectors"]
+        if given:
+            kv = load_vectors(given)
+        elif s["w2v_epochs"] > 0:
+            kv = train_keyed_vectors([t for pair in train_tokens[lv] for t in pair], dim=s["emb_dim"],
+                                     epochs=s["w2v_epochs"], seed=s["seed"], min_count=1)
+        else:
+            kv = None
+        matrix, covered = embedding_matrix(vocab, s["emb_dim"], kv, seed=s["seed"])
+        layer = model.embedding if kind == "cvlstm" else getattr(model, f"{lv}_embedding")
+        layer.weight.data.copy_(torch.from_numpy(matrix))
+        info[lv] = {"source": str(given) if given else ("trained on train" if kv is not None else "random"),
+                    "covered": covered, "vocab": len(vocab)}
+    return info
+
+
+def train_model(kind: str, train: str, dev: str, out: str, **hyperparams: Any) -> dict[str, Any]:
+    """Train ``cvlstm`` or ``mgf`` on a pair file, early-stopping on ``dev``; write a checkpoint to ``out``.
+
+    Options (``simcalc train`` flags; None = default):
+      epochs (200, stopped early), patience (10 epochs without a better dev accuracy), batch_size
+      (cvlstm 128, mgf 512), lr (Adadelta 1.0 / Adam 1e-3), device (auto|cpu|cuda), seed (1),
+      threads (1), max_minutes (stop after the epoch that passes this wall-clock budget),
+      max_train (use only the first N training pairs after a seeded shuffle), resume (True: continue
+      from ``out/train_state.pt`` if present).
+      Model: emb_dim, hidden, dropout; cvlstm also level (char|word), encoder (lstm|cnn), filters,
+      kernel; loss (cvlstm: ce|pcl with label_smoothing, pcl_epsilon; mgf: equilibrium|bce).
+      Text: min_count (2), max_chars (64), max_words (48); sentences longer are cut and counted.
+      Vectors: char_vectors / word_vectors (KeyedVectors files; default: trained here on the training
+      sentences, w2v_epochs passes, skip-gram window 5).
+    Returns the metrics dict also written to ``out/metrics.json``.
+    """
+    import torch
+
+    from .checkpoint import (STATE, Featurizer, levels_of, read_config, read_metrics, save_checkpoint,
+                             write_metrics)
+    from .device import select_device, set_threads
+    from .losses import bce, equilibrium_cross_entropy, pcl_constants, propensity_corrected_loss
+    from .models import build_model, probabilities
+    from .tokens import Vocab, encode, tokenize
+
+    s = _settings(kind, hyperparams)
+    set_threads(s["threads"])
+    device = select_device(s["device"])
+    out_dir = Path(out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+
+    rows, dev_rows = read_pairs(train), read_pairs(dev)
+    labels, dev_labels = int_labels(rows, train), int_labels(dev_rows, dev)
+    if s["max_train"]:
+        keep = np.random.default_rng(s["seed"]).permutation(len(rows))[: int(s["max_train"])]
+        rows, labels = [rows[i] for i in keep], [labels[i] for i in keep]
+    num_classes = max(max(labels), max(dev_labels)) + 1
+    if kind == "mgf" and num_classes > 2:
+        raise InputFormatError("MGF is a binary (sigmoid) model; train 3-label data with cvlstm --loss pcl")
+    if s["loss"] == "pcl" and num_classes != 3:
+        raise InputFormatError("the PCL loss is defined for 3-label data (labels 0, 1, 2)")
+    num_classes = max(num_classes, 2)
+
+    config: dict[str, Any] = {"format": 1, "kind": kind, "num_classes": num_classes,
+                              **{k: s[k] for k in ("emb_dim", "hidden", "dropout", "max_chars", "max_words",
+                                                   "min_count")}}
+    if kind == "cvlstm":
+        config.update({k: s[k] for k in ("level", "encoder", "filters", "kernel")})
+    levels = levels_of(config)
+    train_tokens = {lv: [(tokenize(a, lv), tokenize(b, lv)) for a, b, _ in rows] for lv in levels}
+    vocabs = {lv: Vocab.build((t for pair in train_tokens[lv] for t in pair), min_count=s["min_count"])
+              for lv in levels}
+    featurizer = Featurizer(config, vocabs)
+
+    def encode_rows(tokens_by_level, n):
+        """Encoded pairs and the number of sentences cut to the length limits."""
+        enc, cut = [], 0
+        for i in range(n):
+            pair = []
+            for side in (0, 1):
+                d = {lv: encode(tokens_by_level[lv][i][side], vocabs[lv], featurizer.max_len[lv]) for lv in levels}
+                cut += any(e.truncated for e in d.values())
+                pair.append(d)
+            enc.append(tuple(pair))
+        return enc, cut
+
+    train_enc, train_cut = encode_rows(train_tokens, len(rows))
+    dev_tokens = {lv: [(tokenize(a, lv), tokenize(b, lv)) for a, b, _ in dev_rows] for lv in levels}
+    dev_enc, dev_cut = encode_rows(dev_tokens, len(dev_rows))
+    log.info("%d train / %d dev pairs; vocab %s; sentences cut: train %d, dev %d", len(rows), len(dev_rows),
+             {lv: len(v) for lv, v in vocabs.items()}, train_cut, dev_cut)
+
+    torch.manual_seed(s["seed"])
+    model = build_model(config, {lv: len(v) for lv, v in vocabs.items()})
+    state_path = out_dir / STATE
+    resuming = bool(s["resume"]) and state_path.exists()
+    vectors_started = time.time()
+    vector_info = {} if resuming else _init_embeddings(model, kind, vocabs, train_tokens, s)
+    vectors_minutes = (time.time() - vectors_started) / 60
+    model.to(device)
+
+    if s["optimizer"] == "adadelta":
+        optimizer = torch.optim.Adadelta(model.parameters(), lr=s["lr"], rho=0.95, eps=1e-6)
+    else:
+        optimizer = torch.optim.Adam(model.parameters(), lr=s["lr"])
+
+    label_counts = [Counter(labels)[k] for k in range(num_classes)]
+    pcl = pcl_constants(label_counts, s["pcl_epsilon"]) if s["loss"] == "pcl" else None
+
+    def loss_fn(out, y):
+        if kind == "mgf":
+            return equilibrium_cross_entropy(out["logit"], y) if s["loss"] == "equilibrium" else bce(out["logit"], y)
+        if s["loss"] == "pcl":
+            return propensity_corrected_loss(out["logits"], y, pcl[0], pcl[1], s["label_smoothing"])
+        return torch.nn.functional.cross_entropy(out["logits"], y)
+
+    def to_device(batch):
+        return {k: v.to(device) for k, v in batch.items()}
+
+    def score_of(probs: torch.Tensor) -> torch.Tensor:
+        grades = torch.arange(probs.size(-1), dtype=probs.dtype, device=probs.device) / (probs.size(-1) - 1)
+        return (probs * grades).sum(-1)
+
+    def evaluate() -> np.ndarray:
+        model.eval()
+        scores = np.zeros(len(dev_enc), dtype=np.float64)
+        dev_lengths = [len(p[0][levels[0]].ids) + len(p[1][levels[0]].ids) for p in dev_enc]
+        with torch.inference_mode():
+            for idx in _batches(dev_lengths, 1024, np.random.default_rng(0), shuffle=False):
+                out = model(to_device(featurizer.collate([dev_enc[i] for i in idx])))
+                scores[idx] = score_of(probabilities(kind, out)).cpu().numpy()
+        model.train()
+        return scores
+
+    history: list[dict[str, Any]] = []
+    start_epoch, best_acc, best_epoch = 0, -1.0, -1
+    if resuming:
+        state = torch.load(state_path, map_location=device, weights_only=False)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        torch.set_rng_state(state["torch_rng"])
+        start_epoch, best_acc, best_epoch, history = state["epoch"], state["best_acc"], state["best_epoch"], state["history"]
+        config["threshold"] = read_config(out_dir).get("threshold")
+        previous = read_metrics(out_dir)
+        vector_info, vectors_minutes = previous.get("vectors", {}), previous.get("vectors_minutes", 0.0)
+        log.info("resumed from %s after epoch %d (best dev accuracy %.4f)", state_path, start_epoch, best_acc)
+
+    if start_epoch and (start_epoch >= s["epochs"] or start_epoch - best_epoch >= s["patience"]):
+        raise InputFormatError(f"nothing to train: {out_dir} already holds {start_epoch} epochs "
+                               "(raise --epochs, or pass resume=False to start again)")
+    from tqdm import tqdm
+
+    lengths = [len(p[0][levels[0]].ids) + len(p[1][levels[0]].ids) for p in train_enc]
+    y_all = torch.tensor(labels, dtype=torch.long)
+    dev_y = np.asarray(dev_labels)
+    stop_reason = "epochs"
+    model.train()
+    for epoch in range(start_epoch, s["epochs"]):
+        epoch_start = time.time()
+        rng = np.random.default_rng(s["seed"] * 1000 + epoch)
+        batches = _batches(lengths, s["batch_size"], rng, shuffle=True)
+        total, seen = 0.0, 0
+        bar = tqdm(batches, desc=f"{kind} epoch {epoch + 1}", disable=not s["progress"], mininterval=10)
+        for idx in bar:
+            batch = to_device(featurizer.collate([train_enc[i] for i in idx]))
+            y = y_all[idx].to(device)
+            loss = loss_fn(model(batch), y)
+            optimizer.zero_grad()
+            loss.backward()
+            if s["grad_clip"]:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), s["grad_clip"])
+            optimizer.step()
+            total += loss.item() * len(idx)
+            seen += len(idx)
+            bar.set_postfix(loss=f"{total / seen:.4f}", refresh=False)
+        dev_scores = evaluate()
+        if num_classes == 2:
+            threshold = best_threshold(dev_scores, dev_y)
+            dev_metrics = binary_metrics(dev_scores, dev_y, threshold)
+            dev_acc = dev_metrics["accuracy"]
+        else:
+            pred = np.rint(dev_scores * (num_classes - 1)).astype(int)
+            threshold, dev_acc = None, float((pred == dev_y).mean())
+            dev_metrics = {"accuracy": dev_acc}
+        record = {"epoch": epoch + 1, "train_loss": total / max(seen, 1), "dev_accuracy": dev_acc,
+                  "dev_f1": dev_metrics.get("f1"), "threshold": threshold,
+                  "minutes": (time.time() - epoch_start) / 60}
+        history.append(record)
+        bar.close()
+        log.info("epoch %d: loss %.4f, dev accuracy %.4f (threshold %s), %.1f min", epoch + 1,
+                 record["train_loss"], dev_acc, threshold, record["minutes"])
+        if s["progress"]:
+            tqdm.write(f"{kind} epoch {epoch + 1}: loss {record['train_loss']:.4f} dev acc {dev_acc:.4f} "
+                       f"f1 {dev_metrics.get('f1')} thr {threshold} ({record['minutes']:.1f} min)")
+        if dev_acc > best_acc:
+            best_acc, best_epoch = dev_acc, epoch + 1
+            config["threshold"] = threshold
+            save_checkpoint(out_dir, config, vocabs, model)
+        metrics = {"kind": kind, "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in s.items()},
+                   "train_file": str(train), "dev_file": str(dev), "train_pairs": len(rows),
+                   "dev_pairs": len(dev_rows), "label_counts": label_counts, "sentences_cut": {
+                       "train": train_cut, "dev": dev_cut, "limits": {"char": s["max_chars"], "word": s["max_words"]}},
+                   "vectors": vector_info, "vectors_minutes": vectors_minutes, "history": history, "best_epoch": best_epoch,
+                   "best_dev_accuracy": best_acc, "threshold": config.get("threshold"),
+                   "parameters": sum(p.numel() for p in model.parameters()),
+                   "device": str(device), "threads": s["threads"],
+                   "train_minutes_total": sum(h["minutes"] for h in history)}
+        write_metrics(out_dir, metrics)
+        torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                    "torch_rng": torch.get_rng_state(), "epoch": epoch + 1, "best_acc": best_acc,
+                    "best_epoch": best_epoch, "history": history}, state_path)
+        if epoch + 1 - best_epoch >= s["patience"]:
+            stop_reason = f"early stop: no better dev accuracy for {s['patience']} epochs"
+            break
+        if s["max_minutes"] and (time.time() - started) / 60 >= s["max_minutes"]:
+            stop_reason = f"time budget of {s['max_minutes']} minutes reached"
+            break
+    metrics["stop_reason"] = stop_reason
+    metrics["wall_minutes_this_run"] = (time.time() - started) / 60
+    write_metrics(out_dir, metrics)
+    return metrics

@@ -1,0 +1,109 @@
+"""The cvlstm/mgf scorers: loading, errors, batching, warnings, registry wiring, shipped models."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import simcalc  # noqa: E402
+from neural.checkpoint import save_checkpoint  # noqa: E402
+from neural.models import build_model  # noqa: E402
+from neural.scorers import CVLSTMScorer, MGFScorer  # noqa: E402
+from neural.tokens import Vocab  # noqa: E402
+from simcalc.errors import InvalidTextError, ResourceNotFoundError  # noqa: E402
+from simcalc.resources import project_data_path  # noqa: E402
+
+SENTENCES = ["怎么开通花呗", "花呗如何开通", "如何还款", "怎么还钱"]
+
+
+def _checkpoint(directory, kind, max_chars=8):
+    from neural.tokens import tokenize
+
+    config = {"format": 1, "kind": kind, "emb_dim": 8, "hidden": 8, "dropout": 0.0, "max_chars": max_chars,
+              "max_words": 6, "min_count": 1, "num_classes": 2, "threshold": 0.5, "level": "char",
+              "encoder": "lstm", "filters": 8, "kernel": 3}
+    levels = ["char", "word"] if kind == "mgf" else ["char"]
+    vocabs = {lv: Vocab.build([tokenize(s, lv) for s in SENTENCES]) for lv in levels}
+    torch.manual_seed(0)
+    model = build_model(config, {lv: len(v) for lv, v in vocabs.items()})
+    return save_checkpoint(directory, config, vocabs, model)
+
+
+@pytest.fixture(scope="module")
+def mgf_dir(tmp_path_factory):
+    return _checkpoint(tmp_path_factory.mktemp("mgf"), "mgf")
+
+
+@pytest.fixture(scope="module")
+def cvlstm_dir(tmp_path_factory):
+    return _checkpoint(tmp_path_factory.mktemp("cv"), "cvlstm")
+
+
+def test_batch_scores_equal_single_scores(mgf_dir):
+    scorer = MGFScorer(model=str(mgf_dir), batch_size=2)
+    pairs = [(a, b) for a in SENTENCES for b in SENTENCES]
+    batch = [r.score for r in scorer.score_batch(pairs)]
+    single = [scorer.score(a, b).score for a, b in pairs]
+    assert batch == pytest.approx(single, abs=1e-6)
+    assert all(0.0 <= s <= 1.0 for s in batch)
+
+
+def test_explanation_details(mgf_dir, cvlstm_dir):
+    mgf = MGFScorer(model=str(mgf_dir)).score("怎么开通花呗", "花呗如何开通")
+    assert mgf.label in (0, 1) and mgf.threshold == 0.5
+    assert mgf.details["probability"] == pytest.approx(mgf.score, abs=1e-6)
+    assert set(mgf.details["stream_cosine"]) == {"char", "word"}
+    cv = CVLSTMScorer(model=str(cvlstm_dir)).score("如何还款", "怎么还钱")
+    assert -1.0 <= cv.details["cosine"] <= 1.0 and cv.details["variant"] == "CV-LSTM"
+
+
+def test_long_input_is_cut_with_a_warning(cvlstm_dir):
+    result = CVLSTMScorer(model=str(cvlstm_dir)).score("如何还款" * 5, "怎么还钱")
+    assert any("read only the first 8" in w for w in result.warnings)
+    assert not CVLSTMScorer(model=str(cvlstm_dir)).score("如何还款", "怎么还钱").warnings
+
+
+def test_threshold_option_overrides_checkpoint(cvlstm_dir):
+    assert CVLSTMScorer(model=str(cvlstm_dir), threshold=0.9).threshold == 0.9
+
+
+def test_missing_model_names_path_and_how_to_train(tmp_path):
+    with pytest.raises(ResourceNotFoundError) as info:
+        MGFScorer(model=str(tmp_path / "nope"))
+    assert "nope" in str(info.value) and "simcalc train mgf" in str(info.value)
+    with pytest.raises(ResourceNotFoundError, match="not a simcalc neural checkpoint"):
+        MGFScorer(model=str(tmp_path))
+
+
+def test_wrong_kind_is_a_clear_error(cvlstm_dir):
+    with pytest.raises(ResourceNotFoundError, match="cvlstm"):
+        MGFScorer(model=str(cvlstm_dir))
+
+
+def test_bad_text_is_rejected(mgf_dir):
+    with pytest.raises(InvalidTextError):
+        MGFScorer(model=str(mgf_dir)).score("？？", "花呗")
+
+
+def test_registry_passes_model_option(mgf_dir):
+    result = simcalc.compare("怎么开通花呗", "花呗如何开通", scorer="mgf", model=str(mgf_dir))
+    assert result.scorer == "mgf"
+
+
+def test_importing_simcalc_and_neural_does_not_import_torch():
+    code = "import sys, simcalc, neural, neural.tokens, neural.data; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("name,folder", [("cvlstm", "models/cvlstm-bq"), ("mgf", "models/mgf-bq")])
+def test_shipped_models_score_offline(name, folder):
+    directory = project_data_path(folder)
+    assert (directory / "MODEL_CARD.md").is_file()
+    scorer = simcalc.get_scorer(name)
+    same, different = scorer.score_batch([("怎么开通花呗", "花呗如何开通"), ("怎么开通花呗", "我要提前还款")])
+    assert same.score > different.score
+    assert scorer.threshold == pytest.approx(scorer.config["threshold"])
