@@ -298,5 +298,73 @@ def parse(text: str, parser_name: str | None, user_dict: str | None, as_json: bo
         click.echo(render_parse(result))
 
 
+@main.command(epilog="""
+\b
+Examples:
+  simcalc train cvlstm --train bq_corpus/train.tsv --dev bq_corpus/dev.tsv --out runs/cvlstm
+  simcalc train mgf --train bq_corpus/train.tsv --dev bq_corpus/dev.tsv --out runs/mgf --loss bce --max-minutes 60
+  simcalc compare "怎么开通花呗" "花呗如何开通" --scorer mgf --model runs/mgf
+Training resumes from OUT/train_state.pt when it exists (--no-resume starts afresh).
+""")
+@click.argument("kind", type=click.Choice(["cvlstm", "mgf"]))
+@click.option("--train", "train_path", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="Labelled training pairs (sentence1, sentence2, label).")
+@click.option("--dev", "dev_path", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="Labelled dev pairs: early stopping and the decision threshold.")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Checkpoint directory.")
+@click.option("--epochs", type=int, default=None, help="At most this many epochs (default 200; early stopping).")
+@click.option("--patience", type=int, default=None, help="Epochs without a better dev accuracy before stopping (10).")
+@click.option("--batch-size", type=int, default=None, help="Pairs per batch (cvlstm 128, mgf 512).")
+@click.option("--lr", type=float, default=None, help="Learning rate (Adadelta 1.0 for cvlstm, Adam 1e-3 for mgf).")
+@click.option("--loss", default=None, help="cvlstm: ce|pcl (3-label data); mgf: equilibrium|bce.")
+@click.option("--hidden", type=int, default=None, help="LSTM units (cvlstm 200, mgf 150 as shipped).")
+@click.option("--emb-dim", type=int, default=None, help="Embedding size (cvlstm 400, mgf 300).")
+@click.option("--level", type=click.Choice(["char", "word"]), default=None, help="cvlstm input: characters or words.")
+@click.option("--encoder", type=click.Choice(["lstm", "cnn"]), default=None, help="cvlstm encoder variant.")
+@click.option("--char-vectors", type=click.Path(exists=True), default=None, help="KeyedVectors for characters.")
+@click.option("--word-vectors", type=click.Path(exists=True), default=None, help="KeyedVectors for words.")
+@click.option("--max-minutes", type=float, default=None, help="Stop after the epoch that passes this budget.")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default=None, help="auto: CUDA when present.")
+@click.option("--seed", type=int, default=None, help="Random seed (1); CPU runs are deterministic for a seed.")
+@click.option("--threads", type=int, default=None, help="CPU threads for torch (1).")
+@click.option("--resume/--no-resume", default=True, show_default=True)
+@json_option
+def train(kind: str, train_path: str, dev_path: str, out: str, as_json: bool, **options: Any) -> None:
+    """Train a neural scorer (KIND: cvlstm or mgf) and write a checkpoint to --out."""
+    from neural.training import train_model
+
+    metrics = train_model(kind, train_path, dev_path, out, **{k: v for k, v in options.items() if v is not None})
+    if as_json:
+        _echo_json(metrics)
+    else:
+        click.echo(f"best dev accuracy {metrics.get('best_dev_accuracy')} at epoch {metrics.get('best_epoch')} "
+                   f"(threshold {metrics.get('threshold')}); {metrics.get('stop_reason')}; checkpoint in {out}")
+
+
+@main.command("train-vectors", epilog="""
+\b
+Examples:
+  simcalc train-vectors bq_corpus/train.tsv --out vectors/char.kv --level char --dim 400
+  simcalc train-vectors corpus.txt --out vectors/word.kv --level word --dim 300
+""")
+@click.argument("corpus", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="KeyedVectors file to write (*.kv).")
+@click.option("--level", type=click.Choice(["char", "word"]), default="char", show_default=True)
+@click.option("--dim", type=int, default=300, show_default=True, help="Vector size (CV-LSTM paper: 400; MGF: 300).")
+@click.option("--window", type=int, default=5, show_default=True)
+@click.option("--min-count", type=int, default=1, show_default=True)
+@click.option("--epochs", type=int, default=5, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--workers", type=int, default=1, show_default=True, help="gensim threads (1 = reproducible).")
+def train_vectors(corpus: tuple[str, ...], out: str, level: str, dim: int, window: int, min_count: int,
+                  epochs: int, seed: int, workers: int) -> None:
+    """Train skip-gram word2vec vectors (gensim) on CORPUS files: pair files or one sentence per line."""
+    from neural.embeddings import train_vectors as train
+
+    path = train(list(corpus), out, level=level, dim=dim, window=window, min_count=min_count,
+                 epochs=epochs, seed=seed, workers=workers)
+    click.echo(f"vectors written to {path}", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

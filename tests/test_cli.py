@@ -145,3 +145,19 @@ def test_parse_command_gives_ltp_labels_with_the_verb_as_head(run):
     head = tree["heads"].index(0)
     assert tree["tokens"][head] == "吃" and tree["rels"][head] == "HED"
     assert run("parse", "？？").exit_code == 2
+
+
+def test_train_vectors_and_a_tiny_training_run_through_the_cli(run, tmp_path):
+    pairs = ["怎么开通花呗\t花呗如何开通\t1", "花呗怎么还款\t借呗额度多少\t0", "如何提高额度\t怎样提升额度\t1",
+             "为什么扣款失败\t今天天气很好\t0"] * 4
+    data = tmp_path / "pairs.tsv"
+    data.write_text("sentence1\tsentence2\tlabel\n" + "\n".join(pairs) + "\n", encoding="utf-8")
+    result = run("train-vectors", str(data), "--out", str(tmp_path / "c.kv"), "--dim", "8")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "c.kv").exists()
+    result = run("train", "cvlstm", "--train", str(data), "--dev", str(data), "--out", str(tmp_path / "m"),
+                 "--epochs", "2", "--hidden", "8", "--emb-dim", "8", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["best_epoch"] in (1, 2)  # stdout: the progress bar goes to stderr
+    scored = run("compare", "怎么开通花呗", "花呗如何开通", "--scorer", "cvlstm", "--model", str(tmp_path / "m"), "--json")
+    assert scored.exit_code == 0 and 0 <= json.loads(scored.stdout)["score"] <= 1
