@@ -9,6 +9,7 @@ Deterministic on CPU for a given seed (one thread, fixed batch order, seeded dro
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -270,7 +271,7 @@ def train_model(kind: str, train: str, dev: str, out: str, **hyperparams: Any) -
                  record["train_loss"], dev_acc, threshold, record["minutes"])
         if s["progress"]:
             tqdm.write(f"{kind} epoch {epoch + 1}: loss {record['train_loss']:.4f} dev acc {dev_acc:.4f} "
-                       f"f1 {dev_metrics.get('f1')} thr {threshold} ({record['minutes']:.1f} min)")
+                       f"f1 {dev_metrics.get('f1')} thr {threshold} ({record['minutes']:.1f} min)", file=sys.stderr)
         if dev_acc > best_acc:
             best_acc, best_epoch = dev_acc, epoch + 1
             config["threshold"] = threshold
