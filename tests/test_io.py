@@ -142,7 +142,8 @@ def test_bq_test_with_an_injected_bad_row_streams_in_order(shared_data, tmp_path
     assert len(written) == 10002
     for original, scored in zip(lines[1:], written[1:]):
         assert scored.split("\t")[0] == original.split("\t")[0]
-    assert written[5001].split("\t")[-1] == "line 5002: expected 3 columns, found 1"
+    error_column = written[0].split("\t").index("error")
+    assert written[5001].split("\t")[error_column] == "line 5002: expected 3 columns, found 1"
 
 
 def test_unbalanced_csv_quote_is_one_error_row_not_swallowed_lines(tmp_path, scorer):
