@@ -48,6 +48,14 @@ def _echo_json(obj: Any, err: bool = False) -> None:
     click.echo(json.dumps(_clean(obj), ensure_ascii=False, indent=2, allow_nan=False), err=err)
 
 
+def _emit(data: dict, as_json: bool, render) -> None:
+    """JSON for machines, or the human rendering of the same data."""
+    if as_json:
+        _echo_json(data)
+    else:
+        click.echo(render())
+
+
 def _clean(obj: Any) -> Any:
     """JSON has no NaN or infinity: undefined metrics (one class only) become null."""
     if isinstance(obj, float) and not math.isfinite(obj):
@@ -129,10 +137,7 @@ def explain(sentence1: str, sentence2: str, scorer: str, threshold: float | None
     from simcalc.explain import render_result
 
     result = _scorer(scorer, threshold, model).score(sentence1, sentence2)
-    if as_json:
-        _echo_json(result.to_dict())
-    else:
-        click.echo(render_result(result))
+    _emit(result.to_dict(), as_json, lambda: render_result(result))
 
 
 @main.command(epilog="""
@@ -244,10 +249,7 @@ def info(as_json: bool) -> None:
     from simcalc.info import gather_info, render_info
 
     report = gather_info()
-    if as_json:
-        _echo_json(report)
-    else:
-        click.echo(render_info(report))
+    _emit(report, as_json, lambda: render_info(report))
 
 
 @main.command("word-sim", epilog="""
@@ -266,10 +268,7 @@ def word_sim(word1: str, word2: str, data_dir: str | None, as_json: bool) -> Non
     from hownet_sim.api import render_word_similarity, word_similarity_report
 
     report = word_similarity_report(word1, word2, data_dir=data_dir)
-    if as_json:
-        _echo_json(report)
-    else:
-        click.echo(render_word_similarity(report))
+    _emit(report, as_json, lambda: render_word_similarity(report))
 
 
 @main.command(epilog="""
@@ -292,10 +291,7 @@ def parse(text: str, parser_name: str | None, user_dict: str | None, as_json: bo
 
     options = {"user_dict": user_dict} if user_dict else {}
     result = get_parser(parser_name, **options).parse(text)
-    if as_json:
-        _echo_json(result.to_dict())
-    else:
-        click.echo(render_parse(result))
+    _emit(result.to_dict(), as_json, lambda: render_parse(result))
 
 
 @main.command(epilog="""
