@@ -76,13 +76,17 @@ def gold_trees(sentences: list[UDSentence]):
         yield s, arcs(s.tokens, s.heads, s.deprels), arcs(s.tokens, ltp.heads, ltp.rels)
 
 
+def token_batch(sentences: list[UDSentence], tokenizer: str) -> list[list[str]]:
+    """The treebank's own tokens ("gold") or jieba's segmentation of the raw text."""
+    if tokenizer == "gold":
+        return [list(s.tokens) for s in sentences]
+    segment = default_segmenter(None)
+    return [segment(s.text) for s in sentences]
+
+
 def evaluate(parser, sentences: list[UDSentence], tokenizer: str) -> dict:
     """UD and LTP scores of ``parser`` on gold or jieba tokens."""
-    if tokenizer == "gold":
-        batch = [list(s.tokens) for s in sentences]
-    else:
-        segment = default_segmenter(None)
-        batch = [segment(s.text) for s in sentences]
+    batch = token_batch(sentences, tokenizer)
     start = time.time()
     parses = parser.parse_tokens_batch(batch)
     seconds = time.time() - start
@@ -181,11 +185,7 @@ def run_udchinese() -> dict | None:
         sentences = read_conllu(find_resource(GSD.format(split=split)), simplify=True)
         current = read_conllu(find_resource(GSDSIMP.format(split=split)), simplify=False)
         for tokenizer in ("gold", "jieba"):
-            if tokenizer == "gold":
-                batch = [list(s.tokens) for s in sentences]
-            else:
-                segment = default_segmenter(None)
-                batch = [segment(s.text) for s in sentences]
+            batch = token_batch(sentences, tokenizer)
             start = time.time()
             outputs = _udpipe_parse(pipeline, ProcessingError, batch)
             seconds = time.time() - start

@@ -48,9 +48,9 @@ def binary_report(scores: np.ndarray, labels: list[str], threshold: float) -> di
 
 
 def spearman(scores: np.ndarray, labels: list[str]) -> float:
-    from scipy.stats import spearmanr
+    from simcalc.evaluate import graded_metrics
 
-    return round(100 * float(spearmanr(scores, [float(v) for v in labels]).correlation), 2)
+    return round(100 * graded_metrics(scores, np.array([float(v) for v in labels]))["spearman"], 2)
 
 
 def benchmark(kind: str, model: str | None = None) -> dict[str, Any]:
