@@ -107,6 +107,9 @@ for _spec in (
     ScorerSpec("tfidf", "simcalc.lexical:TfidfScorer", "lexical",
                "cosine of character 1-2-gram TF-IDF vectors, fitted on the sentences scored or a corpus",
                ),
+    ScorerSpec("rules", "rules.scorer:RulesScorer", "rules",
+               "Li & Li 2015 syntactic-structure rule engine over HowNet: subject/predicate/object components, "
+               "pattern/negation/Ba-Bei coefficients; signed -1..1", ("torch", "jieba")),
     ScorerSpec("cvlstm", "neural.scorers:CVLSTMScorer", "neural",
                "character-vector LSTM siamese model (CV-LSTM paper)", ("torch",)),
     ScorerSpec("mgf", "neural.scorers:MGFScorer", "neural",

@@ -1,0 +1,151 @@
+"""Every weight, threshold and word list of the rule engine, in one place.
+
+Defaults are Li & Li (2015)'s values where the paper gives one (cited per field); the fields marked
+*simcalc* are this project's additions for cases the paper leaves open (its stated limits), each with the
+reason. :meth:`RuleConfig.replace` makes a variant (ablations, tuned configs) without touching the default.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from simcalc.errors import InputFormatError, ResourceNotFoundError
+from simcalc.resources import project_data_path
+
+
+def _read_words(name: str) -> frozenset[str]:
+    path = project_data_path(f"wordlists/{name}")
+    words = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            words.append(line)
+    return frozenset(words)
+
+
+def _read_patterns(name: str) -> tuple[tuple[str, str, str], ...]:
+    path = project_data_path(f"wordlists/{name}")
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 3 or parts[1] not in ("final", "initial", "punct"):
+            raise ResourceNotFoundError(f"{path}: line {number}: expected pattern<TAB>final|initial|punct<TAB>marker")
+        rows.append((parts[0], parts[1], parts[2]))
+    return tuple(rows)
+
+
+@dataclass(frozen=True)
+class RuleConfig:
+    # -- sentence similarity S = Σ component weight · S_component (Li & Li formula (3)) ------------
+    subject_weight: float = 0.3
+    predicate_weight: float = 0.5
+    object_weight: float = 0.2
+    # -- inside a component (Li & Li §3.3 rule (1)): centre word vs the other words -----------------
+    centre_weight: float = 0.6
+    modifier_weight: float = 0.4
+    #: contribution of each notional POS class (Li & Li §3.3: nouns, verbs, adjectives, pronouns;
+    #: numerals count as pronouns)
+    pos_weights: dict[str, float] = field(default_factory=lambda: {"noun": 0.3, "verb": 0.3, "adj": 0.2, "pron": 0.2})
+    # -- coefficients K = K1·K2·K3·K4 -------------------------------------------------------------
+    #: K1: interrogative vs any other pattern (Li & Li: 0.1) and between two other differing patterns (0.5)
+    pattern_interrogative: float = 0.1
+    pattern_other: float = 0.5
+    #: K2 = 2m/(n1+n2) over the components (subject/predicate/object) each sentence has
+    use_component_coefficient: bool = True
+    #: K3 (negation / antonymous predicates) and K4 (antonymous predicates with roles exchanged)
+    use_negation: bool = True
+    use_supplementary: bool = True
+    #: Ba/Bei rule: cross subject/object similarity above this makes the pair a paraphrase (Li & Li: 0.5)
+    ba_bei_threshold: float = 0.5
+    use_ba_bei: bool = True
+    #: use the sentence pattern coefficient at all
+    use_pattern: bool = True
+    # -- simcalc additions ------------------------------------------------------------------------
+    #: *simcalc*: the same predicate with agent and patient exchanged (张三借给李四 / 李四借给张三) is not a
+    #: paraphrase; the paper scores it near 1. The score is multiplied by this.
+    role_exchange: float = 0.5
+    use_role_exchange: bool = True
+    #: *simcalc*: roles count as exchanged when the crossed pairing beats the straight one by this margin
+    exchange_margin: float = 0.1
+    #: *simcalc*: 是-sentences (A 是 B / B 是 A) compare subject and object in either order
+    copula_symmetric: bool = True
+    #: *simcalc*: a sentence missing subject or object may match its only argument against the other
+    #: sentence's other role (topicalised objects: 书我看完了, 花呗如何开通 vs 怎么开通花呗)
+    topic_alignment: bool = True
+    #: *simcalc*: two different proper names (POS nh/ns/ni/nz) or two different words neither of which the
+    #: lexicon knows are different referents: their similarity is capped here. HowNet gives 北京/上海 1.0 and
+    #: the character fallback gives 张三/李四 1.0, which makes 我去北京/我去上海 a paraphrase. 1 = off.
+    distinct_entity_cap: float = 0.3
+    #: *simcalc*: weight of the bag-of-notional-words alignment mixed into S (0 = the paper's S alone).
+    #: It keeps a score when the parser splits the sentences differently.
+    word_alignment_weight: float = 0.0
+    #: *simcalc*: a notional word scores only against words of its POS class in modifiers (rule (3)),
+    #: but centre words are compared whatever their POS
+    words_disambiguated: bool = True
+    #: cap of clauses compared clause by clause (several HED/COO predicates)
+    max_clauses: int = 4
+    #: word lists (project files in data/wordlists, see their headers for sources)
+    negation_words: frozenset[str] = field(default_factory=lambda: _read_words("negation.txt"))
+    question_words: frozenset[str] = field(default_factory=lambda: _read_words("question_words.txt"))
+    pattern_markers: tuple[tuple[str, str, str], ...] = field(
+        default_factory=lambda: _read_patterns("sentence_patterns.txt"))
+
+    def __post_init__(self) -> None:
+        for name in ("subject_weight", "predicate_weight", "object_weight", "centre_weight", "modifier_weight",
+                     "pattern_interrogative", "pattern_other", "ba_bei_threshold", "role_exchange",
+                     "exchange_margin", "word_alignment_weight", "distinct_entity_cap"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not 0.0 <= float(value) <= 1.0:
+                raise InputFormatError(f"rule config: {name} must be a number in [0, 1], got {value!r}")
+
+    def replace(self, **changes: Any) -> "RuleConfig":
+        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
+        if unknown:
+            raise InputFormatError(f"rule config has no field {', '.join(sorted(unknown))}")
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly view (word lists as their sizes)."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, (frozenset, tuple)):
+                out[f.name] = f"{len(value)} entries"
+            else:
+                out[f.name] = value
+        return out
+
+
+#: Ablation names → the switch that turns one rule off (bench/rules.py measures each).
+ABLATIONS: dict[str, dict[str, Any]] = {
+    "no_pattern (K1)": {"use_pattern": False},
+    "no_component (K2)": {"use_component_coefficient": False},
+    "no_negation (K3)": {"use_negation": False},
+    "no_supplementary (K4)": {"use_supplementary": False},
+    "no_ba_bei": {"use_ba_bei": False},
+    "no_role_exchange": {"use_role_exchange": False},
+    "no_topic_alignment": {"topic_alignment": False},
+    "no_entity_cap": {"distinct_entity_cap": 1.0},
+}
+
+
+def load_config(path: str | Path | None = None, **overrides: Any) -> RuleConfig:
+    """The default config, or one read from a TOML file's ``[rules]`` table, with ``overrides`` on top."""
+    values: dict[str, Any] = {}
+    if path is not None:
+        import tomllib
+
+        p = Path(path)
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ResourceNotFoundError(f"rule config {p} does not exist") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise InputFormatError(f"rule config {p}: {exc}") from None
+        values.update(data.get("rules", data))
+    values.update(overrides)
+    return RuleConfig().replace(**values) if values else RuleConfig()

@@ -1,0 +1,137 @@
+"""The ``rules`` scorer: Li & Li (2015) sentence similarity, signed in [-1, 1] and explained.
+
+Pipeline per pair: segment (jieba, user dictionary, :mod:`rules.tokens` repairs) → parse (the selected
+backend, see :mod:`rules.parse.select`) → components (:mod:`rules.components`) → senses in context
+(:mod:`hownet_sim.wsd`) → compare (:mod:`rules.compare`). Each distinct sentence of a batch is parsed
+once; analyses are cached (bounded), so FAQ-style batches that repeat sentences parse them once.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any, Sequence
+
+from simcalc.result import Result
+from simcalc.scorer import Pair, Scorer
+
+from .compare import Comparer, Side
+from .components import analyse
+from .config import RuleConfig, load_config
+from .patterns import detect_pattern
+from .tokens import read_user_words, repair
+
+log = logging.getLogger(__name__)
+
+CACHE_SIZE = 20_000
+
+
+class RulesScorer(Scorer):
+    """``RulesScorer(config=None, parser=None, user_dict=None, words=None, threshold=None)``.
+
+    ``config``: a :class:`RuleConfig` or a TOML path; ``parser``: ``auto``/``ltp``/``embedded`` or a
+    parser object; ``user_dict``: a jieba user dictionary (domain words such as 花呗, 借呗) used for
+    segmentation; ``words``: word knowledge (default HowNet 2000 from ``$SIMCALC_DATA_DIR``).
+    """
+
+    name = "rules"
+    range = (-1.0, 1.0)
+    default_threshold = 0.5
+
+    def __init__(self, threshold: float | None = None, config: RuleConfig | str | Path | None = None,
+                 parser: Any = None, user_dict: str | Path | None = None, words: Any = None,
+                 data_dir: str | Path | None = None, **kwargs: Any) -> None:
+        super().__init__(threshold=threshold, **kwargs)
+        self.config = config if isinstance(config, RuleConfig) else load_config(config)
+        self.user_dict = str(user_dict) if user_dict else None
+        if self.user_dict and not Path(self.user_dict).expanduser().is_file():
+            from simcalc.errors import ResourceNotFoundError
+
+            raise ResourceNotFoundError(f"user dictionary {self.user_dict} does not exist")
+        self._protected = read_user_words(self.user_dict)
+        if parser is None or isinstance(parser, str):
+            from .parse import get_parser
+
+            parser = get_parser(parser, **({"user_dict": self.user_dict} if self.user_dict else {}))
+        self.parser = parser
+        if words is None:
+            from .words import HowNetWords
+
+            words = HowNetWords(str(data_dir) if data_dir else None)
+        self.words = words
+        self._segment = None
+        self._cache: OrderedDict[str, Side] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def describe(self) -> dict:
+        out = super().describe()
+        out.update(parser=getattr(self.parser, "name", type(self.parser).__name__), user_dict=self.user_dict,
+                   words=self.words.describe())
+        return out
+
+    # -- analysis ---------------------------------------------------------------------------------
+    def _segmenter(self):
+        if self._segment is None:
+            from .parse.segment import default_segmenter
+
+            self._segment = default_segmenter(self.user_dict)
+        return self._segment
+
+    def analyse_many(self, texts: Sequence[str]) -> dict[str, Side]:
+        """Parse and analyse the distinct texts not cached yet (one parser batch)."""
+        with self._lock:
+            todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if todo:
+            segment = self._segmenter()
+            token_lists, repairs = [], []
+            for text in todo:
+                tokens, notes = repair(segment(text), self._protected, getattr(self.words, "knows", None))
+                token_lists.append(tokens or [text])
+                repairs.append(notes)
+            parses = self.parser.parse_tokens_batch(token_lists)
+            new = {}
+            for text, parse, notes in zip(todo, parses, repairs):
+                sentence = analyse(parse, self.config)
+                sentence.notes = notes + sentence.notes
+                senses = self.words.senses(parse.tokens, parse.pos)
+                new[text] = Side(text, sentence, detect_pattern(text, parse.tokens, self.config), senses)
+            with self._lock:
+                for text, side in new.items():
+                    self._cache[text] = side
+                while len(self._cache) > CACHE_SIZE:
+                    self._cache.popitem(last=False)
+        with self._lock:
+            found = {t: self._cache[t] for t in texts if t in self._cache}
+        missing = [t for t in texts if t not in found]
+        if missing:  # evicted by a concurrent batch: analyse again
+            found.update(self.analyse_many(missing))
+        return found
+
+    # -- scoring ----------------------------------------------------------------------------------
+    def _score_texts(self, pairs: Sequence[Pair]) -> list[Result]:
+        sides = self.analyse_many([t for pair in pairs for t in pair])
+        comparer = Comparer(self.config, self.words)
+        results = []
+        for a, b in pairs:
+            sa, sb = sides[a], sides[b]
+            score, detail = comparer.sentences(sa, sb)
+            explanation = {
+                "formula": detail.pop("formula"),
+                "sentences": [self._sentence_view(sa), self._sentence_view(sb)],
+                **detail,
+            }
+            warnings = []
+            for side in (sa, sb):
+                warnings.extend(side.sentence.parse.warnings)
+            results.append(Result(score, self.name, details={"explanation": explanation}, warnings=warnings))
+        return results
+
+    @staticmethod
+    def _sentence_view(side: Side) -> dict:
+        view = side.sentence.to_dict()
+        view["text"] = side.text
+        view["pattern"] = {"pattern": side.pattern[0], "marker": side.pattern[1]}
+        view["senses"] = [None if not s else s[0].concept.raw if len(s) == 1 else [x.concept.raw for x in s]
+                          for s in side.senses]
+        return view

@@ -1,0 +1,127 @@
+"""Tokens for the rule engine: jieba segmentation plus three repairs the rule engine depends on, and
+the notional POS classes of Li & Li (2015).
+
+Why repairs: the predicate/subject/object split is only as good as the words it sees, and three jieba
+habits break it on exactly the sentences the rules are about:
+
+* ``把门``, ``被单``: a dictionary word swallows the 把/被 of a Ba/Bei sentence (小明|把门|打开了), so the
+  Ba/Bei rule never sees 把. Split when a verb follows and the word is not one of the real 把-/被- nouns
+  and verbs (:data:`BA_BEI_WORDS`).
+* ``张三卖``, ``张三一``: the HMM glues an unknown name to the next one-character verb or numeral. Split a
+  word jieba's dictionary does not know when its last character is a frequent one-character verb,
+  numeral or preposition.
+* ``一|本书``: after a numeral, a classifier glued to the noun (本书 "this book") is split (本|书).
+* ``我爱你``, ``很矮``, ``没去``: rare dictionary entries that glue a pronoun, a degree adverb or a negation
+  to a word. When the word knowledge does not know the whole token but knows every part, and one part
+  is such an anchor, the token is split (so 没 is seen as a negation and 矮 as the predicate).
+
+Words of a user dictionary are never split.
+"""
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Sequence
+
+log = logging.getLogger(__name__)
+
+#: Real words beginning with 把/被 that must stay whole.
+BA_BEI_WORDS = frozenset("""把握 把手 把关 把戏 把柄 把持 把玩 把式 把头 把子 把酒 把脉 把守 把风 把门儿
+被子 被告 被告人 被窝 被单 被褥 被面 被套 被迫 被动 被害 被害人 被捕 被选举权 被执行人 被保险人 被动式""".split())
+#: Classifiers that jieba glues to a following noun after a numeral.
+CLASSIFIERS = frozenset("个本座件只张条辆台位名家部篇首支杯碗块双份封间所棵朵匹头架艘种次门项")
+_GLUE_TAGS = ("v", "m", "p")
+#: One-character pronouns, degree adverbs and negations that jieba glues into phrase-like entries.
+ANCHORS = frozenset("我你他她它您咱很太最更挺好真超不没别未")
+_GLUE_MIN_FREQ = 1000
+
+#: LTP POS tag → notional class of Li & Li (numerals count as pronouns); None = function word.
+POS_CLASS = {
+    "n": "noun", "nh": "noun", "ni": "noun", "nl": "noun", "ns": "noun", "nt": "noun", "nz": "noun",
+    "nd": "noun", "j": "noun", "i": "noun", "v": "verb", "a": "adj", "b": "adj", "r": "pron", "m": "pron",
+}
+
+
+def pos_class(tag: str) -> str | None:
+    return POS_CLASS.get(tag)
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> tuple[dict, dict]:
+    import jieba.posseg
+
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    dt = jieba.posseg.dt
+    dt.tokenizer.check_initialized()
+    return dt.tokenizer.FREQ, dt.word_tag_tab
+
+
+def read_user_words(user_dict: str | Path | None) -> frozenset[str]:
+    """First column of a jieba user dictionary (``word [freq] [tag]`` per line)."""
+    if not user_dict:
+        return frozenset()
+    words = []
+    for line in Path(user_dict).expanduser().read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if parts:
+            words.append(parts[0])
+    return frozenset(words)
+
+
+def _anchor_split(token: str, known: Callable[[str], bool]) -> list[str] | None:
+    """Split into known words (longest first) when one of them is an anchor character."""
+    parts, i = [], 0
+    while i < len(token):
+        for j in range(len(token), i, -1):
+            piece = token[i:j]
+            if (j - i == 1 or known(piece)) and piece != token:
+                parts.append(piece)
+                i = j
+                break
+        else:
+            return None
+    if len(parts) > 1 and any(p in ANCHORS for p in parts) and all(known(p) for p in parts):
+        return parts
+    return None
+
+
+def repair(tokens: Sequence[str], protected: frozenset[str] = frozenset(),
+           known: Callable[[str], bool] | None = None) -> tuple[list[str], list[str]]:
+    """Apply the repairs; returns the new tokens and a note per repair made. ``known`` tells whether the
+    word knowledge (HowNet) has a word; without it the anchor split is skipped."""
+    freq, tags = _dictionary()
+    out: list[str] = []
+    notes: list[str] = []
+    verbs_after = [False] * len(tokens)
+    seen = False
+    for i in range(len(tokens) - 1, -1, -1):
+        verbs_after[i] = seen
+        seen = seen or tags.get(tokens[i], "").startswith("v")
+    for i, tok in enumerate(tokens):
+        if tok in protected or len(tok) < 2:
+            out.append(tok)
+            continue
+        if (tok[0] in "把被" and len(tok) == 2 and tok not in BA_BEI_WORDS and verbs_after[i]
+                and tags.get(tok[1:], "") not in ("", "v")):
+            out += [tok[0], tok[1:]]
+            notes.append(f"split {tok} → {tok[0]} {tok[1:]} (Ba/Bei marker)")
+            continue
+        if (len(tok) >= 3 and not freq.get(tok) and tags.get(tok[-1], "") in _GLUE_TAGS
+                and freq.get(tok[-1], 0) >= _GLUE_MIN_FREQ):
+            out += [tok[:-1], tok[-1]]
+            notes.append(f"split {tok} → {tok[:-1]} {tok[-1]} (unknown word glued to {tok[-1]})")
+            continue
+        if (out and tags.get(out[-1], "") == "m" and tok[0] in CLASSIFIERS and len(tok) >= 2
+                and freq.get(tok[1:])):
+            out += [tok[0], tok[1:]]
+            notes.append(f"split {tok} → {tok[0]} {tok[1:]} (classifier after a numeral)")
+            continue
+        if known is not None and len(tok) <= 4 and not known(tok):
+            parts = _anchor_split(tok, known)
+            if parts:
+                out += parts
+                notes.append(f"split {tok} → {' '.join(parts)} (unknown to the lexicon, parts known)")
+                continue
+        out.append(tok)
+    return out, notes
