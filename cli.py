@@ -37,11 +37,12 @@ class SimcalcGroup(click.Group):
             ctx.exit(2)
 
 
-def _scorer(name: str, threshold: float | None = None, model: str | None = None, fresh: bool = False):
+def _scorer(name: str, threshold: float | None = None, model: str | None = None, fresh: bool = False,
+            user_dict: str | None = None):
     """The named scorer; ``fresh`` for one this command may change (fit on a corpus)."""
     from simcalc import registry
 
-    return (registry.create if fresh else registry.get)(name, threshold=threshold, model=model)
+    return (registry.create if fresh else registry.get)(name, threshold=threshold, model=model, user_dict=user_dict)
 
 
 def _echo_json(obj: Any, err: bool = False) -> None:
@@ -74,12 +75,15 @@ threshold_option = click.option("--threshold", type=float, default=None,
 model_option = click.option("--model", type=click.Path(), default=None,
                             help="Model directory for neural scorers (default: the shipped model).")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
+user_dict_option = click.option("--user-dict", type=click.Path(exists=True, dir_okay=False), default=None,
+                                help="jieba user dictionary (word [freq] [tag] per line) for the rule engine's "
+                                     "segmentation, e.g. domain words such as 花呗, 借呗.")
 
 
 def pair_options(command):
     """The arguments and options shared by the commands that judge one sentence pair."""
     for decorate in reversed((click.argument("sentence1"), click.argument("sentence2"), scorer_option,
-                              threshold_option, model_option, json_option)):
+                              threshold_option, model_option, user_dict_option, json_option)):
         command = decorate(command)
     return command
 
@@ -108,13 +112,13 @@ def main(verbose: int) -> None:
 @main.command(epilog=EXAMPLES_COMPARE)
 @pair_options
 def compare(sentence1: str, sentence2: str, scorer: str, threshold: float | None,
-            model: str | None, as_json: bool) -> None:
+            model: str | None, user_dict: str | None, as_json: bool) -> None:
     """Score how similar SENTENCE1 and SENTENCE2 are.
 
     Prints the score (in the scorer's range; most are 0..1, the rule engine -1..1) and, when the
     scorer has a threshold, whether the pair counts as similar.
     """
-    result = _scorer(scorer, threshold, model).score(sentence1, sentence2)
+    result = _scorer(scorer, threshold, model, user_dict=user_dict).score(sentence1, sentence2)
     if as_json:
         _echo_json(result.to_dict())
         return
@@ -129,15 +133,22 @@ def compare(sentence1: str, sentence2: str, scorer: str, threshold: float | None
 Examples:
   simcalc explain "怎么开通花呗" "花呗如何开通"
   simcalc explain "怎么开通花呗" "花呗如何开通" --scorer tfidf --json
+  simcalc explain "小明把门打开了" "门被小明打开了" --scorer rules
 """)
 @pair_options
 def explain(sentence1: str, sentence2: str, scorer: str, threshold: float | None,
-            model: str | None, as_json: bool) -> None:
-    """Show why SENTENCE1 and SENTENCE2 got their score, component by component."""
+            model: str | None, user_dict: str | None, as_json: bool) -> None:
+    """Show why SENTENCE1 and SENTENCE2 got their score, component by component.
+
+    With `--scorer rules`: both dependency parses, the subject / predicate / object components, the
+    aligned words with their HowNet senses and similarities, and every coefficient with its reason.
+    """
     from simcalc.explain import render_result
 
-    result = _scorer(scorer, threshold, model).score(sentence1, sentence2)
-    _emit(result.to_dict(), as_json, lambda: render_result(result))
+    scorer_obj = _scorer(scorer, threshold, model, user_dict=user_dict)
+    result = scorer_obj.score(sentence1, sentence2)
+    render = getattr(scorer_obj, "render", None) or render_result
+    _emit(result.to_dict(), as_json, lambda: render(result))
 
 
 @main.command(epilog="""

@@ -13,7 +13,7 @@ coefficient. Readings of the paper implemented here (the formula images are miss
   the same relation on both sides counts fully, under different relations it counts too (rule (3));
   their weighted mean (POS weights 0.3/0.3/0.2/0.2) is multiplied by the granularity coefficient
   ``2k/(n1+n2)`` (k pairs, n1, n2 other words). With no pair at all, only centre words count (rule (4)).
-* K2 = ``2m/(n1+n2)`` over the component sets; K3 = −1 when exactly one of "one side negated" and
+* K2 = ``2m/(n1+n2)`` over the component sets (at most 1: a crossed participant counts as shared); K3 = −1 when exactly one of "one side negated" and
   "antonymous/converse predicate heads" holds; K4 = −1 when the heads are antonymous/converse and the
   roles are exchanged, so converse predicates with swapped roles (A 卖给 B / B 从 A 买) give +1.
 * Ba/Bei: with one 把 and one 被 sentence, when the role-normalised subjects and objects are each more
@@ -34,6 +34,11 @@ from .words import WordRelation
 
 ROLES = ("subject", "predicate", "object")
 PROPER = frozenset({"nh", "ns", "ni", "nz"})
+
+
+def _words(side: "Side") -> list[Word]:
+    p = side.sentence.parse
+    return [Word(i, t, q, r, h) for i, (t, q, r, h) in enumerate(zip(p.tokens, p.pos, p.rels, p.heads), 1)]
 
 
 def _senses_view(senses: Any) -> str | None:
@@ -168,6 +173,9 @@ class Comparer:
                                  f"object or participants (crossed {crossed:.3f} > straight {straight:.3f} + "
                                  f"{cfg.exchange_margin})")
                 if opposite:  # converse/antonymous predicates: compare the swapped roles (K3·K4 = +1)
+                    # the same event seen from the other side (卖给/从…买): the heads describe one event
+                    scores["predicate"] = max(pred_score, 1.0)
+                    pred_detail["rule"] = "converse heads with exchanged roles: one event, predicate counts 1"
                     scores["subject"], scores["object"] = cross_1, cross_2
                     details["subject"] = {"crossed": [s1.centre.token, "participant of sentence 2"], "score": cross_1}
                     details["object"] = {"crossed": [s2.centre.token, "participant of sentence 1"], "score": cross_2}
@@ -208,7 +216,7 @@ class Comparer:
         s_value = sum(weights[r] * scores[r] for r in scores) / total
         n1, n2 = len(k1.components), len(k2.components)
         m = len(scores)
-        k2_value = 2 * m / (n1 + n2) if cfg.use_component_coefficient else 1.0
+        k2_value = min(1.0, 2 * m / (n1 + n2)) if cfg.use_component_coefficient else 1.0
         coeffs["K2"] = {"value": round(k2_value, 4), "fired": k2_value != 1.0,
                         "reason": f"2·{m} shared / ({n1} + {n2}) components"
                         + ("" if cfg.use_component_coefficient else " (switched off)")}
@@ -246,7 +254,7 @@ class Comparer:
             k3 = -1.0 if cfg.use_negation and self._neg_parity(a) != self._neg_parity(b) else 1.0
             detail["coefficients"] = {"K3": {"value": k3, "fired": k3 < 0, "reason": "negation words on one side only"
                                              if k3 < 0 else "same polarity"}}
-            score = k1_value * k3 * abs(s_value)
+            score = k1_value * self._mix(a, b, k3 * abs(s_value))
             return score, {"mode": "noun phrase", "K1": k1, "clauses": [detail], "S": s_value,
                            "formula": f"K1 {k1_value:g} · K3 {k3:g} · |S| {s_value:.4f} = {score:.4f}"}
         c1, c2 = a.sentence.clauses, b.sentence.clauses
@@ -261,7 +269,7 @@ class Comparer:
             shown.append({"clauses": [i, j], **r})
         total = sum(clause_scores) / max(len(c1), len(c2))
         s_value = sum(abs(results[(i, j)]["S"]) for i, j, _ in aligned) / max(len(c1), len(c2))
-        score = max(-1.0, min(1.0, k1_value * total))
+        score = max(-1.0, min(1.0, k1_value * self._mix(a, b, total)))
         if len(c1) == len(c2) == 1:
             r = results[(0, 0)]
             formula = (f"K1 {k1_value:g} · K2 {r['coefficients']['K2']['value']:g} · K3 {r['coefficients']['K3']['value']:g}"
@@ -271,6 +279,21 @@ class Comparer:
             formula = (f"K1 {k1_value:g} · Σ clause (K·|S|) / max({len(c1)}, {len(c2)}) clauses = {score:.4f}")
         mode = "clauses" if max(len(c1), len(c2)) > 1 else "components"
         return score, {"mode": mode, "K1": k1, "clauses": shown, "S": s_value, "formula": formula}
+
+    def _mix(self, a: Side, b: Side, structured: float) -> float:
+        """simcalc: blend the structured score with an alignment of all notional words (weight
+        ``word_alignment_weight``; 0 = the paper). The sign of the structured score is kept."""
+        w = self.config.word_alignment_weight
+        if w <= 0:
+            return structured
+        words1 = [x for x in _words(a) if x.cls is not None]
+        words2 = [y for y in _words(b) if y.cls is not None]
+        if not words1 or not words2:
+            return structured
+        aligned = greedy_align(words1, words2, lambda x, y: self.rel(a, x, b, y).magnitude)
+        bag = 2 * sum(s for _, _, s in aligned) / (len(words1) + len(words2))
+        sign = -1.0 if structured < 0 else 1.0
+        return (1 - w) * structured + w * sign * bag
 
     def _neg_parity(self, side: Side) -> bool:
         return sum(t in self.config.negation_words for t in side.sentence.parse.tokens) % 2 == 1

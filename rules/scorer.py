@@ -128,6 +128,13 @@ class RulesScorer(Scorer):
         return results
 
     @staticmethod
+    def render(result: Result) -> str:
+        """The explanation as a readable table (``simcalc explain --scorer rules``)."""
+        from .render import render_explanation
+
+        return render_explanation(result)
+
+    @staticmethod
     def _sentence_view(side: Side) -> dict:
         view = side.sentence.to_dict()
         view["text"] = side.text
