@@ -73,12 +73,16 @@ class Comparer:
     notes: list[str] = field(default_factory=list)
 
     # -- words ------------------------------------------------------------------------------------
+    def _knows(self, word: str) -> bool:
+        knows = getattr(self.words, "knows", None)
+        return True if knows is None else knows(word)
+
     def rel(self, a: Side, x: Word, b: Side, y: Word) -> WordRelation:
         sx, sy = a.sense(x), b.sense(y)
         r = self.words.relation(x.token, y.token, sx, sy)
         cap = self.config.distinct_entity_cap
         if (cap < 1.0 and x.token != y.token and abs(r.score) > cap
-                and ((x.pos in PROPER and y.pos in PROPER) or (sx is None and sy is None))):
+                and ((x.pos in PROPER and y.pos in PROPER) or (not self._knows(x.token) and not self._knows(y.token)))):
             return WordRelation(cap if r.score > 0 else -cap, False, None, "distinct_entities", r.method)
         return r
 
