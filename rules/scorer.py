@@ -63,6 +63,23 @@ class RulesScorer(Scorer):
         self._segment = None
         self._cache: OrderedDict[str, Side] = OrderedDict()
         self._lock = threading.Lock()
+        self.cache_size = CACHE_SIZE
+
+    def with_config(self, config: RuleConfig) -> "RulesScorer":
+        """A scorer with another config sharing this one's parser, word knowledge and — when the word
+        lists are the same — its analyses (ablations and tuning re-score without re-parsing)."""
+        import copy
+
+        other = copy.copy(self)
+        other.config = config
+        same_lists = (config.negation_words == self.config.negation_words
+                      and config.question_words == self.config.question_words
+                      and config.pattern_markers == self.config.pattern_markers
+                      and config.max_clauses == self.config.max_clauses)
+        if not same_lists:
+            other._cache = OrderedDict()
+            other._lock = threading.Lock()
+        return other
 
     def describe(self) -> dict:
         out = super().describe()
@@ -86,7 +103,8 @@ class RulesScorer(Scorer):
             segment = self._segmenter()
             token_lists, repairs = [], []
             for text in todo:
-                tokens, notes = repair(segment(text), self._protected, getattr(self.words, "knows", None))
+                tokens, notes = repair(segment(text), self._protected, getattr(self.words, "knows", None),
+                                       segment.frequencies)
                 token_lists.append(tokens or [text])
                 repairs.append(notes)
             parses = self.parser.parse_tokens_batch(token_lists)
@@ -99,7 +117,7 @@ class RulesScorer(Scorer):
             with self._lock:
                 for text, side in new.items():
                     self._cache[text] = side
-                while len(self._cache) > CACHE_SIZE:
+                while len(self._cache) > self.cache_size:
                     self._cache.popitem(last=False)
         with self._lock:
             found = {t: self._cache[t] for t in texts if t in self._cache}

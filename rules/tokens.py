@@ -20,6 +20,7 @@ Words of a user dictionary are never split.
 from __future__ import annotations
 
 import logging
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Sequence
@@ -48,13 +49,38 @@ def pos_class(tag: str) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def _dictionary() -> tuple[dict, dict]:
-    import jieba.posseg
+def _tags() -> dict[str, str]:
+    """jieba's POS tags from its dictionary file, cached as a marshal file under simcalc's cache dir
+    (not via ``jieba.posseg.dt``: a second tokenizer costs seconds at every cold start)."""
+    import marshal
 
-    logging.getLogger("jieba").setLevel(logging.WARNING)
-    dt = jieba.posseg.dt
-    dt.tokenizer.check_initialized()
-    return dt.tokenizer.FREQ, dt.word_tag_tab
+    import jieba
+
+    from simcalc.resources import cache_dir
+
+    source = jieba.get_dict_file().name
+    stat = os.stat(source)
+    cached = cache_dir() / f"jieba-tags-v2-{stat.st_size}-{int(stat.st_mtime)}.marshal"
+    try:
+        with open(cached, "rb") as handle:
+            return marshal.load(handle)
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
+    tags: dict[str, str] = {}
+    with open(source, encoding="utf-8") as handle:
+        for line in handle:
+            parts = line.split()
+            if len(parts) >= 3:
+                tags[parts[0]] = parts[2]
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as handle:
+            marshal.dump(tags, handle)
+        os.replace(tmp, cached)
+    except OSError as exc:  # a read-only cache only costs speed
+        log.debug("cannot cache jieba tags: %s", exc)
+    return tags
 
 
 def read_user_words(user_dict: str | Path | None) -> frozenset[str]:
@@ -87,10 +113,15 @@ def _anchor_split(token: str, known: Callable[[str], bool]) -> list[str] | None:
 
 
 def repair(tokens: Sequence[str], protected: frozenset[str] = frozenset(),
-           known: Callable[[str], bool] | None = None) -> tuple[list[str], list[str]]:
+           known: Callable[[str], bool] | None = None, freq: dict[str, int] | None = None) -> tuple[list[str], list[str]]:
     """Apply the repairs; returns the new tokens and a note per repair made. ``known`` tells whether the
-    word knowledge (HowNet) has a word; without it the anchor split is skipped."""
-    freq, tags = _dictionary()
+    word knowledge (HowNet) has a word; without it the anchor split is skipped. ``freq``: the word
+    frequencies of the segmenter's jieba dictionary (default: jieba's default tokenizer's)."""
+    tags = _tags()
+    if freq is None:
+        from .parse.segment import default_segmenter
+
+        freq = default_segmenter(None).frequencies
     out: list[str] = []
     notes: list[str] = []
     verbs_after = [False] * len(tokens)

@@ -29,6 +29,12 @@ class Segmenter:
                 raise ResourceNotFoundError(f"jieba user dictionary {path} does not exist")
             self._tokenizer.load_userdict(str(path))
 
+    @property
+    def frequencies(self) -> dict[str, int]:
+        """The tokenizer's word → frequency table (its dictionary plus the user dictionary)."""
+        self._tokenizer.check_initialized()
+        return self._tokenizer.FREQ
+
     def add_word(self, word: str, freq: int | None = None) -> None:
         self._tokenizer.add_word(word, freq)
 

@@ -86,7 +86,7 @@ class EmbeddedParser(BaseParser):
     name = "embedded"
 
     def __init__(self, model_dir: str | Path | None = None, user_dict: str | Path | None = None,
-                 batch_size: int = 256, threads: int | None = None, **kwargs) -> None:
+                 batch_size: int = 256, threads: int | None = 1, **kwargs) -> None:
         super().__init__(**kwargs)
         import torch
         from safetensors.torch import load_file
@@ -114,8 +114,10 @@ class EmbeddedParser(BaseParser):
         self.model_dir = folder
         self.batch_size = batch_size
         self.user_dict = str(user_dict) if user_dict else None
-        if threads:
-            torch.set_num_threads(threads)
+        #: torch threads while parsing, set around each batch and restored after: one thread is the
+        #: fastest on a busy machine (the three-layer LSTM over short questions gains little from more,
+        #: and oversubscribed threads made it 12× slower at load 8 on 2 cores); None = torch's default
+        self.threads = threads
         self._torch = torch
 
     def segment(self, text: str) -> list[str]:
@@ -123,13 +125,24 @@ class EmbeddedParser(BaseParser):
 
     def parse_ud(self, batch: Sequence[Sequence[str]]) -> list[tuple[list[str], list[int], list[str]]]:
         """UD-level output per sentence: (GSD XPOS tags, heads, UD v1 relations)."""
-        from .decode import decode_tree
-        from .model import pad_batch
-
         torch = self._torch
         order = sorted(range(len(batch)), key=lambda i: len(batch[i]))
         results: list = [None] * len(batch)
         tags, rels = self.vocabs.tags.items, self.vocabs.rels.items
+        previous = torch.get_num_threads()
+        if self.threads:
+            torch.set_num_threads(self.threads)
+        try:
+            return self._parse_ud(batch, order, results, tags, rels)
+        finally:
+            if self.threads:
+                torch.set_num_threads(previous)
+
+    def _parse_ud(self, batch, order, results, tags, rels):
+        from .decode import decode_tree
+        from .model import pad_batch
+
+        torch = self._torch
         with torch.inference_mode():
             for start in range(0, len(order), self.batch_size):
                 ids = order[start: start + self.batch_size]
