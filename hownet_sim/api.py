@@ -19,9 +19,10 @@ from simcalc.text import is_content_char, prepare
 
 from .antonym import AntonymRules, read_sentiment, read_word_pairs
 from .cilin import Cilin
-from .engine import WordSimilarity
+from .engine import STEP_BUDGET, WordSimilarity
 from .flat import FlatSememes
-from .lexicon import GlossaryLexicon
+from .lexicon import GlossaryLexicon, Sense
+from .relation import Relation
 from .similarity import LiuLiParams
 from .wsd import Choice, Disambiguator
 
@@ -56,7 +57,7 @@ def load_lexicon(data_dir: str | Path | None = None, kind: str = "hownet2000", *
 
 def build_engine(lexicon, data_dir: str | Path | None = None, *, params: LiuLiParams | None = None,
                  signed: bool = True, oov_chain: bool = True, word_antonyms: bool = True,
-                 sentiment: bool = True, step_timeout: float = 0.2) -> WordSimilarity:
+                 sentiment: bool = True, step_budget: int = STEP_BUDGET) -> WordSimilarity:
     """Assemble the engine around a lexicon, finding the optional resources next to it."""
     word_pairs = positive = negative = None
     if signed and word_antonyms:
@@ -77,7 +78,7 @@ def build_engine(lexicon, data_dir: str | Path | None = None, *, params: LiuLiPa
         return FlatSememes.from_file(path, lexicon.tree) if path else None
 
     return WordSimilarity(lexicon, params or LiuLiParams(), rules, cilin_loader, flat_loader,
-                          signed=signed, oov_chain=oov_chain, step_timeout=step_timeout)
+                          signed=signed, oov_chain=oov_chain, step_budget=step_budget)
 
 
 def get_engine(data_dir: str | Path | None = None, **options: Any) -> WordSimilarity:
@@ -104,6 +105,15 @@ def _clean_word(word: object, which: str) -> str:
 def word_similarity(w1: str, w2: str, *, data_dir: str | Path | None = None) -> float:
     """Similarity of two words in [-1, 1] without context: 父亲/爸爸 → 1.0, 高/矮 → negative."""
     return get_engine(data_dir).similarity(_clean_word(w1, "word1"), _clean_word(w2, "word2"))
+
+
+def relation(w1: str, w2: str, *, senses: tuple[Sequence[Sense] | None, Sequence[Sense] | None] | None = None,
+             data_dir: str | Path | None = None) -> Relation:
+    """Similarity of two words (or of their chosen senses, ``senses=(senses1, senses2)``) and whether
+    they are antonymous or converse, by which rule, and whether HowNet itself says so (``confident``)."""
+    a, b = _clean_word(w1, "word1"), _clean_word(w2, "word2")
+    senses1, senses2 = senses if senses is not None else (None, None)
+    return get_engine(data_dir).relation(a, b, senses1, senses2)
 
 
 def disambiguate(tokens: Sequence[str], pos_tags: Sequence[str | None], *,
