@@ -162,11 +162,12 @@ def speed(data_dir: Path, n_pairs: int) -> dict:
     first = [(rng.choice(words), rng.choice(words)) for _ in range(n_pairs)]
     fresh = [(rng.choice(words), rng.choice(words)) for _ in range(n_pairs)]
 
-    def rate(engine, pairs):
+    def rate(engine, pairs, method="similarity"):
         """(wall-clock pairs/s, CPU-time pairs/s): the machine is shared, CPU time is one core's."""
+        fn = getattr(engine, method)
         t, c = time.perf_counter(), time.process_time()
         for a, b in pairs:
-            engine.similarity(a, b)
+            fn(a, b)
         return len(pairs) / (time.perf_counter() - t), len(pairs) / max(time.process_time() - c, 1e-9)
 
     out: dict = {"pairs": n_pairs}
@@ -178,6 +179,7 @@ def speed(data_dir: Path, n_pairs: int) -> dict:
     table.warm_up()
     out["warm_up_s"] = time.perf_counter() - t
     out["table"] = {"first": rate(table, first), "repeat": rate(table, first), "unseen": rate(table, fresh)}
+    out["relation"] = {"first": rate(table, first, "relation"), "repeat": rate(table, first, "relation")}
     out["rss_mb"] = rss_mb()
     out["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out
@@ -328,6 +330,9 @@ def main(argv: list[str] | None = None) -> int:
               f"new pairs {fmt(lz['unseen'])}")
         print(f"  after warm_up() ({sp['warm_up_s']:.2f} s, all sememe pairs tabulated): first pass "
               f"{fmt(tb['first'])}, same pairs again {fmt(tb['repeat'])}, new pairs {fmt(tb['unseen'])}")
+        rl = sp["relation"]
+        print(f"  relation() on the same engine: first call per pair {fmt(rl['first'])}, "
+              f"cached {fmt(rl['repeat'])}")
         print(f"memory of a process with one engine: resident {ld['rss_engine_mb']:.0f} MB with every resource "
               f"loaded (glossary index, Cilin, flat sememe list, antonym and sentiment lists), "
               f"{ld['rss_warm_mb']:.0f} MB after warm_up(), peak {ld['peak_mb']:.0f} MB; this benchmark process "

@@ -138,7 +138,8 @@ def render_word_similarity(report: dict) -> str:
     if report.get("antonym"):
         ant = report["antonym"]
         detail = " vs ".join(ant.get("sememes") or []) or ant.get("via", "")
-        lines.append(f"  opposite ({ant['relation']}, rule {ant['rule']}): {detail}"
+        sure = "" if "confident" not in ant else (", confident" if ant["confident"] else ", not confident")
+        lines.append(f"  opposite ({ant['relation']}, rule {ant['rule']}{sure}): {detail}"
                      + (f" [{ant['via']}]" if ant.get("via") and ant.get("sememes") else ""))
         if "similarity" in report:
             lines.append(f"  similarity of the concepts otherwise: {report['similarity']:.4f}, negated")

@@ -81,6 +81,7 @@ class WordSimilarity:
     step_budget: int = STEP_BUDGET
     max_chars: int = 8
     relation_cache: int = 200_000
+    confident_rules: frozenset = CONFIDENT_RULES  # set at construction: relations are cached
 
     def __post_init__(self) -> None:
         self.concepts = ConceptSimilarity(self.lexicon.tree, self.params)
@@ -249,8 +250,7 @@ class WordSimilarity:
         return self._make_relation(w1, w2, report["score"], report.get("similarity", 0.0), ev, None, None,
                                    report["method"])
 
-    @staticmethod
-    def _make_relation(w1: str, w2: str, score: float, similarity: float, ev: AntonymEvidence | None,
+    def _make_relation(self, w1: str, w2: str, score: float, similarity: float, ev: AntonymEvidence | None,
                        s1: Sense | None, s2: Sense | None, method: str) -> Relation:
         if ev is None:
             return Relation(w1, w2, score, similarity, False, False, None, False, s1, s2, method)
@@ -258,7 +258,7 @@ class WordSimilarity:
         if ev.via:
             via = f"{via} ({ev.via})" if via else ev.via
         return Relation(w1, w2, score, similarity, ev.relation == "antonym", ev.relation == "converse",
-                        ev.rule, ev.rule in CONFIDENT_RULES, s1, s2, method, via)
+                        ev.rule, ev.rule in self.confident_rules, s1, s2, method, via)
 
     # -- the explained path -----------------------------------------------------------------------
     def report(self, w1: str, w2: str, senses1: list[Sense] | None = None,
@@ -309,6 +309,8 @@ class WordSimilarity:
             if ev is not None:
                 result["antonym"] = ev.to_dict()
                 score = -abs(score)
+        if result.get("antonym"):
+            result["antonym"]["confident"] = result["antonym"]["rule"] in self.confident_rules
         out.update(score=score, oov_chain=chain, **result)
         return out
 

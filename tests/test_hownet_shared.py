@@ -99,13 +99,20 @@ def test_words_sharing_a_concept_are_not_opposites(engine, shared_data, w1, w2):
     assert rel.score == pytest.approx(1.0) and not rel.opposite and not rel.confident
 
 
-@pytest.mark.parametrize("w1,w2,kind", [("高", "矮", "antonym"), ("好", "坏", "antonym"), ("大", "小", "antonym"),
-                                         ("买", "卖", "converse"), ("赢", "输", "converse")])
-def test_hownet_opposites_are_confident(engine, w1, w2, kind):
+@pytest.mark.parametrize("w1,w2,kind,rule", [
+    ("高", "矮", "antonym", "sibling_values"), ("好", "坏", "antonym", "sibling_values"),
+    ("大", "小", "antonym", "sememe_pair"), ("买", "卖", "converse", "sememe_pair"),
+    ("赢", "输", "converse", "sememe_pair"), ("不能", "可以", "antonym", "word_list")])
+def test_opposites_and_their_confidence(engine, w1, w2, kind, rule):
     rel = engine.relation(w1, w2)
-    assert rel.score < 0 and getattr(rel, kind) and rel.confident, rel
-    assert rel.rule in ("sememe_pair", "hypernym_pair", "sibling_values", "sentiment")
+    assert rel.score < 0 and getattr(rel, kind) and rel.rule == rule, rel
+    assert rel.confident == (rule == "sememe_pair")  # the only rule measured at precision >= 0.5
     assert rel.score == pytest.approx(engine.similarity(w1, w2))
+
+
+def test_two_valued_category_is_not_a_scale(engine):
+    """qValue|数量值 has two children, amount and rate: attributes, not values of one scale."""
+    assert not engine.relation("九折", "多").opposite
 
 
 def test_word_list_opposites_are_not_confident(engine):
