@@ -203,7 +203,7 @@ class WordSimilarity:
         if w1 == w2:
             return 1.0
         ids1, ids2 = self._ids.get(w1) or self.def_ids(w1), self._ids.get(w2) or self.def_ids(w2)
-        if ids1 and ids2:
+        if ids1 and ids2 and len(ids1) * len(ids2) <= self.step_budget:  # else the step is cut: the chain
             return self._decide(w1, w2, ids1, ids2)[0]
         if not self.oov_chain:
             return 0.0
@@ -237,13 +237,15 @@ class WordSimilarity:
             return Relation(w1, w2, 1.0, 1.0, False, False, None, False, s1, s2, "identical")
         ids1 = tuple(dict.fromkeys(k[2] for k in k1)) if k1 else self.def_ids(w1)
         ids2 = tuple(dict.fromkeys(k[2] for k in k2)) if k2 else self.def_ids(w2)
-        if ids1 and ids2:
+        if ids1 and ids2 and len(ids1) * len(ids2) <= self.step_budget:  # the same cut as in report()
             score, i, j, ev = self._decide(w1, w2, ids1, ids2)
             return self._make_relation(w1, w2, score, abs(score), ev, self._sense(w1, k1, i),
                                        self._sense(w2, k2, j), "hownet")
         if not self.oov_chain:
             return Relation(w1, w2, 0.0, 0.0, False, False, None, False, None, None, "none")
-        report = self.report(w1, w2)
+        senses1 = [self._sense(w1, k1, k[2]) for k in k1] if k1 else None
+        senses2 = [self._sense(w2, k2, k[2]) for k in k2] if k2 else None
+        report = self.report(w1, w2, senses1, senses2)
         ant = report.get("antonym")
         ev = AntonymEvidence(ant["rule"], ant["relation"], tuple(ant["sememes"]) if ant.get("sememes") else None,
                              ant.get("via")) if ant else None

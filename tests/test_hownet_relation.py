@@ -180,3 +180,14 @@ def test_case_insensitive_lookup(engine, lexicon):
     assert rel.method == "hownet" and rel.sense1.word == "DNA" and rel.sense2.word == "BP机"
     assert engine.report("dna", "bp机")["senses"][0]["word"] == "DNA"
     assert hownet_sim.word_similarity("dna", "bp机", data_dir=DATA) == pytest.approx(rel.score)
+
+
+def test_a_cut_hownet_step_is_cut_on_every_path(lexicon):
+    """打 has 3 DEFs and 篮球 2: with a budget of 5 the hownet step is cut (6 sense pairs) in the
+    report, in similarity() and in relation() alike, and the chain decides."""
+    engine = build_engine(lexicon, DATA, step_budget=5)
+    report = engine.report("打", "篮球")
+    assert report["oov_chain"][1] == {"step": "hownet", "status": "budget exhausted", "work": 6, "budget": 5}
+    assert engine.similarity("打", "篮球") == pytest.approx(report["score"])
+    assert engine.relation("打", "篮球").method == report["method"] != "hownet"
+    assert build_engine(lexicon, DATA, step_budget=6).relation("打", "篮球").method == "hownet"
