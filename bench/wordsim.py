@@ -162,11 +162,12 @@ def speed(data_dir: Path, n_pairs: int) -> dict:
     first = [(rng.choice(words), rng.choice(words)) for _ in range(n_pairs)]
     fresh = [(rng.choice(words), rng.choice(words)) for _ in range(n_pairs)]
 
-    def rate(engine, pairs):
+    def rate(engine, pairs, method="similarity"):
         """(wall-clock pairs/s, CPU-time pairs/s): the machine is shared, CPU time is one core's."""
+        fn = getattr(engine, method)
         t, c = time.perf_counter(), time.process_time()
         for a, b in pairs:
-            engine.similarity(a, b)
+            fn(a, b)
         return len(pairs) / (time.perf_counter() - t), len(pairs) / max(time.process_time() - c, 1e-9)
 
     out: dict = {"pairs": n_pairs}
@@ -178,9 +179,106 @@ def speed(data_dir: Path, n_pairs: int) -> dict:
     table.warm_up()
     out["warm_up_s"] = time.perf_counter() - t
     out["table"] = {"first": rate(table, first), "repeat": rate(table, first), "unseen": rate(table, fresh)}
+    out["relation"] = {"first": rate(table, first, "relation"), "repeat": rate(table, first, "relation")}
     out["rss_mb"] = rss_mb()
     out["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out
+
+
+LABELS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "hownet" / "antonym_labels.tsv"
+
+
+PAIR_SOURCES = ("lcqmc/dev.tsv", "bq_corpus/train.tsv")  # never a test split
+
+
+def sentence_word_pairs(data_dir: Path, engine, limit: int = 10_000) -> dict[str, list[tuple[str, str]]]:
+    """Two populations of word pairs from real sentence pairs (the first ``limit`` pairs of LCQMC dev
+    and BQ train, jieba tokens, distinct unordered pairs): ``cross``, every word of one sentence with
+    every word of the other; ``aligned``, each word with its closest word (largest ``|score|``) in the
+    other sentence, as the rule engine aligns words."""
+    from rules.parse.segment import Segmenter
+
+    from simcalc.io import read_pairs as read_pair_file
+
+    cut = Segmenter()
+    cross: dict[tuple[str, str], None] = {}
+    aligned: dict[tuple[str, str], None] = {}
+    for rel in PAIR_SOURCES:
+        for n, row in enumerate(read_pair_file(data_dir / rel)):
+            if n >= limit:
+                break
+            if row.error or not row.sentence1 or not row.sentence2:
+                continue
+            t1 = [w for w in cut(row.sentence1) if any(ch.isalnum() for ch in w)]
+            t2 = [w for w in cut(row.sentence2) if any(ch.isalnum() for ch in w)]
+            for x, y in ((t1, t2), (t2, t1)):
+                for a in x:
+                    if not y:
+                        break
+                    b = max(y, key=lambda w: abs(engine.relation(a, w).score))
+                    if a != b:
+                        aligned.setdefault((a, b) if a < b else (b, a))
+                    for b in y:
+                        if a != b:
+                            cross.setdefault((a, b) if a < b else (b, a))
+    return {"cross": list(cross), "aligned": list(aligned)}
+
+
+def antonym_sample(data_dir: Path, per_rule: int = 40, seed: int = 2015) -> tuple[dict, dict]:
+    """Per population and opposite rule, a fixed random sample of the word pairs on which the rule
+    fires (:func:`sentence_word_pairs`), for hand-labelling; and how often each rule fires."""
+    from collections import defaultdict
+
+    from hownet_sim.api import get_engine
+
+    engine = get_engine(data_dir)
+    samples: dict[str, dict[str, list]] = {}
+    counts: dict[str, dict[str, int]] = {}
+    for population, pairs in sentence_word_pairs(data_dir, engine).items():
+        found: dict[str, list] = defaultdict(list)
+        for w1, w2 in pairs:
+            rel = engine.relation(w1, w2)
+            if rel.rule:
+                found[rel.rule].append((w1, w2, rel))
+        rng = random.Random(seed)
+        samples[population] = {rule: rng.sample(found[rule], min(per_rule, len(found[rule])))
+                               for rule in sorted(found)}
+        counts[population] = {rule: len(found[rule]) for rule in sorted(found)}
+    return samples, counts
+
+
+def read_labels(path: Path) -> dict[tuple[str, str], int]:
+    """``word1<TAB>word2<TAB>1|0[<TAB>...]`` lines (1: the pair is antonymous/converse in the senses
+    the rule chose; 0: not); ``#`` comments."""
+    labels = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            w1, w2, label = line.split("\t")[:3]
+            labels[(w1, w2) if w1 < w2 else (w2, w1)] = int(label)
+    return labels
+
+
+def antonym_precision(data_dir: Path, labels_path: Path) -> tuple[str, dict]:
+    """Precision of each opposite rule: the sample of :func:`antonym_sample` is drawn again and
+    looked up in the hand labels (a pair missing from the labels is reported, not guessed)."""
+    from hownet_sim.relation import CONFIDENT_RULES
+
+    labels = read_labels(labels_path)
+    samples, counts = antonym_sample(data_dir)
+    lines = ["| population | rule | confident | fires on | labelled | opposite | precision |",
+             "|---|---|---|---|---|---|---|"]
+    results: dict = {}
+    for population, by_rule in samples.items():
+        for rule, drawn in by_rule.items():
+            known = [labels[(a, b) if a < b else (b, a)] for a, b, _ in drawn
+                     if ((a, b) if a < b else (b, a)) in labels]
+            precision = sum(known) / len(known) if known else float("nan")
+            results.setdefault(population, {})[rule] = {
+                "fires": counts[population][rule], "sampled": len(drawn), "labelled": len(known),
+                "opposite": sum(known), "precision": precision}
+            lines.append(f"| {population} | {rule} | {'yes' if rule in CONFIDENT_RULES else 'no'} | "
+                         f"{counts[population][rule]} | {len(known)}/{len(drawn)} | {sum(known)} | {precision:.2f} |")
+    return "\n".join(lines), results
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -189,13 +287,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--speed-pairs", type=int, default=20000)
     parser.add_argument("--no-speed", action="store_true")
     parser.add_argument("--json", help="also write all numbers to this file")
+    parser.add_argument("--antonym-sample", action="store_true",
+                        help="print the pairs to label (TSV, known labels filled in), then exit")
+    parser.add_argument("--no-antonyms", action="store_true", help="skip the opposite-rule precision")
+    parser.add_argument("--labels", type=Path, default=LABELS, help="hand-labelled opposite pairs")
     args = parser.parse_args(argv)
     if not args.data_dir:
         parser.error("set SIMCALC_DATA_DIR or pass --data-dir")
     data_dir = Path(args.data_dir)
+    if args.antonym_sample:
+        labels = read_labels(args.labels) if args.labels.exists() else {}
+        print("# word1\tword2\tlabel (1 opposite, 0 not)\trule\tpopulation\tsense1\tsense2\tevidence")
+        samples, counts = antonym_sample(data_dir)
+        for population, by_rule in samples.items():
+            for w1, w2, rel in (t for drawn in by_rule.values() for t in drawn):
+                known = labels.get((w1, w2) if w1 < w2 else (w2, w1), "?")
+                senses = [s.concept.raw if s else "-" for s in (rel.sense1, rel.sense2)]
+                print(f"{w1}\t{w2}\t{known}\t{rel.rule}\t{population}\t{senses[0]}\t{senses[1]}\t{rel.via}")
+        print("# pairs on which each rule fires:", counts)
+        return 0
     table, results = accuracy_table(data_dir)
     print(table)
     report = {"accuracy": results}
+    if not args.no_antonyms and args.labels.exists():
+        table, report["antonym_precision"] = antonym_precision(data_dir, args.labels)
+        print()
+        print(f"opposite rules on the hand-labelled sample ({args.labels.name}):")
+        print(table)
     if not args.no_speed:
         report["load"] = load_times(data_dir)
         report["speed"] = speed(data_dir, args.speed_pairs)
@@ -212,6 +330,9 @@ def main(argv: list[str] | None = None) -> int:
               f"new pairs {fmt(lz['unseen'])}")
         print(f"  after warm_up() ({sp['warm_up_s']:.2f} s, all sememe pairs tabulated): first pass "
               f"{fmt(tb['first'])}, same pairs again {fmt(tb['repeat'])}, new pairs {fmt(tb['unseen'])}")
+        rl = sp["relation"]
+        print(f"  relation() on the same engine: first call per pair {fmt(rl['first'])}, "
+              f"cached {fmt(rl['repeat'])}")
         print(f"memory of a process with one engine: resident {ld['rss_engine_mb']:.0f} MB with every resource "
               f"loaded (glossary index, Cilin, flat sememe list, antonym and sentiment lists), "
               f"{ld['rss_warm_mb']:.0f} MB after warm_up(), peak {ld['peak_mb']:.0f} MB; this benchmark process "

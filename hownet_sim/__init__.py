@@ -6,6 +6,8 @@
 >>> hownet_sim.word_similarity("高", "矮") < 0   # doctest: +SKIP
 True
 >>> [c.reason for c in hownet_sim.disambiguate(["打", "篮球"], ["v", "n"])]   # doctest: +SKIP
+>>> r = hownet_sim.relation("买", "卖"); (r.converse, r.rule, r.confident)   # doctest: +SKIP
+(True, 'sememe_pair', True)
 
 Data: ``$SIMCALC_DATA_DIR/hownet/{glossary.dat,whole.dat}`` (required) and optionally Cilin, the flat
 sememe list, antonym and sentiment lists (see :mod:`hownet_sim.api`). Importing this package loads
@@ -18,6 +20,7 @@ from .api import (
     disambiguate,
     get_engine,
     load_lexicon,
+    relation,
     render_word_similarity,
     word_similarity,
     word_similarity_report,
@@ -25,10 +28,11 @@ from .api import (
 from .defs import Concept, parse_def, parse_kdml
 from .errors import HowNetError, LexiconFormatError
 from .lexicon import GlossaryLexicon, Lexicon, Sense
+from .relation import Relation
 from .similarity import LiuLiParams
 
 __all__ = [
-    "word_similarity", "word_similarity_report", "render_word_similarity", "disambiguate",
+    "word_similarity", "word_similarity_report", "relation", "Relation", "render_word_similarity", "disambiguate",
     "load_lexicon", "get_engine", "build_engine", "GlossaryLexicon", "Lexicon", "Sense", "Concept",
     "parse_def", "parse_kdml", "LiuLiParams", "HowNetError", "LexiconFormatError",
 ]

@@ -13,6 +13,8 @@ Rules, tried in this order on a pair of concepts (the first that fires is report
 3. ``sibling_values``: both definitions name the same attribute (e.g. ``height|高度``) and give two
    different values of it that are its only children in the tree (a two-valued scale such as
    ``tall|高``/``low|矮`` or ``good|好``/``bad|坏``); colours and other many-valued scales are not opposites;
+   the attribute must not be the category itself (``qValue|数量值`` has two children, ``amount|多少`` and
+   ``rate|比率``, which are attributes, not values: 九折/多 are not opposites);
 4. ``sentiment``: same first basic sememe and same attribute, and opposite polarity, from HowNet's
    sentiment word lists or the ``desired|良``/``undesired|莠`` markers in the definitions.
 
@@ -177,7 +179,8 @@ class AntonymRules:
         for x in only1:
             for y in only2:
                 parent = self.tree.siblings(x, y)
-                if parent and parent in shared and self.tree.n_children(parent) <= self.max_scale_values:
+                if (parent and parent in shared and parent != c1.first
+                        and self.tree.n_children(parent) <= self.max_scale_values):
                     return AntonymEvidence("sibling_values", "antonym", (x, y), via=parent)
         if not (shared - {c1.first}) or not only1 or not only2:
             return None  # polarity alone is not enough: the attribute must be shared, the values differ

@@ -19,9 +19,10 @@ from simcalc.text import is_content_char, prepare
 
 from .antonym import AntonymRules, read_sentiment, read_word_pairs
 from .cilin import Cilin
-from .engine import WordSimilarity
+from .engine import STEP_BUDGET, WordSimilarity
 from .flat import FlatSememes
-from .lexicon import GlossaryLexicon
+from .lexicon import GlossaryLexicon, Sense
+from .relation import Relation
 from .similarity import LiuLiParams
 from .wsd import Choice, Disambiguator
 
@@ -56,7 +57,7 @@ def load_lexicon(data_dir: str | Path | None = None, kind: str = "hownet2000", *
 
 def build_engine(lexicon, data_dir: str | Path | None = None, *, params: LiuLiParams | None = None,
                  signed: bool = True, oov_chain: bool = True, word_antonyms: bool = True,
-                 sentiment: bool = True, step_timeout: float = 0.2) -> WordSimilarity:
+                 sentiment: bool = True, step_budget: int = STEP_BUDGET) -> WordSimilarity:
     """Assemble the engine around a lexicon, finding the optional resources next to it."""
     word_pairs = positive = negative = None
     if signed and word_antonyms:
@@ -77,7 +78,7 @@ def build_engine(lexicon, data_dir: str | Path | None = None, *, params: LiuLiPa
         return FlatSememes.from_file(path, lexicon.tree) if path else None
 
     return WordSimilarity(lexicon, params or LiuLiParams(), rules, cilin_loader, flat_loader,
-                          signed=signed, oov_chain=oov_chain, step_timeout=step_timeout)
+                          signed=signed, oov_chain=oov_chain, step_budget=step_budget)
 
 
 def get_engine(data_dir: str | Path | None = None, **options: Any) -> WordSimilarity:
@@ -106,6 +107,15 @@ def word_similarity(w1: str, w2: str, *, data_dir: str | Path | None = None) -> 
     return get_engine(data_dir).similarity(_clean_word(w1, "word1"), _clean_word(w2, "word2"))
 
 
+def relation(w1: str, w2: str, *, senses: tuple[Sequence[Sense] | None, Sequence[Sense] | None] | None = None,
+             data_dir: str | Path | None = None) -> Relation:
+    """Similarity of two words (or of their chosen senses, ``senses=(senses1, senses2)``) and whether
+    they are antonymous or converse, by which rule, and whether HowNet itself says so (``confident``)."""
+    a, b = _clean_word(w1, "word1"), _clean_word(w2, "word2")
+    senses1, senses2 = senses if senses is not None else (None, None)
+    return get_engine(data_dir).relation(a, b, senses1, senses2)
+
+
 def disambiguate(tokens: Sequence[str], pos_tags: Sequence[str | None], *,
                  data_dir: str | Path | None = None, window: int = 2) -> list[Choice]:
     """The HowNet sense of each token in context, with the reason (see :mod:`hownet_sim.wsd`)."""
@@ -128,7 +138,8 @@ def render_word_similarity(report: dict) -> str:
     if report.get("antonym"):
         ant = report["antonym"]
         detail = " vs ".join(ant.get("sememes") or []) or ant.get("via", "")
-        lines.append(f"  opposite ({ant['relation']}, rule {ant['rule']}): {detail}"
+        sure = "" if "confident" not in ant else (", confident" if ant["confident"] else ", not confident")
+        lines.append(f"  opposite ({ant['relation']}, rule {ant['rule']}{sure}): {detail}"
                      + (f" [{ant['via']}]" if ant.get("via") and ant.get("sememes") else ""))
         if "similarity" in report:
             lines.append(f"  similarity of the concepts otherwise: {report['similarity']:.4f}, negated")

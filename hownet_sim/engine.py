@@ -4,22 +4,27 @@ Order of the chain (the report names the step that produced the score):
 
 1. ``identical``: the same string scores 1;
 2. ``hownet``: both words in the lexicon: Liu & Li, max over sense pairs (or the given senses),
-   negated when a sense pair is antonymous/converse (:mod:`hownet_sim.antonym`);
+   negated only when that best pair itself is antonymous/converse (:mod:`hownet_sim.antonym`;
+   Li & Li: a word pair is -Sim when its *corresponding* concepts are opposites, so a word pair
+   with a synonymous sense pair is never negative; see :meth:`WordSimilarity._best_pair` for ties);
 3. ``cilin``: both words in Cilin: Tian & Zhao's code similarity;
 4. ``flat_sememes``: both words have sememes in the flat list (or the lexicon): set alignment;
 5. ``characters``: character-level composition: each character is looked up as a word (steps 2-4),
    characters are aligned greedily and averaged;
 6. ``none``: nothing known: 0.
 
-Every step runs under its own time budget (``step_timeout`` seconds, checked inside its loops, no
-recursion) and is reported as ``timeout`` if it runs out; the chain then moves on. The word-level
+Every step runs under its own deterministic work budget (``step_budget`` units: one unit per sense
+pair, Cilin code pair, sememe pair or character pair compared; no recursion) and is reported as
+``budget exhausted`` if it runs out; the chain then moves on. Counting work instead of measuring
+wall-clock time makes the score and the method the same on every machine and under any load.
+Words are looked up as given, then in another case (:meth:`_IndexedLexicon.key`). The word-level
 antonym list is applied to the result of any step when no concept rule decided, unless that step
 found the two words synonymous (similarity 1).
 """
 from __future__ import annotations
 
+import functools
 import logging
-import time
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
@@ -29,6 +34,7 @@ from .fast import CompiledConcepts
 from .flat import FlatSememes
 from .lexicon import Sense, _IndexedLexicon
 from .limits import MEMO_LIMIT
+from .relation import CONFIDENT_RULES, Relation
 from .similarity import ConceptSimilarity, LiuLiParams
 
 log = logging.getLogger(__name__)
@@ -36,20 +42,29 @@ log = logging.getLogger(__name__)
 #: At or above this similarity two words share a concept (or a Cilin synonym set): a word-level
 #: antonym list that pairs them is wrong (the list has e.g. 会见@会晤, 奋斗@努力), so it is ignored.
 SYNONYM = 1.0 - 1e-9
+#: Two sense pairs whose similarities differ by less than this are tied for the maximum.
+TIE = 1e-12
+#: Default work budget of one chain step. HowNet 2000's most ambiguous word (打) has 28 DEFs, so a
+#: word pair costs at most 784 units in the ``hownet`` step and this limit only cuts long character
+#: compositions.
+STEP_BUDGET = 20_000
 
 
-class StepTimeout(Exception):
-    """A chain step ran out of its time budget (internal; reported, never raised to callers)."""
+class BudgetExhausted(Exception):
+    """A chain step ran out of its work budget (internal; reported, never raised to callers)."""
 
 
 @dataclass
-class Deadline:
-    seconds: float
-    start: float = field(default_factory=time.perf_counter)
+class Budget:
+    """Work units a chain step may spend (counted, so the cut is the same on every machine)."""
 
-    def check(self) -> None:
-        if time.perf_counter() - self.start > self.seconds:
-            raise StepTimeout
+    limit: int
+    used: int = 0
+
+    def spend(self, units: int = 1) -> None:
+        self.used += units
+        if self.used > self.limit:
+            raise BudgetExhausted
 
 
 @dataclass
@@ -63,8 +78,10 @@ class WordSimilarity:
     flat_loader: Callable[[], FlatSememes | None] | None = None
     signed: bool = True
     oov_chain: bool = True
-    step_timeout: float = 0.2
+    step_budget: int = STEP_BUDGET
     max_chars: int = 8
+    relation_cache: int = 200_000
+    confident_rules: frozenset = CONFIDENT_RULES  # set at construction: relations are cached
 
     def __post_init__(self) -> None:
         self.concepts = ConceptSimilarity(self.lexicon.tree, self.params)
@@ -73,6 +90,8 @@ class WordSimilarity:
         self._ids: dict[str, tuple[int, ...]] = {}
         self._cilin: Cilin | None | bool = False
         self._flat: FlatSememes | None | bool = False
+        # bounded and thread-safe (functools' LRU holds a lock around its bookkeeping)
+        self._relation = functools.lru_cache(maxsize=self.relation_cache)(self._relation_uncached)
 
     # -- lazily loaded resources ------------------------------------------------------------------
     @property
@@ -119,8 +138,11 @@ class WordSimilarity:
         return self._pair(i, j)[0]
 
     def def_ids(self, word: str) -> tuple[int, ...]:
+        """Distinct DEF ids of a word, looked up as given or in another case (memoised, bounded)."""
         ids = self._ids.get(word)
         if ids is None:
+            if len(self._ids) > MEMO_LIMIT:
+                self._ids.clear()
             ids = self._ids[word] = tuple(self.lexicon.def_ids(word))
         return ids
 
@@ -132,25 +154,48 @@ class WordSimilarity:
         return sim
 
     def _best_pair(self, w1: str, w2: str, ids1: Sequence[int], ids2: Sequence[int],
-                   deadline: Deadline | None = None) -> tuple[float, int, int, AntonymEvidence | None]:
-        """Li & Li: antonymous if some sense pair is (the closest such pair), else max over pairs."""
-        best, bi, bj = -1.0, ids1[0], ids2[0]
-        ant, ai, aj, aev = -1.0, -1, -1, None
+                   budget: Budget | None = None) -> tuple[float, int, int, AntonymEvidence | None]:
+        """Li & Li: the maximum over sense pairs, negated only when the best pair itself is
+        antonymous/converse. On a tie below synonymy an opposite pair wins (大/小: big/small and
+        important/secondary are equally close; the first is a HowNet antonym pair); at synonymy a
+        non-opposite pair wins, so two words that share a concept are never negative."""
+        best, bi, bj, bev = -1.0, ids1[0], ids2[0], None
         pair = self._pair
+        resolve = self.antonyms.resolve if self.antonyms is not None else None
         for i in ids1:
-            if deadline is not None:
-                deadline.check()
+            if budget is not None:
+                budget.spend(len(ids2))
             for j in ids2:
                 s, found = pair(i, j)
-                if s > best:
-                    best, bi, bj = s, i, j
-                if found is not None and s > ant:
-                    ev = self.antonyms.resolve(found, w1, w2)
-                    if ev is not None:
-                        ant, ai, aj, aev = s, i, j, ev
-        if aev is not None:
-            return -ant, ai, aj, aev
+                if s < best - TIE:
+                    continue
+                ev = resolve(found, w1, w2) if found is not None else None
+                if s > best + TIE:
+                    best, bi, bj, bev = s, i, j, ev
+                elif (ev is None) == (best >= SYNONYM) and (bev is None) != (ev is None):
+                    bi, bj, bev = i, j, ev  # a tie: see the docstring for who wins
+        if bev is not None:
+            return -best, bi, bj, bev
         return best, bi, bj, None
+
+    def _decide(self, w1: str, w2: str, ids1: Sequence[int], ids2: Sequence[int],
+                budget: Budget | None = None) -> tuple[float, int, int, AntonymEvidence | None]:
+        """(signed score, chosen DEF ids, evidence) in the ``hownet`` step, word list included."""
+        if len(ids1) == 1 and len(ids2) == 1:  # most words: one DEF each
+            i, j = ids1[0], ids2[0]
+            if budget is not None:
+                budget.spend(1)
+            score, found = self._pair(i, j)
+            ev = self.antonyms.resolve(found, w1, w2) if found is not None else None
+            if ev is not None:
+                score = -score
+        else:
+            score, i, j, ev = self._best_pair(w1, w2, ids1, ids2, budget)
+        if ev is None and self.signed and self.antonyms and score < SYNONYM:
+            ev = self.antonyms.words(w1, w2)
+            if ev is not None:
+                score = -abs(score)
+        return score, i, j, ev
 
     # -- the fast path ----------------------------------------------------------------------------
     def similarity(self, w1: str, w2: str) -> float:
@@ -158,21 +203,64 @@ class WordSimilarity:
         if w1 == w2:
             return 1.0
         ids1, ids2 = self._ids.get(w1) or self.def_ids(w1), self._ids.get(w2) or self.def_ids(w2)
-        if ids1 and ids2:
-            if len(ids1) == 1 and len(ids2) == 1:  # most words: one DEF each
-                score, found = self._pair(ids1[0], ids2[0])
-                if found is not None and self.antonyms.resolve(found, w1, w2) is not None:
-                    return -score
-                ev = None
-            else:
-                score, _, _, ev = self._best_pair(w1, w2, ids1, ids2)
-            if (ev is None and self.signed and self.antonyms and score < SYNONYM
-                    and (w1, w2) in self.antonyms.word_pairs):
-                return -abs(score)
-            return score
+        if ids1 and ids2 and len(ids1) * len(ids2) <= self.step_budget:  # else the step is cut: the chain
+            return self._decide(w1, w2, ids1, ids2)[0]
         if not self.oov_chain:
             return 0.0
-        return self.report(w1, w2)["score"]
+        return self._relation(w1, w2, None, None).score
+
+    # -- the relation API (what the rule engine calls) ----------------------------------------------
+    def relation(self, w1: str, w2: str, senses1: Sequence[Sense] | None = None,
+                 senses2: Sequence[Sense] | None = None) -> Relation:
+        """Similarity and opposition of two words, or of the given (disambiguated) senses.
+
+        With senses the maximum runs over those senses only (after WSD: exactly the chosen ones).
+        Memoised per (word, word, senses) in a bounded LRU cache.
+        """
+        k1 = tuple((s.word, s.pos, s.def_id) for s in senses1) if senses1 else None
+        k2 = tuple((s.word, s.pos, s.def_id) for s in senses2) if senses2 else None
+        return self._relation(w1, w2, k1, k2)
+
+    def _sense(self, word: str, key: tuple | None, def_id: int) -> Sense:
+        """The Sense object for a chosen DEF id: from the given senses, else the word's first entry."""
+        if key:
+            w, pos, _ = next(k for k in key if k[2] == def_id)
+            return Sense(w, pos, self.lexicon.concepts[def_id], def_id)
+        spelled = self.lexicon.key(word) or word
+        pos = next((p for p, d in self.lexicon.entries.get(spelled, ()) if d == def_id), "")
+        return Sense(spelled, pos, self.lexicon.concepts[def_id], def_id)
+
+    def _relation_uncached(self, w1: str, w2: str, k1: tuple | None, k2: tuple | None) -> Relation:
+        if w1 == w2:
+            s1 = self._sense(w1, k1, k1[0][2]) if k1 else None
+            s2 = self._sense(w2, k2, k2[0][2]) if k2 else None
+            return Relation(w1, w2, 1.0, 1.0, False, False, None, False, s1, s2, "identical")
+        ids1 = tuple(dict.fromkeys(k[2] for k in k1)) if k1 else self.def_ids(w1)
+        ids2 = tuple(dict.fromkeys(k[2] for k in k2)) if k2 else self.def_ids(w2)
+        if ids1 and ids2 and len(ids1) * len(ids2) <= self.step_budget:  # the same cut as in report()
+            score, i, j, ev = self._decide(w1, w2, ids1, ids2)
+            return self._make_relation(w1, w2, score, abs(score), ev, self._sense(w1, k1, i),
+                                       self._sense(w2, k2, j), "hownet")
+        if not self.oov_chain:
+            return Relation(w1, w2, 0.0, 0.0, False, False, None, False, None, None, "none")
+        senses1 = [self._sense(w1, k1, k[2]) for k in k1] if k1 else None
+        senses2 = [self._sense(w2, k2, k[2]) for k in k2] if k2 else None
+        report = self.report(w1, w2, senses1, senses2)
+        ant = report.get("antonym")
+        ev = AntonymEvidence(ant["rule"], ant["relation"], tuple(ant["sememes"]) if ant.get("sememes") else None,
+                             ant.get("via")) if ant else None
+        return self._make_relation(w1, w2, report["score"], report.get("similarity", 0.0), ev, None, None,
+                                   report["method"])
+
+    def _make_relation(self, w1: str, w2: str, score: float, similarity: float, ev: AntonymEvidence | None,
+                       s1: Sense | None, s2: Sense | None, method: str) -> Relation:
+        if ev is None:
+            return Relation(w1, w2, score, similarity, False, False, None, False, s1, s2, method)
+        via = " vs ".join(ev.sememes) if ev.sememes else None
+        if ev.via:
+            via = f"{via} ({ev.via})" if via else ev.via
+        return Relation(w1, w2, score, similarity, ev.relation == "antonym", ev.relation == "converse",
+                        ev.rule, ev.rule in self.confident_rules, s1, s2, method, via)
 
     # -- the explained path -----------------------------------------------------------------------
     def report(self, w1: str, w2: str, senses1: list[Sense] | None = None,
@@ -192,23 +280,25 @@ class WordSimilarity:
         result = None
         for name, step in steps:
             if name in ("cilin", "characters"):
-                _ = self.cilin  # loading a resource is not part of a step's time budget
+                _ = self.cilin  # loading a resource is not part of a step's work budget
             if name in ("flat_sememes", "characters"):
                 _ = self.flat
-            t0 = time.perf_counter()
+            budget = Budget(self.step_budget)
             try:
                 if name == "hownet":
-                    result = step(w1, w2, Deadline(self.step_timeout), senses1, senses2)
+                    result = step(w1, w2, budget, senses1, senses2)
                 else:
-                    result = step(w1, w2, Deadline(self.step_timeout))
-            except StepTimeout:
-                chain.append({"step": name, "status": "timeout", "seconds": round(time.perf_counter() - t0, 4)})
-                log.warning("word similarity %s/%s: step %s exceeded %.2fs", w1, w2, name, self.step_timeout)
+                    result = step(w1, w2, budget)
+            except BudgetExhausted:
+                chain.append({"step": name, "status": "budget exhausted", "work": budget.used,
+                              "budget": self.step_budget})
+                log.warning("word similarity %s/%s: step %s exceeded its budget of %d units",
+                            w1, w2, name, self.step_budget)
                 continue
             if result is None:
                 chain.append({"step": name, "status": "not applicable"})
                 continue
-            chain.append({"step": name, "status": "used", "seconds": round(time.perf_counter() - t0, 4)})
+            chain.append({"step": name, "status": "used", "work": budget.used})
             out["method"] = name
             break
         if result is None:
@@ -221,35 +311,46 @@ class WordSimilarity:
             if ev is not None:
                 result["antonym"] = ev.to_dict()
                 score = -abs(score)
+        if result.get("antonym"):
+            result["antonym"]["confident"] = result["antonym"]["rule"] in self.confident_rules
         out.update(score=score, oov_chain=chain, **result)
         return out
 
-    def _step_hownet(self, w1: str, w2: str, deadline: Deadline, senses1=None, senses2=None) -> dict | None:
-        ids1 = [s.def_id for s in senses1] if senses1 else self.lexicon.def_ids(w1)
-        ids2 = [s.def_id for s in senses2] if senses2 else self.lexicon.def_ids(w2)
+    def _step_hownet(self, w1: str, w2: str, budget: Budget, senses1=None, senses2=None) -> dict | None:
+        k1 = tuple((s.word, s.pos, s.def_id) for s in senses1) if senses1 else None
+        k2 = tuple((s.word, s.pos, s.def_id) for s in senses2) if senses2 else None
+        ids1 = tuple(dict.fromkeys(k[2] for k in k1)) if k1 else self.def_ids(w1)
+        ids2 = tuple(dict.fromkeys(k[2] for k in k2)) if k2 else self.def_ids(w2)
         if not ids1 or not ids2:
             return None
-        score, i, j, ev = self._best_pair(w1, w2, ids1, ids2, deadline)
+        if len(ids1) == 1 and len(ids2) == 1:
+            budget.spend(1)
+            i, j = ids1[0], ids2[0]
+            sim, found = self._pair(i, j)
+            ev = self.antonyms.resolve(found, w1, w2) if found is not None else None
+            score = -sim if ev is not None else sim
+        else:
+            score, i, j, ev = self._best_pair(w1, w2, ids1, ids2, budget)
         c1, c2 = self.lexicon.concepts[i], self.lexicon.concepts[j]
-        pos1 = next((p for p, d in self.lexicon.entries[w1] if d == i), None) if w1 in self.lexicon else None
-        pos2 = next((p for p, d in self.lexicon.entries[w2] if d == j), None) if w2 in self.lexicon else None
+        s1, s2 = self._sense(w1, k1, i), self._sense(w2, k2, j)
         return {
             "score": score,
             "similarity": self.concept_pair(i, j),
-            "senses": [{"word": w1, "pos": pos1, **c1.to_dict()}, {"word": w2, "pos": pos2, **c2.to_dict()}],
+            "senses": [{"word": s1.word, "pos": s1.pos or None, **c1.to_dict()},
+                       {"word": s2.word, "pos": s2.pos or None, **c2.to_dict()}],
             "sense_pairs_compared": len(ids1) * len(ids2),
             "explanation": self.concepts.explain(c1, c2),
             "antonym": ev.to_dict() if ev else None,
         }
 
-    def _step_cilin(self, w1: str, w2: str, deadline: Deadline) -> dict | None:
+    def _step_cilin(self, w1: str, w2: str, budget: Budget) -> dict | None:
         cilin = self.cilin
         if cilin is None:
             return None
         found = cilin.similarity(w1, w2)
-        deadline.check()
         if found is None:
             return None
+        budget.spend(len(cilin.codes[w1]) * len(cilin.codes[w2]))
         score, codes = found
         return {"score": score, "similarity": score, "cilin_codes": list(codes), "antonym": None}
 
@@ -258,7 +359,7 @@ class WordSimilarity:
         got = flat.get(word) if flat is not None else None
         if got:
             return got
-        ids = self.lexicon.def_ids(word)
+        ids = self.def_ids(word)
         if ids:
             names: dict[str, None] = {}
             for i in ids:
@@ -268,42 +369,43 @@ class WordSimilarity:
             return tuple(names)
         return None
 
-    def _step_flat(self, w1: str, w2: str, deadline: Deadline) -> dict | None:
+    def _step_flat(self, w1: str, w2: str, budget: Budget) -> dict | None:
         a, b = self._flat_set(w1), self._flat_set(w2)
         if not a or not b:
             return None
-        deadline.check()
+        budget.spend(len(a) * len(b))
         score, pairs = self.concepts.set_alignment(a, b)
-        deadline.check()
         return {"score": score, "similarity": score, "antonym": None,
                 "sememes": [list(a), list(b)],
                 "aligned": [[x, y, round(s, 4)] for x, y, s in pairs]}
 
-    def _char_score(self, a: str, b: str, deadline: Deadline) -> float | None:
+    def _char_score(self, a: str, b: str, budget: Budget) -> float | None:
         """A character pair through the lexicon steps only (no recursion into characters)."""
         if a == b:
             return 1.0
-        ids1, ids2 = self.lexicon.def_ids(a), self.lexicon.def_ids(b)
+        ids1, ids2 = self.def_ids(a), self.def_ids(b)
         if ids1 and ids2:
-            return abs(self._best_pair(a, b, ids1, ids2, deadline)[0])
+            return abs(self._best_pair(a, b, ids1, ids2, budget)[0])
         cilin = self.cilin
         found = cilin.similarity(a, b) if cilin is not None else None
         if found is not None:
+            budget.spend(len(cilin.codes[a]) * len(cilin.codes[b]))
             return found[0]
         fa, fb = self._flat_set(a), self._flat_set(b)
         if fa and fb:
+            budget.spend(len(fa) * len(fb))
             return self.concepts.set_alignment(fa, fb)[0]
         return None
 
-    def _step_characters(self, w1: str, w2: str, deadline: Deadline) -> dict | None:
+    def _step_characters(self, w1: str, w2: str, budget: Budget) -> dict | None:
         c1, c2 = list(w1[: self.max_chars]), list(w2[: self.max_chars])
         if not c1 or not c2:
             return None
         scores = []
         for i, a in enumerate(c1):
             for j, b in enumerate(c2):
-                deadline.check()
-                value = self._char_score(a, b, deadline)
+                budget.spend(1)
+                value = self._char_score(a, b, budget)
                 if value is not None:
                     scores.append((value, i, j))
         if not scores:

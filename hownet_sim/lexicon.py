@@ -73,20 +73,42 @@ class _IndexedLexicon:
         self.concepts = concepts
         self.entries = entries
         self._relations = relations or {}
+        self._case_index: dict[str, str] | None = None
         self.problems: list[tuple[int, str]] = []
 
+    def key(self, word: str) -> str | None:
+        """The lexicon's spelling of ``word``: as given, else in another case (HowNet keys are
+        case-sensitive, e.g. ``GDP``, ``BP机``, while scorer text is lower-cased); None if absent."""
+        if word in self.entries:
+            return word
+        lower = word.lower()
+        if lower in self.entries:
+            return lower
+        index = getattr(self, "_case_index", None)
+        if index is None:
+            index = {}
+            for w in sorted(self.entries):  # sorted: the same spelling wins on every machine
+                if w != w.lower():
+                    index.setdefault(w.lower(), w)
+            self._case_index = index
+        return index.get(lower)
+
     def senses(self, word: str, pos: str | None = None) -> list[Sense]:
-        out = [Sense(word, p, self.concepts[i], i) for p, i in self.entries.get(word, ())]
+        key = self.key(word) if isinstance(word, str) else None
+        if key is None:
+            return []
+        out = [Sense(key, p, self.concepts[i], i) for p, i in self.entries[key]]
         if pos is not None:
             out = [s for s in out if s.pos == pos]
         return out
 
     def def_ids(self, word: str) -> list[int]:
         """Distinct DEF ids of a word (what context-free word similarity maximises over)."""
-        return list(dict.fromkeys(i for _, i in self.entries.get(word, ())))
+        key = self.key(word)
+        return list(dict.fromkeys(i for _, i in self.entries[key])) if key is not None else []
 
     def __contains__(self, word: object) -> bool:
-        return word in self.entries
+        return isinstance(word, str) and self.key(word) is not None
 
     def __len__(self) -> int:
         return len(self.entries)

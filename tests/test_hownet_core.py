@@ -114,11 +114,11 @@ def test_oov_chain_steps_are_reported(engine):
     assert "tall|高 → height|高度 → low|矮" in text and "-0.86" in text
 
 
-def test_each_step_is_time_bounded(lexicon):
-    slow = build_engine(lexicon, DATA, step_timeout=0.0)
+def test_each_step_is_budget_bounded(lexicon):
+    slow = build_engine(lexicon, DATA, step_budget=0)
     report = slow.report("高楼大厦", "矮楼小屋")
-    assert {s["status"] for s in report["oov_chain"][1:]} <= {"timeout", "not applicable"}
-    assert any(s["status"] == "timeout" for s in report["oov_chain"])
+    assert {s["status"] for s in report["oov_chain"][1:]} <= {"budget exhausted", "not applicable"}
+    assert any(s["status"] == "budget exhausted" for s in report["oov_chain"])
     assert report["method"] == "none"
 
 

@@ -88,3 +88,61 @@ def test_fast_path_agrees_with_report(engine, shared_data):
     pairs = [line.split("\t")[:2] for line in rows if line.strip() and not line.startswith("#")]
     for a, b in pairs[:200]:
         assert engine.similarity(a, b) == pytest.approx(engine.report(a, b)["score"]), (a, b)
+
+
+@pytest.mark.parametrize("w1,w2", [("沉睡", "觉"), ("安静", "寂"), ("高深", "晦涩"), ("会见", "会晤")])
+def test_words_sharing_a_concept_are_not_opposites(engine, shared_data, w1, w2):
+    """Regression: an antonymous sense pair used to override the maximum (安静/寂 was -0.82)."""
+    assert engine.similarity(w1, w2) == pytest.approx(1.0)
+    assert engine.report(w1, w2)["antonym"] is None
+    rel = hownet_sim.relation(w1, w2, data_dir=shared_data)
+    assert rel.score == pytest.approx(1.0) and not rel.opposite and not rel.confident
+
+
+@pytest.mark.parametrize("w1,w2,kind,rule", [
+    ("高", "矮", "antonym", "sibling_values"), ("好", "坏", "antonym", "sibling_values"),
+    ("大", "小", "antonym", "sememe_pair"), ("买", "卖", "converse", "sememe_pair"),
+    ("赢", "输", "converse", "sememe_pair"), ("不能", "可以", "antonym", "word_list")])
+def test_opposites_and_their_confidence(engine, w1, w2, kind, rule):
+    rel = engine.relation(w1, w2)
+    assert rel.score < 0 and getattr(rel, kind) and rel.rule == rule, rel
+    assert rel.confident == (rule == "sememe_pair")  # the only rule measured at precision >= 0.5
+    assert rel.score == pytest.approx(engine.similarity(w1, w2))
+
+
+def test_two_valued_category_is_not_a_scale(engine):
+    """qValue|数量值 has two children, amount and rate: attributes, not values of one scale."""
+    assert not engine.relation("九折", "多").opposite
+
+
+def test_word_list_opposites_are_not_confident(engine):
+    rel = engine.relation("同意", "反对")  # only the community list calls these opposites
+    assert rel.antonym and rel.rule == "word_list" and not rel.confident
+
+
+def test_no_pair_sharing_a_definition_is_negative(engine):
+    """Over the lexicon: 1.16M word pairs share a DEF (the old engine made 2,670 of them negative);
+    a fixed sample of 40k, covering every shared DEF, keeps the test at a few seconds."""
+    import random
+
+    groups: dict[int, list[str]] = {}
+    for word, entries in engine.lexicon.entries.items():
+        for _, i in entries:
+            if not groups.get(i) or groups[i][-1] != word:
+                groups.setdefault(i, []).append(word)
+    rng = random.Random(8)
+    shared = [sorted(set(words)) for _, words in sorted(groups.items()) if len(set(words)) > 1]
+    pairs = [tuple(rng.sample(words, 2)) for words in shared]
+    while len(pairs) < 40_000:
+        pairs.append(tuple(rng.sample(rng.choice(shared), 2)))
+    negative = [(a, b, engine.similarity(a, b)) for a, b in pairs if engine.similarity(a, b) < 0]
+    assert not negative, negative[:10]
+
+
+def test_case_variants_are_found(engine, shared_data):
+    lex = engine.lexicon
+    assert lex.key("bp机") == "BP机" and lex.key("dna") == "DNA" and lex.key("cpu") == "CPU"
+    assert [s.word for s in lex.senses("bp机")] == ["BP机"] * len(lex.senses("BP机"))
+    assert engine.similarity("bp机", "传呼机") == pytest.approx(engine.similarity("BP机", "传呼机"))
+    rel = hownet_sim.relation("cpu", "电脑", data_dir=shared_data)
+    assert rel.method == "hownet" and rel.sense1.word == "CPU"

@@ -1,0 +1,61 @@
+"""What the rule engine needs to know about two (disambiguated) words, in one immutable object.
+
+Why a separate object instead of the report dict: the sentence scorer calls this for every aligned
+word pair, so it must be cheap, cacheable and typed; reports are for people and the CLI.
+
+``confident`` marks the opposites a sentence scorer may let flip the sign of a sentence: those from
+a rule of HowNet itself whose precision, hand-measured on word pairs aligned across real sentence
+pairs, is at least 0.5 (``python bench/wordsim.py``; table in ``hownet_sim/README.md``). Measured:
+``sememe_pair`` 0.70 (28/40); ``sibling_values`` 0.29 (5/17), ``sentiment`` 0.12 (5/40) and
+``hypernym_pair`` 0.00 (0/40) stay below, and so does the community ``word_list`` (0.45, 14/31),
+which is never confident whatever its precision, because nobody curates it (会见@会晤 is in it).
+The scores still carry the sign of every rule, as Li & Li define them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .lexicon import Sense
+
+#: HowNet rules with a measured precision of at least 0.5 (see the module docstring); pass another set
+#: as ``WordSimilarity(confident_rules=...)`` after measuring, e.g. on disambiguated senses.
+CONFIDENT_RULES = frozenset({"sememe_pair"})
+
+
+@dataclass(frozen=True)
+class Relation:
+    """Similarity and opposition of two words (or of their chosen senses).
+
+    ``score`` is the signed similarity in [-1, 1] (what :meth:`WordSimilarity.similarity` returns for
+    these senses); ``similarity`` the unsigned Liu & Li similarity of the chosen senses in [0, 1];
+    ``antonym``/``converse`` say whether the chosen senses are opposites and ``rule`` which rule said
+    so; ``method`` is the chain step that produced the score (identical, hownet, cilin, flat_sememes,
+    characters, none).
+    """
+
+    word1: str
+    word2: str
+    score: float
+    similarity: float
+    antonym: bool
+    converse: bool
+    rule: str | None
+    confident: bool
+    sense1: Sense | None
+    sense2: Sense | None
+    method: str
+    via: str | None = None  # the evidence in words (sememe pair, attribute, list entry)
+
+    @property
+    def opposite(self) -> bool:
+        """Antonymous or converse."""
+        return self.antonym or self.converse
+
+    def to_dict(self) -> dict:
+        return {
+            "word1": self.word1, "word2": self.word2, "score": self.score, "similarity": self.similarity,
+            "antonym": self.antonym, "converse": self.converse, "rule": self.rule,
+            "confident": self.confident, "via": self.via, "method": self.method,
+            "sense1": self.sense1.to_dict() if self.sense1 else None,
+            "sense2": self.sense2.to_dict() if self.sense2 else None,
+        }
