@@ -146,7 +146,8 @@ class Comparer:
         coeffs = out["coefficients"]
         pred_score, pred_detail = self.component(a, k1.predicate, b, k2.predicate)
         head_rel = self.rel(a, k1.predicate.centre, b, k2.predicate.centre)
-        opposite = head_rel.opposite and cfg.use_negation
+        opposite = cfg.use_negation and head_rel.kind is not None and (head_rel.opposite or
+                                                                       head_rel.rule in cfg.opposite_rules)
         scores: dict[str, float] = {"predicate": pred_score}
         details: dict[str, Any] = {"predicate": pred_detail}
         pairing = "straight"

@@ -76,6 +76,11 @@ class RuleConfig:
     #: *simcalc*: a sentence missing subject or object may match its only argument against the other
     #: sentence's other role (topicalised objects: 书我看完了, 花呗如何开通 vs 怎么开通花呗)
     topic_alignment: bool = True
+    #: opposites (antonym/converse) that may flip a sentence through K3/K4: hownet_sim marks only its
+    #: measured-precise rule (sememe_pair) as confident; K3 also trusts these rules, because it looks only at
+    #: predicate heads (高/矮, 大/小 come from sibling attribute values). The community word list and the
+    #: sentiment lists never flip a sentence.
+    opposite_rules: frozenset[str] = frozenset({"sememe_pair", "sibling_values"})
     #: *simcalc*: two different proper names (POS nh/ns/ni/nz) or two different words neither of which the
     #: lexicon knows are different referents: their similarity is capped here. HowNet gives 北京/上海 1.0 and
     #: the character fallback gives 张三/李四 1.0, which makes 我去北京/我去上海 a paraphrase. 1 = off.

@@ -11,9 +11,10 @@ habits break it on exactly the sentences the rules are about:
   word jieba's dictionary does not know when its last character is a frequent one-character verb,
   numeral or preposition.
 * ``一|本书``: after a numeral, a classifier glued to the noun (本书 "this book") is split (本|书).
-* ``我爱你``, ``很矮``, ``没去``: rare dictionary entries that glue a pronoun, a degree adverb or a negation
-  to a word. When the word knowledge does not know the whole token but knows every part, and one part
-  is such an anchor, the token is split (so 没 is seen as a negation and 矮 as the predicate).
+* ``我爱你``, ``很矮``, ``没去``, ``价格下降``: dictionary entries that glue a pronoun, a degree adverb or a
+  negation to a word, or two words into a phrase. When the word knowledge does not know the whole token
+  but knows every part, and one part is such an anchor or every part has two or more characters, the
+  token is split (so 没 is seen as a negation, 矮 and 下降 as predicates).
 
 Words of a user dictionary are never split.
 """
@@ -96,7 +97,8 @@ def read_user_words(user_dict: str | Path | None) -> frozenset[str]:
 
 
 def _anchor_split(token: str, known: Callable[[str], bool]) -> list[str] | None:
-    """Split into known words (longest first) when one of them is an anchor character."""
+    """Split into known words (longest first) when one is an anchor character or all are words of 2+
+    characters."""
     parts, i = [], 0
     while i < len(token):
         for j in range(len(token), i, -1):
@@ -107,7 +109,8 @@ def _anchor_split(token: str, known: Callable[[str], bool]) -> list[str] | None:
                 break
         else:
             return None
-    if len(parts) > 1 and any(p in ANCHORS for p in parts) and all(known(p) for p in parts):
+    if len(parts) > 1 and all(known(p) for p in parts) and (
+            any(p in ANCHORS for p in parts) or all(len(p) >= 2 for p in parts)):
         return parts
     return None
 
