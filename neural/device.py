@@ -1,5 +1,17 @@
-"""Device and thread selection shared by training and scoring."""
+"""Device and thread selection shared by training and scoring.
+
+Threads: torch's thread count is process-wide, and its default (one per core) is the worst choice on a
+busy machine: a user measured 88 pairs/s for mgf with the default against 2.8x that with one thread.
+:func:`auto_threads` therefore counts the cores that are *free* (cores this process may use minus the
+1-minute load average), and :func:`torch_threads` applies a count only around a block of work and then
+restores what the caller had, so that constructing or using a scorer never changes the process behind
+the caller's back.
+"""
 from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from typing import Iterator
 
 import torch
 
@@ -20,7 +32,61 @@ def select_device(device: str | None = "auto") -> torch.device:
     raise ScorerUnavailableError(f"unknown device {device!r}; use auto, cpu or cuda")
 
 
+#: Upper bound for :func:`auto_threads`: the models are small (hidden 150-300), so many threads mostly
+#: synchronise; a conservative cap, not measured beyond 2 cores here.
+MAX_AUTO_THREADS = 8
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the OS reports one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def auto_threads() -> int:
+    """Free cores: usable cores minus the 1-minute load average, at least 1, at most ``MAX_AUTO_THREADS``."""
+    cores = usable_cores()
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        load = 0.0
+    return max(1, min(MAX_AUTO_THREADS, int(cores - load + 0.5)))
+
+
+def resolve_threads(threads: int | str | None) -> int | None:
+    """``"auto"`` → :func:`auto_threads`; an int ≥ 1 as is; ``None`` → None (leave torch's setting)."""
+    if threads is None:
+        return None
+    if isinstance(threads, str):
+        if threads.strip().lower() == "auto":
+            return auto_threads()
+        threads = threads.strip()
+    try:
+        value = int(threads)
+    except (TypeError, ValueError):
+        raise ScorerUnavailableError(f"threads must be a positive integer or 'auto', not {threads!r}") from None
+    if value < 1:
+        raise ScorerUnavailableError(f"threads must be a positive integer or 'auto', not {threads!r}")
+    return value
+
+
+@contextmanager
+def torch_threads(threads: int | None) -> Iterator[None]:
+    """Run a block with ``threads`` intra-op threads, then restore the caller's count (None: no change)."""
+    if threads is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def set_threads(threads: int | None) -> None:
-    """Limit torch's intra-op threads (process-wide in torch); ``None`` leaves torch's default."""
+    """Set torch's intra-op threads for the whole process (training runs own their process)."""
     if threads is not None:
         torch.set_num_threads(max(1, int(threads)))

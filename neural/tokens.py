@@ -116,6 +116,11 @@ class Encoded:
     def truncated(self) -> bool:
         return self.original_length > len(self.ids)
 
+    @property
+    def coverage(self) -> float:
+        """Share of the (kept) tokens that the vocabulary knows; 0.0 for a sentence of unknowns."""
+        return sum(i != UNK_ID for i in self.ids) / len(self.ids)
+
 
 def encode(tokens: Sequence[str], vocab: Vocab, max_len: int) -> Encoded:
     """Ids of ``tokens``, cut to ``max_len`` (recorded in the result); never empty (an <unk> stands in)."""

@@ -107,3 +107,67 @@ def test_shipped_models_score_offline(name, folder):
     same, different = scorer.score_batch([("怎么开通花呗", "花呗如何开通"), ("怎么开通花呗", "我要提前还款")])
     assert same.score > different.score
     assert scorer.threshold == pytest.approx(scorer.config["threshold"])
+
+
+def test_nan_from_a_broken_model_reaches_the_result_guard(tmp_path):
+    """A NaN probability must not be clipped into 0.0 (it would read as a confident 'different')."""
+    from simcalc.errors import SimcalcError
+
+    from neural.scorers import unit_interval
+
+    directory = _checkpoint(tmp_path, "cvlstm")
+    from safetensors.torch import load_file, save_file
+
+    weights = load_file(str(directory / "model.safetensors"))
+    weights["classifier.bias"] = torch.full_like(weights["classifier.bias"], float("nan"))
+    save_file(weights, str(directory / "model.safetensors"))
+    with pytest.raises(SimcalcError, match="NaN"):
+        CVLSTMScorer(model=str(directory)).score("如何还款", "怎么还钱")
+    assert unit_interval(1.7) == 1.0 and unit_interval(-0.2) == 0.0
+    assert unit_interval(float("nan")) != unit_interval(float("nan"))  # still NaN
+
+
+def test_coverage_is_reported_and_in_vocabulary_pairs_are_left_alone(mgf_dir):
+    result = MGFScorer(model=str(mgf_dir)).score("怎么开通花呗", "花呗如何开通")
+    coverage = result.details["coverage"]
+    assert coverage["pair"] == 1.0 and set(coverage["sentence1"]) == {"char", "word"}
+    assert "fallback" not in result.details and not result.warnings
+    assert result.score == pytest.approx(result.details["probability"], abs=1e-6)
+
+
+@pytest.mark.parametrize("name", ["cvlstm", "mgf"])
+@pytest.mark.parametrize("a,b", [("สวัสดีครับ วันนี้อากาศดี", "Привет, как дела"), ("😀", "🚀"),
+                                 ("apple pie", "quantum physics")])
+def test_shipped_models_do_not_call_unknown_unrelated_text_similar(name, a, b):
+    result = simcalc.get_scorer(name).score(a, b)
+    assert result.label == 0, (result.score, result.details)
+    if result.details["coverage"]["pair"] < 0.5:
+        assert result.details["fallback"]["model_weight"] < 1 and result.warnings
+
+
+def test_unknown_but_identical_text_stays_similar(cvlstm_dir):
+    result = CVLSTMScorer(model=str(cvlstm_dir)).score("😀😀", "😀😀")
+    assert result.details["coverage"]["pair"] == 0.0 and result.label == 1 and result.score == 1.0
+    assert "lexical" in result.warnings[0]
+
+
+def test_coverage_weight_ramps_linearly_to_the_threshold():
+    from neural.scorers import MIN_COVERAGE, coverage_weight, lexical_fallback
+
+    assert coverage_weight(0.0) == 0.0 and coverage_weight(MIN_COVERAGE) == 1.0 and coverage_weight(1.0) == 1.0
+    assert coverage_weight(MIN_COVERAGE / 2) == pytest.approx(0.5)
+    assert lexical_fallback("abc", "abc", 0.3) == pytest.approx(1.0)
+    assert lexical_fallback("abc", "xyz", 0.3) == pytest.approx(0.0)
+
+
+def test_scoring_restores_the_callers_torch_threads(cvlstm_dir):
+    before = torch.get_num_threads()
+    scorer = CVLSTMScorer(model=str(cvlstm_dir), threads=1)
+    assert torch.get_num_threads() == before  # construction changes nothing
+    scorer.score("如何还款", "怎么还钱")
+    assert torch.get_num_threads() == before and scorer.threads == 1
+    from neural.device import auto_threads, resolve_threads
+
+    assert resolve_threads("auto") == auto_threads() >= 1 and resolve_threads(None) is None
+    with pytest.raises(Exception, match="threads"):
+        resolve_threads(0)
