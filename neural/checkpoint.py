@@ -8,11 +8,21 @@ A checkpoint directory holds:
 * ``metrics.json``  training history and dev (and reported test) scores;
 * ``train_state.pt`` (training runs only, not shipped)   optimizer/RNG state and the last epoch's
   weights, so that ``train_model`` can resume.
+
+Crash safety: every file is written to a temporary folder inside the checkpoint first, flushed to disk,
+then moved into place with :func:`os.replace` (atomic per file); ``config.json`` goes last and carries a
+``manifest`` (SHA-256 of the weights and vocabularies) and the ``epoch``. A kill between two moves leaves
+weights that do not match the config's manifest, and :func:`load_checkpoint` refuses them with a clear
+message instead of pairing the threshold of one epoch with the weights of another.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -73,26 +83,83 @@ class Featurizer:
         return batch
 
 
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as f:
+        os.fsync(f.fileno())
+
+
+def _commit(staging: Path, directory: Path, names: list[str]) -> None:
+    """Move staged files into ``directory`` in order (each move atomic), then drop the staging folder."""
+    for name in names:
+        _fsync(staging / name)
+        os.replace(staging / name, directory / name)
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def _staging(directory: Path) -> Path:
+    return Path(tempfile.mkdtemp(prefix=".partial-", dir=directory))
+
+
 def save_checkpoint(directory: str | Path, config: dict[str, Any], vocabs: dict[str, Vocab],
                     model: torch.nn.Module, metrics: dict[str, Any] | None = None, fp16: bool = False) -> Path:
+    """Write a checkpoint crash-safely (see the module docstring): staged, then moved, config last."""
     from safetensors.torch import save_file
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / CONFIG).write_text(json.dumps(config, indent=2, ensure_ascii=False), encoding="utf-8")
+    staging = _staging(directory)
+    names = []
     for level, vocab in vocabs.items():
-        vocab.save(directory / f"vocab_{level}.json")
+        vocab.save(staging / f"vocab_{level}.json")
+        names.append(f"vocab_{level}.json")
     state = {k: (v.half() if fp16 and v.is_floating_point() else v).detach().cpu().contiguous()
              for k, v in model.state_dict().items()}
-    save_file(state, str(directory / WEIGHTS))
-    (directory / WEIGHTS).chmod(0o644)  # safetensors creates it owner-only; it is meant to be shipped
+    save_file(state, str(staging / WEIGHTS))
+    (staging / WEIGHTS).chmod(0o644)  # safetensors creates it owner-only; it is meant to be shipped
+    names.append(WEIGHTS)
+    manifest = {name: file_sha256(staging / name) for name in names}
+    (staging / CONFIG).write_text(json.dumps({**config, "manifest": manifest}, indent=2, ensure_ascii=False),
+                                  encoding="utf-8")
+    names.append(CONFIG)
     if metrics is not None:
-        write_metrics(directory, metrics)
+        (staging / METRICS).write_text(json.dumps(metrics, indent=2, ensure_ascii=False), encoding="utf-8")
+        names.append(METRICS)
+    _commit(staging, directory, names)
     return directory
 
 
 def write_metrics(directory: str | Path, metrics: dict[str, Any]) -> None:
-    Path(directory, METRICS).write_text(json.dumps(metrics, indent=2, ensure_ascii=False), encoding="utf-8")
+    """``metrics.json``, replaced atomically."""
+    directory = Path(directory)
+    staging = _staging(directory)
+    (staging / METRICS).write_text(json.dumps(metrics, indent=2, ensure_ascii=False), encoding="utf-8")
+    _commit(staging, directory, [METRICS])
+
+
+def save_train_state(directory: str | Path, state: dict[str, Any]) -> None:
+    """``train_state.pt`` via a staged file and an atomic move: a kill leaves the previous state intact."""
+    directory = Path(directory)
+    staging = _staging(directory)
+    torch.save(state, staging / STATE)
+    _commit(staging, directory, [STATE])
+
+
+def verify_manifest(directory: Path, config: dict[str, Any]) -> None:
+    """Refuse files that do not belong to this config (an interrupted write, or a hand-copied file)."""
+    for name, expected in (config.get("manifest") or {}).items():
+        path = directory / name
+        if not path.is_file() or file_sha256(path) != expected:
+            raise ResourceNotFoundError(
+                f"{directory}: {name} does not match config.json (written by another epoch or run, e.g. an "
+                "interrupted save); resume the training run to rewrite the checkpoint, or re-export it")
 
 
 def read_config(directory: str | Path) -> dict[str, Any]:
@@ -117,6 +184,7 @@ def load_checkpoint(directory: str | Path, device: str | torch.device = "cpu"
             f"{directory} is not a simcalc neural checkpoint (missing {', '.join(missing)}); "
             "train one with `simcalc train {cvlstm,mgf} --train T --dev D --out DIR`")
     config = json.loads((directory / CONFIG).read_text(encoding="utf-8"))
+    verify_manifest(directory, config)
     vocabs = {lv: Vocab.load(directory / f"vocab_{lv}.json") for lv in levels_of(config)}
     model = build_model(config, {lv: len(v) for lv, v in vocabs.items()})
     state = {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(directory / WEIGHTS)).items()}
@@ -131,6 +199,7 @@ def export_checkpoint(source: str | Path, target: str | Path, fp16: bool = True)
     The resumable ``train_state.pt`` stays behind (it holds optimizer state and is not needed to score).
     """
     config, vocabs, model = load_checkpoint(source)
+    config = {k: v for k, v in config.items() if k != "manifest"}
     config = {**config, "weights_dtype": "float16" if fp16 else "float32"}
     return save_checkpoint(target, config, vocabs, model, _portable(read_metrics(source)), fp16=fp16)
 

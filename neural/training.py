@@ -41,6 +41,38 @@ COMMON: dict[str, Any] = {
     "resume": True, "progress": True, "grad_clip": 5.0,
 }
 LOSSES = {"cvlstm": ("ce", "pcl"), "mgf": ("equilibrium", "bce")}
+#: Settings that may change between a run and its resumption: they decide how long and where to train,
+#: not what an epoch computes. Every other setting (and the data) must match, or the resume is refused.
+RUNTIME_SETTINGS = frozenset({"epochs", "patience", "max_minutes", "resume", "progress", "threads", "device"})
+
+
+def fingerprint(settings: dict[str, Any], files: Sequence[str | Path], vocabs: dict[str, Any]) -> dict[str, Any]:
+    """What a resumed run must share with the saved one: settings, data file hashes, vocabulary hash."""
+    import hashlib
+    import json
+
+    from .checkpoint import file_sha256
+
+    fixed = {k: (str(v) if isinstance(v, Path) else v) for k, v in sorted(settings.items()) if k not in RUNTIME_SETTINGS}
+    vocab_text = json.dumps({lv: v.itos for lv, v in sorted(vocabs.items())}, ensure_ascii=False)
+    return {"settings": fixed, "data_sha256": [file_sha256(f) for f in files],
+            "vocab_sha256": hashlib.sha256(vocab_text.encode("utf-8")).hexdigest()}
+
+
+def _check_resumable(saved: dict[str, Any] | None, now: dict[str, Any], out_dir: Path) -> None:
+    if saved is None:
+        raise InputFormatError(f"{out_dir / 'train_state.pt'} predates resumable fingerprints; "
+                               "train into a new --out or pass --no-resume")
+    problems = [f"{k}: {saved['settings'].get(k)!r} → {now['settings'].get(k)!r}"
+                for k in sorted(set(saved["settings"]) | set(now["settings"]))
+                if saved["settings"].get(k) != now["settings"].get(k)]
+    if saved["data_sha256"] != now["data_sha256"]:
+        problems.append("the train or dev file changed")
+    elif saved["vocab_sha256"] != now["vocab_sha256"]:
+        problems.append("the vocabulary changed")
+    if problems:
+        raise InputFormatError(f"cannot resume {out_dir}: it was trained with other settings or data ("
+                               + "; ".join(problems) + "); use a new --out, or --no-resume to start again")
 
 
 def _batches(lengths: Sequence[int], batch_size: int, rng: np.random.Generator, shuffle: bool) -> list[np.ndarray]:
@@ -112,18 +144,27 @@ def train_model(kind: str, train: str, dev: str, out: str, **hyperparams: Any) -
       Vectors: char_vectors / word_vectors (KeyedVectors files; default: trained here on the training
       sentences, w2v_epochs passes, skip-gram window 5).
     Returns the metrics dict also written to ``out/metrics.json``.
+
+    Resuming is refused (clear error) when the settings that shape an epoch, the data files or the
+    vocabulary differ from the saved run's; a resumed run equals an uninterrupted one on CPU.
     """
+    from .device import resolve_threads, torch_threads
+
+    settings = _settings(kind, hyperparams)
+    with torch_threads(resolve_threads(settings["threads"])):
+        return _train(kind, train, dev, out, settings)
+
+
+def _train(kind: str, train: str, dev: str, out: str, s: dict[str, Any]) -> dict[str, Any]:
     import torch
 
     from .checkpoint import (STATE, Featurizer, levels_of, read_config, read_metrics, save_checkpoint,
-                             write_metrics)
-    from .device import select_device, set_threads
+                             save_train_state, verify_manifest, write_metrics)
+    from .device import select_device
     from .losses import bce, equilibrium_cross_entropy, pcl_constants, propensity_corrected_loss
     from .models import build_model, probabilities
     from .tokens import Vocab, encode, tokenize
 
-    s = _settings(kind, hyperparams)
-    set_threads(s["threads"])
     device = select_device(s["device"])
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -151,6 +192,7 @@ def train_model(kind: str, train: str, dev: str, out: str, **hyperparams: Any) -
     vocabs = {lv: Vocab.build((t for pair in train_tokens[lv] for t in pair), min_count=s["min_count"])
               for lv in levels}
     featurizer = Featurizer(config, vocabs)
+    prints = fingerprint(s, [train, dev], vocabs)
 
     def encode_rows(tokens_by_level, n):
         """Encoded pairs and the number of sentences cut to the length limits."""
@@ -214,15 +256,30 @@ def train_model(kind: str, train: str, dev: str, out: str, **hyperparams: Any) -
 
     history: list[dict[str, Any]] = []
     start_epoch, best_acc, best_epoch = 0, -1.0, -1
+    best_model_state: dict[str, Any] | None = None
     if resuming:
-        state = torch.load(state_path, map_location=device, weights_only=False)
+        state = torch.load(state_path, map_location="cpu", weights_only=False)
+        _check_resumable(state.get("fingerprint"), prints, out_dir)
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         torch.set_rng_state(state["torch_rng"])
+        if state.get("cuda_rng") is not None and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(state["cuda_rng"])
         start_epoch, best_acc, best_epoch, history = state["epoch"], state["best_acc"], state["best_epoch"], state["history"]
-        config["threshold"] = read_config(out_dir).get("threshold")
+        config["threshold"], config["epoch"] = state["best_threshold"], best_epoch
+        try:  # the best epoch's checkpoint may have been cut by a kill: rewrite it from the saved state
+            verify_manifest(out_dir, read_config(out_dir))
+            if read_config(out_dir).get("epoch") != best_epoch:
+                raise ValueError("stale")
+        except Exception:
+            best_model = build_model(config, {lv: len(v) for lv, v in vocabs.items()})
+            best_model.load_state_dict(state["best_model"])
+            save_checkpoint(out_dir, config, vocabs, best_model)
+            log.warning("rewrote the checkpoint in %s from the saved state (it did not match epoch %d)",
+                        out_dir, best_epoch)
         previous = read_metrics(out_dir)
         vector_info, vectors_minutes = previous.get("vectors", {}), previous.get("vectors_minutes", 0.0)
+        best_model_state = state["best_model"]
         log.info("resumed from %s after epoch %d (best dev accuracy %.4f)", state_path, start_epoch, best_acc)
 
     if start_epoch and (start_epoch >= s["epochs"] or start_epoch - best_epoch >= s["patience"]):
@@ -274,8 +331,9 @@ def train_model(kind: str, train: str, dev: str, out: str, **hyperparams: Any) -
                        f"f1 {dev_metrics.get('f1')} thr {threshold} ({record['minutes']:.1f} min)", file=sys.stderr)
         if dev_acc > best_acc:
             best_acc, best_epoch = dev_acc, epoch + 1
-            config["threshold"] = threshold
+            config["threshold"], config["epoch"] = threshold, best_epoch
             save_checkpoint(out_dir, config, vocabs, model)
+            best_model_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
         metrics = {"kind": kind, "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in s.items()},
                    "train_file": str(train), "dev_file": str(dev), "train_pairs": len(rows),
                    "dev_pairs": len(dev_rows), "label_counts": label_counts, "sentences_cut": {
@@ -286,9 +344,11 @@ def train_model(kind: str, train: str, dev: str, out: str, **hyperparams: Any) -
                    "device": str(device), "threads": s["threads"],
                    "train_minutes_total": sum(h["minutes"] for h in history)}
         write_metrics(out_dir, metrics)
-        torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                    "torch_rng": torch.get_rng_state(), "epoch": epoch + 1, "best_acc": best_acc,
-                    "best_epoch": best_epoch, "history": history}, state_path)
+        save_train_state(out_dir, {
+            "model": model.state_dict(), "optimizer": optimizer.state_dict(), "torch_rng": torch.get_rng_state(),
+            "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+            "epoch": epoch + 1, "best_acc": best_acc, "best_epoch": best_epoch, "best_threshold": config.get("threshold"),
+            "best_model": best_model_state, "history": history, "fingerprint": prints})
         if epoch + 1 - best_epoch >= s["patience"]:
             stop_reason = f"early stop: no better dev accuracy for {s['patience']} epochs"
             break

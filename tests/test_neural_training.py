@@ -174,3 +174,78 @@ def test_export_for_shipping_is_fp16_portable_and_scores_alike(mgf_run, tmp_path
     full = [r.score for r in MGFScorer(model=str(out)).score_batch(pairs)]
     half = [r.score for r in MGFScorer(model=str(target)).score_batch(pairs)]
     assert half == pytest.approx(full, abs=5e-3)
+
+
+def _state(directory):
+    return torch.load(directory / "train_state.pt", map_location="cpu", weights_only=False)
+
+
+def _same_run(a, b):
+    """Same weights (bitwise), optimizer state, best epoch, threshold and per-epoch metrics."""
+    sa, sb = _state(a), _state(b)
+    assert sa["model"].keys() == sb["model"].keys()
+    assert all(torch.equal(sa["model"][k], sb["model"][k]) for k in sa["model"])
+    assert all(torch.equal(sa["best_model"][k], sb["best_model"][k]) for k in sa["best_model"])
+    strip = [[{k: v for k, v in h.items() if k != "minutes"} for h in s["history"]] for s in (sa, sb)]
+    assert strip[0] == strip[1]
+    assert (sa["best_epoch"], sa["best_threshold"]) == (sb["best_epoch"], sb["best_threshold"])
+    ca, cb = (json.loads((d / "config.json").read_text(encoding="utf-8")) for d in (a, b))
+    assert ca == cb
+
+
+def test_stopped_and_resumed_run_equals_uninterrupted_run(toy, tmp_path):
+    opts = dict(batch_size=32, seed=3, **TINY)
+    train_model("cvlstm", str(toy), str(toy), str(tmp_path / "full"), epochs=3, **opts)
+    train_model("cvlstm", str(toy), str(toy), str(tmp_path / "parts"), epochs=1, **opts)
+    train_model("cvlstm", str(toy), str(toy), str(tmp_path / "parts"), epochs=3, **opts)
+    _same_run(tmp_path / "full", tmp_path / "parts")
+
+
+def test_run_killed_mid_epoch_resumes_to_the_same_result(toy, tmp_path, monkeypatch):
+    opts = dict(batch_size=32, seed=5, epochs=3, **TINY)
+    train_model("mgf", str(toy), str(toy), str(tmp_path / "full"), **opts)
+    real_clip, calls = torch.nn.utils.clip_grad_norm_, {"n": 0}
+
+    def dies_in_epoch_two(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 8:  # 5 batches per epoch: the 3rd batch of epoch 2
+            raise KeyboardInterrupt("simulated kill")
+        return real_clip(*args, **kwargs)
+
+    monkeypatch.setattr(torch.nn.utils, "clip_grad_norm_", dies_in_epoch_two)
+    with pytest.raises(KeyboardInterrupt):
+        train_model("mgf", str(toy), str(toy), str(tmp_path / "killed"), **opts)
+    monkeypatch.setattr(torch.nn.utils, "clip_grad_norm_", real_clip)
+    assert _state(tmp_path / "killed")["epoch"] == 1
+    train_model("mgf", str(toy), str(toy), str(tmp_path / "killed"), **opts)
+    _same_run(tmp_path / "full", tmp_path / "killed")
+    assert not list((tmp_path / "killed").glob(".partial-*"))
+
+
+def test_resume_with_other_settings_or_data_is_refused(toy, tmp_path):
+    opts = dict(batch_size=32, **TINY)
+    train_model("cvlstm", str(toy), str(toy), str(tmp_path / "m"), epochs=1, **opts)
+    with pytest.raises(InputFormatError, match="lr"):
+        train_model("cvlstm", str(toy), str(toy), str(tmp_path / "m"), epochs=2, lr=0.5, **opts)
+    other = _write_pairs(tmp_path / "other.tsv", seed=9)
+    with pytest.raises(InputFormatError, match="train or dev file changed"):
+        train_model("cvlstm", str(other), str(toy), str(tmp_path / "m"), epochs=2, **opts)
+    metrics = train_model("cvlstm", str(toy), str(toy), str(tmp_path / "m"), epochs=2,
+                          **{**opts, "threads": 2})  # how to run may change
+    assert len(metrics["history"]) == 2
+
+
+def test_checkpoint_with_weights_of_another_epoch_is_refused_and_resume_repairs_it(toy, tmp_path):
+    from neural.checkpoint import ResourceNotFoundError
+
+    opts = dict(batch_size=32, **TINY)
+    out = tmp_path / "m"
+    train_model("cvlstm", str(toy), str(toy), str(out), epochs=1, **opts)
+    config = json.loads((out / "config.json").read_text(encoding="utf-8"))
+    assert config["epoch"] == 1 and set(config["manifest"]) == {"model.safetensors", "vocab_char.json"}
+    weights = (out / "model.safetensors").read_bytes()
+    (out / "model.safetensors").write_bytes(weights[:-8] + bytes(8))  # as if a later save was cut short
+    with pytest.raises(ResourceNotFoundError, match="does not match config.json"):
+        load_checkpoint(out)
+    train_model("cvlstm", str(toy), str(toy), str(out), epochs=2, patience=5, **opts)
+    load_checkpoint(out)  # rewritten from train_state.pt, then trained on
