@@ -115,12 +115,12 @@ def test_nan_from_a_broken_model_reaches_the_result_guard(tmp_path):
 
     from neural.scorers import unit_interval
 
-    directory = _checkpoint(tmp_path, "cvlstm")
-    from safetensors.torch import load_file, save_file
+    from neural.checkpoint import load_checkpoint
 
-    weights = load_file(str(directory / "model.safetensors"))
-    weights["classifier.bias"] = torch.full_like(weights["classifier.bias"], float("nan"))
-    save_file(weights, str(directory / "model.safetensors"))
+    directory = _checkpoint(tmp_path, "cvlstm")
+    config, vocabs, model = load_checkpoint(directory)
+    model.classifier.bias.data.fill_(float("nan"))
+    save_checkpoint(directory, config, vocabs, model)
     with pytest.raises(SimcalcError, match="NaN"):
         CVLSTMScorer(model=str(directory)).score("如何还款", "怎么还钱")
     assert unit_interval(1.7) == 1.0 and unit_interval(-0.2) == 0.0
