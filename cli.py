@@ -38,11 +38,16 @@ class SimcalcGroup(click.Group):
 
 
 def _scorer(name: str, threshold: float | None = None, model: str | None = None, fresh: bool = False,
-            user_dict: str | None = None):
-    """The named scorer; ``fresh`` for one this command may change (fit on a corpus)."""
+            user_dict: str | None = None, threads: str | None = None):
+    """The named scorer; ``fresh`` for one this command may change (fit on a corpus).
+
+    ``threads`` (torch threads while scoring) goes to neural scorers only; the others run single-threaded.
+    """
     from simcalc import registry
 
-    return (registry.create if fresh else registry.get)(name, threshold=threshold, model=model, user_dict=user_dict)
+    extra = {"threads": threads} if threads and registry.spec(name).kind == "neural" else {}
+    return (registry.create if fresh else registry.get)(name, threshold=threshold, model=model, user_dict=user_dict,
+                                                        **extra)
 
 
 def _echo_json(obj: Any, err: bool = False) -> None:
@@ -177,18 +182,21 @@ Rows that cannot be scored keep their place and get a message in the `error` col
 @click.option("--corpus", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Fit corpus statistics (tfidf) on this file instead of the sentences scored.")
 @click.option("--batch-size", default=256, show_default=True, type=click.IntRange(1, 100000))
+@click.option("--threads", default=None, metavar="N|auto",
+              help="torch threads for neural scorers (default auto: the cores not busy by the load average).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @json_option
 def score(input_path: str, output: str | None, scorer: str, threshold: float | None, model: str | None,
           columns: str | None, fmt: str | None, output_format: str | None, encoding: str,
-          header: bool | None, corpus: str | None, batch_size: int, quiet: bool, as_json: bool) -> None:
+          header: bool | None, corpus: str | None, batch_size: int, threads: str | None, quiet: bool,
+          as_json: bool) -> None:
     """Score every pair in INPUT (TSV, CSV or JSONL), keeping all columns and row order.
 
     Adds `score`, `prediction` (when the scorer has a threshold) and `error` columns.
     """
     from simcalc.batch import fit_from_corpus, score_file
 
-    scorer_obj = _scorer(scorer, threshold, model, fresh=corpus is not None)
+    scorer_obj = _scorer(scorer, threshold, model, fresh=corpus is not None, threads=threads)
     if corpus:
         fit_from_corpus(scorer_obj, corpus, encoding=encoding)
     summary = score_file(input_path, output, scorer_obj, fmt=fmt, output_format=output_format,

@@ -43,12 +43,25 @@ _jieba = None
 
 
 def _segmenter():
-    """jieba is imported (and its dictionary loaded) on first use only."""
+    """jieba is imported (and its dictionary loaded) on first use only.
+
+    jieba builds its prefix dictionary from the 5 MB word list on first use (≈ 1 s) and can keep it as a
+    marshal file; we keep that file in simcalc's cache folder (``<cache>/jieba/``) rather than the system
+    temp folder, so it survives temp clean-ups and stays per user.
+    """
     global _jieba
     if _jieba is None:
         import jieba
 
+        from simcalc.resources import cache_dir
+
         jieba.setLogLevel(logging.WARNING)
+        folder = cache_dir() / "jieba"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            jieba.dt.tmp_dir = str(folder)
+        except OSError as exc:  # read-only home: jieba falls back to the temp folder
+            log.debug("jieba cache folder %s not usable (%s)", folder, exc)
         _jieba = jieba
     return _jieba
 
