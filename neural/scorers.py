@@ -85,6 +85,9 @@ class NeuralScorer(Scorer):
             raise ResourceNotFoundError(
                 f"{self.model_dir} holds a {self.config['kind']!r} model, not {self.kind!r}; pass a {self.kind} checkpoint")
         self.featurizer = Featurizer(self.config, self.vocabs)
+        from .fast import FastEncoder
+
+        self.encoder = FastEncoder(self.model) if FastEncoder.supports(self.model) else self.model
         self.batch_size = int(batch_size) if batch_size else (4096 if self.device.type == "cuda" else 1024)
         if threshold is None:
             self.threshold = self.config.get("threshold", 0.5)
@@ -135,7 +138,7 @@ class NeuralScorer(Scorer):
                 idx = order[start:start + self.batch_size]
                 side = {k: v.to(self.device) for k, v in self.featurizer.collate_sentences(
                     [encoded[i] for i in idx]).items()}
-                chunks.append(self.model.sentence_vectors(side))
+                chunks.append(self.encoder.sentence_vectors(side))
             inverse = torch.empty(len(order), dtype=torch.long)
             inverse[torch.tensor(order)] = torch.arange(len(order))
             inverse = inverse.to(self.device)

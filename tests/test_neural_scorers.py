@@ -171,3 +171,23 @@ def test_scoring_restores_the_callers_torch_threads(cvlstm_dir):
     assert resolve_threads("auto") == auto_threads() >= 1 and resolve_threads(None) is None
     with pytest.raises(Exception, match="threads"):
         resolve_threads(0)
+
+
+@pytest.mark.parametrize("kind", ["cvlstm", "mgf"])
+def test_fast_inference_path_equals_the_model(kind, tmp_path):
+    """The tabled, padding-free LSTM of neural.fast computes the model's own sentence vectors."""
+    from neural.checkpoint import Featurizer, load_checkpoint
+    from neural.fast import FastEncoder
+
+    directory = _checkpoint(tmp_path, kind, max_chars=20)
+    config, vocabs, model = load_checkpoint(directory)
+    if kind == "mgf":  # two stacked layers must be covered too
+        assert model.word_lstm.num_layers == 2
+    featurizer = Featurizer(config, vocabs)
+    texts = SENTENCES + ["如何", "开通花呗如何还款怎么还钱", "还"]
+    side = featurizer.collate_sentences([featurizer.encode(t) for t in texts])
+    with torch.inference_mode():
+        expected = model.sentence_vectors(side)
+        got = FastEncoder(model).sentence_vectors(side)
+    for e, g in zip(expected, got):
+        assert torch.allclose(e, g, atol=1e-5)
