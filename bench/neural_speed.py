@@ -6,7 +6,7 @@
 Each measurement is one fresh ``python -m cli score BQ/test.tsv -o OUT --scorer S`` process (interpreter
 start, imports, model load, jieba dictionary, tokenisation, writing): its wall time, and the ratio to
 levenshtein's wall time measured in the same run (absolute times depend on the machine and its load; the
-ratios are what the README quotes). ``cold start`` is a separate ``simcalc compare`` of one pair, the
+ratios are what the README quotes; on a busy machine the CPU-seconds ratio is the steadier one). ``cold start`` is a separate ``simcalc compare`` of one pair, the
 fixed cost of a call; ``first cold start`` runs it with an empty jieba cache (the dictionary is built
 once, then read from simcalc's cache folder). Rows are the first N pairs of BQ test.
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -25,13 +26,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _run(args: list[str], env: dict[str, str]) -> tuple[float, str]:
-    start = time.perf_counter()
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _run(args: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one fresh ``python -m cli ARGS`` process."""
+    cpu, start = _cpu(), time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "cli", *args], cwd=ROOT, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"simcalc {' '.join(args)} failed:\n{done.stderr[-2000:]}")
-    return seconds, done.stdout + done.stderr
+    return seconds, _cpu() - cpu
 
 
 def _environment(cache: str) -> dict[str, str]:
@@ -73,25 +80,28 @@ def main(argv: list[str] | None = None) -> None:
             extra = ["--threads", threads] if threads else []
             cold = statistics.median(_run(["compare", "怎么开通花呗", "花呗如何开通", "--scorer", name], env)[0]
                                      for _ in range(args.repeats))
-            walls = []
-            for _ in range(args.repeats):
-                wall, out = _run(["score", str(data), "-o", str(Path(tmp) / "out.tsv"), "--scorer", name, "-q",
-                                  *extra], env)
-                walls.append(wall)
-            results.append({"scorer": name, "threads": threads, "rows": rows, "wall_seconds": statistics.median(walls),
+            runs = [_run(["score", str(data), "-o", str(Path(tmp) / "out.tsv"), "--scorer", name, "-q", *extra], env)
+                    for _ in range(args.repeats)]
+            results.append({"scorer": name, "threads": threads, "rows": rows,
+                            "wall_seconds": statistics.median(r[0] for r in runs),
+                            "cpu_seconds": statistics.median(r[1] for r in runs),
                             "cold_start_seconds": cold, "first_cold_start_seconds": first_cold[name]})
     base = next((r["wall_seconds"] for r in results if r["scorer"] == "levenshtein"), None)
+    base_cpu = next((r["cpu_seconds"] for r in results if r["scorer"] == "levenshtein"), None)
     print(f"`simcalc score` of the first {rows:,} BQ test pairs, one fresh process each "
           f"(cores usable: {len(os.sched_getaffinity(0))}, load average {os.getloadavg()[0]:.1f}):\n")
-    print("| scorer | --threads | wall s (cold start included) | pairs/s | × levenshtein wall | cold start s "
-          "| first cold start s (empty jieba cache) |")
-    print("|---|---|---|---|---|---|---|")
+    print("| scorer | --threads | wall s (cold start included) | pairs/s | × levenshtein wall | CPU s "
+          "| × levenshtein CPU | cold start s | first cold start s (empty jieba cache) |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in results:
         r["pairs_per_second"] = r["rows"] / r["wall_seconds"]
         r["ratio_to_levenshtein"] = r["wall_seconds"] / base if base else None
+        r["cpu_ratio_to_levenshtein"] = r["cpu_seconds"] / base_cpu if base_cpu else None
         ratio = f"{r['ratio_to_levenshtein']:.1f}×" if base else "–"
+        cpu_ratio = f"{r['cpu_ratio_to_levenshtein']:.1f}×" if base_cpu else "–"
         print(f"| {r['scorer']} | {r['threads'] or '–'} | {r['wall_seconds']:.2f} | {r['pairs_per_second']:,.0f} | "
-              f"{ratio} | {r['cold_start_seconds']:.2f} | {r['first_cold_start_seconds']:.2f} |")
+              f"{ratio} | {r['cpu_seconds']:.2f} | {cpu_ratio} | {r['cold_start_seconds']:.2f} | "
+              f"{r['first_cold_start_seconds']:.2f} |")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2), encoding="utf-8")
 

@@ -24,13 +24,12 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any, Sequence
-
-import torch
+from typing import TYPE_CHECKING, Any, Sequence
 
 from simcalc.errors import ResourceNotFoundError
 
-from .models import build_model
+if TYPE_CHECKING:  # torch is imported where tensors are made, so metrics/config helpers stay light
+    import torch
 from .tokens import PAD_ID, Encoded, Vocab, encode, tokenize
 
 log = logging.getLogger(__name__)
@@ -56,6 +55,8 @@ class Featurizer:
 
     @staticmethod
     def _pad(seqs: Sequence[Encoded]) -> tuple[torch.Tensor, torch.Tensor]:
+        import torch
+
         width = max(len(s.ids) for s in seqs)
         ids = torch.full((len(seqs), width), PAD_ID, dtype=torch.long)
         for row, s in enumerate(seqs):
@@ -148,6 +149,8 @@ def save_train_state(directory: str | Path, state: dict[str, Any]) -> None:
     """``train_state.pt`` via a staged file and an atomic move: a kill leaves the previous state intact."""
     directory = Path(directory)
     staging = _staging(directory)
+    import torch
+
     torch.save(state, staging / STATE)
     _commit(staging, directory, [STATE])
 
@@ -176,6 +179,8 @@ def load_checkpoint(directory: str | Path, device: str | torch.device = "cpu"
                     ) -> tuple[dict[str, Any], dict[str, Vocab], torch.nn.Module]:
     """(config, vocabularies, model in eval mode) from a checkpoint directory."""
     from safetensors.torch import load_file
+
+    from .models import build_model
 
     directory = Path(directory)
     missing = [n for n in (CONFIG, WEIGHTS) if not (directory / n).is_file()]

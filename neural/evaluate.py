@@ -1,17 +1,22 @@
-"""Benchmarks of the neural scorers (the issue-5 table). ``python -m neural.evaluate --help``.
+"""Benchmarks of the neural scorers and the one source of the README's neural table.
+
+    python -m neural.evaluate [--kinds cvlstm,mgf] [--model kind=DIR] [--chinesests OUT_DIR] [--write]
+    python -m neural.evaluate --table        # the README table, from the models' metrics.json only
 
 Test splits are for reporting only: thresholds come from each model's training dev set, never from the
-data being evaluated. Zero-shot rows (LCQMC, AFQMC, CNSD STS-B) use the BQ-trained models as they are.
-ChineseSTS follows the CV-LSTM paper: no official split exists, so the pairs are shuffled (seed 1) and
-split 70:10:20 into train/dev/test, labels binarised at 2.5 (the set is 79 % 0.0 and 20 % 5.0), and a
-model is trained on that train part.
+data being evaluated. BQ dev is scored too (the model-selection split, with and without the
+out-of-vocabulary fallback). Zero-shot rows (LCQMC, AFQMC, CNSD STS-B) use the BQ-trained models as they
+are. ChineseSTS follows the CV-LSTM paper: no official split exists, so it is cut 70:10:20 by
+:func:`simcalc.datasets.chinesests_split` (the project's one splitter, the same test rows as
+bench/accuracy.py) with labels binarised at 2.5 (the set is 79 % 0.0 and 20 % 5.0), and a model is
+trained on that train part. ``--write`` stores the numbers in ``<model>/metrics.json`` under
+``benchmarks``, next to the training history, so that the table can be regenerated without scoring.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import logging
-import random
 import time
 from pathlib import Path
 from typing import Any
@@ -29,13 +34,16 @@ BQ_PAPER = {"TF-IDF": (63.83, 62.75), "Text-CNN": (68.52, 69.17), "BiLSTM": (73.
             "BiMPM": (81.85, 81.73), "DIIN": (81.41, 81.36)}
 
 
-def score_file(scorer, path: str | Path, limit: int | None = None) -> tuple[np.ndarray, list[str], float]:
-    """Scores of every pair of a file, its labels, and pairs per second."""
+def score_file(scorer, path: str | Path, limit: int | None = None
+               ) -> tuple[np.ndarray, list[str], float, np.ndarray]:
+    """Scores of every pair of a file, its labels, pairs per second, and the model's own scores
+    (before the out-of-vocabulary fallback of :mod:`neural.scorers`)."""
     rows = read_pairs(path)[:limit]
     start = time.perf_counter()
     results = scorer.score_batch([(a, b) for a, b, _ in rows])
     rate = len(rows) / max(time.perf_counter() - start, 1e-9)
-    return np.array([r.score for r in results]), [y for _, _, y in rows], rate
+    raw = np.array([r.details.get("fallback", {}).get("model_score", r.score) for r in results])
+    return np.array([r.score for r in results]), [y for _, _, y in rows], rate, raw
 
 
 def binary_report(scores: np.ndarray, labels: list[str], threshold: float) -> dict[str, float]:
@@ -53,85 +61,119 @@ def spearman(scores: np.ndarray, labels: list[str]) -> float:
     return round(100 * graded_metrics(scores, np.array([float(v) for v in labels]))["spearman"], 2)
 
 
+SETS = (("bq_dev", "bq_corpus/dev.tsv", False), ("bq_test", "bq_corpus/test.tsv", False),
+        ("lcqmc_test_zero_shot", "lcqmc/test.tsv", False), ("afqmc_dev_zero_shot", "afqmc/dev.tsv", False),
+        ("cnsd_sts_b_dev_zero_shot", "cnsd_sts_b/dev.tsv", True))
+
+
 def benchmark(kind: str, model: str | None = None) -> dict[str, Any]:
-    """BQ test, LCQMC test, AFQMC dev, CNSD STS-B dev for one checkpoint (default: the shipped one)."""
+    """BQ dev and test, LCQMC test, AFQMC dev, CNSD STS-B dev for one checkpoint (default: the shipped one)."""
     from .scorers import CVLSTMScorer, MGFScorer
 
     scorer = (CVLSTMScorer if kind == "cvlstm" else MGFScorer)(model=model)
-    out: dict[str, Any] = {"model": str(scorer.model_dir), "threshold": scorer.threshold}
-    for name, rel, graded in (("bq_test", "bq_corpus/test.tsv", False), ("lcqmc_test_zero_shot", "lcqmc/test.tsv", False),
-                              ("afqmc_dev_zero_shot", "afqmc/dev.tsv", False),
-                              ("cnsd_sts_b_dev_zero_shot", "cnsd_sts_b/dev.tsv", True)):
+    out: dict[str, Any] = {"threshold": scorer.threshold}
+    for name, rel, graded in SETS:
         path = find_resource(rel, what=name)
-        scores, labels, rate = score_file(scorer, path)
-        report = {"spearman": spearman(scores, labels)} if graded else binary_report(scores, labels, scorer.threshold)
+        scores, labels, rate, raw = score_file(scorer, path)
+        if graded:
+            report = {"spearman": spearman(scores, labels), "spearman_without_fallback": spearman(raw, labels)}
+        else:
+            report = binary_report(scores, labels, scorer.threshold)
+            report["accuracy_without_fallback"] = binary_report(raw, labels, scorer.threshold)["accuracy"]
+        report["pairs_with_fallback"] = int((scores != raw).sum())
+        report["pairs"] = len(labels)
         report["pairs_per_second"] = round(rate)
         out[name] = report
         log.info("%s %s: %s", kind, name, report)
     return out
 
 
-def chinesests_split(out_dir: str | Path, seed: int = 1) -> dict[str, Path]:
-    """70:10:20 train/dev/test files of ChineseSTS with labels binarised at 2.5 (written to ``out_dir``)."""
-    rows = read_pairs(find_resource("chinesests/train.tsv", what="ChineseSTS"))
-    random.Random(seed).shuffle(rows)
-    n = len(rows)
-    parts = {"train": rows[: int(0.7 * n)], "dev": rows[int(0.7 * n): int(0.8 * n)], "test": rows[int(0.8 * n):]}
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {}
-    for name, part in parts.items():
-        paths[name] = out_dir / f"{name}.tsv"
-        paths[name].write_text("sentence1\tsentence2\tlabel\n" + "".join(
-            f"{a}\t{b}\t{int(float(y) >= 2.5)}\n" for a, b, y in part), encoding="utf-8")
-    return paths
-
-
 def chinesests_experiment(kind: str, out_dir: str | Path, **hyperparams: Any) -> dict[str, Any]:
     """Train ``kind`` on the ChineseSTS 70 % split and report test accuracy/P/R/F1 (CV-LSTM paper, Table 4)."""
+    from simcalc.datasets import CHINESESTS_SEED, chinesests_split
+
     from .scorers import CVLSTMScorer, MGFScorer
     from .training import train_model
 
     out_dir = Path(out_dir)
-    split = chinesests_split(out_dir / "split")
+    split = chinesests_split(binarise=2.5)
     metrics = train_model(kind, str(split["train"]), str(split["dev"]), str(out_dir / kind), **hyperparams)
     scorer = (CVLSTMScorer if kind == "cvlstm" else MGFScorer)(model=out_dir / kind)
-    scores, labels, _ = score_file(scorer, split["test"])
-    return {"test": binary_report(scores, labels, scorer.threshold), "best_epoch": metrics["best_epoch"],
+    scores, labels, _, _ = score_file(scorer, split["test"])
+    return {"split": f"simcalc.datasets.chinesests_split(seed={CHINESESTS_SEED}, binarise=2.5)",
+            "settings": {k: v for k, v in hyperparams.items() if k not in ("progress",)},
+            "test": binary_report(scores, labels, scorer.threshold), "best_epoch": metrics["best_epoch"],
             "epochs_run": len(metrics["history"]), "train_minutes": round(metrics["train_minutes_total"], 1)}
 
 
+def write_benchmarks(model_dir: str | Path, results: dict[str, Any]) -> None:
+    """Merge ``results`` into ``model_dir/metrics.json`` under ``benchmarks`` (other keys untouched)."""
+    from .checkpoint import read_metrics, write_metrics
+
+    metrics = read_metrics(model_dir)
+    metrics["benchmarks"] = {**metrics.get("benchmarks", {}), **results,
+                             "written": time.strftime("%Y-%m-%d"), "command": "python -m neural.evaluate --write"}
+    write_metrics(model_dir, metrics)
+
+
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--kinds", default="cvlstm,mgf")
     parser.add_argument("--model", action="append", default=[], help="kind=DIR (default: shipped models)")
     parser.add_argument("--chinesests", metavar="OUT_DIR", help="also train+test on ChineseSTS under OUT_DIR")
     parser.add_argument("--chinesests-epochs", type=int, default=5)
+    parser.add_argument("--write", action="store_true", help="store the numbers in each model's metrics.json")
+    parser.add_argument("--table", action="store_true", help="print the table from metrics.json; score nothing")
     parser.add_argument("--json", metavar="FILE", help="write all numbers to FILE")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     models = dict(m.split("=", 1) for m in args.model)
+    kinds = args.kinds.split(",")
+    if args.table:
+        print(format_table({k: stored_benchmarks(k, models.get(k)) for k in kinds}))
+        return
     results = {}
-    for kind in args.kinds.split(","):
+    for kind in kinds:
         results[kind] = benchmark(kind, models.get(kind))
         if args.chinesests:
             results[kind]["chinesests_test"] = chinesests_experiment(
                 kind, args.chinesests, epochs=args.chinesests_epochs, threads=1, device="cpu", progress=False)
+        if args.write:
+            write_benchmarks(model_dir(kind, models.get(kind)), results[kind])
     print(format_table(results))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2), encoding="utf-8")
 
 
+def model_dir(kind: str, model: str | None) -> Path:
+    from simcalc.resources import project_data_path
+
+    return Path(model) if model else project_data_path(f"models/{kind}-bq")
+
+
+def stored_benchmarks(kind: str, model: str | None = None) -> dict[str, Any]:
+    from .checkpoint import read_metrics
+
+    directory = model_dir(kind, model)
+    stored = read_metrics(directory).get("benchmarks")
+    if not stored:
+        raise SystemExit(f"{directory}/metrics.json has no benchmarks; run `python -m neural.evaluate --write` first")
+    return stored
+
+
 def format_table(results: dict[str, Any]) -> str:
-    lines = ["| model | BQ test acc | BQ test F1 | LCQMC test acc / F1 (zero-shot) | AFQMC dev F1 / AUC (zero-shot) "
-             "| CNSD STS-B dev Spearman (zero-shot) | ChineseSTS test acc / F1 |", "|---|---|---|---|---|---|---|"]
+    """The README's neural table: paper baselines, then each model's dev and test numbers."""
+    lines = ["| model | BQ dev acc | BQ test acc | BQ test F1 | BQ test AUC | LCQMC test acc / F1 (zero-shot) "
+             "| AFQMC dev F1 / AUC (zero-shot) | CNSD STS-B dev Spearman (zero-shot) | ChineseSTS test acc / F1 |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for name, (acc, f1) in BQ_PAPER.items():
-        lines.append(f"| {name} (BQ paper) | {acc} | {f1} | – | – | – | – |")
+        lines.append(f"| {name} (BQ paper) | – | {acc} | {f1} | – | – | – | – | – |")
     for kind, r in results.items():
         cs = r.get("chinesests_test", {}).get("test")
         cs_cell = f"{cs['accuracy']} / {cs['f1']}" if cs else "–"
+        dev = r.get("bq_dev", {}).get("accuracy", "–")
         lines.append(
-            f"| {kind} (this repo) | {r['bq_test']['accuracy']} | {r['bq_test']['f1']} | "
+            f"| {kind} (simcalc) | {dev} | {r['bq_test']['accuracy']} | {r['bq_test']['f1']} | {r['bq_test']['auc']} | "
             f"{r['lcqmc_test_zero_shot']['accuracy']} / {r['lcqmc_test_zero_shot']['f1']} | "
             f"{r['afqmc_dev_zero_shot']['f1']} / {r['afqmc_dev_zero_shot']['auc']} | "
             f"{r['cnsd_sts_b_dev_zero_shot']['spearman']} | {cs_cell} |")

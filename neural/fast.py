@@ -17,23 +17,23 @@ import torch
 from torch import nn
 
 
-def _steps(pre: torch.Tensor, lengths: torch.Tensor, w_hh: torch.Tensor, keep_outputs: bool
-           ) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """Run one LSTM layer over input gates ``pre`` (B, T, 4H; biases included), rows sorted by length desc.
+def _steps(input_gates, width: int, lengths: torch.Tensor, w_hh: torch.Tensor, keep_outputs: bool,
+           like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Run one LSTM layer, rows sorted by length (descending); ``input_gates(t, n)`` gives the (n, 4H)
+    input part of the gates (biases included) of the first ``n`` rows at step ``t``.
 
     Returns the last real hidden state of each row and, if asked, all outputs (zeros past each length).
     """
-    batch, width, _ = pre.shape
-    hidden = w_hh.size(1)
-    h = pre.new_zeros(batch, hidden)
-    c = pre.new_zeros(batch, hidden)
-    out = pre.new_zeros(batch, width, hidden) if keep_outputs else None
+    batch, hidden = lengths.numel(), w_hh.size(1)
+    h = like.new_zeros(batch, hidden)
+    c = like.new_zeros(batch, hidden)
+    out = like.new_zeros(batch, width, hidden) if keep_outputs else None
     w = w_hh.t()
     active = (lengths.view(1, -1) > torch.arange(width, device=lengths.device).view(-1, 1)).sum(1).tolist()
     for t, n in enumerate(active):
         if n == 0:
             break
-        gates = torch.addmm(pre[:n, t], h[:n], w)
+        gates = torch.addmm(input_gates(t, n), h[:n], w)
         i, f, g, o = gates.chunk(4, 1)
         c_new = torch.sigmoid(f) * c[:n] + torch.sigmoid(i) * torch.tanh(g)
         h_new = torch.sigmoid(o) * torch.tanh(c_new)
@@ -62,12 +62,19 @@ class _FastLSTM:
         inverse = torch.empty_like(order)
         inverse[order] = torch.arange(order.numel(), device=order.device)
         ids, sorted_len = ids[order], lengths[order]
-        pre = self.table[ids]
+        table, width = self.table, ids.size(1)
+        h, out = None, None
         for k, (w_ih, bias, w_hh) in enumerate(self.layers):
-            if k:
-                pre = torch.addmm(bias, out.reshape(-1, out.size(-1)), w_ih.t()).view(out.size(0), out.size(1), -1)
+            if k == 0:
+                def gates(t, n):  # the tabled projection: a row lookup per token, no padding touched
+                    return table[ids[:n, t]]
+            else:
+                below, w_in = out, w_ih.t()
+
+                def gates(t, n, below=below, w_in=w_in, bias=bias):
+                    return torch.addmm(bias, below[:n, t], w_in)
             last = k == len(self.layers) - 1
-            h, out = _steps(pre, sorted_len, w_hh, keep_outputs or not last)
+            h, out = _steps(gates, width, sorted_len, w_hh, keep_outputs or not last, table)
         return h[inverse], (out[inverse] if keep_outputs else None)
 
 

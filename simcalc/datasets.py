@@ -35,15 +35,18 @@ CHINESESTS_SPLIT = (0.7, 0.1, 0.2)
 CHINESESTS_SEED = 20180101
 
 
-def chinesests_split(seed: int = CHINESESTS_SEED) -> dict[str, Path]:
+def chinesests_split(seed: int = CHINESESTS_SEED, binarise: float | None = None) -> dict[str, Path]:
     """Cut ChineseSTS ``train.tsv`` 70:10:20 (train/dev/test) with a fixed seed; files cached on disk.
 
     Returns the paths of the three split files. The same seed always gives the same rows, so neural
-    models trained on ``train`` and every scorer evaluated on ``test`` see the same sentences.
+    models trained on ``train`` and every scorer evaluated on ``test`` see the same sentences. With
+    ``binarise`` (the CV-LSTM paper uses 2.5) the same rows are written with labels ``int(score >=
+    binarise)``, for classifiers; the graded files are the default. This is the only ChineseSTS splitter.
     """
     source = find_resource("chinesests/train.tsv", what="ChineseSTS")
-    out_dir = cache_dir() / "splits" / f"chinesests-{seed}"
-    paths = {name: out_dir / f"{name}.tsv" for name in ("train", "dev", "test")}
+    name = f"chinesests-{seed}" + ("" if binarise is None else f"-binary{binarise:g}")
+    out_dir = cache_dir() / "splits" / name
+    paths = {part: out_dir / f"{part}.tsv" for part in ("train", "dev", "test")}
     if all(p.exists() for p in paths.values()):
         return paths
     with open(source, encoding="utf-8") as f:
@@ -53,11 +56,20 @@ def chinesests_split(seed: int = CHINESESTS_SEED) -> dict[str, Path]:
     n_train = int(len(rows) * CHINESESTS_SPLIT[0])
     n_dev = int(len(rows) * CHINESESTS_SPLIT[1])
     parts = {"train": order[:n_train], "dev": order[n_train:n_train + n_dev], "test": order[n_train + n_dev:]}
+    label_at = header.split("\t").index("label") if "label" in header.split("\t") else -1
+
+    def line(row: str) -> str:
+        if binarise is None:
+            return row
+        cells = row.split("\t")
+        cells[label_at] = str(int(float(cells[label_at]) >= binarise))
+        return "\t".join(cells)
+
     out_dir.mkdir(parents=True, exist_ok=True)
-    for name, idx in parts.items():
-        tmp = paths[name].with_suffix(".part")
-        tmp.write_text("\n".join([header] + [rows[i] for i in sorted(idx)]) + "\n", encoding="utf-8")
-        tmp.replace(paths[name])
+    for part, idx in parts.items():
+        tmp = paths[part].with_suffix(".part")
+        tmp.write_text("\n".join([header] + [line(rows[i]) for i in sorted(idx)]) + "\n", encoding="utf-8")
+        tmp.replace(paths[part])
     return paths
 
 

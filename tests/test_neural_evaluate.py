@@ -1,0 +1,52 @@
+"""One ChineseSTS splitter (graded or binarised, same rows) and the neural table read from metrics.json."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from simcalc.datasets import chinesests_split
+
+
+@pytest.fixture
+def tiny_chinesests(tmp_path, monkeypatch):
+    rows = [(f"句子{i}甲", f"句子{i}乙", f"{(i % 6):.1f}") for i in range(50)]
+    folder = tmp_path / "data" / "chinesests"
+    folder.mkdir(parents=True)
+    (folder / "train.tsv").write_text("sentence1\tsentence2\tlabel\n" + "".join(
+        f"{a}\t{b}\t{y}\n" for a, b, y in rows), encoding="utf-8")
+    monkeypatch.setenv("SIMCALC_DATA_DIR", str(tmp_path / "data"))
+    return rows
+
+
+def _rows(path):
+    return [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()[1:]]
+
+
+def test_binarised_split_has_the_graded_splits_rows_with_0_1_labels(tiny_chinesests):
+    graded, binary = chinesests_split(), chinesests_split(binarise=2.5)
+    assert graded["test"] != binary["test"]
+    for part in ("train", "dev", "test"):
+        g, b = _rows(graded[part]), _rows(binary[part])
+        assert [r[:2] for r in g] == [r[:2] for r in b]
+        assert [str(int(float(r[2]) >= 2.5)) for r in g] == [r[2] for r in b]
+    assert [len(_rows(graded[p])) for p in ("train", "dev", "test")] == [35, 5, 10]
+
+
+def test_evaluate_has_no_second_splitter():
+    import neural.evaluate as evaluate
+
+    assert not hasattr(evaluate, "chinesests_split") or evaluate.chinesests_split is chinesests_split
+
+
+def test_table_is_generated_from_stored_benchmarks(tmp_path):
+    from neural.evaluate import format_table, stored_benchmarks, write_benchmarks
+
+    (tmp_path / "metrics.json").write_text(json.dumps({"best_epoch": 3}), encoding="utf-8")
+    report = {"accuracy": 80.0, "f1": 79.0, "auc": 88.0}
+    write_benchmarks(tmp_path, {"bq_dev": report, "bq_test": report, "lcqmc_test_zero_shot": report,
+                                "afqmc_dev_zero_shot": report, "cnsd_sts_b_dev_zero_shot": {"spearman": 30.0}})
+    stored = stored_benchmarks("mgf", str(tmp_path))
+    assert json.loads((tmp_path / "metrics.json").read_text(encoding="utf-8"))["best_epoch"] == 3
+    row = format_table({"mgf": stored}).splitlines()[-1]
+    assert row.startswith("| mgf (simcalc) | 80.0 | 80.0 | 79.0 | 88.0 |") and row.endswith("| 30.0 | – |")
