@@ -50,3 +50,17 @@ def test_table_is_generated_from_stored_benchmarks(tmp_path):
     assert json.loads((tmp_path / "metrics.json").read_text(encoding="utf-8"))["best_epoch"] == 3
     row = format_table({"mgf": stored}).splitlines()[-1]
     assert row.startswith("| mgf (simcalc) | 80.0 | 80.0 | 79.0 | 88.0 |") and row.endswith("| 30.0 | – |")
+
+
+def test_sweep_ranks_configurations_by_dev_accuracy(tmp_path):
+    from neural.sweep import CONFIGS, format_results
+    from neural.training import DEFAULTS, COMMON
+
+    for kind, configs in CONFIGS.items():  # every sweep option is a real training option
+        assert all(set(c) <= set(DEFAULTS[kind]) | set(COMMON) for c in configs.values())
+    for name, acc in (("a", 0.80), ("b", 0.82)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "metrics.json").write_text(json.dumps(
+            {"best_dev_accuracy": acc, "best_epoch": 2, "history": [{}, {}], "train_minutes_total": 1.0}))
+    table = format_results(tmp_path, ["a", "b", "missing"]).splitlines()
+    assert table[2].startswith("| b | 82.00") and table[3].startswith("| a | 80.00") and "missing" in table[4]
