@@ -56,6 +56,22 @@ def lexical_fallback(a: str, b: str, threshold: float) -> float:
     return threshold + (ratio - LEXICAL_THRESHOLD) / (1 - LEXICAL_THRESHOLD) * (1 - threshold)
 
 
+#: Padded tokens per forward pass: sentences are sorted by length and cut into chunks of at most this
+#: many (width × rows) so that short sentences are not padded to the longest one of a file batch.
+TOKEN_BUDGET = 16384
+
+
+def _chunks(order: list[int], size: list[int], rows: int, budget: int) -> list[list[int]]:
+    """Consecutive runs of ``order`` (sorted by ``size``) of at most ``rows`` rows and ``budget`` padded tokens."""
+    out: list[list[int]] = [[]]
+    for i in order:
+        current = out[-1]
+        if current and (len(current) >= rows or (len(current) + 1) * size[i] > budget):
+            out.append([])
+        out[-1].append(i)
+    return out if out[0] else []
+
+
 def coverage_weight(coverage: float) -> float:
     """How much of the model's probability to keep at this pair coverage (1 at or above MIN_COVERAGE)."""
     return min(1.0, max(0.0, coverage / MIN_COVERAGE))
@@ -134,8 +150,7 @@ class NeuralScorer(Scorer):
         with torch.inference_mode():
             order = sorted(range(len(texts)), key=size.__getitem__)
             chunks: list[tuple[torch.Tensor, ...]] = []
-            for start in range(0, len(order), self.batch_size):
-                idx = order[start:start + self.batch_size]
+            for idx in _chunks(order, size, self.batch_size, TOKEN_BUDGET):
                 side = {k: v.to(self.device) for k, v in self.featurizer.collate_sentences(
                     [encoded[i] for i in idx]).items()}
                 chunks.append(self.encoder.sentence_vectors(side))
