@@ -249,3 +249,28 @@ def test_checkpoint_with_weights_of_another_epoch_is_refused_and_resume_repairs_
         load_checkpoint(out)
     train_model("cvlstm", str(toy), str(toy), str(out), epochs=2, patience=5, **opts)
     load_checkpoint(out)  # rewritten from train_state.pt, then trained on
+
+
+def test_cosine_head_init_gives_every_seed_the_same_positive_slope():
+    from neural.checkpoint import Featurizer
+    from neural.models import build_model
+    from neural.tokens import Vocab, tokenize
+    from neural.training import _init_cosine_head
+
+    sentences = [s for pair in GROUPS for s in pair]
+    vocab = Vocab.build([tokenize(s, "char") for s in sentences])
+    config = {"kind": "cvlstm", "level": "char", "encoder": "lstm", "emb_dim": 8, "hidden": 8, "dropout": 0.3,
+              "filters": 8, "kernel": 3, "num_classes": 2, "max_chars": 16, "max_words": 8}
+    featurizer = Featurizer(config, {"char": vocab})
+    sample = [(featurizer.encode(a), featurizer.encode(b)) for a, b in GROUPS]
+    heads = []
+    for seed in (1, 2, 3):
+        torch.manual_seed(seed)
+        model = build_model(config, {"char": len(vocab)})
+        info = _init_cosine_head(model, featurizer, sample, scale=10.0)
+        w, b = model.classifier.weight.view(-1), model.classifier.bias
+        assert float(w[1] - w[0]) == pytest.approx(10.0)  # similar ⇔ higher cosine
+        assert float((w[1] - w[0]) * info["centre"] + b[1] - b[0]) == pytest.approx(0.0, abs=1e-3)  # centre is rounded
+        assert model.training  # left in training mode
+        heads.append(w.tolist())
+    assert heads[0] == heads[1] == heads[2]
