@@ -84,9 +84,3 @@ def torch_threads(threads: int | None) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(before)
-
-
-def set_threads(threads: int | None) -> None:
-    """Set torch's intra-op threads for the whole process (training runs own their process)."""
-    if threads is not None:
-        torch.set_num_threads(max(1, int(threads)))
