@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
-from .errors import InvalidTextError
+from .errors import InputFormatError, InvalidTextError
 from .io import PairReader, PairRow, PairWriter, count_lines, detect_format, read_sentences
 from .scorer import PreparedPair, Scorer
 
@@ -33,59 +34,101 @@ def progress_bar(total: int | None, enabled: bool, desc: str = "scoring"):
                 dynamic_ncols=True, mininterval=0.5)
 
 
+def resolve_jobs(jobs: int) -> int:
+    """``0`` means one job per CPU core; negative numbers are refused."""
+    if jobs < 0:
+        raise InputFormatError(f"--jobs must be 0 (one per CPU core) or more, got {jobs}")
+    return jobs or (os.cpu_count() or 1)
+
+
 def iter_scored(reader: PairReader, scorer: Scorer, batch_size: int = 256,
-                progress: bool = False) -> Iterator[ScoredRow]:
+                progress: bool = False, jobs: int = 1) -> Iterator[ScoredRow]:
     """Score every row of ``reader`` in order; bad rows come out with ``error`` set, never dropped.
 
     A scorer that learns statistics and has no corpus (TF-IDF) is fitted on this file's sentences
-    first, in one extra streaming pass.
+    first, in one extra streaming pass. ``jobs > 1`` scores in that many worker processes (see
+    :mod:`simcalc.parallel`; rows then carry no ``details``); the scores are the same.
     """
+    jobs = resolve_jobs(jobs)
     if scorer.needs_fit and not scorer.is_fitted:
         scorer = scorer.for_sentences(s for r in reader if r.error is None for s in (r.sentence1, r.sentence2)
                                       if isinstance(s, str) and s.strip())
     total = count_lines(reader.path) if progress else None
     with progress_bar(total, progress) as bar:
-        pending: list[tuple[PairRow, PreparedPair | None, str | None]] = []
-        for row in reader:
-            if bar.total and reader.file_has_header and bar.n == 0 and not pending:
-                bar.total -= 1  # the header line is not a pair
-            prepared, error = None, row.error
-            if error is None:
-                try:
-                    prepared = scorer.prepare_pair(row.sentence1, row.sentence2)
-                except InvalidTextError as exc:
-                    error = f"line {row.line_no}: {exc}"
-            pending.append((row, prepared, error))
-            if len(pending) >= batch_size:
-                yield from _flush(pending, scorer)
-                bar.update(len(pending))
-                pending = []
-        yield from _flush(pending, scorer)
-        bar.update(len(pending))
+        if jobs > 1:
+            from .parallel import iter_scored_parallel
+
+            yield from iter_scored_parallel(_batches(reader, batch_size, bar), scorer, jobs, bar)
+            return
+        for rows in _batches(reader, batch_size, bar):
+            outcomes = score_rows(scorer, [(r.line_no, r.sentence1, r.sentence2, r.error) for r in rows])
+            bar.update(len(rows))
+            yield from (ScoredRow(row, *outcome) for row, outcome in zip(rows, outcomes))
 
 
-def _flush(pending, scorer: Scorer) -> Iterator[ScoredRow]:
-    results = iter(scorer.score_prepared([p for _, p, e in pending if e is None]))
-    for row, _prepared, error in pending:
+def _batches(reader: PairReader, batch_size: int, bar) -> Iterator[list[PairRow]]:
+    """The reader's rows in lists of ``batch_size`` (the unit a scorer sees at once, in every mode)."""
+    pending: list[PairRow] = []
+    for row in reader:
+        if bar.total and reader.file_has_header and bar.n == 0 and not pending:
+            bar.total -= 1  # the header line is not a pair
+        pending.append(row)
+        if len(pending) >= batch_size:
+            yield pending
+            pending = []
+    if pending:
+        yield pending
+
+
+Outcome = tuple  # (score, prediction, error, warning, details)
+
+
+def score_rows(scorer: Scorer, rows: Sequence[tuple[int | None, Any, Any, str | None]]) -> list[Outcome]:
+    """Score one batch of ``(line_no, sentence1, sentence2, error)``; the unit of work in every mode.
+
+    Rows that arrive with an error, or whose text is refused (:class:`InvalidTextError`), keep their
+    place with the error (``line N: ...`` when a line number is known); the others are scored together.
+    Returns ``(score, prediction, error, warning, details)`` per row, in order.
+    """
+    def where(line_no: int | None) -> str:
+        return f"line {line_no}: " if line_no is not None else ""
+
+    prepared: list[PreparedPair] = []
+    errors: list[str | None] = []
+    for line_no, a, b, error in rows:
+        if error is None:
+            try:
+                prepared.append(scorer.prepare_pair(a, b))
+            except InvalidTextError as exc:
+                error = f"{where(line_no)}{exc}"
+        errors.append(error)
+    results = iter(scorer.score_prepared(prepared))
+    out: list[Outcome] = []
+    for (line_no, *_), error in zip(rows, errors):
         if error is not None:
-            yield ScoredRow(row, None, None, error)
+            out.append((None, None, error, None, {}))
             continue
         result = next(results)
-        warning = f"line {row.line_no}: " + "; ".join(result.warnings) if result.warnings else None
-        yield ScoredRow(row, result.score, result.label, None, warning, result.details)
+        warning = where(line_no) + "; ".join(result.warnings) if result.warnings else None
+        out.append((result.score, result.label, None, warning, result.details))
+    return out
 
 
 def score_file(input_path: str | Path, output_path: str | Path | None, scorer: Scorer, *,
                fmt: str | None = None, output_format: str | None = None, encoding: str = "utf-8",
                columns: str | None = None, header: bool | None = None, batch_size: int = 256,
-               progress: bool = True) -> dict[str, Any]:
-    """Score a pair file into ``output_path`` (stdout when None); returns a summary dict."""
+               progress: bool = True, jobs: int = 1) -> dict[str, Any]:
+    """Score a pair file into ``output_path`` (stdout when None); returns a summary dict.
+
+    ``jobs`` worker processes score in parallel (1: in this process); the output is the same.
+    """
+    jobs = resolve_jobs(jobs)
     reader = PairReader(input_path, fmt=fmt, encoding=encoding, columns=columns, header=header)
     out_fmt = detect_format(output_path, output_format) if output_path else (output_format or reader.fmt)
     started = time.perf_counter()
     n = errors = warnings = 0
     with PairWriter(output_path, out_fmt, with_prediction=scorer.threshold is not None) as writer:
-        for scored in iter_scored(reader, scorer, batch_size, progress):
+        for scored in iter_scored(reader, scorer, batch_size, progress, jobs):
             writer.write(scored.row, reader.header, scored.score, scored.prediction, scored.error, scored.warning)
             n += 1
             errors += scored.score is None
@@ -94,7 +137,7 @@ def score_file(input_path: str | Path, output_path: str | Path | None, scorer: S
     summary = {"rows": n, "scored": n - errors, "errors": errors, "warnings": warnings,
                "seconds": round(seconds, 3),
                "pairs_per_second": round(n / seconds, 1) if seconds > 0 else None,
-               "scorer": scorer.name, "output": str(output_path) if output_path else "-"}
+               "scorer": scorer.name, "jobs": jobs, "output": str(output_path) if output_path else "-"}
     if errors:
         log.warning("%d of %d rows could not be scored; see their 'error' column", errors, n)
     return summary

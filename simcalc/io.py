@@ -328,6 +328,14 @@ def _cell(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
+def output_names(input_columns: Sequence[str], with_prediction: bool) -> dict[str, str]:
+    """The columns scoring adds (score, prediction when a threshold applies, error, warning), each
+    renamed ``simcalc_<name>`` when the input already has a column of that name."""
+    taken = {str(h).lower() for h in input_columns}
+    wanted = [c for c in OUTPUT_COLUMNS if c != "prediction" or with_prediction]
+    return {c: (f"simcalc_{c}" if c in taken else c) for c in wanted}
+
+
 class PairWriter:
     """Write scored rows atomically: a temp file beside ``path``, renamed on :meth:`close`.
 
@@ -368,9 +376,7 @@ class PairWriter:
 
     def _start(self, header: list[str] | None) -> None:
         self.input_header = list(header or [])
-        taken = {h.lower() for h in self.input_header}
-        wanted = [c for c in OUTPUT_COLUMNS if c != "prediction" or self.with_prediction]
-        self.out_names = {c: (f"simcalc_{c}" if c in taken else c) for c in wanted}
+        self.out_names = output_names(self.input_header, self.with_prediction)
         if self.fmt != "jsonl":
             self._write_fields(self.input_header + list(self.out_names.values()))
         self._started = True
