@@ -221,6 +221,7 @@ Examples:
   simcalc eval lcqmc/test.tsv --threshold-from lcqmc/dev.tsv
   simcalc eval bq_corpus/test.tsv --scorer tfidf --threshold 0.5 --json
   simcalc eval cnsd_sts_b/dev.tsv                     (graded labels: Spearman/Pearson)
+  simcalc eval lcqmc/test.tsv --threshold-from lcqmc/dev.tsv --plot lcqmc.png
 """)
 @click.argument("data", type=click.Path(exists=True, dir_okay=False))
 @scorer_option
@@ -235,20 +236,34 @@ Examples:
               help="Input format (default: from the file extension).")
 @click.option("--encoding", default="utf-8", show_default=True)
 @click.option("--header/--no-header", default=None, help="Whether the first row names the columns (default: guess).")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
+              help="Also draw the evaluation into this .png/.svg/.pdf: score distribution per label with the "
+                   "threshold, ROC and reliability curves (binary), or score vs gold (graded).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @json_option
 def eval_(data: str, scorer: str, model: str | None, threshold_from: str | None, threshold: str | None,
           task: str | None, columns: str | None, fmt: str | None, encoding: str, header: bool | None,
-          quiet: bool, as_json: bool) -> None:
+          plot_path: str | None, quiet: bool, as_json: bool) -> None:
     """Measure a scorer on labelled DATA (accuracy/F1/AUC, Spearman, or 3-class metrics).
 
     The decision threshold never comes from DATA itself: use --threshold-from DEV or --threshold.
     """
     from simcalc.evaluate import evaluate
 
-    report = evaluate(data, _scorer(scorer, None, model), threshold_from=threshold_from, threshold=threshold,
+    if plot_path:
+        from simcalc.plot import check_plot_path
+
+        check_plot_path(plot_path)
+    scorer_obj = _scorer(scorer, None, model)
+    scored: dict = {}
+    report = evaluate(data, scorer_obj, threshold_from=threshold_from, threshold=threshold,
                       task=task, encoding=encoding, columns=columns, fmt=fmt, header=header,
-                      progress=not quiet)
+                      progress=not quiet, scored=scored)
+    if plot_path:
+        from simcalc.plot import plot_evaluation
+
+        plot_evaluation(report, scored["test"].scores, scored["test"].labels, plot_path, scorer_obj.range)
+        click.echo(f"plot written to {plot_path}", err=True)
     if as_json:
         _echo_json(report)
         return

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Side-by-side accuracy of simcalc's scorers on the staged benchmarks, in one run.
 
-    SIMCALC_DATA_DIR=../shared/data python bench/accuracy.py [--scorers a,b] [--json out.json]
+    SIMCALC_DATA_DIR=../shared/data python bench/accuracy.py [--scorers a,b] [--json out.json] [--plot out.png]
 
 Thresholds are chosen on the dev (or train) split named in simcalc.datasets.BENCHMARKS and applied to
 the reported split; PAWS-X, STS-B and ChineseSTS are reported threshold-free (AUC / Spearman).
@@ -61,6 +61,8 @@ def main() -> int:
     parser.add_argument("--scorers", help="comma-separated scorer names (default: every available one)")
     parser.add_argument("--datasets", help="comma-separated benchmark names (default: all staged)")
     parser.add_argument("--json", dest="json_out", help="also write all metrics to this JSON file")
+    parser.add_argument("--plot", dest="plot_out",
+                        help="also draw the table as a chart (threshold-free AUC / Spearman per dataset) into this .png")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
 
@@ -110,6 +112,10 @@ def main() -> int:
     print("\nacc/F1/AUC in %, ρ = Spearman; thresholds from: "
           + ", ".join(f"{b.name} {b.threshold_from}" for b in benches if b.threshold_from)
           + f"; simcalc {simcalc.__version__}")
+    if args.plot_out:
+        from simcalc.plot import plot_accuracy_table
+
+        print(f"chart written to {plot_accuracy_table(results, args.plot_out)}", file=sys.stderr)
     if args.json_out:
         Path(args.json_out).write_text(json.dumps({"results": results, "pairs_per_second": speed},
                                                   ensure_ascii=False, indent=2, default=str), encoding="utf-8")

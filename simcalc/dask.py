@@ -129,9 +129,10 @@ def _client() -> Any:
 
 
 def _cell(value: Any) -> Any:
-    """A DataFrame cell as a sentence: missing (None/NaN/NA) → None (an error row), numbers → text."""
+    """A DataFrame cell as a sentence: missing (None/NaN/NA) → "" — the error row an empty field of a
+    pair file gets ("sentence1 is empty ...") — numbers → text."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return None
+        return ""
     return _text(value)
 
 

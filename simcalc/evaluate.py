@@ -191,8 +191,13 @@ def parse_threshold(value: str | float | Sequence[float] | None) -> tuple[float,
 def evaluate(data: str | Path, scorer: Scorer, *, threshold_from: str | Path | None = None,
              threshold: str | float | Sequence[float] | None = None, task: str | None = None,
              encoding: str = "utf-8", columns: str | None = None, fmt: str | None = None,
-             header: bool | None = None, progress: bool = False) -> dict[str, Any]:
-    """Evaluate ``scorer`` on ``data``; returns n, task, threshold (and its source) and all metrics."""
+             header: bool | None = None, progress: bool = False,
+             scored: dict[str, ScoredSet] | None = None) -> dict[str, Any]:
+    """Evaluate ``scorer`` on ``data``; returns n, task, threshold (and its source) and all metrics.
+
+    ``scored``, when given, receives the :class:`ScoredSet` of ``"test"`` (and ``"dev"``) for callers
+    that draw them (``simcalc eval --plot``) without scoring twice.
+    """
     if threshold_from is not None and threshold is not None:
         raise InputFormatError("give either a threshold or a file to choose it on, not both")
     if threshold_from is not None and _same_file(threshold_from, data):
@@ -203,6 +208,8 @@ def evaluate(data: str | Path, scorer: Scorer, *, threshold_from: str | Path | N
     thresholds = parse_threshold(threshold)
     read = dict(encoding=encoding, columns=columns, fmt=fmt, header=header, progress=progress)
     test = score_labelled(data, scorer, **read)
+    if scored is not None:
+        scored["test"] = test
     task = task or detect_task(test.labels)
     check_labels(test.labels, task, data)
     out: dict[str, Any] = {"data": str(data), "scorer": scorer.name, "task": task, "n": test.n,
@@ -219,6 +226,8 @@ def evaluate(data: str | Path, scorer: Scorer, *, threshold_from: str | Path | N
     dev = None
     if threshold_from is not None:
         dev = score_labelled(threshold_from, scorer, **read)
+        if scored is not None:
+            scored["dev"] = dev
         check_labels(dev.labels, task, threshold_from)
         out.update(dev_n=dev.n, dev_errors=len(dev.errors))
     if task == "binary":
