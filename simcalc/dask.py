@@ -28,9 +28,13 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-import dask  # noqa: F401  (absolute import: the library, not this module)
-import pandas as pd
-from distributed.diagnostics.plugin import WorkerPlugin
+try:
+    import dask  # noqa: F401  (absolute import: the library, not this module)
+    import pandas as pd
+    from distributed.diagnostics.plugin import WorkerPlugin
+except ImportError as exc:  # pragma: no cover - depends on the installation
+    raise ImportError(f"simcalc.dask needs dask[dataframe] and distributed ({exc}); "
+                      "pip install 'simcalc[dask]'") from exc
 
 from . import registry
 from .batch import score_rows

@@ -17,14 +17,17 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from .errors import InputFormatError
+from .errors import InputFormatError, SimcalcError
 
 COLORS = {0: "#c0392b", 1: "#2471a3", 2: "#1e8449"}
 DPI = 100
 
 
 def _figure(width: float, height: float):
-    from matplotlib.figure import Figure
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise SimcalcError("plots need matplotlib: pip install 'simcalc[plot]' (or matplotlib)") from None
 
     return Figure(figsize=(width, height), dpi=DPI, layout="constrained")
 
@@ -80,8 +83,9 @@ def _distribution(ax: Any, scores: np.ndarray, labels: np.ndarray, values: Seque
             ax.hist(part, bins=bins, density=True, histtype="stepfilled", alpha=0.35, color=COLORS[value],
                     label=f"{name} (n={len(part):,})")
             ax.hist(part, bins=bins, density=True, histtype="step", color=COLORS[value], linewidth=1.2)
-    for t in thresholds:
-        ax.axvline(t, color="black", linestyle="--", linewidth=1.2, label=f"threshold {t:.3f}")
+    for i, t in enumerate(thresholds):
+        label = ("threshold" if len(thresholds) == 1 else "thresholds") + " " + ", ".join(f"{v:.3f}" for v in thresholds)
+        ax.axvline(t, color="black", linestyle="--", linewidth=1.2, label=label if i == 0 else None)
     ax.set_xlabel("score")
     ax.set_ylabel("density")
     ax.set_title("score distribution per label" + (f"\nthreshold: {source}" if source else ""), fontsize=10)
