@@ -7,7 +7,8 @@ jobs: each scorer scores BQ test (10,000 pairs; ``--repeat R`` concatenates it R
 ``score_file`` at 1 and 2 jobs, wall time from start to the renamed output file (worker start-up and
 model loading included), and checks that both outputs are byte-identical.
 dask (``--dask``): the same pairs as a Dask DataFrame scored on a LocalCluster of 1 and of 2 worker
-processes (1 thread each) against plain ``score_file`` in this process; cluster start-up is reported
+processes (1 thread each; torch scorers built with ``threads=1``) against plain ``score_file`` in this
+process (torch's default threads, as the CLI); cluster start-up is reported
 apart, the timed run follows a warm-up that loads the engine on every worker; RSS per worker after it.
 Absolute rates depend on the machine's load: compare the ratios, measured in the same run.
 """
@@ -67,6 +68,7 @@ def bench_dask(names: list[str], path: Path, folder: Path) -> None:
 
     import simcalc.dask as sd
 
+    logging.getLogger("distributed").setLevel(logging.ERROR)
     frame = pd.read_csv(path, sep="\t", quoting=3, dtype=str, keep_default_na=False)
     print(f"\nsimcalc.dask on {path.name} ({len(frame):,} pairs, 8 partitions) vs `simcalc score` in one process\n")
     print("| scorer | plain score pairs/s | dask 1 worker pairs/s | dask 2 workers pairs/s | 2 workers / plain | "
@@ -81,9 +83,10 @@ def bench_dask(names: list[str], path: Path, folder: Path) -> None:
                               silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
                 starts[workers] = time.perf_counter() - started
                 ddf = dd.from_pandas(frame, npartitions=8)
-                sd.score_dataframe(dd.from_pandas(frame.head(64), npartitions=workers), name).compute()  # load
+                options = {"threads": 1} if registry.spec(name).kind == "neural" else {}  # 1 thread per worker
+                sd.score_dataframe(dd.from_pandas(frame.head(64), npartitions=workers), name, **options).compute()
                 began = time.perf_counter()
-                sd.score_dataframe(ddf, name).compute()
+                sd.score_dataframe(ddf, name, **options).compute()
                 rates[workers] = len(frame) / (time.perf_counter() - began)
 
                 def _rss() -> float:
