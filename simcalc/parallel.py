@@ -13,7 +13,9 @@ How it keeps the promises of serial scoring:
 * **Constant memory.** At most ``2 × jobs`` tasks of ``batches_per_task`` batches are in flight; the
   reader is consumed only as results come back.
 * **One model load per worker.** The scorer is pickled once and unpickled by each worker's
-  initializer; torch scorers get ``cores // jobs`` threads per worker so workers do not oversubscribe.
+  initializer; a registry scorer that cannot be pickled (the rule engine holds modules) is rebuilt by
+  name and options in each worker instead. Torch gets ``cores // jobs`` threads per worker so workers
+  do not oversubscribe.
 * **Interrupt-safe.** Workers ignore Ctrl-C (the parent handles it); when the parent stops for any
   reason the workers are terminated and the caller's atomic writer removes its temp file.
 
@@ -21,12 +23,14 @@ Workers are started with the ``spawn`` method: forking a process that already ra
 """
 from __future__ import annotations
 
+import ast
 import logging
 import os
 import pickle
 import signal
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
 from .batch import Outcome, ScoredRow, resolve_jobs, score_rows
@@ -40,14 +44,21 @@ _worker_scorer: Scorer | None = None  # the one scorer of this worker process
 
 
 def _init_worker(payload: bytes, torch_threads: int) -> None:
-    """Runs once in each worker: unpickle the scorer (the only model load) and set thread limits."""
+    """Runs once in each worker: get the scorer (the only model load) and set thread limits."""
     global _worker_scorer
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the parent decides
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _worker_scorer = pickle.loads(payload)
+    shipped = pickle.loads(payload)
+    if isinstance(shipped, _Recipe):
+        from . import registry
+
+        if shipped.spec.name not in registry.names():  # a plug-in registered at run time in the parent
+            registry.register(shipped.spec)
+        shipped = registry.get(shipped.spec.name, **shipped.options)
+    _worker_scorer = shipped
     import sys
 
-    if "torch" in sys.modules:  # unpickling a torch model imported it
+    if "torch" in sys.modules:  # the scorer uses torch
         sys.modules["torch"].set_num_threads(torch_threads)
 
 
@@ -57,15 +68,41 @@ def _score_task(batches: list[list[tuple[int | None, Any, Any, str | None]]]) ->
     return [[outcome[:4] + ({},) for outcome in score_rows(_worker_scorer, batch)] for batch in batches]
 
 
+@dataclass(frozen=True)
+class _Recipe:
+    """A registry scorer that cannot be pickled (it holds modules, parsers ...): workers build their own."""
+
+    spec: Any  # registry.ScorerSpec
+    options: dict[str, Any]
+
+
+def _recipe(scorer: Scorer) -> _Recipe | None:
+    """(name, options) of a scorer that came from :func:`simcalc.registry.get`, else None."""
+    from . import registry
+
+    for (name, items), cached in list(registry._cache.items()):
+        if cached is scorer:
+            try:  # the cache key holds repr()s; the CLI's options (str, float, int, None) read back exactly
+                return _Recipe(registry.spec(name), {k: ast.literal_eval(v) for k, v in items})
+            except (ValueError, SyntaxError):
+                return None
+    return None
+
+
 def _payload(scorer: Scorer) -> bytes:
+    """What each worker receives once: the pickled scorer, or a recipe to build the same one."""
     if scorer.needs_fit and not scorer.is_fitted:
         raise InputFormatError(
             f"scorer {scorer.name!r} must be fitted before parallel scoring (fit it on the file or a corpus)")
     try:
         return pickle.dumps(scorer, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception as exc:  # noqa: BLE001 - any pickling failure means the same thing here
-        raise InputFormatError(
-            f"scorer {scorer.name!r} cannot be sent to worker processes ({exc}); use --jobs 1") from None
+        recipe = _recipe(scorer)
+        if recipe is None:
+            raise InputFormatError(
+                f"scorer {scorer.name!r} cannot be sent to worker processes ({exc}); use --jobs 1") from None
+        log.info("scorer %s cannot be pickled (%s); each worker builds it by name", scorer.name, exc)
+        return pickle.dumps(recipe, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _terminate(executor: ProcessPoolExecutor) -> None:

@@ -90,6 +90,31 @@ def test_a_failing_worker_leaves_no_output_and_no_temp_file(tmp_path):
     assert list(out.parent.iterdir()) == []
 
 
+class UnpicklableScorer(LevenshteinScorer):
+    """Holds a module, like the rule engine: workers must build it by name."""
+
+    name = "unpicklable_test"
+
+    def __init__(self, threshold=None):
+        super().__init__(threshold=threshold)
+        self.lib = os
+
+
+def test_a_registry_scorer_that_cannot_be_pickled_is_built_by_name_in_each_worker(tmp_path, monkeypatch):
+    from simcalc import registry
+
+    spec = registry.ScorerSpec("unpicklable_test", f"{__name__}:UnpicklableScorer", "lexical", "test")
+    monkeypatch.setitem(registry._REGISTRY, spec.name, spec)  # a plug-in registered at run time
+    monkeypatch.setattr(registry, "_cache", {})
+    data = make_pairs(tmp_path / "pairs.tsv", 300)
+    scorer = registry.get("unpicklable_test", threshold=0.4)
+    score_file(data, tmp_path / "1.tsv", scorer, progress=False, batch_size=16)
+    score_file(data, tmp_path / "2.tsv", scorer, progress=False, batch_size=16, jobs=2)
+    assert (tmp_path / "1.tsv").read_bytes() == (tmp_path / "2.tsv").read_bytes()
+    with pytest.raises(InputFormatError, match="cannot be sent to worker processes"):
+        score_file(data, None, UnpicklableScorer(), progress=False, jobs=2)  # not from the registry
+
+
 def test_bad_jobs_value_is_a_clear_error(tmp_path):
     data = make_pairs(tmp_path / "pairs.tsv", 20, bad=False)
     with pytest.raises(InputFormatError, match="--jobs"):
