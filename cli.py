@@ -186,8 +186,9 @@ Rows that cannot be scored keep their place and get a message in the `error` col
 @click.option("--threads", default=None, metavar="N|auto",
               help="torch threads for neural scorers (default auto: the cores not busy by the load average).")
 @click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(0, 1024),
-              help="Worker processes (0: one per CPU core). Output is identical to --jobs 1; "
-                   "it pays off for lexical scorers on long files (see README).")
+              help="Worker processes (0: one per CPU core). Output is identical to --jobs 1; it pays off "
+                   "for the model-based scorers (cvlstm, mgf, rules) on long files, rarely for lexical ones "
+                   "(see README).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @json_option
 def score(input_path: str, output: str | None, scorer: str, threshold: float | None, model: str | None,
