@@ -104,7 +104,11 @@ def _prepare(scorer: str | Scorer, options: dict[str, Any]) -> tuple[Scorer, str
     if not isinstance(scorer, Scorer):
         raise InputFormatError(f"scorer must be a registry name or a simcalc Scorer, got {type(scorer).__name__}")
     _check_fitted(scorer)
-    payload = pickle.dumps(scorer, protocol=pickle.HIGHEST_PROTOCOL)
+    try:
+        payload = pickle.dumps(scorer, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:  # noqa: BLE001 - any pickling failure means the same thing here
+        raise InputFormatError(f"scorer {scorer.name!r} cannot be sent to workers ({exc}); pass it by name "
+                               f"(score_dataframe(df, {scorer.name!r}, **options)) so each worker builds it") from None
     key = f"{scorer.name}-{hashlib.sha1(payload).hexdigest()[:16]}"
     client = _client()
     if client is None:

@@ -5,6 +5,7 @@ import random
 import pytest
 
 import simcalc
+import simcalc.lexical
 from simcalc.batch import score_file
 from simcalc.errors import InputFormatError
 
@@ -99,3 +100,7 @@ def test_unfitted_tfidf_and_bad_columns_are_refused_in_the_client(pairs):
         sd.score_dataframe(ddf, "tfidf")
     with pytest.raises(InputFormatError, match="columns"):
         sd.score_dataframe(ddf, "levenshtein", columns=("a", "b"))
+    unpicklable = simcalc.lexical.LevenshteinScorer()
+    unpicklable.lib = math  # holds a module, like the rule engine
+    with pytest.raises(InputFormatError, match="pass it by name"):
+        sd.score_dataframe(ddf, unpicklable)
