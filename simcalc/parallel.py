@@ -58,8 +58,10 @@ def _init_worker(payload: bytes, torch_threads: int) -> None:
     _worker_scorer = shipped
     import sys
 
-    if "torch" in sys.modules:  # the scorer uses torch
+    if "torch" in sys.modules:  # the scorer uses torch: its share of the cores, not the parent's choice
         sys.modules["torch"].set_num_threads(torch_threads)
+        if isinstance(getattr(shipped, "threads", None), int):  # neural scorers scope their own threads
+            shipped.threads = torch_threads
 
 
 def _score_task(batches: list[list[tuple[int | None, Any, Any, str | None]]]) -> list[list[Outcome]]:
