@@ -187,7 +187,7 @@ Rows that cannot be scored keep their place and get a message in the `error` col
               help="torch threads for neural scorers (default auto: the cores not busy by the load average).")
 @click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(0, 1024),
               help="Worker processes (0: one per CPU core). Output is identical to --jobs 1; it pays off "
-                   "for the neural scorers (cvlstm, mgf); lexical scorers got slower on 2 cores "
+                   "on long files for tfidf and the neural scorers, little for the other lexical ones "
                    "(see README).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @json_option
