@@ -38,16 +38,20 @@ class SimcalcGroup(click.Group):
 
 
 def _scorer(name: str, threshold: float | None = None, model: str | None = None, fresh: bool = False,
-            user_dict: str | None = None, threads: str | None = None):
+            user_dict: str | None = None, threads: str | None = None, config: str | None = None):
     """The named scorer; ``fresh`` for one this command may change (fit on a corpus).
 
     ``threads`` (torch threads while scoring) goes to neural scorers only; the others run single-threaded.
     """
     from simcalc import registry
+    from simcalc.errors import InputFormatError
 
+    name = registry.canonical(name)
+    if config is not None and name != "ensemble":
+        raise InputFormatError("--config is for the ensemble scorer; drop it or use --scorer ensemble")
     extra = {"threads": threads} if threads and registry.spec(name).kind == "neural" else {}
     return (registry.create if fresh else registry.get)(name, threshold=threshold, model=model, user_dict=user_dict,
-                                                        **extra)
+                                                        config=config, **extra)
 
 
 def _echo_json(obj: Any, err: bool = False) -> None:
@@ -83,12 +87,15 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON f
 user_dict_option = click.option("--user-dict", type=click.Path(exists=True, dir_okay=False), default=None,
                                 help="jieba user dictionary (word [freq] [tag] per line) for the rule engine's "
                                      "segmentation, e.g. domain words such as 花呗, 借呗.")
+config_option = click.option("--config", "config", default=None,
+                             help="Ensemble config: a shipped name (default, bq, lcqmc, lexical) or a .toml file "
+                                  "written by `simcalc fit-ensemble`.")
 
 
 def pair_options(command):
     """The arguments and options shared by the commands that judge one sentence pair."""
     for decorate in reversed((click.argument("sentence1"), click.argument("sentence2"), scorer_option,
-                              threshold_option, model_option, user_dict_option, json_option)):
+                              threshold_option, model_option, user_dict_option, config_option, json_option)):
         command = decorate(command)
     return command
 
@@ -117,13 +124,13 @@ def main(verbose: int) -> None:
 @main.command(epilog=EXAMPLES_COMPARE)
 @pair_options
 def compare(sentence1: str, sentence2: str, scorer: str, threshold: float | None,
-            model: str | None, user_dict: str | None, as_json: bool) -> None:
+            model: str | None, user_dict: str | None, config: str | None, as_json: bool) -> None:
     """Score how similar SENTENCE1 and SENTENCE2 are.
 
     Prints the score (in the scorer's range; most are 0..1, the rule engine -1..1) and, when the
     scorer has a threshold, whether the pair counts as similar.
     """
-    result = _scorer(scorer, threshold, model, user_dict=user_dict).score(sentence1, sentence2)
+    result = _scorer(scorer, threshold, model, user_dict=user_dict, config=config).score(sentence1, sentence2)
     if as_json:
         _echo_json(result.to_dict())
         return
@@ -142,15 +149,16 @@ Examples:
 """)
 @pair_options
 def explain(sentence1: str, sentence2: str, scorer: str, threshold: float | None,
-            model: str | None, user_dict: str | None, as_json: bool) -> None:
+            model: str | None, user_dict: str | None, config: str | None, as_json: bool) -> None:
     """Show why SENTENCE1 and SENTENCE2 got their score, component by component.
 
     With `--scorer rules`: both dependency parses, the subject / predicate / object components, the
     aligned words with their HowNet senses and similarities, and every coefficient with its reason.
+    For the ensemble: every member's raw score, calibrated score, weight and its own details.
     """
     from simcalc.explain import render_result
 
-    scorer_obj = _scorer(scorer, threshold, model, user_dict=user_dict)
+    scorer_obj = _scorer(scorer, threshold, model, user_dict=user_dict, config=config)
     result = scorer_obj.score(sentence1, sentence2)
     render = getattr(scorer_obj, "render", None) or render_result
     _emit(result.to_dict(), as_json, lambda: render(result))
@@ -171,6 +179,7 @@ Rows that cannot be scored keep their place and get a message in the `error` col
 @scorer_option
 @threshold_option
 @model_option
+@config_option
 @click.option("--columns", default=None,
               help="The two sentence columns (and optionally the label): names or 1-based numbers, e.g. s1,s2.")
 @click.option("--format", "fmt", type=click.Choice(["tsv", "csv", "jsonl"]), default=None,
@@ -192,7 +201,7 @@ Rows that cannot be scored keep their place and get a message in the `error` col
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @json_option
 def score(input_path: str, output: str | None, scorer: str, threshold: float | None, model: str | None,
-          columns: str | None, fmt: str | None, output_format: str | None, encoding: str,
+          config: str | None, columns: str | None, fmt: str | None, output_format: str | None, encoding: str,
           header: bool | None, corpus: str | None, batch_size: int, threads: str | None, jobs: int, quiet: bool,
           as_json: bool) -> None:
     """Score every pair in INPUT (TSV, CSV or JSONL), keeping all columns and row order.
@@ -201,7 +210,7 @@ def score(input_path: str, output: str | None, scorer: str, threshold: float | N
     """
     from simcalc.batch import fit_from_corpus, score_file
 
-    scorer_obj = _scorer(scorer, threshold, model, fresh=corpus is not None, threads=threads)
+    scorer_obj = _scorer(scorer, threshold, model, fresh=corpus is not None, threads=threads, config=config)
     if corpus:
         fit_from_corpus(scorer_obj, corpus, encoding=encoding)
     summary = score_file(input_path, output, scorer_obj, fmt=fmt, output_format=output_format,
@@ -227,6 +236,7 @@ Examples:
 @click.argument("data", type=click.Path(exists=True, dir_okay=False))
 @scorer_option
 @model_option
+@config_option
 @click.option("--threshold-from", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Labelled development file: the threshold with the best accuracy there is used.")
 @click.option("--threshold", default=None, help="Fixed threshold (two, t1,t2, for 3-class data).")
@@ -242,7 +252,7 @@ Examples:
                    "threshold, ROC and reliability curves (binary), or score vs gold (graded).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @json_option
-def eval_(data: str, scorer: str, model: str | None, threshold_from: str | None, threshold: str | None,
+def eval_(data: str, scorer: str, model: str | None, config: str | None, threshold_from: str | None, threshold: str | None,
           task: str | None, columns: str | None, fmt: str | None, encoding: str, header: bool | None,
           plot_path: str | None, quiet: bool, as_json: bool) -> None:
     """Measure a scorer on labelled DATA (accuracy/F1/AUC, Spearman, or 3-class metrics).
@@ -255,7 +265,7 @@ def eval_(data: str, scorer: str, model: str | None, threshold_from: str | None,
         from simcalc.plot import check_plot_path
 
         check_plot_path(plot_path)
-    scorer_obj = _scorer(scorer, None, model)
+    scorer_obj = _scorer(scorer, None, model, config=config)
     scored: dict = {}
     report = evaluate(data, scorer_obj, threshold_from=threshold_from, threshold=threshold,
                       task=task, encoding=encoding, columns=columns, fmt=fmt, header=header,
@@ -274,6 +284,91 @@ def eval_(data: str, scorer: str, model: str | None, threshold_from: str | None,
         if key in skip or key in ("scorer", "task", "n"):
             continue
         click.echo(f"  {key:18} {value:.4f}" if isinstance(value, float) else f"  {key:18} {value}")
+
+
+@main.command(epilog="""
+\b
+Examples:
+  simcalc match queries.txt --faq faq.tsv --top-k 3 -o matches.tsv
+  cat queries.txt | simcalc match - --faq faq.tsv --scorer tfidf --json
+FAQ: one question per line, or TSV with the question first (other columns are copied).
+Large FAQs (> --prefilter-above questions) are prefiltered by TF-IDF to --shortlist candidates.
+""")
+@click.argument("queries", type=click.Path(allow_dash=True, dir_okay=False))
+@click.option("--faq", required=True, type=click.Path(exists=True, dir_okay=False), help="FAQ questions file.")
+@click.option("--top-k", default=3, show_default=True, type=click.IntRange(1, 1000))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Output file (written atomically); default: standard output.")
+@scorer_option
+@threshold_option
+@config_option
+@click.option("--prefilter-above", default=1000, show_default=True, type=click.IntRange(0, None),
+              help="FAQ size from which candidates are prefiltered with TF-IDF.")
+@click.option("--shortlist", default=100, show_default=True, type=click.IntRange(1, None),
+              help="Candidates kept by the prefilter.")
+@click.option("--encoding", default="utf-8", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="JSONL rows (summary as JSON on stderr).")
+def match(queries: str, faq: str, top_k: int, output: str | None, scorer: str, threshold: float | None,
+          config: str | None, prefilter_above: int, shortlist: int, encoding: str, as_json: bool) -> None:
+    """For each query in QUERIES (one per line, - for stdin), the --top-k closest FAQ questions."""
+    from simcalc import Engine
+    from simcalc.match import match_file
+
+    if config is not None and scorer.lower() != "ensemble":
+        from simcalc.errors import InputFormatError
+
+        raise InputFormatError("--config is for the ensemble scorer; drop it or use --scorer ensemble")
+    engine = Engine(config, scorer=scorer, threshold=threshold)
+    summary = match_file(queries, faq, engine, top_k=top_k, output=output, fmt="jsonl" if as_json else "tsv",
+                         encoding=encoding, prefilter_above=prefilter_above, shortlist=shortlist)
+    if as_json:
+        _echo_json(summary, err=True)
+    else:
+        click.echo(f"{summary['queries']} queries × top {top_k} of {summary['faq_questions']} FAQ questions → "
+                   f"{summary['output']} ({summary['queries_per_second']} queries/s)", err=True)
+
+
+@main.command("fit-ensemble", epilog="""
+\b
+Examples:
+  simcalc fit-ensemble --dev bq_corpus/dev.tsv --out bq.toml
+  simcalc fit-ensemble --dev lcqmc/dev.tsv --members levenshtein,tfidf,mgf --combination mean --out my.toml
+  simcalc eval bq_corpus/test.tsv --config bq.toml
+The threshold is chosen on DEV (best accuracy); evaluate on a different file.
+""")
+@click.option("--dev", "dev_path", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="Labelled dev pairs (0/1; graded labels are cut at the middle of their range).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Config file to write (.toml).")
+@click.option("--members", default=None,
+              help="Comma-separated scorer names (default: levenshtein,jaro_winkler,char_jaccard,tfidf,cvlstm,mgf).")
+@click.option("--combination", type=click.Choice(["stacking", "mean"]), default="stacking", show_default=True)
+@click.option("--calibration", type=click.Choice(["platt", "isotonic", "none"]), default="platt", show_default=True)
+@click.option("--corpus", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Fit TF-IDF on this file instead of the dev sentences.")
+@click.option("--columns", default=None, help="Sentence and label columns, e.g. s1,s2,label.")
+@click.option("--encoding", default="utf-8", show_default=True)
+@click.option("--description", default="", help="A line saying what the config is for.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@json_option
+def fit_ensemble(dev_path: str, out: str, members: str | None, combination: str, calibration: str,
+                 corpus: str | None, columns: str | None, encoding: str, description: str, quiet: bool,
+                 as_json: bool) -> None:
+    """Fit an ensemble's calibrations, weights, stack and threshold on a labelled dev file."""
+    from simcalc.fitting import DEFAULT_MEMBERS, dev_report
+    from simcalc.fitting import fit_ensemble as fit
+
+    names = [m.strip() for m in members.split(",") if m.strip()] if members else list(DEFAULT_MEMBERS)
+    config = fit(dev_path, out, names, combination=combination, calibration=calibration, corpus=corpus,
+                 description=description, progress=not quiet, encoding=encoding, columns=columns)
+    report = dev_report(config)
+
+    def render() -> str:
+        lines = [f"{out}: {config.combination}, threshold {config.threshold} ({config.fitted_on})"]
+        lines += [f"  {name:13} weight {m['weight']:.3f}  stack {m['stack']:+.3f}  dev AUC {m.get('dev_auc')}"
+                  for name, m in report["members"].items()]
+        return "\n".join(lines)
+
+    _emit(report, as_json, render)
 
 
 @main.command(epilog="""

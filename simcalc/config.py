@@ -1,5 +1,5 @@
 """Defaults that more than one module needs."""
 from __future__ import annotations
 
-#: The scorer used when none is named. A lexical one until a trained model ships.
-DEFAULT_SCORER = "levenshtein"
+#: The scorer used when none is named: the ensemble with its default config (simcalc/configs/default.toml).
+DEFAULT_SCORER = "ensemble"

@@ -89,11 +89,19 @@ class TfidfScorer(_CharView, Scorer):
     needs_fit = True
 
     def __init__(self, threshold: float | None = None, max_chars: int = MAX_CHARS,
-                 ignore_punct: bool = True, corpus: Iterable[str] | str | None = None) -> None:
+                 ignore_punct: bool = True, corpus: Iterable[str] | str | None = None,
+                 idf: str | None = None) -> None:
         super().__init__(threshold=threshold, max_chars=max_chars)
         self.ignore_punct = ignore_punct
         self._idf: dict[str, float] | None = None
+        self._df: Counter | None = None
         self._default_idf = 1.0
+        if corpus is not None and idf is not None:
+            from .errors import InputFormatError
+
+            raise InputFormatError("tfidf takes a corpus or a saved idf table, not both")
+        if idf is not None:
+            self.load_idf(idf)
         if isinstance(corpus, str):
             from .io import read_sentences
 
@@ -111,10 +119,50 @@ class TfidfScorer(_CharView, Scorer):
         for sentence in sentences:
             n += 1
             df.update(set(char_ngrams(self._view(normalize(sentence)))))
+        self._set_df(df, n)
+        return self
+
+    def save_idf(self, path: str) -> None:
+        """Write the document frequencies this scorer was fitted on (gzip TSV), for ``idf=`` later.
+
+        Fitting once and reusing the table keeps a pair's score independent of the other pairs scored.
+        """
+        import gzip
+
+        if self._df is None:
+            raise ValueError("fit the scorer before saving its idf table")
+        with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as f:
+            f.write(f"#documents\t{self._n_docs}\n")
+            for gram, count in sorted(self._df.items()):
+                f.write(f"{gram}\t{count}\n")
+
+    def load_idf(self, path: str) -> "TfidfScorer":
+        """Read a table written by :meth:`save_idf`."""
+        import gzip
+
+        from .errors import InputFormatError, ResourceNotFoundError
+
+        try:
+            with gzip.open(path, "rt", encoding="utf-8") as f:
+                head = f.readline().rstrip("\n").split("\t")
+                if head[0] != "#documents" or len(head) != 2:
+                    raise InputFormatError(f"{path}: not a simcalc idf table (first line must be #documents<TAB>N)")
+                df = Counter()
+                for line in f:
+                    gram, _, count = line.rstrip("\n").rpartition("\t")
+                    df[gram] = int(count)
+        except FileNotFoundError:
+            raise ResourceNotFoundError(f"tfidf idf table {path} does not exist") from None
+        except (OSError, ValueError) as exc:
+            raise InputFormatError(f"{path}: cannot read idf table: {exc}") from None
+        self._set_df(df, int(head[1]))
+        return self
+
+    def _set_df(self, df: Counter, n: int) -> None:
+        self._df = df
         self._idf = {g: math.log((1 + n) / (1 + c)) + 1.0 for g, c in df.items()}
         self._default_idf = math.log(1 + n) + 1.0  # an n-gram never seen: as rare as possible
         self._n_docs = n
-        return self
 
     def _vector(self, text: str) -> dict[str, float]:
         assert self._idf is not None

@@ -6,9 +6,11 @@ those with :func:`importlib.util.find_spec`, which does not import them.
 """
 from __future__ import annotations
 
+import copy
 import importlib
 import importlib.util
 import inspect
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,12 +60,25 @@ def register(spec: ScorerSpec) -> None:
     _REGISTRY[spec.name] = spec
 
 
+def canonical(name: str) -> str:
+    """The registered spelling of ``name`` (case and ``-``/``_`` do not matter); a "did you mean" otherwise."""
+    if isinstance(name, str):
+        if name in _REGISTRY:
+            return name
+        folded = name.strip().lower().replace("-", "_")
+        for known in _REGISTRY:
+            if known.lower() == folded:
+                return known
+    import difflib
+
+    known = ", ".join(sorted(_REGISTRY))
+    close = difflib.get_close_matches(str(name).lower(), list(_REGISTRY), n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    raise UnknownScorerError(f"unknown scorer {name!r}; {hint}known scorers: {known}")
+
+
 def spec(name: str) -> ScorerSpec:
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        known = ", ".join(sorted(_REGISTRY))
-        raise UnknownScorerError(f"unknown scorer {name!r}; known scorers: {known}") from None
+    return _REGISTRY[canonical(name)]
 
 
 def names() -> list[str]:
@@ -76,6 +91,7 @@ def specs() -> list[ScorerSpec]:
 
 def create(name: str, **options: Any) -> Scorer:
     """A new scorer instance; ``options`` go to its constructor (e.g. ``threshold``, ``model``)."""
+    name = canonical(name)
     cls = spec(name).load()
     options = {k: v for k, v in options.items() if v is not None}
     accepted = inspect.signature(cls.__init__).parameters
@@ -87,14 +103,21 @@ def create(name: str, **options: Any) -> Scorer:
 
 
 _cache: dict[tuple, Scorer] = {}
+_cache_lock = threading.RLock()  # re-entrant: an ensemble gets its members while being created
 
 
 def get(name: str, **options: Any) -> Scorer:
-    """A shared instance per (name, options): models load once per process."""
+    """A scorer per (name, options) whose heavy state (models, tables) loads once per process.
+
+    Each call returns its own shallow copy: setting ``threshold`` (or fitting TF-IDF, which replaces
+    its tables rather than changing them) on one caller's scorer leaves every other caller's alone.
+    """
+    name = canonical(name)
     key = (name, tuple(sorted((k, repr(v)) for k, v in options.items() if v is not None)))
-    if key not in _cache:
-        _cache[key] = create(name, **options)
-    return _cache[key]
+    with _cache_lock:  # two threads asking at once load the model once
+        if key not in _cache:
+            _cache[key] = create(name, **options)
+        return copy.copy(_cache[key])
 
 
 for _spec in (
@@ -110,6 +133,9 @@ for _spec in (
     ScorerSpec("rules", "rules.scorer:RulesScorer", "rules",
                "Li & Li 2015 syntactic-structure rule engine over HowNet: subject/predicate/object components, "
                "pattern/negation/Ba-Bei coefficients; signed -1..1", ("torch", "jieba")),
+    ScorerSpec("ensemble", "simcalc.ensemble:EnsembleScorer", "ensemble",
+               "members calibrated on dev data and combined (mean or stacking) as a TOML config says; "
+               "the default"),
     ScorerSpec("cvlstm", "neural.scorers:CVLSTMScorer", "neural",
                "character-vector LSTM siamese model (CV-LSTM paper)", ("torch",)),
     ScorerSpec("mgf", "neural.scorers:MGFScorer", "neural",

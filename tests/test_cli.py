@@ -23,7 +23,7 @@ def test_compare_json_has_a_score_in_range(run):
 
 
 def test_compare_text_output(run):
-    result = run("compare", "怎么开通花呗", "怎么开通花呗")
+    result = run("compare", "怎么开通花呗", "怎么开通花呗", "--scorer", "levenshtein")
     assert result.exit_code == 0 and result.output.startswith("1.0000  similar")
 
 
@@ -78,7 +78,7 @@ def test_eval_without_labels_is_a_clear_error(run, tmp_path):
 def test_score_gbk_file_to_stdout(run, tmp_path):
     src = tmp_path / "gbk.tsv"
     src.write_bytes("sentence1\tsentence2\n怎么开通花呗\t花呗如何开通\n".encode("gbk"))
-    result = run("score", str(src), "--encoding", "gbk", "-q")
+    result = run("score", str(src), "--encoding", "gbk", "-q", "--scorer", "levenshtein")
     assert result.exit_code == 0
     lines = result.output.splitlines()
     assert lines[0] == "sentence1\tsentence2\tscore\tprediction\terror\twarning"
