@@ -194,6 +194,57 @@ class NeuralScorer(Scorer):
                    f"the score leans on a lexical comparison (model weight {weight:.2f})")
         return unit_interval(weight * score + (1 - weight) * lexical), details, [warning]
 
+    # -- encode once, score many (FAQ matching: simcalc.rank) -------------------------------------
+    def encode(self, texts: Sequence[str]) -> "EncodedSentences":
+        """Sentence vectors of prepared texts, in input order. Both models are siamese up to the
+        matching head, so a candidate's vectors can be computed once and reused for every query."""
+        import torch
+
+        from .device import torch_threads
+
+        encoded = [self.featurizer.encode(t) for t in texts]
+        size = [sum(len(e.ids) for e in enc.values()) for enc in encoded]
+        order = sorted(range(len(texts)), key=size.__getitem__)
+        with torch_threads(self.threads), torch.inference_mode():
+            chunks = []
+            for idx in _chunks(order, size, self.batch_size, TOKEN_BUDGET):
+                side = {k: v.to(self.device) for k, v in self.featurizer.collate_sentences(
+                    [encoded[i] for i in idx]).items()}
+                chunks.append(self.encoder.sentence_vectors(side))
+            inverse = torch.empty(len(order), dtype=torch.long)
+            inverse[torch.tensor(order)] = torch.arange(len(order))
+            inverse = inverse.to(self.device)
+            vectors = tuple(torch.cat([c[k] for c in chunks])[inverse] for k in range(len(chunks[0])))
+        return EncodedSentences(list(texts), encoded, vectors)
+
+    def score_encoded(self, left: "EncodedSentences", right: "EncodedSentences") -> list[Result]:
+        """Results for row-aligned :meth:`encode` outputs (a 1-row side is broadcast); equal to scoring
+        the same pairs with :meth:`score_batch`."""
+        import torch
+
+        from .device import torch_threads
+        from .models import probabilities
+
+        n = max(len(left), len(right))
+        left, right = left.broadcast(n), right.broadcast(n)
+        with torch_threads(self.threads), torch.inference_mode():
+            out = self.model.head(left.vectors, right.vectors)
+            probs = probabilities(self.kind, out)
+            grades = torch.arange(probs.size(-1), dtype=probs.dtype, device=probs.device) / (probs.size(-1) - 1)
+            scores = (probs * grades).sum(-1).cpu().tolist()
+            cpu_out = {k: v.cpu().tolist() for k, v in out.items()}
+            probs_list = probs.cpu().tolist()
+        results = []
+        for row in range(n):
+            pair = (left.encoded[row], right.encoded[row])
+            score, details, warnings = self._with_coverage(left.texts[row], right.texts[row], pair, scores[row],
+                                                           self._details(cpu_out, row, probs_list[row]))
+            result = Result(score, self.name, details=details)
+            result.warnings.extend(warnings + self._cut_warnings(pair))
+            results.append(result)
+        return results
+
+
     def _cut_warnings(self, pair) -> list[str]:
         warnings = []
         for which, sentence in zip(("sentence1", "sentence2"), pair):
@@ -239,3 +290,26 @@ class MGFScorer(NeuralScorer):
                 "stream_cosine": {"char": round(out["char_cosine"][row], 6),
                                   "word": round(out["word_cosine"][row], 6)},
                 "model": self.model_dir.name}
+
+
+class EncodedSentences:
+    """Sentences encoded by a neural scorer: texts, featurised ids and the sentence vectors (row-aligned)."""
+
+    def __init__(self, texts: list[str], encoded: list, vectors: tuple) -> None:
+        self.texts, self.encoded, self.vectors = texts, encoded, vectors
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def take(self, ids: Sequence[int]) -> "EncodedSentences":
+        """The rows ``ids`` (e.g. a prefiltered shortlist of FAQ candidates)."""
+        import torch
+
+        picked = torch.as_tensor(list(ids), dtype=torch.long)
+        return EncodedSentences([self.texts[i] for i in ids], [self.encoded[i] for i in ids],
+                                tuple(v[picked.to(v.device)] for v in self.vectors))
+
+    def broadcast(self, n: int) -> "EncodedSentences":
+        if len(self) == n:
+            return self
+        return EncodedSentences(self.texts * n, self.encoded * n, tuple(v.expand(n, *v.shape[1:]) for v in self.vectors))

@@ -2,8 +2,13 @@
 
 >>> import simcalc
 >>> simcalc.compare("怎么开通花呗", "花呗如何开通", scorer="levenshtein").score  # doctest: +SKIP
+0.3333333333333333
+>>> engine = simcalc.Engine()            # the default ensemble config       # doctest: +SKIP
+>>> engine.compare("怎么开通花呗", "花呗如何开通").label                     # doctest: +SKIP
+1
 
-Only light modules are imported here; scorers load their heavy dependencies when first used.
+Only light modules are imported here (``Engine`` itself loads on first use); scorers load their
+heavy dependencies when first used.
 """
 from __future__ import annotations
 
@@ -21,8 +26,20 @@ from .scorer import PairwiseScorer, Scorer
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str):  # lazy: `import simcalc` stays cheap
+    if name in ("Engine", "FailedPair"):
+        from . import engine
+
+        return getattr(engine, name)
+    if name == "Match":
+        from .rank import Match
+
+        return Match
+    raise AttributeError(f"module 'simcalc' has no attribute {name!r}")
+
 __all__ = [
-    "compare", "get_scorer", "score_pairs", "scorer_names", "Result", "Scorer", "PairwiseScorer",
+    "Engine", "FailedPair", "Match", "compare", "get_scorer", "score_pairs", "scorer_names", "Result", "Scorer", "PairwiseScorer",
     "SimcalcError", "InvalidTextError", "ResourceNotFoundError", "ScorerUnavailableError",
     "UnknownScorerError", "InputFormatError", "__version__",
 ]

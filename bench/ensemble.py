@@ -1,0 +1,174 @@
+#!/usr/bin/env python
+"""The ensemble against each of its members, on four benchmarks, plus a throughput table.
+
+    SIMCALC_DATA_DIR=../shared/data python bench/ensemble.py [--limit N] [--json out.json]
+
+Protocol (nothing is tuned on a reported split):
+  * BQ test      — config ``bq`` (fit on BQ dev); member thresholds: best accuracy on BQ dev.
+  * LCQMC test   — config ``lcqmc`` (fit on LCQMC dev); member thresholds from LCQMC dev.
+  * PAWS-X zh dev — config ``lcqmc`` (open domain; PAWS-X has no other labelled split here): AUC, Spearman.
+  * CNSD STS-B dev — config fitted by this script on CNSD STS-B *train* (labels ≥ 2.5 = similar): Spearman.
+One ensemble pass scores every member too (the members' raw scores are in the ensemble's details),
+so member and ensemble numbers come from the same run. Throughput: pairs/s on BQ test pairs, each
+scorer in the same run, with the ratio to levenshtein; cold start of ``simcalc compare`` in a fresh process.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+
+from simcalc import datasets, registry  # noqa: E402
+from simcalc.ensemble import EnsembleScorer  # noqa: E402
+from simcalc.evaluate import best_threshold, binary_metrics, graded_metrics  # noqa: E402
+from simcalc.io import PairReader  # noqa: E402
+from simcalc.resources import cache_dir  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def scored(path: Path, scorer: EnsembleScorer, limit: int | None) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Ensemble and member raw scores (by name) and labels of a labelled file."""
+    pairs, labels = [], []
+    for row in PairReader(path):
+        if row.error is None:
+            pairs.append((row.sentence1, row.sentence2))
+            labels.append(float(row.label))
+        if limit and len(pairs) >= limit:
+            break
+    results = []
+    for start in range(0, len(pairs), 1024):
+        results += scorer.score_batch(pairs[start:start + 1024])
+    out = {"ensemble": np.array([r.score for r in results])}
+    for name in results[0].details["members"]:
+        out[name] = np.array([r.details["members"][name]["raw"] for r in results])
+    return out, np.array(labels)
+
+
+def sts_config(limit: int | None) -> Path:
+    from simcalc.fitting import fit_ensemble
+
+    out = cache_dir() / "bench" / "sts_train.toml"
+    if not out.exists():
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fit_ensemble(datasets.resolve("cnsd_sts_b/train.tsv"), out, description="CNSD STS-B train (bench only)")
+    return out
+
+
+def accuracy_tables(limit: int | None) -> dict:
+    report = {}
+    for label, config, test, dev in (("BQ test", "bq", "bq_corpus/test.tsv", "bq_corpus/dev.tsv"),
+                                     ("LCQMC test", "lcqmc", "lcqmc/test.tsv", "lcqmc/dev.tsv")):
+        scorer = EnsembleScorer(config)
+        dev_scores, dev_y = scored(datasets.resolve(dev), scorer, limit)
+        test_scores, test_y = scored(datasets.resolve(test), scorer, limit)
+        rows = {}
+        for name, s in test_scores.items():
+            t = scorer.threshold if name == "ensemble" else best_threshold(dev_scores[name], dev_y)
+            m = binary_metrics(s, test_y, t)
+            rows[name] = {"accuracy": m["accuracy"], "f1": m["f1"], "roc_auc": m["roc_auc"], "threshold": t}
+        report[label] = {"config": config, "n": len(test_y), "rows": rows}
+    for label, config, data in (("PAWS-X zh dev", "lcqmc", "pawsx_zh/dev.tsv"),
+                                ("CNSD STS-B dev", None, "cnsd_sts_b/dev.tsv")):
+        config = config or str(sts_config(limit))
+        scorer = EnsembleScorer(config)
+        scores, y = scored(datasets.resolve(data), scorer, limit)
+        rows = {}
+        for name, s in scores.items():
+            rows[name] = {"spearman": graded_metrics(s, y)["spearman"]}
+            if label.startswith("PAWS"):
+                rows[name]["roc_auc"] = binary_metrics(s, y, 0.5)["roc_auc"]
+        report[label] = {"config": Path(config).stem, "n": len(y), "rows": rows}
+    return report
+
+
+def throughput(n: int) -> dict:
+    pairs = []
+    for row in PairReader(datasets.resolve("bq_corpus/test.tsv")):
+        if row.error is None:
+            pairs.append((row.sentence1, row.sentence2))
+        if len(pairs) >= n:
+            break
+    out = {}
+    for name in ("levenshtein", "jaro_winkler", "char_jaccard", "tfidf", "cvlstm", "mgf", "ensemble"):
+        options = {"config": "bq"} if name == "ensemble" else {}
+        scorer = registry.get(name, **options)
+        if name == "tfidf":
+            scorer.fit(s for p in pairs for s in p)
+        scorer.score_batch(pairs[:64])
+        started = time.perf_counter()
+        scorer.score_batch(pairs)
+        out[name] = len(pairs) / (time.perf_counter() - started)
+    return out
+
+
+def cold_start(config: str, repeats: int = 3) -> float:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "cli", "compare", "怎么开通花呗", "花呗如何开通", "--config", config],
+                       cwd=ROOT, env=env, check=True, capture_output=True)
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def render(report: dict) -> str:
+    lines = []
+    for label in ("BQ test", "LCQMC test"):
+        block = report["accuracy"][label]
+        lines += [f"### {label} (n={block['n']}, ensemble config `{block['config']}`, thresholds from dev)", "",
+                  "| scorer | acc | F1 | AUC |", "|---|---|---|---|"]
+        for name, m in block["rows"].items():
+            lines.append(f"| {name} | {100 * m['accuracy']:.2f} | {100 * m['f1']:.2f} | {100 * m['roc_auc']:.2f} |")
+        lines.append("")
+    for label in ("PAWS-X zh dev", "CNSD STS-B dev"):
+        block = report["accuracy"][label]
+        keys = list(next(iter(block["rows"].values())))
+        lines += [f"### {label} (n={block['n']}, ensemble config `{block['config']}`)", "",
+                  "| scorer | " + " | ".join("Spearman" if k == "spearman" else "AUC" for k in keys) + " |",
+                  "|---" * (len(keys) + 1) + "|"]
+        for name, m in block["rows"].items():
+            lines.append(f"| {name} | " + " | ".join(f"{100 * m[k]:.2f}" for k in keys) + " |")
+        lines.append("")
+    if "throughput" in report:
+        base = report["throughput"]["levenshtein"]
+        lines += ["### Throughput (BQ test pairs, one process, side by side)", "",
+                  "| scorer | pairs/s | × levenshtein |", "|---|---|---|"]
+        for name, v in report["throughput"].items():
+            lines.append(f"| {name} | {v:,.0f} | {v / base:.3f} |")
+        lines += ["", "| cold start `simcalc compare` | seconds |", "|---|---|"]
+        for config, v in report["cold_start"].items():
+            lines.append(f"| --config {config} | {v:.2f} |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--limit", type=int, default=None, help="At most N pairs per file (quick runs).")
+    parser.add_argument("--pairs", type=int, default=3000, help="Pairs for the throughput table.")
+    parser.add_argument("--no-speed", action="store_true")
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    report = {"accuracy": accuracy_tables(args.limit)}
+    if not args.no_speed:
+        report["throughput"] = throughput(args.pairs)
+        report["cold_start"] = {c: cold_start(c) for c in ("default", "lexical")}
+    print(render(report))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,143 @@
+"""``simcalc.Engine``: the library entry point — one configured scorer, used for pairs and for FAQ ranking.
+
+>>> import simcalc
+>>> engine = simcalc.Engine()                       # the default ensemble config   # doctest: +SKIP
+>>> engine.compare("怎么开通花呗", "花呗如何开通").label                             # doctest: +SKIP
+1
+>>> for r in engine.score_pairs(open_pairs(), batch_size=512, errors="keep"): ...  # doctest: +SKIP
+>>> engine.rank("如何开通花呗", ["花呗怎么开通", "怎么还款"], top_k=1)[0].text      # doctest: +SKIP
+'花呗怎么开通'
+
+An Engine holds its own scorer (never one shared with other callers), so setting a threshold on it
+changes nothing elsewhere. It may be shared by threads for reading (compare/score_pairs/rank).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+from .errors import InputFormatError, InvalidTextError, SimcalcError
+from .rank import CandidateIndex, Match
+from .result import Result
+from .scorer import Scorer
+
+ERRORS = ("raise", "keep")
+
+
+@dataclass
+class FailedPair:
+    """A pair that could not be scored (``errors="keep"``): its position, the pair and why.
+
+    ``score`` and ``label`` are None, so ``r.score is None`` tells failures from results.
+    """
+
+    index: int
+    pair: Any
+    error: str
+    score: None = None
+    label: None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "error": self.error, "score": None}
+
+
+class Engine:
+    """Similarity engine over an ensemble config or one named scorer.
+
+    ``config``: a shipped ensemble config name (``"default"``, ``"bq"``, ``"lcqmc"``, ``"lexical"``),
+    a path to a TOML file written by ``simcalc fit-ensemble``, or a dict; ignored when ``scorer``
+    names a single scorer (e.g. ``scorer="tfidf"``). ``threshold`` overrides the decision threshold.
+    ``errors``: ``"raise"`` stops at the first bad pair; ``"keep"`` yields :class:`FailedPair` in its place.
+    """
+
+    def __init__(self, config: str | Path | dict | None = None, *, scorer: str | None = None,
+                 threshold: float | None = None, errors: str = "raise", **options: Any) -> None:
+        from . import registry
+
+        if errors not in ERRORS:
+            raise InputFormatError(f"errors must be 'raise' or 'keep', got {errors!r}")
+        self.errors = errors
+        if scorer is not None and registry.canonical(scorer) != "ensemble":
+            if config is not None:
+                raise InputFormatError("give an ensemble config or a single scorer, not both")
+            self.scorer: Scorer = registry.get(scorer, threshold=threshold, **options)
+        else:
+            self.scorer = registry.get("ensemble", config=config, threshold=threshold, **options)
+        self._index: tuple[tuple[str, ...], CandidateIndex] | None = None
+
+    @property
+    def threshold(self) -> float | None:
+        return self.scorer.threshold
+
+    def compare(self, a: str, b: str) -> Result:
+        """Score one pair: ``engine.compare("怎么开通花呗", "花呗如何开通").score``."""
+        return self.scorer.score(a, b)
+
+    def explain(self, a: str, b: str) -> Result:
+        """Like :meth:`compare`; ``str(...)`` of :func:`render` gives the readable account.
+
+        For an ensemble, ``result.details["members"]`` holds each member's raw and calibrated score,
+        weight and own details.
+        """
+        return self.scorer.score(a, b)
+
+    def render(self, result: Result) -> str:
+        from .explain import render_result
+
+        return render_result(result)
+
+    def score_pairs(self, pairs: Iterable[Any], batch_size: int = 256,
+                    errors: str | None = None) -> Iterator[Result | FailedPair]:
+        """Score an iterable of (a, b) pairs lazily, ``batch_size`` at a time (constant memory), in order."""
+        errors = errors or self.errors
+        if errors not in ERRORS:
+            raise InputFormatError(f"errors must be 'raise' or 'keep', got {errors!r}")
+        if pairs is None or isinstance(pairs, (str, bytes)):
+            raise InvalidTextError("pairs must be an iterable of (sentence1, sentence2) pairs")
+        if batch_size < 1:
+            raise InputFormatError("batch_size must be at least 1")
+        pending: list[tuple[int, Any, Any, str | None]] = []
+        for index, pair in enumerate(pairs):
+            prepared, error = None, None
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                error = f"pair {index} is not a (sentence1, sentence2) pair: {pair!r:.80}"
+            else:
+                try:
+                    prepared = self.scorer.prepare_pair(*pair)
+                except InvalidTextError as exc:
+                    error = f"pair {index}: {exc}"
+            if error is not None and errors == "raise":
+                raise InvalidTextError(error)
+            pending.append((index, pair, prepared, error))
+            if len(pending) >= batch_size:
+                yield from self._flush(pending)
+                pending = []
+        yield from self._flush(pending)
+
+    def _flush(self, pending: list) -> Iterator[Result | FailedPair]:
+        results = iter(self.scorer.score_prepared([p for _, _, p, e in pending if e is None]))
+        for index, pair, _prepared, error in pending:
+            yield FailedPair(index, pair, error) if error is not None else next(results)
+
+    def index(self, candidates: Sequence[str], *, prefilter_above: int = 1000, shortlist: int = 100) -> CandidateIndex:
+        """Prepare candidates once (FAQ questions) for many :meth:`rank` calls."""
+        return CandidateIndex(self.scorer, candidates, prefilter_above=prefilter_above, shortlist=shortlist)
+
+    def rank(self, query: str, candidates: Sequence[str] | CandidateIndex, top_k: int = 5) -> list[Match]:
+        """The ``top_k`` candidates closest to ``query``, best first.
+
+        Passing the same candidate list again reuses its index (candidate vectors are computed once);
+        for many FAQs, keep the :meth:`index` objects yourself.
+        """
+        if isinstance(candidates, CandidateIndex):
+            return candidates.rank(query, top_k)
+        if isinstance(candidates, (str, bytes)):
+            raise InvalidTextError("candidates must be a list of sentences, not one string")
+        key = tuple(candidates)
+        if self._index is None or self._index[0] != key:
+            self._index = (key, self.index(key))
+        return self._index[1].rank(query, top_k)
+
+
+__all__ = ["Engine", "FailedPair", "Match", "SimcalcError"]
