@@ -1,6 +1,13 @@
 """The ``simcalc`` command: a thin click layer over the :mod:`simcalc` package.
 
-Every command turns a :class:`simcalc.SimcalcError` into one clear line on stderr and exit code 2;
+Exit codes (every command):
+    0    success
+    1    ``score --strict``: some rows could not be scored (or no row at all could, even without --strict)
+    2    usage or input error: bad option, unreadable file, unscorable text, unknown scorer
+    130  interrupted (Ctrl-C); 143 on SIGTERM. Files being written are left untouched.
+
+Every command turns a :class:`simcalc.SimcalcError` into one clear line on stderr (under ``--json``:
+a JSON object ``{"error": {"type": ..., "message": ..., "exit_code": 2}}`` on stderr);
 ``--json`` output is for machines and always has the documented keys.
 """
 from __future__ import annotations
@@ -33,8 +40,14 @@ class SimcalcGroup(click.Group):
         try:
             return super().invoke(ctx)
         except SimcalcError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            if ctx.meta.get("simcalc_json"):
+                _echo_json({"error": {"type": type(exc).__name__, "message": str(exc), "exit_code": 2}}, err=True)
+            else:
+                click.echo(f"Error: {exc}", err=True)
             ctx.exit(2)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(130)
 
 
 def _scorer(name: str, threshold: float | None = None, model: str | None = None, fresh: bool = False,
@@ -83,7 +96,13 @@ threshold_option = click.option("--threshold", type=float, default=None,
                                 help="Decision threshold: score >= it means 'similar' (default: the scorer's).")
 model_option = click.option("--model", type=click.Path(), default=None,
                             help="Model directory for neural scorers (default: the shipped model).")
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
+def _remember_json(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    ctx.meta["simcalc_json"] = value  # errors are reported as JSON too
+    return value
+
+
+json_option = click.option("--json", "as_json", is_flag=True, callback=_remember_json,
+                           help="Print JSON for machines (errors too, on stderr).")
 user_dict_option = click.option("--user-dict", type=click.Path(exists=True, dir_okay=False), default=None,
                                 help="jieba user dictionary (word [freq] [tag] per line) for the rule engine's "
                                      "segmentation, e.g. domain words such as 花呗, 借呗.")
@@ -171,9 +190,11 @@ Examples:
   simcalc score questions.csv --columns q1,q2 --scorer tfidf -o out.csv
   simcalc score old_export.tsv --encoding gbk -o scored.jsonl
   simcalc score big.tsv --jobs 2 -o scored.tsv       (2 worker processes, same output)
+  cat pairs.tsv | simcalc score - --json > scored.jsonl   (JSONL rows on stdout, summary on stderr)
 Rows that cannot be scored keep their place and get a message in the `error` column.
+INPUT `-` reads standard input (give --format when it is not TSV).
 """)
-@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False))
+@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Output file (written atomically); default: standard output.")
 @scorer_option
@@ -199,16 +220,24 @@ Rows that cannot be scored keep their place and get a message in the `error` col
                    "on long files for tfidf and the neural scorers, little for the other lexical ones "
                    "(see README).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--strict", is_flag=True, help="Exit with code 1 when any row could not be scored.")
 @json_option
 def score(input_path: str, output: str | None, scorer: str, threshold: float | None, model: str | None,
           config: str | None, columns: str | None, fmt: str | None, output_format: str | None, encoding: str,
           header: bool | None, corpus: str | None, batch_size: int, threads: str | None, jobs: int, quiet: bool,
+          strict: bool,
           as_json: bool) -> None:
-    """Score every pair in INPUT (TSV, CSV or JSONL), keeping all columns and row order.
+    """Score every pair in INPUT (TSV, CSV or JSONL; - for stdin), keeping all columns and row order.
 
-    Adds `score`, `prediction` (when the scorer has a threshold) and `error` columns.
+    Adds `score`, `prediction` (when the scorer has a threshold), `error` and `warning` columns.
+    Without -o, rows go to stdout (JSONL under --json) and the summary to stderr.
     """
     from simcalc.batch import fit_from_corpus, score_file
+
+    if as_json and output is None and output_format is None:
+        output_format = "jsonl"
+    if input_path == "-":
+        input_path = _stdin_to_file(fmt)
 
     scorer_obj = _scorer(scorer, threshold, model, fresh=corpus is not None, threads=threads, config=config)
     if corpus:
@@ -223,6 +252,22 @@ def score(input_path: str, output: str | None, scorer: str, threshold: float | N
                    f"{summary['pairs_per_second']} pairs/s)", err=True)
     if summary["rows"] and not summary["scored"]:
         raise click.exceptions.Exit(1)  # nothing could be scored: almost surely the wrong file or options
+    if strict and summary["errors"]:
+        raise click.exceptions.Exit(1)
+
+
+def _stdin_to_file(fmt: str | None) -> str:
+    """Standard input copied to a temporary file (readers need to look twice: header guess, TF-IDF)."""
+    import atexit
+    import os
+    import shutil
+    import tempfile
+
+    fd, path = tempfile.mkstemp(prefix="simcalc-stdin-", suffix="." + (fmt or "tsv"))
+    with os.fdopen(fd, "wb") as out:
+        shutil.copyfileobj(click.get_binary_stream("stdin"), out)
+    atexit.register(lambda: os.path.exists(path) and os.unlink(path))
+    return path
 
 
 @main.command("eval", epilog="""
@@ -307,7 +352,8 @@ Large FAQs (> --prefilter-above questions) are prefiltered by TF-IDF to --shortl
 @click.option("--shortlist", default=100, show_default=True, type=click.IntRange(1, None),
               help="Candidates kept by the prefilter.")
 @click.option("--encoding", default="utf-8", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="JSONL rows (summary as JSON on stderr).")
+@click.option("--json", "as_json", is_flag=True, callback=_remember_json,
+              help="JSONL rows (summary as JSON on stderr).")
 def match(queries: str, faq: str, top_k: int, output: str | None, scorer: str, threshold: float | None,
           config: str | None, prefilter_above: int, shortlist: int, encoding: str, as_json: bool) -> None:
     """For each query in QUERIES (one per line, - for stdin), the --top-k closest FAQ questions."""

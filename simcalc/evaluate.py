@@ -247,7 +247,9 @@ def evaluate(data: str | Path, scorer: Scorer, *, threshold_from: str | Path | N
         pair, source = best_two_thresholds(dev.scores, dev.labels), f"best accuracy on {threshold_from}"
     elif thresholds is not None:
         pair, source = (min(thresholds), max(thresholds)), "given"
-    else:
-        raise InputFormatError("a 3-class evaluation needs --threshold-from DEV or --threshold t1,t2")
+    else:  # nothing to cut with: the threshold-free metric only
+        out.update(threshold=None, threshold_source="none (pass --threshold-from DEV or --threshold t1,t2 "
+                   "for accuracy/macro-F1)", spearman=graded_metrics(test.scores, test.labels)["spearman"])
+        return out
     out.update(threshold=list(pair), threshold_source=source, **three_class_metrics(test.scores, test.labels, *pair))
     return out
