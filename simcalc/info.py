@@ -17,6 +17,10 @@ KNOWN_DATA = {
     "ud_chinese/UD_Chinese-GSD_r1.4": "UD Chinese GSD (parser training)",
 }
 PACKAGES = ("torch", "gensim", "ltp", "OpenHowNet", "jieba", "Levenshtein", "jellyfish", "opencc", "sklearn")
+#: The pip command that brings a missing package (extras: setup.cfg).
+INSTALL = {"torch": "pip install torch==2.13.0", "gensim": "pip install 'simcalc[neural]'",
+           "ltp": "pip install 'simcalc[ltp]'", "OpenHowNet": "pip install 'simcalc[openhownet]'",
+           "opencc": "pip install 'simcalc[train]'"}
 
 
 def _version(distribution: str) -> str | None:
@@ -26,12 +30,31 @@ def _version(distribution: str) -> str | None:
         return None
 
 
-def gather_info() -> dict[str, Any]:
+def _try_load(name: str) -> str | None:
+    """None when the scorer loads (models, configs and all), else why not."""
+    from .errors import SimcalcError
+
+    try:
+        scorer = registry.get(name)
+    except SimcalcError as exc:
+        return str(exc)
+    except Exception as exc:  # noqa: BLE001 - info must report, not crash
+        return f"{type(exc).__name__}: {exc}"
+    left_out = getattr(scorer, "left_out", None)
+    if left_out:
+        return "members left out: " + "; ".join(f"{k}: {v}" for k, v in left_out.items())
+    return None
+
+
+def gather_info(load: bool = True) -> dict[str, Any]:
+    """What is installed; with ``load``, every scorer is actually loaded (so shipped models are checked)."""
     scorers = []
     for spec in registry.specs():
         missing = spec.missing_requirements()
-        scorers.append({"name": spec.name, "kind": spec.kind, "available": not missing,
-                        "missing": missing, "description": spec.description})
+        error = None if missing or not load else _try_load(spec.name)
+        scorers.append({"name": spec.name, "kind": spec.kind, "available": not missing and error is None,
+                        "missing": missing, "error": error, "description": spec.description,
+                        "install": [INSTALL[m] for m in missing if m in INSTALL]})
     root = resources.data_dir()
     data = {"SIMCALC_DATA_DIR": str(root) if root else None, "cache_dir": str(resources.cache_dir()), "files": {}}
     for rel, purpose in KNOWN_DATA.items():
@@ -60,8 +83,12 @@ def _parser_status() -> dict[str, Any] | str:
 def render_info(report: dict[str, Any]) -> str:
     lines = [f"simcalc {report['version']}", "", "Scorers:"]
     for s in report["scorers"]:
-        state = "ok" if s["available"] else "missing " + ", ".join(s["missing"])
+        state = "ok" if s["available"] else ("missing " + ", ".join(s["missing"]) if s["missing"] else "fails to load")
         lines.append(f"  {s['name']:13} {s['kind']:8} {state:22} {s['description']}")
+        if s.get("error"):
+            lines.append(f"      {s['error']}")
+        for command in s.get("install", []):
+            lines.append(f"      fix: {command}")
     data = report["data"]
     lines += ["", f"Data (SIMCALC_DATA_DIR): {data['SIMCALC_DATA_DIR'] or 'not set: export it to use lexicons/benchmarks'}",
               f"Cache: {data['cache_dir']}"]
@@ -77,4 +104,5 @@ def render_info(report: dict[str, Any]) -> str:
     missing = [k for k, ok in report["packages"].items() if not ok]
     if missing:
         lines.append("  packages missing: " + ", ".join(missing))
+        lines += [f"    {k}: {INSTALL[k]}" for k in missing if k in INSTALL]
     return "\n".join(lines)

@@ -8,7 +8,9 @@ Order of search for a resource given by a relative path (e.g. ``hownet/glossary.
    ``$XDG_CACHE_HOME/simcalc`` (default ``~/.cache/simcalc``).
 
 The project's own small resources (word lists, shipped model weights) live in the repository's
-``data/`` folder and are found with :func:`project_data_path`.
+``data/`` folder, installed as the ``simcalc.data`` package (see setup.py), and are found with
+:func:`project_data_path`: first as package data (:mod:`importlib.resources`, any install), then in the
+source checkout.
 """
 from __future__ import annotations
 
@@ -66,12 +68,26 @@ def find_resource(relative: str | Path, explicit: str | Path | None = None, *, w
     raise ResourceNotFoundError(f"{label} not found (looked in: {looked}). Fix: {hint}")
 
 
+def _data_roots() -> list[Path]:
+    import importlib.resources
+
+    roots = []
+    try:  # an installed wheel: data/ became the simcalc.data package
+        roots.append(Path(str(importlib.resources.files("simcalc") / "data")))
+    except (ModuleNotFoundError, TypeError):
+        pass
+    roots.append(_PROJECT_DATA)  # a source checkout (editable install, PYTHONPATH)
+    return roots
+
+
 def project_data_path(relative: str | Path) -> Path:
-    """A file of the project's own ``data/`` folder (shipped with the repository)."""
-    path = _PROJECT_DATA / relative
-    if not path.exists():
-        raise ResourceNotFoundError(
-            f"{relative} is missing from simcalc's data folder ({_PROJECT_DATA}); "
-            "reinstall simcalc from a complete checkout"
-        )
-    return path
+    """A file of the project's own ``data/`` folder (shipped with the package)."""
+    roots = _data_roots()
+    for root in roots:
+        path = root / relative
+        if path.exists():
+            return path
+    raise ResourceNotFoundError(
+        f"{relative} is missing from simcalc's data (looked in {', '.join(map(str, roots))}); "
+        "reinstall simcalc (pip install simcalc, or from a complete checkout)"
+    )
