@@ -96,6 +96,8 @@ threshold_option = click.option("--threshold", type=float, default=None,
                                 help="Decision threshold: score >= it means 'similar' (default: the scorer's).")
 model_option = click.option("--model", type=click.Path(), default=None,
                             help="Model directory for neural scorers (default: the shipped model).")
+
+
 def _remember_json(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
     ctx.meta["simcalc_json"] = value  # errors are reported as JSON too
     return value
