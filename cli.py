@@ -390,7 +390,10 @@ The threshold is chosen on DEV (best accuracy); evaluate on a different file.
 @click.option("--members", default=None,
               help="Comma-separated scorer names (default: levenshtein,jaro_winkler,char_jaccard,tfidf,cvlstm,mgf).")
 @click.option("--combination", type=click.Choice(["stacking", "mean"]), default="stacking", show_default=True)
-@click.option("--calibration", type=click.Choice(["platt", "isotonic", "none"]), default="platt", show_default=True)
+@click.option("--calibration", type=click.Choice(["platt", "isotonic", "none"]), default="isotonic", show_default=True,
+              help="Per-member raw score → P(similar): isotonic (monotone table) or platt (sigmoid).")
+@click.option("--allow-negative", is_flag=True,
+              help="Keep members with a negative stack coefficient (default: drop them and refit).")
 @click.option("--corpus", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Fit TF-IDF on this file instead of the dev sentences.")
 @click.option("--columns", default=None, help="Sentence and label columns, e.g. s1,s2,label.")
@@ -399,15 +402,16 @@ The threshold is chosen on DEV (best accuracy); evaluate on a different file.
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @json_option
 def fit_ensemble(dev_path: str, out: str, members: str | None, combination: str, calibration: str,
-                 corpus: str | None, columns: str | None, encoding: str, description: str, quiet: bool,
-                 as_json: bool) -> None:
+                 allow_negative: bool, corpus: str | None, columns: str | None, encoding: str, description: str,
+                 quiet: bool, as_json: bool) -> None:
     """Fit an ensemble's calibrations, weights, stack and threshold on a labelled dev file."""
     from simcalc.fitting import DEFAULT_MEMBERS, dev_report
     from simcalc.fitting import fit_ensemble as fit
 
     names = [m.strip() for m in members.split(",") if m.strip()] if members else list(DEFAULT_MEMBERS)
     config = fit(dev_path, out, names, combination=combination, calibration=calibration, corpus=corpus,
-                 description=description, progress=not quiet, encoding=encoding, columns=columns)
+                 description=description, progress=not quiet, nonnegative=not allow_negative, encoding=encoding,
+                 columns=columns)
     report = dev_report(config)
 
     def render() -> str:

@@ -4,7 +4,8 @@
     SIMCALC_DATA_DIR=../shared/data python bench/ensemble.py [--limit N] [--json out.json]
 
 Protocol (nothing is tuned on a reported split):
-  * BQ test      — config ``bq`` (fit on BQ dev); member thresholds: best accuracy on BQ dev.
+  * BQ test      — config ``bq`` (fit on BQ dev); with ``--with-rules`` also a config fitted here on BQ dev
+                   with the rule engine as a member; member thresholds: best accuracy on BQ dev.
   * LCQMC test   — config ``lcqmc`` (fit on LCQMC dev); member thresholds from LCQMC dev.
   * PAWS-X zh dev — config ``lcqmc`` (open domain; PAWS-X has no other labelled split here): AUC, Spearman.
   * CNSD STS-B dev — config fitted by this script on CNSD STS-B *train* (labels ≥ 2.5 = similar): Spearman.
@@ -64,19 +65,35 @@ def sts_config(limit: int | None) -> Path:
     return out
 
 
-def accuracy_tables(limit: int | None) -> dict:
+def rules_config() -> Path:
+    """BQ dev fit with the rule engine as a seventh member (needs the HowNet data in SIMCALC_DATA_DIR)."""
+    from simcalc.fitting import DEFAULT_MEMBERS, fit_ensemble
+
+    out = cache_dir() / "bench" / "bq-rules.toml"
+    if not out.exists():
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fit_ensemble(datasets.resolve("bq_corpus/dev.tsv"), out, [*DEFAULT_MEMBERS, "rules"],
+                     description="BQ dev with the rule engine (bench only)")
+    return out
+
+
+def accuracy_tables(limit: int | None, with_rules: bool = False) -> dict:
     report = {}
-    for label, config, test, dev in (("BQ test", "bq", "bq_corpus/test.tsv", "bq_corpus/dev.tsv"),
-                                     ("LCQMC test", "lcqmc", "lcqmc/test.tsv", "lcqmc/dev.tsv")):
-        scorer = EnsembleScorer(config)
-        dev_scores, dev_y = scored(datasets.resolve(dev), scorer, limit)
-        test_scores, test_y = scored(datasets.resolve(test), scorer, limit)
+    with_rules = [str(rules_config())] if with_rules else []
+    for label, configs, test, dev in (("BQ test", ["bq"] + with_rules, "bq_corpus/test.tsv", "bq_corpus/dev.tsv"),
+                                      ("LCQMC test", ["lcqmc"], "lcqmc/test.tsv", "lcqmc/dev.tsv")):
         rows = {}
-        for name, s in test_scores.items():
-            t = scorer.threshold if name == "ensemble" else best_threshold(dev_scores[name], dev_y)
-            m = binary_metrics(s, test_y, t)
-            rows[name] = {"accuracy": m["accuracy"], "f1": m["f1"], "roc_auc": m["roc_auc"], "threshold": t}
-        report[label] = {"config": config, "n": len(test_y), "rows": rows}
+        for config in configs:  # the last config's members give the member rows
+            scorer = EnsembleScorer(config)
+            dev_scores, dev_y = scored(datasets.resolve(dev), scorer, limit)
+            test_scores, test_y = scored(datasets.resolve(test), scorer, limit)
+            for name, s in test_scores.items():
+                t = scorer.threshold if name == "ensemble" else best_threshold(dev_scores[name], dev_y)
+                m = binary_metrics(s, test_y, t)
+                key = f"ensemble `{Path(config).stem}`" if name == "ensemble" else name
+                rows[key] = {"accuracy": m["accuracy"], "f1": m["f1"], "roc_auc": m["roc_auc"], "threshold": t}
+        rows = dict(sorted(rows.items(), key=lambda kv: not kv[0].startswith("ensemble")))
+        report[label] = {"config": ", ".join(Path(c).stem for c in configs), "n": len(test_y), "rows": rows}
     for label, config, data in (("PAWS-X zh dev", "lcqmc", "pawsx_zh/dev.tsv"),
                                 ("CNSD STS-B dev", None, "cnsd_sts_b/dev.tsv")):
         config = config or str(sts_config(limit))
@@ -157,10 +174,11 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=None, help="At most N pairs per file (quick runs).")
     parser.add_argument("--pairs", type=int, default=3000, help="Pairs for the throughput table.")
     parser.add_argument("--no-speed", action="store_true")
+    parser.add_argument("--with-rules", action="store_true", help="Also fit and report BQ with the rules member.")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    report = {"accuracy": accuracy_tables(args.limit)}
+    report = {"accuracy": accuracy_tables(args.limit, args.with_rules)}
     if not args.no_speed:
         report["throughput"] = throughput(args.pairs)
         report["cold_start"] = {c: cold_start(c) for c in ("default", "lexical")}

@@ -260,7 +260,10 @@ class EnsembleScorer(Scorer):
         self.config = load_config(config)
         self.members: list[tuple[Member, Scorer]] = []
         self.left_out: dict[str, str] = {}
+        self.unused = [m.name for m in self.config.members if m.weight == 0 and not m.stack]
         for member in self.config.members:
+            if member.name in self.unused:  # zero weight in the mean and in the stack: not loaded, not scored
+                continue
             try:
                 self.members.append((member, self._load_member(member)))
             except SimcalcError as exc:
@@ -338,6 +341,8 @@ class EnsembleScorer(Scorer):
                                       "details": r.details}
             details: dict[str, Any] = {"config": self.config.name, "combination": self.combination,
                                        "members": parts}
+            if self.unused:
+                details["unused"] = list(self.unused)
             result = Result(self._combine(calibrated), self.name, details=details)
             if self.left_out:
                 details["left_out"] = dict(self.left_out)

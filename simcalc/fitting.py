@@ -5,8 +5,9 @@ Steps (all on the labelled dev file, never on a test split):
 1. score the dev pairs with every member (TF-IDF is fitted once, on ``corpus`` or the dev sentences,
    and its table saved next to the config so later scores do not depend on the batch);
 2. per member, a calibration raw → P(similar): Platt (a one-feature logistic regression) or isotonic;
-3. a logistic-regression stack over the calibrated scores; the mean's weights are the stack's
-   coefficients clipped at 0 and normalised (a member the stack does not trust gets weight 0);
+3. a logistic-regression stack over the calibrated scores, non-negative: a member with a negative
+   coefficient is dropped and the stack refitted; the mean's weights are the stack's coefficients
+   normalised (a member the stack does not trust gets weight 0);
 4. thresholds for both combinations with :func:`simcalc.evaluate.best_threshold`.
 
 Graded dev labels (e.g. STS 0–5) are cut at the middle of their range into similar / not similar.
@@ -88,8 +89,8 @@ def fit_calibration(raw: np.ndarray, y: np.ndarray, method: str) -> Calibration:
 
 
 def fit_ensemble(dev: str | Path, out: str | Path, members: Sequence[str] = DEFAULT_MEMBERS, *,
-                 combination: str = "stacking", calibration: str = "platt", corpus: str | Path | None = None,
-                 name: str | None = None, description: str = "", progress: bool = False,
+                 combination: str = "stacking", calibration: str = "isotonic", corpus: str | Path | None = None,
+                 name: str | None = None, description: str = "", progress: bool = False, nonnegative: bool = True,
                  **read) -> EnsembleConfig:
     """Fit an ensemble on the labelled ``dev`` file and write its config to ``out`` (TOML)."""
     if combination not in COMBINATIONS:
@@ -116,36 +117,59 @@ def fit_ensemble(dev: str | Path, out: str | Path, members: Sequence[str] = DEFA
                 options[member] = {"idf": idf_path.name}
         scorers[member] = scorer
     raw, labels = score_members(dev, scorers, progress=progress, **read)
+    config = fit_from_scores(raw, labels, members, options, combination=combination, calibration=calibration,
+                             nonnegative=nonnegative, name=name or out.stem, description=description, source=Path(dev).name)
+    out.write_text(config.to_toml(), encoding="utf-8")
+    config.source = str(out)
+    config.base_dir = out.resolve().parent
+    return config
+
+
+def fit_from_scores(raw: np.ndarray, labels: np.ndarray, members: Sequence[str], options: dict[str, dict], *,
+                    combination: str = "stacking", calibration: str = "isotonic", nonnegative: bool = True,
+                    name: str = "ensemble", description: str = "", source: str = "dev") -> EnsembleConfig:
+    """The config for members' raw dev scores (rows × members) and labels.
+
+    ``nonnegative``: members whose stack coefficient comes out negative are dropped from the stack (weight
+    and coefficient 0) and the stack is refitted. A negative coefficient on a calibrated similarity
+    means "more similar by this member → less likely a paraphrase", which fits the dev domain's quirks
+    (correlated lexical members) and fails out of it (PAWS-X: high overlap, different meaning).
+    """
     y, how = binarize(labels)
     if len(set(y.tolist())) < 2:
-        raise InputFormatError(f"{dev}: the dev labels hold one class only; calibration needs both")
+        raise InputFormatError("the dev labels hold one class only; calibration needs both")
     calibrations = [fit_calibration(raw[:, j], y, calibration) for j in range(raw.shape[1])]
     cal = np.column_stack([[c(v) for v in raw[:, j]] for j, c in enumerate(calibrations)])
 
     from sklearn.linear_model import LogisticRegression
 
-    stack = LogisticRegression(C=100.0, max_iter=1000).fit(cal, y)
-    coef = stack.coef_[0]
+    keep = list(range(len(members)))
+    while True:
+        stack = LogisticRegression(C=100.0, max_iter=1000).fit(cal[:, keep], y)
+        negative = [k for k, c in zip(keep, stack.coef_[0]) if c < 0]
+        if not nonnegative or not negative or len(negative) == len(keep):
+            break
+        keep = [k for k in keep if k not in negative]
+    coef = np.zeros(len(members))
+    coef[keep] = stack.coef_[0]
     positive = np.clip(coef, 0, None)
     weights = positive / positive.sum() if positive.sum() > 0 else np.full(len(coef), 1 / len(coef))
     mean_scores = cal @ weights
-    stack_scores = stack.predict_proba(cal)[:, 1]
+    stack_scores = stack.predict_proba(cal[:, keep])[:, 1]
     mean_t, stack_t = best_threshold(mean_scores, y), best_threshold(stack_scores, y)
-    config = EnsembleConfig(
-        members=[Member(m, round(float(w), 6), c, round(float(k), 6), options[m],
+    log.info("fit-ensemble: dev accuracy mean %.4f, stacking %.4f", float(np.mean((mean_scores >= mean_t) == y)),
+             float(np.mean((stack_scores >= stack_t) == y)))
+    return EnsembleConfig(
+        members=[Member(m, round(float(w), 6), c, round(float(k), 6), options.get(m, {}),
                         {"dev_auc": round(binary_metrics(raw[:, j], y, 0.5)["roc_auc"], 4)})
                  for j, (m, w, c, k) in enumerate(zip(members, weights, calibrations, coef))],
         combination=combination, threshold=round(stack_t if combination == "stacking" else mean_t, 6),
         mean_threshold=round(mean_t, 6), intercept=round(float(stack.intercept_[0]), 6),
-        name=name or out.stem, description=description,
-        fitted_on=f"{Path(dev).name}: {len(y)} pairs, {how}, calibration {calibration}")
-    out.write_text(config.to_toml(), encoding="utf-8")
-    acc_mean = float(np.mean((mean_scores >= mean_t) == y))
-    acc_stack = float(np.mean((stack_scores >= stack_t) == y))
-    log.info("fit-ensemble: dev accuracy mean %.4f, stacking %.4f", acc_mean, acc_stack)
-    config.source = str(out)
-    config.base_dir = out.resolve().parent
-    return config
+        name=name, description=description,
+        fitted_on=f"{source}: {len(y)} pairs, {how}, calibration {calibration}"
+                  + ("" if len(keep) == len(members) else
+                     f"; dropped from the stack for a negative coefficient: "
+                     f"{', '.join(m for j, m in enumerate(members) if j not in keep)}"))
 
 
 def dev_report(config: EnsembleConfig) -> dict:

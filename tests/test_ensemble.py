@@ -204,3 +204,31 @@ def test_import_is_light():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parent.parent).stdout.split()
     assert out[1:] == ["False", "False"]
+
+
+def test_fit_from_scores_drops_members_the_stack_would_weigh_negatively():
+    import numpy as np
+
+    from simcalc.fitting import fit_from_scores
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 400)
+    good = np.clip(0.3 + 0.4 * y + rng.normal(0, 0.15, 400), 0, 1)
+    echo = np.clip(good + rng.normal(0, 0.02, 400), 0, 1)  # nearly the same signal: a free stack goes negative
+    raw = np.column_stack([good, echo, rng.random(400)])
+    free = fit_from_scores(raw, y, ["a", "b", "c"], {}, calibration="platt", nonnegative=False)
+    kept = fit_from_scores(raw, y, ["a", "b", "c"], {}, calibration="platt")
+    assert min(m.stack for m in free.members) < 0
+    assert all(m.stack >= 0 for m in kept.members) and "dropped" in kept.fitted_on
+    assert abs(sum(m.weight for m in kept.members) - 1) < 1e-6
+
+
+def test_one_engine_shared_by_threads_gives_the_same_scores():
+    from concurrent.futures import ThreadPoolExecutor
+
+    engine = simcalc.Engine("lexical")
+    pairs = [(a, b) for a, b, _ in PAIRS] * 5
+    expected = [r.score for r in engine.score_pairs(pairs)]
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda p: engine.compare(*p).score, pairs))
+    assert got == pytest.approx(expected)
