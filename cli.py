@@ -349,7 +349,7 @@ Large FAQs (> --prefilter-above questions) are prefiltered by TF-IDF to --shortl
 @scorer_option
 @threshold_option
 @config_option
-@click.option("--prefilter-above", default=1000, show_default=True, type=click.IntRange(0, None),
+@click.option("--prefilter-above", default=500, show_default=True, type=click.IntRange(0, None),
               help="FAQ size from which candidates are prefiltered with TF-IDF.")
 @click.option("--shortlist", default=100, show_default=True, type=click.IntRange(1, None),
               help="Candidates kept by the prefilter.")

@@ -120,7 +120,7 @@ class Engine:
         for index, pair, _prepared, error in pending:
             yield FailedPair(index, pair, error) if error is not None else next(results)
 
-    def index(self, candidates: Sequence[str], *, prefilter_above: int = 1000, shortlist: int = 100) -> CandidateIndex:
+    def index(self, candidates: Sequence[str], *, prefilter_above: int = 500, shortlist: int = 100) -> CandidateIndex:
         """Prepare candidates once (FAQ questions) for many :meth:`rank` calls."""
         return CandidateIndex(self.scorer, candidates, prefilter_above=prefilter_above, shortlist=shortlist)
 

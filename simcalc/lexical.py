@@ -171,6 +171,26 @@ class TfidfScorer(_CharView, Scorer):
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
         return {g: v / norm for g, v in vec.items()}
 
+    def encode(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        """Unit TF-IDF vectors of prepared texts: FAQ ranking computes each candidate's once."""
+        if self._idf is None:
+            raise ValueError("fit the scorer (or give it an idf table) before encoding")
+        return [self._vector(t) for t in texts]
+
+    def score_encoded(self, left: list[dict[str, float]], right: list[dict[str, float]]) -> list[Result]:
+        """Results for row-aligned vectors from :meth:`encode` (a 1-row side is broadcast)."""
+        n = max(len(left), len(right))
+        left, right = (side * n if len(side) == 1 else side for side in (left, right))
+        return [self._cosine(va, vb) for va, vb in zip(left, right)]
+
+    def _cosine(self, va: dict[str, float], vb: dict[str, float]) -> Result:
+        if len(va) > len(vb):
+            va, vb = vb, va
+        shared = {g: va[g] * vb[g] for g in va if g in vb}
+        top = sorted(shared.items(), key=lambda kv: -kv[1])[:5]
+        return Result(min(1.0, sum(shared.values())), self.name,
+                      details={"top_shared_ngrams": {g: round(v, 4) for g, v in top}, "idf_documents": self._n_docs})
+
     def _score_texts(self, pairs: Sequence[Pair]) -> list[Result]:
         results = []
         for a, b in pairs:

@@ -51,7 +51,7 @@ def read_queries(path: str, encoding: str = "utf-8") -> Iterator[tuple[int, str]
 
 
 def match_file(queries: str, faq: str | Path, engine: Any, *, top_k: int = 3, output: str | None = None,
-               fmt: str = "tsv", encoding: str = "utf-8", prefilter_above: int = 1000,
+               fmt: str = "tsv", encoding: str = "utf-8", prefilter_above: int = 500,
                shortlist: int = 100) -> dict[str, Any]:
     """Rank the FAQ for every query; write rows to ``output`` (atomically) or stdout; return a summary."""
     questions, extras, faq_lines = read_faq(faq, encoding)

@@ -1,8 +1,8 @@
 """1-vs-N matching (FAQ retrieval): rank candidate sentences for a query.
 
 Why an index: a FAQ is scored against many queries, so the work that depends on the candidates only
-is done once — validation, the sentence vectors of siamese neural members (``encode`` hook of the
-cvlstm/mgf scorers), and a TF-IDF matrix for prefiltering. When the FAQ is large
+is done once — validation, the sentence vectors of siamese members (``encode``/``score_encoded``
+of the tfidf, cvlstm and mgf scorers), and a TF-IDF matrix for prefiltering. When the FAQ is large
 (``prefilter_above``), a cheap character TF-IDF cosine keeps the ``shortlist`` best candidates and
 only those are scored by the (expensive) scorer.
 
@@ -65,11 +65,11 @@ class CandidateIndex:
     """Candidates prepared once for ranking many queries; read-only afterwards (thread-safe to share).
 
     ``scorer``: any scorer; an ensemble is scored member by member so that siamese members reuse
-    their candidate vectors. ``prefilter_above``: FAQ size from which TF-IDF prefiltering is used;
+    their candidate vectors. ``prefilter_above``: FAQ size above which TF-IDF prefiltering is used;
     ``shortlist``: how many candidates it keeps.
     """
 
-    def __init__(self, scorer: Scorer, candidates: Sequence[str], *, prefilter_above: int = 1000,
+    def __init__(self, scorer: Scorer, candidates: Sequence[str], *, prefilter_above: int = 500,
                  shortlist: int = 100) -> None:
         from .ensemble import EnsembleScorer
 
@@ -108,11 +108,13 @@ class CandidateIndex:
         if not isinstance(top_k, int) or top_k < 1:
             raise InvalidTextError(f"top_k must be a positive integer, got {top_k!r}")
         q = prepare(query, which="query", max_chars=self.scorer.max_chars)
-        ids = self.prefilter.top(q.text, self.shortlist) if self.prefilter else np.arange(len(self.texts))
+        ids = (self.prefilter.top(q.text, self.shortlist) if self.prefilter else np.arange(len(self.texts))).tolist()
         per_member: dict[str, list[Result]] = {}
         for name, scorer in self.members:
             if name in self.vectors:
-                cand = self.vectors[name].take(ids)
+                vectors = self.vectors[name]
+                # neural scorers: an EncodedSentences with take(); TF-IDF: a list of vectors
+                cand = vectors.take(ids) if hasattr(vectors, "take") else [vectors[i] for i in ids]
                 per_member[name] = scorer.score_encoded(scorer.encode([q.text]), cand)
             else:
                 per_member[name] = scorer.score_prepared([(q, self.prepared[i]) for i in ids])

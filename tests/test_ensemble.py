@@ -172,6 +172,9 @@ def test_rank_finds_the_paraphrase(prefilter_above):
     assert top[0].text == "花呗怎么开通" and top[0].index == 0 and top[0].rank == 1
     assert len(top) == 2 and top[0].score >= top[1].score
     assert engine.rank("我的银行卡丢了", FAQ, top_k=1)[0].index == 2
+    assert "tfidf" in index.vectors  # TF-IDF candidates encoded once
+    for m in top:  # encoded ranking = pair-by-pair scoring
+        assert m.score == pytest.approx(engine.compare("如何开通花呗", m.text).score)
 
 
 def test_rank_with_a_siamese_neural_member_matches_pairwise_scores():
