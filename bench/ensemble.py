@@ -52,6 +52,10 @@ def scored(path: Path, scorer: EnsembleScorer, limit: int | None) -> tuple[dict[
     out = {"ensemble": np.array([r.score for r in results])}
     for name in results[0].details["members"]:
         out[name] = np.array([r.details["members"][name]["raw"] for r in results])
+    for member in scorer.config.members:  # members the config does not use (weight 0): scored for the table
+        if member.name in scorer.unused:
+            alone = scorer._load_member(member)
+            out[member.name] = np.array([r.score for r in alone.score_batch(pairs)])
     return out, np.array(labels)
 
 
