@@ -83,7 +83,7 @@ def _recipe(scorer: Scorer) -> _Recipe | None:
     from . import registry
 
     for (name, items), cached in list(registry._cache.items()):
-        if cached is scorer:
+        if cached is scorer or getattr(scorer, "registry_key", None) == (name, items):
             try:  # the cache key holds repr()s; the CLI's options (str, float, int, None) read back exactly
                 return _Recipe(registry.spec(name), {k: ast.literal_eval(v) for k, v in items})
             except (ValueError, SyntaxError):

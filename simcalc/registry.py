@@ -117,7 +117,9 @@ def get(name: str, **options: Any) -> Scorer:
     with _cache_lock:  # two threads asking at once load the model once
         if key not in _cache:
             _cache[key] = create(name, **options)
-        return copy.copy(_cache[key])
+        scorer = copy.copy(_cache[key])
+    scorer.registry_key = key  # how to build the same scorer elsewhere (worker processes: simcalc.parallel)
+    return scorer
 
 
 for _spec in (

@@ -96,7 +96,7 @@ def test_matplotlib_dask_and_torch_stay_unimported_by_the_cli_and_lexical_scorin
     data = labelled_pairs(tmp_path / "d.tsv", 30)
     code = ("import sys, cli, simcalc.plot, simcalc.parallel\n"
             "from click.testing import CliRunner\n"
-            f"r = CliRunner().invoke(cli.main, ['eval', {str(data)!r}, '--threshold', '0.5', '-q'])\n"
+            f"r = CliRunner().invoke(cli.main, ['eval', {str(data)!r}, '--scorer', 'levenshtein', '--threshold', '0.5', '-q'])\n"
             "assert r.exit_code == 0, r.output\n"
             "heavy = [m for m in ('matplotlib', 'dask', 'distributed', 'torch') if m in sys.modules]\n"
             "assert not heavy, heavy\n")
