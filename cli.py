@@ -451,7 +451,7 @@ Examples:
 @json_option
 def word_sim(word1: str, word2: str, data_dir: str | None, as_json: bool) -> None:
     """HowNet similarity of two words in [-1, 1], with the senses and sememe paths behind it."""
-    from hownet_sim.api import render_word_similarity, word_similarity_report
+    from simcalc.hownet_sim.api import render_word_similarity, word_similarity_report
 
     report = word_similarity_report(word1, word2, data_dir=data_dir)
     _emit(report, as_json, lambda: render_word_similarity(report))
@@ -473,7 +473,7 @@ Examples:
 @json_option
 def parse(text: str, parser_name: str | None, user_dict: str | None, as_json: bool) -> None:
     """Dependency-parse TEXT: tokens, POS, heads and LTP relations (HED, SBV, VOB, ...)."""
-    from rules.parse import get_parser, render_parse
+    from simcalc.rules.parse import get_parser, render_parse
 
     options = {"user_dict": user_dict} if user_dict else {}
     result = get_parser(parser_name, **options).parse(text)
@@ -513,7 +513,7 @@ Training resumes from OUT/train_state.pt when it exists (--no-resume starts afre
 @json_option
 def train(kind: str, train_path: str, dev_path: str, out: str, as_json: bool, **options: Any) -> None:
     """Train a neural scorer (KIND: cvlstm or mgf) and write a checkpoint to --out."""
-    from neural.training import train_model
+    from simcalc.neural.training import train_model
 
     metrics = train_model(kind, train_path, dev_path, out, **{k: v for k, v in options.items() if v is not None})
     if as_json:
@@ -541,7 +541,7 @@ Examples:
 def train_vectors(corpus: tuple[str, ...], out: str, level: str, dim: int, window: int, min_count: int,
                   epochs: int, seed: int, workers: int) -> None:
     """Train skip-gram word2vec vectors (gensim) on CORPUS files: pair files or one sentence per line."""
-    from neural.embeddings import train_vectors as train
+    from simcalc.neural.embeddings import train_vectors as train
 
     path = train(list(corpus), out, level=level, dim=dim, window=window, min_count=min_count,
                  epochs=epochs, seed=seed, workers=workers)

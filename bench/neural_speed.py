@@ -3,7 +3,7 @@
     SIMCALC_DATA_DIR=... python bench/neural_speed.py [--scorers levenshtein,cvlstm,mgf] [--pairs 10000]
         [--threads auto 1 2] [--repeats 1] [--json FILE]
 
-Each measurement is one fresh ``python -m cli score BQ/test.tsv -o OUT --scorer S`` process (interpreter
+Each measurement is one fresh ``python -m simcalc.cli score BQ/test.tsv -o OUT --scorer S`` process (interpreter
 start, imports, model load, jieba dictionary, tokenisation, writing): its wall time, and the ratio to
 levenshtein's wall time measured in the same run (absolute times depend on the machine and its load; the
 ratios are what the README quotes; on a busy machine the CPU-seconds ratio is the steadier one). ``cold start`` is a separate ``simcalc compare`` of one pair, the
@@ -32,7 +32,7 @@ def _cpu() -> float:
 
 
 def _run(args: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """(wall seconds, CPU seconds) of one fresh ``python -m cli ARGS`` process."""
+    """(wall seconds, CPU seconds) of one fresh ``python -m simcalc.cli ARGS`` process."""
     cpu, start = _cpu(), time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "cli", *args], cwd=ROOT, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start

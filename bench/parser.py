@@ -6,7 +6,7 @@ Scores count every token, punctuation included (CoNLL 2018 style). With jieba to
 longer match the treebank's, so scores are F1 over aligned words: a word counts when its character
 span, its head's span (and the label, for LAS) match the gold tree. "UD" rows compare the embedded
 parser's own UD v1 output with the treebank; "LTP" rows compare after converting both the gold
-tree and the prediction with ``rules.parse.ud_convert``. ``udchinese`` (UDPipe 1) is added when it
+tree and the prediction with ``simcalc.rules.parse.ud_convert``. ``udchinese`` (UDPipe 1) is added when it
 can be imported (``--udchinese-path`` adds a folder where it was pip-installed with ``--target``).
 """
 from __future__ import annotations
@@ -20,10 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rules.parse import get_parser  # noqa: E402
-from rules.parse.conllu import UDSentence, read_conllu  # noqa: E402
-from rules.parse.segment import default_segmenter  # noqa: E402
-from rules.parse.ud_convert import convert  # noqa: E402
+from simcalc.rules.parse import get_parser  # noqa: E402
+from simcalc.rules.parse.conllu import UDSentence, read_conllu  # noqa: E402
+from simcalc.rules.parse.segment import default_segmenter  # noqa: E402
+from simcalc.rules.parse.ud_convert import convert  # noqa: E402
 from simcalc.resources import find_resource  # noqa: E402
 
 GSD = "ud_chinese/UD_Chinese-GSD_r1.4/zh-ud-{split}.conllu"

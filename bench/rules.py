@@ -33,13 +33,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rules.components import analyse  # noqa: E402
-from rules.config import ABLATIONS, RuleConfig  # noqa: E402
-from rules.parse.conllu import read_conllu  # noqa: E402
-from rules.parse.types import Parse  # noqa: E402
-from rules.parse.ud_convert import convert  # noqa: E402
-from rules.scorer import RulesScorer  # noqa: E402
-from rules.tokens import repair  # noqa: E402
+from simcalc.rules.components import analyse  # noqa: E402
+from simcalc.rules.config import ABLATIONS, RuleConfig  # noqa: E402
+from simcalc.rules.parse.conllu import read_conllu  # noqa: E402
+from simcalc.rules.parse.types import Parse  # noqa: E402
+from simcalc.rules.parse.ud_convert import convert  # noqa: E402
+from simcalc.rules.scorer import RulesScorer  # noqa: E402
+from simcalc.rules.tokens import repair  # noqa: E402
 from simcalc import registry  # noqa: E402
 from simcalc.evaluate import best_threshold, binary_metrics, graded_metrics  # noqa: E402
 from simcalc.io import PairReader  # noqa: E402

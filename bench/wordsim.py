@@ -7,7 +7,7 @@ Rows (methods):
   liu_li_2002          faithful Liu & Li: max over sense pairs, [0, 1], glossary words only
   + antonym [-1,1]     Li & Li's extension: antonymous/converse pairs negated
   + OOV chain          Cilin → flat sememes → characters for words the glossary lacks, [0, 1]
-  full                 both extensions (what ``hownet_sim.word_similarity`` returns)
+  full                 both extensions (what ``simcalc.hownet_sim.word_similarity`` returns)
   cilin_only           Tian & Zhao (2010) on HIT Cilin
   char_overlap         Jaccard overlap of the two words' characters (simcalc's char_jaccard)
 
@@ -58,9 +58,9 @@ def correlate(gold: list[float], pred: list[float | None]) -> tuple[float, float
 
 
 def methods(data_dir: Path):
-    from hownet_sim.api import build_engine
-    from hownet_sim.cilin import Cilin
-    from hownet_sim.lexicon import GlossaryLexicon
+    from simcalc.hownet_sim.api import build_engine
+    from simcalc.hownet_sim.cilin import Cilin
+    from simcalc.hownet_sim.lexicon import GlossaryLexicon
 
     import simcalc
 
@@ -112,13 +112,13 @@ def accuracy_table(data_dir: Path) -> tuple[str, dict]:
 _LOAD_SNIPPET = """
 import time, json, resource
 t0 = time.perf_counter()
-from hownet_sim.lexicon import GlossaryLexicon
+from simcalc.hownet_sim.lexicon import GlossaryLexicon
 t1 = time.perf_counter()
 lex = GlossaryLexicon.load()
 t2 = time.perf_counter()
 def rss():
     return int(next(l for l in open("/proc/self/status") if l.startswith("VmRSS:")).split()[1]) / 1024
-from hownet_sim.api import build_engine
+from simcalc.hownet_sim.api import build_engine
 engine = build_engine(lex)
 engine.similarity("高", "矮"); engine.report("苹果手机", "华为手机")  # loads antonym lists, Cilin, flat list
 rss_engine = rss()
@@ -153,8 +153,8 @@ def rss_mb() -> float:
 
 def speed(data_dir: Path, n_pairs: int) -> dict:
     """Pairs/s of ``similarity`` on random glossary word pairs (one thread)."""
-    from hownet_sim.api import build_engine
-    from hownet_sim.lexicon import GlossaryLexicon
+    from simcalc.hownet_sim.api import build_engine
+    from simcalc.hownet_sim.lexicon import GlossaryLexicon
 
     lexicon = GlossaryLexicon.load(data_dir)
     words = sorted(lexicon.words())
@@ -196,7 +196,7 @@ def sentence_word_pairs(data_dir: Path, engine, limit: int = 10_000) -> dict[str
     and BQ train, jieba tokens, distinct unordered pairs): ``cross``, every word of one sentence with
     every word of the other; ``aligned``, each word with its closest word (largest ``|score|``) in the
     other sentence, as the rule engine aligns words."""
-    from rules.parse.segment import Segmenter
+    from simcalc.rules.parse.segment import Segmenter
 
     from simcalc.io import read_pairs as read_pair_file
 
@@ -229,7 +229,7 @@ def antonym_sample(data_dir: Path, per_rule: int = 40, seed: int = 2015) -> tupl
     fires (:func:`sentence_word_pairs`), for hand-labelling; and how often each rule fires."""
     from collections import defaultdict
 
-    from hownet_sim.api import get_engine
+    from simcalc.hownet_sim.api import get_engine
 
     engine = get_engine(data_dir)
     samples: dict[str, dict[str, list]] = {}
@@ -261,7 +261,7 @@ def read_labels(path: Path) -> dict[tuple[str, str], int]:
 def antonym_precision(data_dir: Path, labels_path: Path) -> tuple[str, dict]:
     """Precision of each opposite rule: the sample of :func:`antonym_sample` is drawn again and
     looked up in the hand labels (a pair missing from the labels is reported, not guessed)."""
-    from hownet_sim.relation import CONFIDENT_RULES
+    from simcalc.hownet_sim.relation import CONFIDENT_RULES
 
     labels = read_labels(labels_path)
     samples, counts = antonym_sample(data_dir)

@@ -10,7 +10,7 @@ True
 (True, 'sememe_pair', True)
 
 Data: ``$SIMCALC_DATA_DIR/hownet/{glossary.dat,whole.dat}`` (required) and optionally Cilin, the flat
-sememe list, antonym and sentiment lists (see :mod:`hownet_sim.api`). Importing this package loads
+sememe list, antonym and sentiment lists (see :mod:`simcalc.hownet_sim.api`). Importing this package loads
 nothing and imports no heavy dependency.
 """
 from __future__ import annotations

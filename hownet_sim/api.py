@@ -118,7 +118,7 @@ def relation(w1: str, w2: str, *, senses: tuple[Sequence[Sense] | None, Sequence
 
 def disambiguate(tokens: Sequence[str], pos_tags: Sequence[str | None], *,
                  data_dir: str | Path | None = None, window: int = 2) -> list[Choice]:
-    """The HowNet sense of each token in context, with the reason (see :mod:`hownet_sim.wsd`)."""
+    """The HowNet sense of each token in context, with the reason (see :mod:`simcalc.hownet_sim.wsd`)."""
     if len(tokens) != len(pos_tags):
         raise InvalidTextError(f"{len(tokens)} tokens but {len(pos_tags)} POS tags")
     engine = get_engine(data_dir)

@@ -4,7 +4,7 @@ Order of the chain (the report names the step that produced the score):
 
 1. ``identical``: the same string scores 1;
 2. ``hownet``: both words in the lexicon: Liu & Li, max over sense pairs (or the given senses),
-   negated only when that best pair itself is antonymous/converse (:mod:`hownet_sim.antonym`;
+   negated only when that best pair itself is antonymous/converse (:mod:`simcalc.hownet_sim.antonym`;
    Li & Li: a word pair is -Sim when its *corresponding* concepts are opposites, so a word pair
    with a synonymous sense pair is never negative; see :meth:`WordSimilarity._best_pair` for ties);
 3. ``cilin``: both words in Cilin: Tian & Zhao's code similarity;

@@ -1,7 +1,7 @@
 """Benchmarks of the neural scorers and the one source of the README's neural table.
 
-    python -m neural.evaluate [--kinds cvlstm,mgf] [--model kind=DIR] [--chinesests OUT_DIR] [--write]
-    python -m neural.evaluate --table        # the README table, from the models' metrics.json only
+    python -m simcalc.neural.evaluate [--kinds cvlstm,mgf] [--model kind=DIR] [--chinesests OUT_DIR] [--write]
+    python -m simcalc.neural.evaluate --table        # the README table, from the models' metrics.json only
 
 Test splits are for reporting only: thresholds come from each model's training dev set, never from the
 data being evaluated. BQ dev is scored too (the model-selection split, with and without the
@@ -37,7 +37,7 @@ BQ_PAPER = {"TF-IDF": (63.83, 62.75), "Text-CNN": (68.52, 69.17), "BiLSTM": (73.
 def score_file(scorer, path: str | Path, limit: int | None = None
                ) -> tuple[np.ndarray, list[str], float, np.ndarray]:
     """Scores of every pair of a file, its labels, pairs per second, and the model's own scores
-    (before the out-of-vocabulary fallback of :mod:`neural.scorers`)."""
+    (before the out-of-vocabulary fallback of :mod:`simcalc.neural.scorers`)."""
     rows = read_pairs(path)[:limit]
     start = time.perf_counter()
     results = scorer.score_batch([(a, b) for a, b, _ in rows])
@@ -112,7 +112,7 @@ def write_benchmarks(model_dir: str | Path, results: dict[str, Any]) -> None:
 
     metrics = read_metrics(model_dir)
     metrics["benchmarks"] = {**metrics.get("benchmarks", {}), **results,
-                             "written": time.strftime("%Y-%m-%d"), "command": "python -m neural.evaluate --write"}
+                             "written": time.strftime("%Y-%m-%d"), "command": "python -m simcalc.neural.evaluate --write"}
     write_metrics(model_dir, metrics)
 
 
@@ -157,7 +157,7 @@ def stored_benchmarks(kind: str, model: str | None = None) -> dict[str, Any]:
     directory = model_dir(kind, model)
     stored = read_metrics(directory).get("benchmarks")
     if not stored:
-        raise SystemExit(f"{directory}/metrics.json has no benchmarks; run `python -m neural.evaluate --write` first")
+        raise SystemExit(f"{directory}/metrics.json has no benchmarks; run `python -m simcalc.neural.evaluate --write` first")
     return stored
 
 

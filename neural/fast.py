@@ -1,4 +1,4 @@
-"""Faster inference for the trained LSTMs, exactly the same function as :mod:`neural.models` in eval mode.
+"""Faster inference for the trained LSTMs, exactly the same function as :mod:`simcalc.neural.models` in eval mode.
 
 Two costs dominate scoring on a CPU, and both are avoidable at inference time:
 

@@ -87,7 +87,7 @@ class NeuralScorer(Scorer):
                  threads: int | str | None = "auto", device: str = "auto", batch_size: int | None = None,
                  max_chars: int = MAX_CHARS) -> None:
         """``threads``: torch threads used *while scoring* (restored afterwards): ``"auto"`` = the free
-        cores (:func:`neural.device.auto_threads`, decided once here), an int, or None to leave torch's
+        cores (:func:`simcalc.neural.device.auto_threads`, decided once here), an int, or None to leave torch's
         setting alone. ``batch_size``: sentences per forward pass (default 1024 on CPU, 4096 on GPU)."""
         super().__init__(threshold=threshold, max_chars=max_chars)
         from .checkpoint import Featurizer, load_checkpoint

@@ -1,12 +1,12 @@
 """Train several configurations side by side and rank them on dev: the MGF ≥ 82 plan for a GPU session.
 
-    SIMCALC_DATA_DIR=... python -m neural.sweep --out runs/sweep [--kind mgf] [--configs NAME,...]
+    SIMCALC_DATA_DIR=... python -m simcalc.neural.sweep --out runs/sweep [--kind mgf] [--configs NAME,...]
         [--parallel 4] [--max-minutes 25] [--device auto]
 
 Each configuration is one ``train_model`` run in its own process (``OUT/NAME``, resumable: run the same
 command again to continue after a crash or a time limit), all on BQ train with early stopping and the
 threshold on BQ dev. The table ranks them by best dev accuracy; BQ test is *not* read here. Ship the
-winner afterwards (export + ``python -m neural.evaluate --write``, see the MGF model card).
+winner afterwards (export + ``python -m simcalc.neural.evaluate --write``, see the MGF model card).
 """
 from __future__ import annotations
 

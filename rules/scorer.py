@@ -1,8 +1,8 @@
 """The ``rules`` scorer: Li & Li (2015) sentence similarity, signed in [-1, 1] and explained.
 
-Pipeline per pair: segment (jieba, user dictionary, :mod:`rules.tokens` repairs) → parse (the selected
-backend, see :mod:`rules.parse.select`) → components (:mod:`rules.components`) → senses in context
-(:mod:`hownet_sim.wsd`) → compare (:mod:`rules.compare`). Each distinct sentence of a batch is parsed
+Pipeline per pair: segment (jieba, user dictionary, :mod:`simcalc.rules.tokens` repairs) → parse (the selected
+backend, see :mod:`simcalc.rules.parse.select`) → components (:mod:`simcalc.rules.components`) → senses in context
+(:mod:`simcalc.hownet_sim.wsd`) → compare (:mod:`simcalc.rules.compare`). Each distinct sentence of a batch is parsed
 once; analyses are cached (bounded), so FAQ-style batches that repeat sentences parse them once.
 """
 from __future__ import annotations

@@ -30,11 +30,11 @@ class WordRelation:
 
 
 class HowNetWords:
-    """The default word knowledge: HowNet 2000 through :func:`hownet_sim.get_engine`."""
+    """The default word knowledge: HowNet 2000 through :func:`simcalc.hownet_sim.get_engine`."""
 
     def __init__(self, data_dir: str | None = None, window: int = 2) -> None:
-        import hownet_sim
-        from hownet_sim.wsd import Disambiguator
+        from simcalc import hownet_sim
+        from simcalc.hownet_sim.wsd import Disambiguator
 
         self.engine = hownet_sim.get_engine(data_dir)
         self._wsd = Disambiguator(self.engine.lexicon, self.engine.concepts, window)

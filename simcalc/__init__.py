@@ -12,6 +12,14 @@ heavy dependencies when first used.
 """
 from __future__ import annotations
 
+import os as _os
+
+# A source checkout keeps hownet_sim/, rules/, neural/ and cli.py beside simcalc/ (the design card's layout);
+# a wheel installs them as simcalc.hownet_sim, ... (setup.py). Let the same names resolve in a checkout.
+_checkout = _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__)))
+if _os.path.isfile(_os.path.join(_checkout, "setup.py")) and _os.path.isdir(_os.path.join(_checkout, "hownet_sim")):
+    __path__.append(_checkout)
+
 from .api import compare, get_scorer, score_pairs, scorer_names
 from .errors import (
     InputFormatError,

@@ -74,7 +74,7 @@ def gather_info(load: bool = True) -> dict[str, Any]:
 def _parser_status() -> dict[str, Any] | str:
     """Which dependency parser ``auto`` picks and why (rules.parse is light to import)."""
     try:
-        from rules.parse import backend_status
+        from simcalc.rules.parse import backend_status
     except ImportError as exc:
         return f"unavailable: {exc}"
     return backend_status()

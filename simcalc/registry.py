@@ -132,15 +132,15 @@ for _spec in (
     ScorerSpec("tfidf", "simcalc.lexical:TfidfScorer", "lexical",
                "cosine of character 1-2-gram TF-IDF vectors, fitted on the sentences scored or a corpus",
                ),
-    ScorerSpec("rules", "rules.scorer:RulesScorer", "rules",
+    ScorerSpec("rules", "simcalc.rules.scorer:RulesScorer", "rules",
                "Li & Li 2015 syntactic-structure rule engine over HowNet: subject/predicate/object components, "
                "pattern/negation/Ba-Bei coefficients; signed -1..1", ("torch", "jieba")),
     ScorerSpec("ensemble", "simcalc.ensemble:EnsembleScorer", "ensemble",
                "members calibrated on dev data and combined (mean or stacking) as a TOML config says; "
                "the default"),
-    ScorerSpec("cvlstm", "neural.scorers:CVLSTMScorer", "neural",
+    ScorerSpec("cvlstm", "simcalc.neural.scorers:CVLSTMScorer", "neural",
                "character-vector LSTM siamese model (CV-LSTM paper)", ("torch",)),
-    ScorerSpec("mgf", "neural.scorers:MGFScorer", "neural",
+    ScorerSpec("mgf", "simcalc.neural.scorers:MGFScorer", "neural",
                "multi-granularity char+word fusion model (MGF paper)", ("torch", "jieba")),
 ):
     register(_spec)

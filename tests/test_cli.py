@@ -3,7 +3,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-import cli
+from simcalc import cli
 
 
 @pytest.fixture

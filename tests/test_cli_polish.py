@@ -5,7 +5,7 @@ import json
 
 from click.testing import CliRunner
 
-import cli
+from simcalc import cli
 
 PAIRS = "sentence1\tsentence2\n怎么开通花呗\t花呗如何开通\n\t空的\n借呗怎么还款\t如何还借呗\n"
 

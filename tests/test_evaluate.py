@@ -6,7 +6,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import cli
+from simcalc import cli
 import simcalc
 from simcalc.errors import InputFormatError
 from simcalc.evaluate import best_threshold, binary_metrics, detect_task, evaluate

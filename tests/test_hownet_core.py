@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from hownet_sim import parse_def
-from hownet_sim.api import build_engine, render_word_similarity
-from hownet_sim.cilin import Cilin
-from hownet_sim.errors import LexiconFormatError
-from hownet_sim.lexicon import GlossaryLexicon
-from hownet_sim.similarity import ConceptSimilarity, LiuLiParams
-from hownet_sim.tree import SememeTree
-from hownet_sim.wsd import Disambiguator
+from simcalc.hownet_sim import parse_def
+from simcalc.hownet_sim.api import build_engine, render_word_similarity
+from simcalc.hownet_sim.cilin import Cilin
+from simcalc.hownet_sim.errors import LexiconFormatError
+from simcalc.hownet_sim.lexicon import GlossaryLexicon
+from simcalc.hownet_sim.similarity import ConceptSimilarity, LiuLiParams
+from simcalc.hownet_sim.tree import SememeTree
+from simcalc.hownet_sim.wsd import Disambiguator
 from simcalc.errors import ResourceNotFoundError, SimcalcError
 
 DATA = Path(__file__).parent / "fixtures" / "hownet" / "data"
@@ -221,7 +221,7 @@ def test_corrupt_cache_is_rebuilt(tmp_path, monkeypatch):
 
 
 def test_public_api_validates_words():
-    import hownet_sim
+    from simcalc import hownet_sim
     from simcalc.errors import InvalidTextError
 
     assert hownet_sim.word_similarity(" 高 ", "矮", data_dir=DATA) < 0

@@ -12,8 +12,8 @@ import pytest
 pytest.importorskip("OpenHowNet")
 pytest.importorskip("anytree")
 
-from hownet_sim.api import build_engine  # noqa: E402
-from hownet_sim.openhownet import OpenHowNetLexicon  # noqa: E402
+from simcalc.hownet_sim.api import build_engine  # noqa: E402
+from simcalc.hownet_sim.openhownet import OpenHowNetLexicon  # noqa: E402
 from simcalc.errors import ResourceNotFoundError  # noqa: E402
 
 SEMEMES = {"human|人": 9, "family|家": 3, "male|男": 3, "female|女": 2, "AttributeValue|属性值": 5,

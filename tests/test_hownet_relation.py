@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-import hownet_sim
-from hownet_sim import Relation
-from hownet_sim.api import build_engine
-from hownet_sim.lexicon import GlossaryLexicon
+from simcalc import hownet_sim
+from simcalc.hownet_sim import Relation
+from simcalc.hownet_sim.api import build_engine
+from simcalc.hownet_sim.lexicon import GlossaryLexicon
 
 DATA = Path(__file__).parent / "fixtures" / "hownet" / "data"
 
@@ -126,7 +126,7 @@ def test_relation_cache_is_bounded_and_thread_safe(lexicon):
     for t in threads:
         t.join()
     assert not errors
-    from hownet_sim.engine import WordSimilarity
+    from simcalc.hownet_sim.engine import WordSimilarity
 
     tiny = WordSimilarity(lexicon, antonyms=engine.antonyms, relation_cache=8)
     for p in pairs[:50]:
@@ -150,8 +150,8 @@ def test_budget_cuts_a_step_deterministically(lexicon):
 
 _SCRIPT = """
 import json, sys
-from hownet_sim.api import build_engine
-from hownet_sim.lexicon import GlossaryLexicon
+from simcalc.hownet_sim.api import build_engine
+from simcalc.hownet_sim.lexicon import GlossaryLexicon
 lex = GlossaryLexicon.load(sys.argv[1], use_cache=False)
 out = {}
 for budget in (3, 20000):

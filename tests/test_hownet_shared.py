@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-import hownet_sim
-from hownet_sim.api import get_engine
+from simcalc import hownet_sim
+from simcalc.hownet_sim.api import get_engine
 from simcalc.errors import InvalidTextError
 
 

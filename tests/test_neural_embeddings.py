@@ -6,8 +6,8 @@ import pytest
 
 pytest.importorskip("gensim")
 
-from neural.embeddings import embedding_matrix, load_vectors, train_vectors  # noqa: E402
-from neural.tokens import Vocab  # noqa: E402
+from simcalc.neural.embeddings import embedding_matrix, load_vectors, train_vectors  # noqa: E402
+from simcalc.neural.tokens import Vocab  # noqa: E402
 from simcalc.errors import InputFormatError, ResourceNotFoundError  # noqa: E402
 
 

@@ -34,13 +34,13 @@ def test_binarised_split_has_the_graded_splits_rows_with_0_1_labels(tiny_chinese
 
 
 def test_evaluate_has_no_second_splitter():
-    import neural.evaluate as evaluate
+    import simcalc.neural.evaluate as evaluate
 
     assert not hasattr(evaluate, "chinesests_split") or evaluate.chinesests_split is chinesests_split
 
 
 def test_table_is_generated_from_stored_benchmarks(tmp_path):
-    from neural.evaluate import format_table, stored_benchmarks, write_benchmarks
+    from simcalc.neural.evaluate import format_table, stored_benchmarks, write_benchmarks
 
     (tmp_path / "metrics.json").write_text(json.dumps({"best_epoch": 3}), encoding="utf-8")
     report = {"accuracy": 80.0, "f1": 79.0, "auc": 88.0}
@@ -53,8 +53,8 @@ def test_table_is_generated_from_stored_benchmarks(tmp_path):
 
 
 def test_sweep_ranks_configurations_by_dev_accuracy(tmp_path):
-    from neural.sweep import CONFIGS, format_results
-    from neural.training import DEFAULTS, COMMON
+    from simcalc.neural.sweep import CONFIGS, format_results
+    from simcalc.neural.training import DEFAULTS, COMMON
 
     for kind, configs in CONFIGS.items():  # every sweep option is a real training option
         assert all(set(c) <= set(DEFAULTS[kind]) | set(COMMON) for c in configs.values())

@@ -7,7 +7,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from neural.losses import (equilibrium_cross_entropy, label_smoothing_cross_entropy, pcl_constants,  # noqa: E402
+from simcalc.neural.losses import (equilibrium_cross_entropy, label_smoothing_cross_entropy, pcl_constants,  # noqa: E402
                            propensity_corrected_loss)
 
 

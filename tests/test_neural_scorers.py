@@ -9,10 +9,10 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import simcalc  # noqa: E402
-from neural.checkpoint import save_checkpoint  # noqa: E402
-from neural.models import build_model  # noqa: E402
-from neural.scorers import CVLSTMScorer, MGFScorer  # noqa: E402
-from neural.tokens import Vocab  # noqa: E402
+from simcalc.neural.checkpoint import save_checkpoint  # noqa: E402
+from simcalc.neural.models import build_model  # noqa: E402
+from simcalc.neural.scorers import CVLSTMScorer, MGFScorer  # noqa: E402
+from simcalc.neural.tokens import Vocab  # noqa: E402
 from simcalc.errors import InvalidTextError, ResourceNotFoundError  # noqa: E402
 from simcalc.resources import project_data_path  # noqa: E402
 
@@ -20,7 +20,7 @@ SENTENCES = ["怎么开通花呗", "花呗如何开通", "如何还款", "怎么
 
 
 def _checkpoint(directory, kind, max_chars=8):
-    from neural.tokens import tokenize
+    from simcalc.neural.tokens import tokenize
 
     config = {"format": 1, "kind": kind, "emb_dim": 8, "hidden": 8, "dropout": 0.0, "max_chars": max_chars,
               "max_words": 6, "min_count": 1, "num_classes": 2, "threshold": 0.5, "level": "char",
@@ -113,9 +113,9 @@ def test_nan_from_a_broken_model_reaches_the_result_guard(tmp_path):
     """A NaN probability must not be clipped into 0.0 (it would read as a confident 'different')."""
     from simcalc.errors import SimcalcError
 
-    from neural.scorers import unit_interval
+    from simcalc.neural.scorers import unit_interval
 
-    from neural.checkpoint import load_checkpoint
+    from simcalc.neural.checkpoint import load_checkpoint
 
     directory = _checkpoint(tmp_path, "cvlstm")
     config, vocabs, model = load_checkpoint(directory)
@@ -152,7 +152,7 @@ def test_unknown_but_identical_text_stays_similar(cvlstm_dir):
 
 
 def test_coverage_weight_ramps_linearly_to_the_threshold():
-    from neural.scorers import MIN_COVERAGE, coverage_weight, lexical_fallback
+    from simcalc.neural.scorers import MIN_COVERAGE, coverage_weight, lexical_fallback
 
     assert coverage_weight(0.0) == 0.0 and coverage_weight(MIN_COVERAGE) == 1.0 and coverage_weight(1.0) == 1.0
     assert coverage_weight(MIN_COVERAGE / 2) == pytest.approx(0.5)
@@ -166,7 +166,7 @@ def test_scoring_restores_the_callers_torch_threads(cvlstm_dir):
     assert torch.get_num_threads() == before  # construction changes nothing
     scorer.score("如何还款", "怎么还钱")
     assert torch.get_num_threads() == before and scorer.threads == 1
-    from neural.device import auto_threads, resolve_threads
+    from simcalc.neural.device import auto_threads, resolve_threads
 
     assert resolve_threads("auto") == auto_threads() >= 1 and resolve_threads(None) is None
     with pytest.raises(Exception, match="threads"):
@@ -176,8 +176,8 @@ def test_scoring_restores_the_callers_torch_threads(cvlstm_dir):
 @pytest.mark.parametrize("kind", ["cvlstm", "mgf"])
 def test_fast_inference_path_equals_the_model(kind, tmp_path):
     """The tabled, padding-free LSTM of neural.fast computes the model's own sentence vectors."""
-    from neural.checkpoint import Featurizer, load_checkpoint
-    from neural.fast import FastEncoder
+    from simcalc.neural.checkpoint import Featurizer, load_checkpoint
+    from simcalc.neural.fast import FastEncoder
 
     directory = _checkpoint(tmp_path, kind, max_chars=20)
     config, vocabs, model = load_checkpoint(directory)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from neural.tokens import PAD_ID, UNK_ID, Vocab, char_tokens, encode, tokenize, word_tokens
+from simcalc.neural.tokens import PAD_ID, UNK_ID, Vocab, char_tokens, encode, tokenize, word_tokens
 from simcalc.errors import InputFormatError
 
 

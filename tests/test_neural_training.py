@@ -8,10 +8,10 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from neural.checkpoint import load_checkpoint  # noqa: E402
-from neural.device import select_device  # noqa: E402
-from neural.scorers import CVLSTMScorer, MGFScorer  # noqa: E402
-from neural.training import train_model  # noqa: E402
+from simcalc.neural.checkpoint import load_checkpoint  # noqa: E402
+from simcalc.neural.device import select_device  # noqa: E402
+from simcalc.neural.scorers import CVLSTMScorer, MGFScorer  # noqa: E402
+from simcalc.neural.training import train_model  # noqa: E402
 from simcalc.errors import InputFormatError, ScorerUnavailableError  # noqa: E402
 
 GROUPS = [("怎么开通花呗", "花呗如何开通"), ("如何还款", "怎么还钱"), ("借款利息多少", "利率是多少"),
@@ -161,7 +161,7 @@ def test_graded_or_missing_labels_stop_training_with_a_clear_error(tmp_path):
 def test_export_for_shipping_is_fp16_portable_and_scores_alike(mgf_run, tmp_path):
     from safetensors.torch import load_file
 
-    from neural.checkpoint import export_checkpoint
+    from simcalc.neural.checkpoint import export_checkpoint
 
     out, _ = mgf_run
     target = export_checkpoint(out, tmp_path / "shipped")
@@ -236,7 +236,7 @@ def test_resume_with_other_settings_or_data_is_refused(toy, tmp_path):
 
 
 def test_checkpoint_with_weights_of_another_epoch_is_refused_and_resume_repairs_it(toy, tmp_path):
-    from neural.checkpoint import ResourceNotFoundError
+    from simcalc.neural.checkpoint import ResourceNotFoundError
 
     opts = dict(batch_size=32, **TINY)
     out = tmp_path / "m"
@@ -252,10 +252,10 @@ def test_checkpoint_with_weights_of_another_epoch_is_refused_and_resume_repairs_
 
 
 def test_cosine_head_init_gives_every_seed_the_same_positive_slope():
-    from neural.checkpoint import Featurizer
-    from neural.models import build_model
-    from neural.tokens import Vocab, tokenize
-    from neural.training import _init_cosine_head
+    from simcalc.neural.checkpoint import Featurizer
+    from simcalc.neural.models import build_model
+    from simcalc.neural.tokens import Vocab, tokenize
+    from simcalc.neural.training import _init_cosine_head
 
     sentences = [s for pair in GROUPS for s in pair]
     vocab = Vocab.build([tokenize(s, "char") for s in sentences])

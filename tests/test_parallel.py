@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import cli
+from simcalc import cli
 import simcalc
 from simcalc.batch import score_file
 from simcalc.errors import InputFormatError

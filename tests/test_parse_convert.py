@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rules.parse import LTP_LABELS, Parse, ParseError, render_parse
-from rules.parse.conllu import canonical_form, read_conllu
-from rules.parse.ud_convert import LABEL_TABLE, convert, ltp_pos, mapping_table
+from simcalc.rules.parse import LTP_LABELS, Parse, ParseError, render_parse
+from simcalc.rules.parse.conllu import canonical_form, read_conllu
+from simcalc.rules.parse.ud_convert import LABEL_TABLE, convert, ltp_pos, mapping_table
 
 FIXTURE = Path(__file__).parent / "fixtures" / "parse" / "gsd_style.conllu"
 
@@ -122,7 +122,7 @@ def _brute_best(scores):
 
 
 def test_mst_decoder_finds_the_best_single_root_tree():
-    from rules.parse.embedded.decode import decode_tree
+    from simcalc.rules.parse.embedded.decode import decode_tree
 
     rng = np.random.default_rng(0)
     for _ in range(60):

@@ -15,8 +15,8 @@ import pytest
 from simcalc.errors import InvalidTextError, SimcalcError
 from simcalc.text import normalize
 
-from rules.parse import LTP_LABELS, Parse, ParserUnavailableError, get_parser, render_parse
-from rules.parse.embedded.parser import EmbeddedParser, model_available
+from simcalc.rules.parse import LTP_LABELS, Parse, ParserUnavailableError, get_parser, render_parse
+from simcalc.rules.parse.embedded.parser import EmbeddedParser, model_available
 
 FIXTURE = Path(__file__).parent / "fixtures" / "parse" / "gsd_style.conllu"
 LONG = "我把苹果吃了，他说北京是中国的首都。" * 60  # 1,080 characters
@@ -26,7 +26,7 @@ LONG = "我把苹果吃了，他说北京是中国的首都。" * 60  # 1,080 ch
 def tiny_model(tmp_path_factory) -> Path:
     import torch
 
-    from rules.parse.embedded import train
+    from simcalc.rules.parse.embedded import train
 
     threads = torch.get_num_threads()
     out = tmp_path_factory.mktemp("embedded")
@@ -50,7 +50,7 @@ def _valid(parse: Parse) -> None:
 
 
 def test_training_exports_a_loadable_model(tiny_model, tiny):
-    from rules.parse import Parser
+    from simcalc.rules.parse import Parser
 
     assert isinstance(tiny, Parser)
     meta = json.loads((tiny_model / "model.json").read_text(encoding="utf-8"))
@@ -69,7 +69,7 @@ def test_tiny_model_learns_its_training_trees(tiny):
 def test_resume_continues_from_the_last_checkpoint(tiny_model, caplog):
     import torch
 
-    from rules.parse.embedded import train
+    from simcalc.rules.parse.embedded import train
 
     run = tiny_model.parent / "run"
     epoch = torch.load(run / "last.pt", weights_only=False)["epoch"]
@@ -184,7 +184,7 @@ def test_relation_scores_for_chosen_heads_match_the_full_tensor():
     """Inference scores relations only for the decoded heads; it must equal the training-time tensor."""
     import torch
 
-    from rules.parse.embedded.model import BiaffineParser, ModelConfig
+    from simcalc.rules.parse.embedded.model import BiaffineParser, ModelConfig
 
     torch.manual_seed(0)
     model = BiaffineParser(ModelConfig(12, 12, 5, 7, hidden=8, layers=1, arc_dim=4, rel_dim=3)).eval()
@@ -198,7 +198,7 @@ def test_relation_scores_for_chosen_heads_match_the_full_tensor():
 
 
 def test_config_override_and_explicit_choice(monkeypatch, tiny_model):
-    from rules.parse import backend_status
+    from simcalc.rules.parse import backend_status
 
     monkeypatch.setenv("SIMCALC_PARSER", "embedded")
     monkeypatch.delenv("SIMCALC_LTP_MODEL", raising=False)
@@ -225,7 +225,7 @@ def test_config_override_and_explicit_choice(monkeypatch, tiny_model):
     (["吗", "啡"], [0, 1], ["root", "dep"], [0, 1], ["root", "dep"]),
 ])
 def test_clause_final_particles_become_adjuncts(tokens, heads, rels, want_heads, want_rels):
-    from rules.parse.embedded.parser import attach_final_particles
+    from simcalc.rules.parse.embedded.parser import attach_final_particles
 
     xpos = ["NN"] * len(tokens)
     attach_final_particles(tokens, heads, rels, xpos)

@@ -16,8 +16,8 @@ pytest.importorskip("ltp")
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "parse"))
 from tiny_ltp import LTP_DEP, LTP_POS, build_tiny_ltp  # noqa: E402
 
-from rules.parse import Parse, ParserUnavailableError, backend_status, get_parser  # noqa: E402
-from rules.parse.ltp_backend import LTPParser, resolve_model  # noqa: E402
+from simcalc.rules.parse import Parse, ParserUnavailableError, backend_status, get_parser  # noqa: E402
+from simcalc.rules.parse.ltp_backend import LTPParser, resolve_model  # noqa: E402
 
 TEXTS = ["我把苹果吃了", "北京是中国的首都。", "他说:hello world 2024!", "我"]
 
@@ -107,8 +107,8 @@ def test_user_dictionary_words_reach_ltp(tiny_dir, tmp_path):
 
 
 def test_auto_falls_back_when_the_ltp_folder_is_broken(tmp_path, monkeypatch):
-    from rules.parse import select
-    from rules.parse.embedded.parser import model_available
+    from simcalc.rules.parse import select
+    from simcalc.rules.parse.embedded.parser import model_available
 
     if not model_available():
         pytest.skip("data/parser weights not present in this checkout")

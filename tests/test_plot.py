@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import cli
+from simcalc import cli
 
 pytest.importorskip("matplotlib")
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,7 +1,7 @@
 """The rule engine's logic on hand-built parses and a word table: every coefficient fires and stays quiet.
 
 No shared data needed: parses come from :class:`FakeParser` (LTP-style trees written here) and word
-similarities from :class:`rules.words.TableWords`, so each test isolates one rule.
+similarities from :class:`simcalc.rules.words.TableWords`, so each test isolates one rule.
 """
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import json
 
 import pytest
 
-from rules.config import RuleConfig, load_config
-from rules.parse.types import Parse
-from rules.scorer import RulesScorer
-from rules.words import TableWords
+from simcalc.rules.config import RuleConfig, load_config
+from simcalc.rules.parse.types import Parse
+from simcalc.rules.scorer import RulesScorer
+from simcalc.rules.words import TableWords
 from simcalc.errors import InputFormatError
 
 #: text → "token/pos/head/rel ..." (LTP labels, 1-based heads)
@@ -204,7 +204,7 @@ def test_config_validation_and_toml(tmp_path):
         RuleConfig(predicate_weight=2.0)
     with pytest.raises(InputFormatError):
         RuleConfig().replace(no_such_field=1)
-    path = tmp_path / "rules.toml"
+    path = tmp_path / "simcalc.rules.toml"
     path.write_text("[rules]\npattern_interrogative = 0.7\nuse_ba_bei = false\n", encoding="utf-8")
     cfg = load_config(path)
     assert cfg.pattern_interrogative == 0.7 and cfg.use_ba_bei is False

@@ -24,7 +24,7 @@ def user_dict(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def rules(shared_data, user_dict):
-    from rules.scorer import RulesScorer
+    from simcalc.rules.scorer import RulesScorer
 
     return RulesScorer(user_dict=user_dict, data_dir=shared_data)
 
@@ -66,7 +66,7 @@ def test_interrogative_against_declarative_is_lowered(rules):
 
 
 def test_domain_words_from_the_user_dictionary(shared_data, rules):
-    from rules.scorer import RulesScorer
+    from simcalc.rules.scorer import RulesScorer
 
     plain = RulesScorer(data_dir=shared_data)
     sentences = plain.analyse_many(["怎么开通花呗"])["怎么开通花呗"].sentence
@@ -89,7 +89,7 @@ def test_same_pair_same_score_in_two_processes(shared_data, user_dict):
 def test_cli_explain_shows_components_and_the_ba_bei_rule(shared_data):
     from click.testing import CliRunner
 
-    from cli import main
+    from simcalc.cli import main
 
     result = CliRunner().invoke(main, ["explain", "小明把门打开了", "门被小明打开了", "--scorer", "rules"],
                                 env={"SIMCALC_DATA_DIR": str(shared_data)})

@@ -56,5 +56,11 @@ def test_wheel_install_runs_every_scorer_and_parse_outside_the_checkout(tmp_path
     parsed = simcalc("parse", "我把苹果吃了", "--json")
     assert parsed.returncode == 0, parsed.stderr
     assert json.loads(parsed.stdout)["tokens"]
+    site = subprocess.run([str(bin_dir / "python"), "-c",
+                           "import simcalc, os; print(os.path.dirname(os.path.dirname(simcalc.__file__)))"],
+                          cwd=elsewhere, env=env, capture_output=True, text=True, check=True).stdout.strip()
+    for generic in ("cli.py", "rules", "neural", "hownet_sim", "data"):  # one namespace only: simcalc
+        assert not (Path(site) / generic).exists(), generic
+    assert (Path(site) / "simcalc" / "rules" / "parse").is_dir() and (Path(site) / "simcalc" / "cli.py").is_file()
     info = json.loads(simcalc("info", "--json").stdout)
     assert all(s["available"] for s in info["scorers"] if s["name"] in SCORERS), info["scorers"]

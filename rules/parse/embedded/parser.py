@@ -1,6 +1,6 @@
 """The embedded parser: simcalc's own biaffine model, trained on UD Chinese GSD v1.4.
 
-It predicts UD (v1) trees and GSD tags, which :func:`rules.parse.ud_convert.convert` turns into LTP
+It predicts UD (v1) trees and GSD tags, which :func:`simcalc.rules.parse.ud_convert.convert` turns into LTP
 labels and POS, so the rule engine sees the same labels whichever backend ran. Raw text is segmented
 with jieba (a user dictionary can be given).
 """
@@ -103,7 +103,7 @@ class EmbeddedParser(BaseParser):
         if not model_available(folder):
             raise ParserUnavailableError(
                 f"embedded parser weights not found in {folder} (need {', '.join(MODEL_FILES)}); "
-                "retrain with `python -m rules.parse.embedded.train --export data/parser`")
+                "retrain with `python -m simcalc.rules.parse.embedded.train --export data/parser`")
         meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
         self.meta = {k: meta.get(k) for k in ("format", "dev", "epoch", "training_data")}
         self.vocabs = Vocabs.from_dict(meta["vocabs"])

@@ -1,6 +1,6 @@
 """Train the embedded parser on UD Chinese GSD v1.4 (simplified with OpenCC). One command::
 
-    SIMCALC_DATA_DIR=... python -m rules.parse.embedded.train --out runs/parser --export data/parser
+    SIMCALC_DATA_DIR=... python -m simcalc.rules.parse.embedded.train --out runs/parser --export data/parser
 
 Checkpoints every epoch (``last.pt``, resumable with ``--resume``) and keeps the best dev LAS in
 ``best.pt``; ``--export`` writes the shipped weights (safetensors + JSON). One CPU thread by default,
