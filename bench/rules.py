@@ -147,7 +147,7 @@ def speed(pairs, limit: int) -> dict:
 
     def cold(name: str) -> float:
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "cli", "compare", "怎么开通花呗", "花呗如何开通", "--scorer", name],
+        subprocess.run([sys.executable, "-m", "simcalc.cli", "compare", "怎么开通花呗", "花呗如何开通", "--scorer", name],
                        cwd=ROOT, capture_output=True, check=True, env=os.environ.copy())
         return time.perf_counter() - t0
 

@@ -39,9 +39,9 @@ def test_wheel_install_runs_every_scorer_and_parse_outside_the_checkout(tmp_path
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "SIMCALC_DATA_DIR")}
     env["OMP_NUM_THREADS"] = "1"
 
-    def simcalc(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([str(bin_dir / "simcalc"), *args], cwd=elsewhere, env=env, capture_output=True,
-                              text=True, timeout=300)
+    def simcalc(*args: str, extra_env: dict | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run([str(bin_dir / "simcalc"), *args], cwd=elsewhere, env={**env, **(extra_env or {})},
+                              capture_output=True, text=True, timeout=300)
 
     where = subprocess.run([str(bin_dir / "python"), "-c", "import simcalc; print(simcalc.__file__)"], cwd=elsewhere,
                            env=env, capture_output=True, text=True, check=True).stdout.strip()
@@ -51,6 +51,11 @@ def test_wheel_install_runs_every_scorer_and_parse_outside_the_checkout(tmp_path
         assert out.returncode == 0, (name, out.stderr)
         payload = json.loads(out.stdout)
         assert payload["scorer"] == name and 0 <= payload["score"] <= 1
+    if os.environ.get("SIMCALC_DATA_DIR"):  # the rule engine needs HowNet 2000; its word lists are package data
+        ruled = simcalc("compare", "我喜欢吃苹果", "我不喜欢吃苹果", "--scorer", "rules", "--json",
+                        extra_env={"SIMCALC_DATA_DIR": os.environ["SIMCALC_DATA_DIR"]})
+        assert ruled.returncode == 0, ruled.stderr
+        assert json.loads(ruled.stdout)["score"] < 0
     default = json.loads(simcalc("compare", "怎么开通花呗", "花呗如何开通", "--json").stdout)
     assert default["scorer"] == "ensemble" and default["label"] == 1 and "left_out" not in default["details"]
     parsed = simcalc("parse", "我把苹果吃了", "--json")
