@@ -146,18 +146,8 @@ class NeuralScorer(Scorer):
         texts = list(dict.fromkeys(t for pair in pairs for t in pair))
         position = {t: i for i, t in enumerate(texts)}
         encoded = [self.featurizer.encode(t) for t in texts]
-        size = [sum(len(e.ids) for e in enc.values()) for enc in encoded]
         with torch.inference_mode():
-            order = sorted(range(len(texts)), key=size.__getitem__)
-            chunks: list[tuple[torch.Tensor, ...]] = []
-            for idx in _chunks(order, size, self.batch_size, TOKEN_BUDGET):
-                side = {k: v.to(self.device) for k, v in self.featurizer.collate_sentences(
-                    [encoded[i] for i in idx]).items()}
-                chunks.append(self.encoder.sentence_vectors(side))
-            inverse = torch.empty(len(order), dtype=torch.long)
-            inverse[torch.tensor(order)] = torch.arange(len(order))
-            inverse = inverse.to(self.device)
-            vectors = [torch.cat([c[k] for c in chunks])[inverse] for k in range(len(chunks[0]))]
+            vectors = self._vectors(encoded)
             ia = torch.tensor([position[a] for a, _ in pairs], device=self.device)
             ib = torch.tensor([position[b] for _, b in pairs], device=self.device)
             out = self.model.head(tuple(v[ia] for v in vectors), tuple(v[ib] for v in vectors))
@@ -194,6 +184,23 @@ class NeuralScorer(Scorer):
                    f"the score leans on a lexical comparison (model weight {weight:.2f})")
         return unit_interval(weight * score + (1 - weight) * lexical), details, [warning]
 
+    def _vectors(self, encoded: list) -> list:
+        """Sentence vectors of encoded sentences, in their order: computed in batches sorted by length
+        (least padding), then put back in place. Call under ``torch.inference_mode()``."""
+        import torch
+
+        size = [sum(len(e.ids) for e in enc.values()) for enc in encoded]
+        order = sorted(range(len(encoded)), key=size.__getitem__)
+        chunks = []
+        for idx in _chunks(order, size, self.batch_size, TOKEN_BUDGET):
+            side = {k: v.to(self.device) for k, v in self.featurizer.collate_sentences(
+                [encoded[i] for i in idx]).items()}
+            chunks.append(self.encoder.sentence_vectors(side))
+        inverse = torch.empty(len(order), dtype=torch.long)
+        inverse[torch.tensor(order)] = torch.arange(len(order))
+        inverse = inverse.to(self.device)
+        return [torch.cat([c[k] for c in chunks])[inverse] for k in range(len(chunks[0]))]
+
     # -- encode once, score many (FAQ matching: simcalc.rank) -------------------------------------
     def encode(self, texts: Sequence[str]) -> "EncodedSentences":
         """Sentence vectors of prepared texts, in input order. Both models are siamese up to the
@@ -203,18 +210,8 @@ class NeuralScorer(Scorer):
         from .device import torch_threads
 
         encoded = [self.featurizer.encode(t) for t in texts]
-        size = [sum(len(e.ids) for e in enc.values()) for enc in encoded]
-        order = sorted(range(len(texts)), key=size.__getitem__)
         with torch_threads(self.threads), torch.inference_mode():
-            chunks = []
-            for idx in _chunks(order, size, self.batch_size, TOKEN_BUDGET):
-                side = {k: v.to(self.device) for k, v in self.featurizer.collate_sentences(
-                    [encoded[i] for i in idx]).items()}
-                chunks.append(self.encoder.sentence_vectors(side))
-            inverse = torch.empty(len(order), dtype=torch.long)
-            inverse[torch.tensor(order)] = torch.arange(len(order))
-            inverse = inverse.to(self.device)
-            vectors = tuple(torch.cat([c[k] for c in chunks])[inverse] for k in range(len(chunks[0])))
+            vectors = tuple(self._vectors(encoded))
         return EncodedSentences(list(texts), encoded, vectors)
 
     def score_encoded(self, left: "EncodedSentences", right: "EncodedSentences") -> list[Result]:
