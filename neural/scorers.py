@@ -133,37 +133,11 @@ class NeuralScorer(Scorer):
         Sentence vectors do not depend on the other sentence (both models are siamese up to the
         matching layer), so batching sentences by their own length wastes least time on padding.
         """
-        from .device import torch_threads
-
-        with torch_threads(self.threads):
-            return self._score_texts_now(pairs)
-
-    def _score_texts_now(self, pairs: Sequence[Pair]) -> list[Result]:
-        import torch
-
-        from .models import probabilities
-
         texts = list(dict.fromkeys(t for pair in pairs for t in pair))
         position = {t: i for i, t in enumerate(texts)}
-        encoded = [self.featurizer.encode(t) for t in texts]
-        with torch.inference_mode():
-            vectors = self._vectors(encoded)
-            ia = torch.tensor([position[a] for a, _ in pairs], device=self.device)
-            ib = torch.tensor([position[b] for _, b in pairs], device=self.device)
-            out = self.model.head(tuple(v[ia] for v in vectors), tuple(v[ib] for v in vectors))
-            probs = probabilities(self.kind, out)
-            grades = torch.arange(probs.size(-1), dtype=probs.dtype, device=probs.device) / (probs.size(-1) - 1)
-            scores = (probs * grades).sum(-1).cpu().tolist()
-            cpu_out = {k: v.cpu().tolist() for k, v in out.items()}
-            probs_list = probs.cpu().tolist()
-        results = []
-        for row, (a, b) in enumerate(pairs):
-            pair = (encoded[position[a]], encoded[position[b]])
-            score, details, warnings = self._with_coverage(a, b, pair, scores[row], self._details(cpu_out, row, probs_list[row]))
-            result = Result(score, self.name, details=details)
-            result.warnings.extend(warnings + self._cut_warnings(pair))
-            results.append(result)
-        return results
+        encoded = self.encode(texts)
+        return self.score_encoded(encoded.take([position[a] for a, _ in pairs]),
+                                  encoded.take([position[b] for _, b in pairs]))
 
     def _with_coverage(self, a: str, b: str, pair, model_score: float, details: dict[str, Any]
                        ) -> tuple[float, dict[str, Any], list[str]]:
