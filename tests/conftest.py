@@ -23,3 +23,23 @@ def shared_data() -> Path:
 def _isolated_cache(tmp_path_factory, monkeypatch):
     """Keep every test's caches out of the user's home folder."""
     monkeypatch.setenv("SIMCALC_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "simcalc-cache"))
+
+
+#: Hand-written HowNet 2000 / Cilin files in the real formats (tests/fixtures/hownet/data).
+HOWNET_FIXTURES = Path(__file__).parent / "fixtures" / "hownet" / "data"
+
+
+@pytest.fixture(scope="module")
+def lexicon():
+    """The fixture lexicon, loaded strictly and without the disk cache."""
+    from simcalc.hownet_sim.lexicon import GlossaryLexicon
+
+    return GlossaryLexicon.load(HOWNET_FIXTURES, use_cache=False, strict=True)
+
+
+@pytest.fixture(scope="module")
+def engine(lexicon):
+    """A word-similarity engine over the fixture lexicon (tests on shared data define their own)."""
+    from simcalc.hownet_sim.api import build_engine
+
+    return build_engine(lexicon, HOWNET_FIXTURES)

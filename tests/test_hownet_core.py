@@ -21,15 +21,6 @@ from simcalc.errors import ResourceNotFoundError, SimcalcError
 DATA = Path(__file__).parent / "fixtures" / "hownet" / "data"
 
 
-@pytest.fixture(scope="module")
-def lexicon() -> GlossaryLexicon:
-    return GlossaryLexicon.load(DATA, use_cache=False, strict=True)
-
-
-@pytest.fixture(scope="module")
-def engine(lexicon):
-    return build_engine(lexicon, DATA)
-
 
 def test_parse_def_four_parts():
     c = parse_def("place|地方,country|国家,ProperName|专,(Asia|亚洲),#(movie|电影),content=(x|叉),%AnimalHuman|动物")

@@ -13,19 +13,9 @@ import pytest
 from simcalc import hownet_sim
 from simcalc.hownet_sim import Relation
 from simcalc.hownet_sim.api import build_engine
-from simcalc.hownet_sim.lexicon import GlossaryLexicon
 
 DATA = Path(__file__).parent / "fixtures" / "hownet" / "data"
 
-
-@pytest.fixture(scope="module")
-def lexicon() -> GlossaryLexicon:
-    return GlossaryLexicon.load(DATA, use_cache=False, strict=True)
-
-
-@pytest.fixture(scope="module")
-def engine(lexicon):
-    return build_engine(lexicon, DATA)
 
 
 def test_a_shared_concept_is_never_negated(engine):
@@ -151,7 +141,6 @@ def test_budget_cuts_a_step_deterministically(lexicon):
 _SCRIPT = """
 import json, sys
 from simcalc.hownet_sim.api import build_engine
-from simcalc.hownet_sim.lexicon import GlossaryLexicon
 lex = GlossaryLexicon.load(sys.argv[1], use_cache=False)
 out = {}
 for budget in (3, 20000):
