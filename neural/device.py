@@ -10,12 +10,11 @@ the caller's back.
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
-from typing import Iterator
 
 import torch
 
 from simcalc.errors import ScorerUnavailableError
+from simcalc.threads import torch_threads  # noqa: F401  (re-exported: training and scorers use it)
 
 
 def select_device(device: str | None = "auto") -> torch.device:
@@ -70,17 +69,3 @@ def resolve_threads(threads: int | str | None) -> int | None:
     if value < 1:
         raise ScorerUnavailableError(f"threads must be a positive integer or 'auto', not {threads!r}")
     return value
-
-
-@contextmanager
-def torch_threads(threads: int | None) -> Iterator[None]:
-    """Run a block with ``threads`` intra-op threads, then restore the caller's count (None: no change)."""
-    if threads is None:
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)

@@ -70,7 +70,7 @@ class Side:
 class Comparer:
     config: RuleConfig
     words: WordKnowledge
-    notes: list[str] = field(default_factory=list)
+    _memo: dict = field(default_factory=dict, repr=False)
 
     # -- words ------------------------------------------------------------------------------------
     def _knows(self, word: str) -> bool:
@@ -97,7 +97,16 @@ class Comparer:
 
     # -- components -------------------------------------------------------------------------------
     def component(self, a: Side, c1: Component, b: Side, c2: Component) -> tuple[float, dict]:
-        """Li & Li's rules (1)-(4) for one pair of components."""
+        """Li & Li's rules (1)-(4) for one pair of components, memoised for this comparer: the role
+        exchange test and the role pairing ask for the same pairs."""
+        key = (id(c1), id(c2))
+        found = self._memo.get(key)
+        if found is None:  # the components are kept in the value, so their ids cannot be reused
+            found = self._memo[key] = (c1, c2, self._component(a, c1, b, c2))
+        score, detail = found[2]
+        return score, dict(detail)
+
+    def _component(self, a: Side, c1: Component, b: Side, c2: Component) -> tuple[float, dict]:
         cfg = self.config
         r = self.rel(a, c1.centre, b, c2.centre)
         centre = r.magnitude
@@ -316,10 +325,10 @@ class Comparer:
         p1, p2 = self._phrase(a), self._phrase(b)
         score, detail = self.component(a, p1, b, p2)
         # the centre of a noun phrase vs a clause's verb says little: also align the centre with any word
-        best_centre = max([self.rel(a, p1.centre, b, w).magnitude for w in (p2.centre, *p2.words)]
-                          + [self.rel(a, w, b, p2.centre).magnitude for w in p1.words] or [0.0])
-        if best_centre > detail["centre"]["similarity"]:
-            score = max(score, self.config.centre_weight * best_centre + (score - self.config.centre_weight *
-                                                                            abs(detail["centre"]["similarity"])))
+        centre = self.rel(a, p1.centre, b, p2.centre).magnitude
+        best_centre = max([self.rel(a, p1.centre, b, w).magnitude for w in p2.words]
+                          + [self.rel(a, w, b, p2.centre).magnitude for w in p1.words] + [centre])
+        if best_centre > centre:
+            score += self.config.centre_weight * (best_centre - centre)
             detail["centre_realigned"] = round(best_centre, 4)
         return score, {"components": {"phrase": {"score": round(score, 4), **detail}}}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from simcalc.errors import InputFormatError, ResourceNotFoundError
 from simcalc.resources import project_data_path
 
 
+@lru_cache(maxsize=None)
 def _read_words(name: str) -> frozenset[str]:
     path = project_data_path(f"wordlists/{name}")
     words = []
@@ -25,6 +27,7 @@ def _read_words(name: str) -> frozenset[str]:
     return frozenset(words)
 
 
+@lru_cache(maxsize=None)
 def _read_patterns(name: str) -> tuple[tuple[str, str, str], ...]:
     path = project_data_path(f"wordlists/{name}")
     rows = []

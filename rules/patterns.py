@@ -6,6 +6,7 @@ then imperative markers, then exclamatory ones; anything else is declarative.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Sequence
 
 from simcalc.text import is_content_char
@@ -15,14 +16,21 @@ from .config import RuleConfig
 PATTERNS = ("interrogative", "imperative", "exclamatory", "declarative")
 
 
+@lru_cache(maxsize=8)
+def _grouped(markers: tuple[tuple[str, str, str], ...]) -> dict[str, list[tuple[str, str]]]:
+    """pattern → [(kind, marker)], built once per marker table."""
+    by_pattern: dict[str, list[tuple[str, str]]] = {p: [] for p in PATTERNS}
+    for pattern, kind, marker in markers:
+        by_pattern.setdefault(pattern, []).append((kind, marker))
+    return by_pattern
+
+
 def detect_pattern(text: str, tokens: Sequence[str], config: RuleConfig) -> tuple[str, str]:
     """(pattern, the marker that decided it)."""
     stripped = text.strip()
     core = "".join(ch for ch in stripped if is_content_char(ch))
     last_punct = next((ch for ch in reversed(stripped) if not ch.isspace() and not is_content_char(ch)), "")
-    by_pattern: dict[str, list[tuple[str, str]]] = {p: [] for p in PATTERNS}
-    for pattern, kind, marker in config.pattern_markers:
-        by_pattern.setdefault(pattern, []).append((kind, marker))
+    by_pattern = _grouped(config.pattern_markers)
     ends_with_punct = bool(stripped) and not is_content_char(stripped[-1])
 
     def hit(pattern: str) -> str | None:

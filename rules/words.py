@@ -2,16 +2,13 @@
 
 It wraps :mod:`hownet_sim` behind two calls so the scorer never touches its internals:
 ``senses(tokens, pos)`` (Li & Li's disambiguation, one sense per token or None) and
-``relation(w1, w2, s1, s2)`` (signed similarity plus whether the chosen senses are opposite).
-Relations are memoised in a bounded, lock-protected dict: the same word pair recurs across a batch.
+``relation(w1, w2, s1, s2)`` (signed similarity plus whether the chosen senses are opposite), on top of
+:meth:`hownet_sim.engine.WordSimilarity.relation`, which memoises them.
 """
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import Any, Sequence
-
-_MEMO_LIMIT = 200_000
 
 
 @dataclass(frozen=True)
@@ -38,11 +35,9 @@ class HowNetWords:
 
         self.engine = hownet_sim.get_engine(data_dir)
         self._wsd = Disambiguator(self.engine.lexicon, self.engine.concepts, window)
-        self._memo: dict[tuple, WordRelation] = {}
-        self._lock = threading.Lock()
 
     def describe(self) -> dict[str, Any]:
-        return {"lexicon": "HowNet 2000", "relation_api": hasattr(self.engine, "relation")}
+        return {"lexicon": "HowNet 2000"}
 
     def knows(self, word: str) -> bool:
         return bool(self.engine.lexicon.def_ids(word))
@@ -63,33 +58,13 @@ class HowNetWords:
         return out
 
     def relation(self, w1: str, w2: str, s1: Any = None, s2: Any = None) -> WordRelation:
-        """``s1``/``s2``: a tuple of candidate senses each (from :meth:`senses`) or None."""
-        key = (w1, w2, tuple(s.def_id for s in s1) if s1 else None, tuple(s.def_id for s in s2) if s2 else None)
-        found = self._memo.get(key)
-        if found is not None:
-            return found
-        found = self._compute(w1, w2, s1, s2)
-        with self._lock:
-            if len(self._memo) > _MEMO_LIMIT:
-                self._memo.clear()
-            self._memo[key] = found
-        return found
-
-    def _compute(self, w1: str, w2: str, s1: Any, s2: Any) -> WordRelation:
+        """``s1``/``s2``: a tuple of candidate senses each (from :meth:`senses`) or None. Memoised by
+        :meth:`hownet_sim.engine.WordSimilarity.relation` (a bounded, thread-safe LRU)."""
         if w1 == w2:
             return WordRelation(1.0, False, None, None, "identical")
-        engine = self.engine
-        if hasattr(engine, "relation"):  # the public relation API of hownet_sim
-            rel = engine.relation(w1, w2, list(s1) if s1 else None, list(s2) if s2 else None)
-            kind = "converse" if rel.converse else ("antonym" if rel.antonym else None)
-            return WordRelation(rel.score, bool(kind) and rel.confident, kind, rel.rule, rel.method)
-        if s1 and s2 and len(s1) == len(s2) == 1:
-            score = engine.sense_similarity(s1[0], s2[0])
-            return WordRelation(score, score < 0, "antonym" if score < 0 else None, None, "hownet")
-        score = engine.similarity(w1, w2)
-        known = s1 is not None and s2 is not None
-        return WordRelation(score, known and score < 0, "antonym" if known and score < 0 else None, None,
-                            "hownet" if known else "chain")
+        rel = self.engine.relation(w1, w2, list(s1) if s1 else None, list(s2) if s2 else None)
+        kind = "converse" if rel.converse else ("antonym" if rel.antonym else None)
+        return WordRelation(rel.score, bool(kind) and rel.confident, kind, rel.rule, rel.method)
 
 
 class TableWords:

@@ -13,6 +13,7 @@ from typing import Sequence
 
 from simcalc.errors import ResourceNotFoundError
 from simcalc.resources import project_data_path
+from simcalc.threads import torch_threads
 
 from ..base import BaseParser
 from ..conllu import is_punct
@@ -125,24 +126,17 @@ class EmbeddedParser(BaseParser):
 
     def parse_ud(self, batch: Sequence[Sequence[str]]) -> list[tuple[list[str], list[int], list[str]]]:
         """UD-level output per sentence: (GSD XPOS tags, heads, UD v1 relations)."""
-        torch = self._torch
-        order = sorted(range(len(batch)), key=lambda i: len(batch[i]))
-        results: list = [None] * len(batch)
-        tags, rels = self.vocabs.tags.items, self.vocabs.rels.items
-        previous = torch.get_num_threads()
-        if self.threads:
-            torch.set_num_threads(self.threads)
-        try:
-            return self._parse_ud(batch, order, results, tags, rels)
-        finally:
-            if self.threads:
-                torch.set_num_threads(previous)
+        with torch_threads(self.threads or None):
+            return self._parse_ud(batch)
 
-    def _parse_ud(self, batch, order, results, tags, rels):
+    def _parse_ud(self, batch: Sequence[Sequence[str]]) -> list[tuple[list[str], list[int], list[str]]]:
         from .decode import decode_tree
         from .model import pad_batch
 
         torch = self._torch
+        order = sorted(range(len(batch)), key=lambda i: len(batch[i]))
+        results: list = [None] * len(batch)
+        tags, rels = self.vocabs.tags.items, self.vocabs.rels.items
         with torch.inference_mode():
             for start in range(0, len(order), self.batch_size):
                 ids = order[start: start + self.batch_size]
