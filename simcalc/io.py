@@ -336,6 +336,54 @@ def output_names(input_columns: Sequence[str], with_prediction: bool) -> dict[st
     return {c: (f"simcalc_{c}" if c in taken else c) for c in wanted}
 
 
+class AtomicOutput:
+    """A text output that appears whole or not at all: a temp file beside ``path`` renamed by
+    :meth:`commit`, removed by :meth:`discard` (Ctrl-C, SIGTERM, an error). ``path=None``: standard output
+    (or ``stream``). Used by every command that writes a file of results."""
+
+    def __init__(self, path: str | Path | None, stream: IO[str] | None = None) -> None:
+        self.path = Path(path) if path is not None else None
+        self._tmp_name: str | None = None
+        if self.path is None:
+            self.stream: IO[str] = stream or sys.stdout
+            return
+        directory = self.path.absolute().parent
+        if not directory.is_dir():
+            raise InputFormatError(f"output folder {directory} does not exist")
+        fd, self._tmp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part", dir=directory)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(self._tmp_name, 0o666 & ~umask)  # mkstemp's 0600 is not what a user expects
+        self.stream = os.fdopen(fd, "w", encoding="utf-8", newline="")
+
+    def commit(self) -> None:
+        if self._tmp_name is None:
+            self.stream.flush()
+            return
+        self.stream.close()
+        os.replace(self._tmp_name, self.path)  # type: ignore[arg-type]
+        self._tmp_name = None
+
+    def discard(self) -> None:
+        if self._tmp_name is None:
+            return
+        self.stream.close()
+        try:
+            os.unlink(self._tmp_name)
+        except FileNotFoundError:
+            pass
+        self._tmp_name = None
+
+    def __enter__(self) -> IO[str]:
+        return self.stream
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.discard()
+
+
 class PairWriter:
     """Write scored rows atomically: a temp file beside ``path``, renamed on :meth:`close`.
 
@@ -350,18 +398,8 @@ class PairWriter:
         self.with_prediction = with_prediction
         self.input_header: list[str] = []
         self.out_names: dict[str, str] = {}
-        self._tmp_name: str | None = None
-        if self.path is not None:
-            directory = self.path.absolute().parent
-            if not directory.is_dir():
-                raise InputFormatError(f"output folder {directory} does not exist")
-            fd, self._tmp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part", dir=directory)
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(self._tmp_name, 0o666 & ~umask)  # mkstemp's 0600 is not what a user expects
-            self._out: IO[str] = os.fdopen(fd, "w", encoding="utf-8", newline="")
-        else:
-            self._out = stream or sys.stdout
+        self._target = AtomicOutput(self.path, stream)
+        self._out: IO[str] = self._target.stream
         self._csv = csv.writer(self._out, lineterminator="\n") if fmt == "csv" else None
         self._started = False
 
@@ -420,18 +458,9 @@ class PairWriter:
                                     for v in ours.values()])
 
     def close(self) -> None:
-        if self.path is None:
-            self._out.flush()
-            return
-        if not self._started and self.fmt != "jsonl":
+        if self.path is not None and not self._started and self.fmt != "jsonl":
             self._start(None)
-        self._out.close()
-        os.replace(self._tmp_name, self.path)  # type: ignore[arg-type]
+        self._target.commit()
 
     def abort(self) -> None:
-        if self.path is not None and self._tmp_name:
-            self._out.close()
-            try:
-                os.unlink(self._tmp_name)
-            except FileNotFoundError:
-                pass
+        self._target.discard()

@@ -8,14 +8,13 @@ A query that cannot be scored gets one row with its ``error``.
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import IO, Any, Iterator
 
 from .errors import InputFormatError, InvalidTextError
+from .io import AtomicOutput
 
 
 def read_faq(path: str | Path, encoding: str = "utf-8") -> tuple[list[str], list[list[str]], list[int]]:
@@ -56,18 +55,9 @@ def match_file(queries: str, faq: str | Path, engine: Any, *, top_k: int = 3, ou
     """Rank the FAQ for every query; write rows to ``output`` (atomically) or stdout; return a summary."""
     questions, extras, faq_lines = read_faq(faq, encoding)
     index = engine.index(questions, prefilter_above=prefilter_above, shortlist=shortlist)
-    target = Path(output) if output else None
-    tmp = None
-    if target is not None:
-        if not target.absolute().parent.is_dir():
-            raise InputFormatError(f"output folder {target.absolute().parent} does not exist")
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.absolute().parent)
-        out: IO[str] = os.fdopen(fd, "w", encoding="utf-8", newline="")
-    else:
-        out = sys.stdout
     n = errors = 0
     started = time.perf_counter()
-    try:
+    with AtomicOutput(output) as out:
         if fmt == "tsv":
             out.write("query_line\tquery\trank\tfaq_line\tfaq_question\tscore\tlabel\terror\n")
         for line_no, query in read_queries(queries, encoding):
@@ -82,15 +72,6 @@ def match_file(queries: str, faq: str | Path, engine: Any, *, top_k: int = 3, ou
                 row = {"query_line": line_no, "query": query, "rank": m.rank, "faq_line": faq_lines[m.index],
                        "faq_question": m.text, "score": round(m.score, 6), "label": m.label}
                 _write(out, fmt, row, extras[m.index])
-        out.flush()
-        if tmp is not None:
-            out.close()
-            os.replace(tmp, target)  # type: ignore[arg-type]
-            tmp = None
-    finally:
-        if tmp is not None:
-            out.close()
-            os.unlink(tmp)
     seconds = time.perf_counter() - started
     return {"queries": n, "errors": errors, "faq_questions": len(questions), "top_k": top_k,
             "prefiltered": index.prefilter is not None, "seconds": round(seconds, 3),
