@@ -141,6 +141,7 @@ def test_budget_cuts_a_step_deterministically(lexicon):
 _SCRIPT = """
 import json, sys
 from simcalc.hownet_sim.api import build_engine
+from simcalc.hownet_sim.lexicon import GlossaryLexicon
 lex = GlossaryLexicon.load(sys.argv[1], use_cache=False)
 out = {}
 for budget in (3, 20000):
