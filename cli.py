@@ -22,6 +22,7 @@ from typing import Any
 import click
 
 from simcalc.config import DEFAULT_SCORER
+from simcalc.server.settings import DEFAULT_SCORERS as DEFAULT_SERVED
 
 EXAMPLES_COMPARE = """
 \b
@@ -134,6 +135,7 @@ def main(verbose: int) -> None:
       simcalc score pairs.tsv -o scored.tsv            a file of pairs
       simcalc eval test.tsv --threshold-from dev.tsv   metrics on labelled data
       simcalc info                                     scorers, resources, backends
+      simcalc serve                                    HTTP API + a page that draws the explanation
     """
     # SIGTERM unwinds like Ctrl-C, so atomic writers remove their temp files.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
@@ -546,6 +548,65 @@ def train_vectors(corpus: tuple[str, ...], out: str, level: str, dim: int, windo
     path = train(list(corpus), out, level=level, dim=dim, window=window, min_count=min_count,
                  epochs=epochs, seed=seed, workers=workers)
     click.echo(f"vectors written to {path}", err=True)
+
+
+@main.command(epilog="""
+\b
+Examples:
+  simcalc serve                                   then open http://127.0.0.1:8000/
+  simcalc serve --scorers levenshtein,tfidf --port 8080
+  simcalc serve --config lcqmc --config bq --faq faq.txt --workers 2
+  curl -s localhost:8000/compare -H 'Content-Type: application/json' \\
+       -d '{"sentence1": "怎么开通花呗", "sentence2": "花呗如何开通"}'
+The page at / draws the explanation (trees, members, aligned words, coefficients); /docs has the API.
+It binds to 127.0.0.1: put a reverse proxy in front before exposing it (--host 0.0.0.0) to a network.
+""")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (loopback by default).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--scorers", default=",".join(DEFAULT_SERVED), show_default=True,
+              help="Comma-separated scorers to load at start (see `simcalc info`).")
+@click.option("--config", "configs", multiple=True,
+              help="Ensemble config(s): bq, lcqmc, lexical or a TOML file; repeat for several "
+                   "(the first answers to `ensemble`, each to `ensemble:NAME`). Default: the default config.")
+@click.option("--default-scorer", default=None, help="Scorer for requests that name none (default: the ensemble).")
+@click.option("--faq", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="FAQ questions (one per line, as for `simcalc match`) that POST /rank uses without candidates.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes (each loads the scorers).")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 256),
+              help="Requests scored at once per process (threads beside the event loop).")
+@click.option("--max-pairs", default=1000, show_default=True, type=click.IntRange(1, None), help="Pairs per /score request.")
+@click.option("--max-chars", default=512, show_default=True, type=click.IntRange(1, None), help="Characters per text.")
+@click.option("--max-body-bytes", default=1_000_000, show_default=True, type=click.IntRange(1, None))
+@click.option("--timeout", "timeout_s", default=30.0, show_default=True, type=click.FloatRange(0, min_open=True),
+              help="Seconds a request may take before it is answered 504.")
+def serve(host: str, port: int, scorers: str, configs: tuple[str, ...], default_scorer: str | None, faq: str | None,
+          workers: int, threads: int, max_pairs: int, max_chars: int, max_body_bytes: int, timeout_s: float) -> None:
+    """Serve the HTTP API and the explanation page (FastAPI + uvicorn) until Ctrl-C.
+
+    Scorers load once at start; a scorer that cannot load is reported by GET /health and answers 503,
+    while the others keep serving. Endpoints: POST /compare, /score, /explain, /rank; GET /scorers,
+    /health, /docs.
+    """
+    import importlib.util
+
+    from simcalc import registry
+    from simcalc.errors import InputFormatError
+    from simcalc.server import ServerSettings, serve as run
+
+    missing = [m for m in ("fastapi", "uvicorn") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise InputFormatError(f"simcalc serve needs {' and '.join(missing)}: pip install 'simcalc[serve]'")
+    names = tuple(registry.canonical(n) for n in scorers.split(",") if n.strip())
+    try:
+        settings = ServerSettings(scorers=names, configs=configs or ("default",), default_scorer=default_scorer,
+                                  faq=faq, max_pairs=max_pairs, max_chars=max_chars, max_body_bytes=max_body_bytes,
+                                  timeout_s=timeout_s, threads=threads)
+    except ValueError as exc:
+        raise InputFormatError(str(exc)) from None
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"warning: binding to {host}: the API has no authentication", err=True)
+    run(settings, host=host, port=port, workers=workers)
 
 
 if __name__ == "__main__":  # pragma: no cover

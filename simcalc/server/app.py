@@ -1,0 +1,361 @@
+"""The ASGI app behind ``simcalc serve`` (FastAPI): the JSON API and the explanation page at ``/``.
+
+Why it is shaped this way:
+
+* Scorers load once, in the lifespan (before the first request is accepted), through
+  :class:`~simcalc.server.scorers.ScorerPool`; a scorer that fails to load answers 503 on its routes.
+* Scoring is CPU work: routes validate on the event loop (cheap), then score in worker threads
+  (``settings.threads`` at once) under a per-request time limit, so one slow request never blocks
+  ``/health`` or the others.
+* Every error is JSON ``{"error": {"type", "message", "field"}}`` with a 4xx status naming what was
+  wrong; nothing a client sends reaches a traceback. No route reads or writes a file a client names.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from contextlib import asynccontextmanager
+from importlib import resources
+from typing import Any, Callable
+
+import anyio
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from simcalc import __version__
+from simcalc.errors import (
+    InputFormatError,
+    InvalidTextError,
+    ResourceNotFoundError,
+    ScorerUnavailableError,
+    SimcalcError,
+    UnknownScorerError,
+)
+from simcalc.text import prepare
+
+from .limits import BodySizeLimit
+from .schemas import (
+    CompareRequest,
+    ErrorResponse,
+    ExplainRequest,
+    ExplainResponse,
+    RankRequest,
+    RankResponse,
+    ResultBody,
+    ScoreRequest,
+    ScoreResponse,
+)
+from .scorers import NotServedError, ScorerPool
+from .settings import ServerSettings
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """An error answered as JSON with ``status``; ``field`` names the offending part of the request."""
+
+    def __init__(self, status: int, type_: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.type, self.message, self.field = status, type_, message, field
+
+
+def error_response(status: int, type_: str, message: str, field: str | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"type": type_, "message": message, "field": field}}, status_code=status)
+
+
+def _from_simcalc(exc: SimcalcError, field: str | None = None) -> ApiError:
+    """simcalc's own errors → HTTP: the client's mistakes are 4xx, missing resources 503."""
+    if isinstance(exc, (UnknownScorerError, NotServedError)):
+        return ApiError(422, "unknown_scorer", str(exc).strip("'\""), "scorer")
+    if isinstance(exc, (ScorerUnavailableError, ResourceNotFoundError)):
+        return ApiError(503, "scorer_unavailable", str(exc), "scorer")
+    if isinstance(exc, (InvalidTextError, InputFormatError)):
+        return ApiError(422, "invalid_text", str(exc), field)
+    return ApiError(500, "scoring_failed", str(exc), field)
+
+
+ERRORS = {code: {"model": ErrorResponse} for code in (400, 413, 422, 503, 504)}
+
+
+def create_app(settings: ServerSettings | None = None, *, pool: ScorerPool | None = None) -> FastAPI:
+    """The app for ``settings`` (``pool``: scorers loaded already, e.g. shared by tests)."""
+    settings = settings or ServerSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.pool = pool if pool is not None else await anyio.to_thread.run_sync(ScorerPool, settings)
+        app.state.limiter = anyio.CapacityLimiter(settings.threads)
+        app.state.analyser = _Analyser(app.state.pool) if settings.view else None
+        for key, entry in app.state.pool.entries.items():
+            log.info("scorer %s: %s", key, "ready" if entry.ready else f"unavailable ({entry.error})")
+        yield
+
+    app = FastAPI(title="simcalc", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
+                  description="Chinese sentence similarity with explanations. The page at / draws them.")
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    _install_error_handlers(app)
+
+    def pool_of(request: Request) -> ScorerPool:
+        return request.app.state.pool
+
+    def check_text(value: str, field: str) -> None:
+        if len(value) > settings.max_chars:
+            raise ApiError(422, "text_too_long", f"{field} has {len(value)} characters; the limit is "
+                           f"{settings.max_chars}", field)
+        try:
+            prepare(value, which=field)
+        except InvalidTextError as exc:
+            raise ApiError(422, "invalid_text", str(exc), field) from None
+
+    def scorer_for(request: Request, name: str | None):
+        try:
+            return pool_of(request).get(name)
+        except SimcalcError as exc:
+            raise _from_simcalc(exc) from None
+
+    async def in_thread(request: Request, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run scoring off the event loop, at most ``settings.threads`` at once, within the time limit."""
+        try:
+            with anyio.fail_after(settings.timeout_s):
+                return await anyio.to_thread.run_sync(fn, *args, abandon_on_cancel=True,
+                                                      limiter=request.app.state.limiter)
+        except TimeoutError:
+            raise ApiError(504, "timeout", f"the request took longer than the server's limit of "
+                           f"{settings.timeout_s:g} s; send fewer pairs or shorter text") from None
+        except SimcalcError as exc:
+            raise _from_simcalc(exc) from None
+
+    @app.get("/health", tags=["service"])
+    async def health(request: Request) -> dict[str, Any]:
+        """Whether every scorer loaded (``degraded`` names those that did not, and why)."""
+        return {**pool_of(request).health(), "version": __version__, "limits": settings.limits()}
+
+    @app.get("/scorers", tags=["service"])
+    async def scorers(request: Request) -> dict[str, Any]:
+        """The scorers this server answers with: status, range, threshold, and the default."""
+        pool = pool_of(request)
+        return {"default": pool.default, "aliases": dict(pool.aliases),
+                "scorers": [entry.to_dict() for entry in pool.entries.values()]}
+
+    @app.post("/compare", response_model=ResultBody, responses=ERRORS,
+              tags=["similarity"])
+    async def compare(body: CompareRequest, request: Request) -> dict[str, Any]:
+        """One pair's score (and label at the scorer's threshold) with the scorer's details."""
+        check_text(body.sentence1, "sentence1")
+        check_text(body.sentence2, "sentence2")
+        _, scorer = scorer_for(request, body.scorer)
+        result = await in_thread(request, scorer.score, body.sentence1, body.sentence2)
+        return result.to_dict()
+
+    @app.post("/score", response_model=ScoreResponse, responses=ERRORS,
+              tags=["similarity"])
+    async def score(body: ScoreRequest, request: Request) -> dict[str, Any]:
+        """A batch of pairs, answered in order; ``errors: keep`` gives bad pairs an error entry instead of a 422."""
+        if len(body.pairs) > settings.max_pairs:
+            raise ApiError(422, "too_many_pairs", f"{len(body.pairs)} pairs; the limit is {settings.max_pairs} "
+                           "per request", "pairs")
+        key, scorer = scorer_for(request, body.scorer)
+        good: list[tuple[int, tuple[str, str]]] = []
+        failed: dict[int, str] = {}
+        for i, pair in enumerate(body.pairs):
+            try:
+                for j, text in enumerate(pair):
+                    check_text(text, f"pairs.{i}.{j}")
+                good.append((i, pair))
+            except ApiError as exc:
+                if body.errors == "raise":
+                    raise
+                failed[i] = exc.message
+        results = await in_thread(request, scorer.score_batch, [pair for _, pair in good]) if good else []
+        out: list[dict[str, Any] | None] = [None] * len(body.pairs)
+        for (i, _), result in zip(good, results):
+            out[i] = result.to_dict()
+        for i, message in failed.items():
+            out[i] = {"index": i, "error": message, "score": None}
+        return {"scorer": key, "results": out}
+
+    @app.post("/explain", response_model=ExplainResponse, responses=ERRORS,
+              tags=["similarity"])
+    async def explain(body: ExplainRequest, request: Request) -> dict[str, Any]:
+        """The score with everything behind it; ``view`` adds the parse analysis (trees, components,
+        aligned words, coefficients) and its HTML rendering, which the page at ``/`` shows."""
+        check_text(body.sentence1, "sentence1")
+        check_text(body.sentence2, "sentence2")
+        _, scorer = scorer_for(request, body.scorer)
+        analyser: _Analyser | None = request.app.state.analyser if body.view else None
+
+        def work() -> dict[str, Any]:
+            result = scorer.score(body.sentence1, body.sentence2)
+            out: dict[str, Any] = {"result": result.to_dict()}
+            if analyser is not None:
+                out.update(analyser.view(result, body.sentence1, body.sentence2))
+            return out
+
+        return await in_thread(request, work)
+
+    @app.post("/rank", response_model=RankResponse, responses=ERRORS, tags=["similarity"])
+    async def rank(body: RankRequest, request: Request) -> dict[str, Any]:
+        """The ``top_k`` candidates closest to ``query``, best first (candidates given, or the server's FAQ)."""
+        check_text(body.query, "query")
+        if body.top_k > settings.max_top_k:
+            raise ApiError(422, "top_k_too_large", f"top_k is {body.top_k}; the limit is {settings.max_top_k}",
+                           "top_k")
+        pool = pool_of(request)
+        key, scorer = scorer_for(request, body.scorer)
+        if body.candidates is None:
+            if pool.faq is None:
+                raise ApiError(422, "no_candidates", "send candidates: this server was started without --faq",
+                               "candidates")
+
+            def work() -> list:
+                return pool.faq_index(key, scorer).rank(body.query, body.top_k)
+        else:
+            if not body.candidates:
+                raise ApiError(422, "no_candidates", "candidates is empty", "candidates")
+            if len(body.candidates) > settings.max_candidates:
+                raise ApiError(422, "too_many_candidates", f"{len(body.candidates)} candidates; the limit is "
+                               f"{settings.max_candidates}", "candidates")
+            for i, text in enumerate(body.candidates):
+                check_text(text, f"candidates.{i}")
+
+            def work() -> list:
+                from simcalc.rank import CandidateIndex
+
+                return CandidateIndex(scorer, body.candidates).rank(body.query, body.top_k)
+
+        matches = await in_thread(request, work)
+        return {"scorer": key, "matches": [m.to_dict() for m in matches]}
+
+    _install_page(app)
+    _install_docs(app)
+    return app
+
+
+class _Analyser:
+    """The page's view of a pair: the rule engine's analysis (trees, components, coefficients) and its HTML.
+
+    Built on first use (the parser loads then) and shared by the worker threads.
+    """
+
+    def __init__(self, pool: ScorerPool) -> None:
+        self.pool = pool
+        self._lock = threading.Lock()
+        self._analyser: Any = None
+        self.error: str | None = None
+
+    def _get(self) -> Any:
+        with self._lock:
+            if self._analyser is None and self.error is None:
+                try:
+                    from simcalc.display import PairAnalyser
+
+                    self._analyser = PairAnalyser(rules=self.pool.ready("rules"))
+                except (SimcalcError, ImportError, OSError, RuntimeError) as exc:
+                    log.warning("explanation view unavailable: %s", exc)
+                    self.error = f"{type(exc).__name__}: {exc}"
+            return self._analyser
+
+    def view(self, result: Any, a: str, b: str) -> dict[str, Any]:
+        analyser = self._get()
+        if analyser is None:
+            return {"analysis": None, "html": None, "view_error": self.error}
+        from simcalc.display import explanation_html
+
+        analysis = analyser.analyse(a, b)
+        return {"analysis": analysis, "html": explanation_html(result, analysis)}
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def on_api_error(request: Request, exc: ApiError) -> JSONResponse:
+        if exc.status >= 500:
+            log.warning("%s %s: %s", request.method, request.url.path, exc.message)
+        return error_response(exc.status, exc.type, exc.message, exc.field)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {"type": "invalid", "loc": (), "msg": "invalid request"}
+        if first["type"] == "json_invalid":
+            detail = first.get("ctx", {}).get("error", "")
+            return error_response(400, "malformed_json", f"the body is not valid JSON: {detail}".rstrip(": "))
+        loc = [str(part) for part in first.get("loc", ()) if part != "body"]
+        field = ".".join(loc) or None
+        if first["type"] == "missing" and field is None:
+            return error_response(422, "missing_body", "send a JSON object body (Content-Type: application/json)")
+        message = first.get("msg", "invalid value")
+        if first["type"] == "extra_forbidden":
+            message = "unknown field"
+        return error_response(422, "invalid_request", f"{field}: {message}" if field else message, field)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # FastAPI's own body parsing (e.g. bytes that are not UTF-8)
+            return error_response(400, "malformed_json", f"the body could not be read as UTF-8 JSON ({exc.detail})")
+        kinds = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
+        return error_response(exc.status_code, kinds.get(exc.status_code, "http_error"), str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return error_response(500, "internal_error", "the server failed on this request; its log has the details")
+
+
+def _static(name: str) -> bytes:
+    return resources.files("simcalc.server").joinpath("static", name).read_bytes()
+
+
+def _install_page(app: FastAPI) -> None:
+    """``/``: the explanation page; ``/static/*``: its script and styles (no CDN: it works offline)."""
+    types = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+    names = {"app.js", "page.css"}
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def page() -> HTMLResponse:
+        return HTMLResponse(_static("index.html").decode("utf-8"))
+
+    @app.get("/static/{name}", include_in_schema=False)
+    async def static(name: str) -> Response:
+        if name == "simcalc.css":  # the explanation styles, shared with `simcalc explain --html`
+            css = resources.files("simcalc").joinpath("static", "simcalc.css")
+            return Response(css.read_bytes() if css.is_file() else b"", media_type=types[".css"])
+        if name not in names:  # a fixed list: no path from the client touches the file system
+            raise StarletteHTTPException(404, f"no static file {name!r}")
+        return Response(_static(name), media_type=types["." + name.rsplit(".", 1)[1]])
+
+
+def _install_docs(app: FastAPI) -> None:
+    """``/docs``: Swagger UI from the swagger-ui-bundle package, not a CDN (the server may be offline)."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+
+    assets = {"swagger-ui-bundle.js": "text/javascript; charset=utf-8", "swagger-ui.css": "text/css; charset=utf-8",
+              "favicon-32x32.png": "image/png"}
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json", title="simcalc API",
+                                   swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs-assets/swagger-ui.css",
+                                   swagger_favicon_url="/docs-assets/favicon-32x32.png")
+
+    @app.get("/docs-assets/{name}", include_in_schema=False)
+    async def docs_asset(name: str) -> Response:
+        if name not in assets:
+            raise StarletteHTTPException(404, f"no docs asset {name!r}")
+        try:
+            from swagger_ui_bundle import swagger_ui_path
+        except ImportError:
+            raise StarletteHTTPException(404, "the API docs need the swagger-ui-bundle package "
+                                              "(pip install 'simcalc[serve]')") from None
+        from pathlib import Path
+
+        return Response((Path(swagger_ui_path) / name).read_bytes(), media_type=assets[name])
+
+
+def app_from_env() -> FastAPI:
+    """The factory uvicorn's worker processes call (``--workers N``): settings come from the environment."""
+    return create_app(ServerSettings.from_env())
+
+
+__all__ = ["create_app", "app_from_env", "ApiError"]

@@ -1,0 +1,94 @@
+"""Request and response bodies of the HTTP API (pydantic models; they also make the OpenAPI docs).
+
+Types are strict: a number where text belongs is a 422 naming the field, never silently turned into
+text. Limits that depend on the server's settings (text length, pairs per batch) are checked in the
+routes, so they stay configurable.
+"""
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+
+EXAMPLE = ("小明把门打开了", "门被小明打开了")
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CompareRequest(_Request):
+    sentence1: StrictStr = Field(examples=[EXAMPLE[0]])
+    sentence2: StrictStr = Field(examples=[EXAMPLE[1]])
+    scorer: StrictStr | None = Field(None, description="a name from GET /scorers; default: the server's default")
+
+
+class ExplainRequest(CompareRequest):
+    view: StrictBool = Field(True, description="also return the parse analysis and an HTML rendering of it")
+
+
+class ScoreRequest(_Request):
+    pairs: list[tuple[StrictStr, StrictStr]] = Field(examples=[[list(EXAMPLE), ["怎么开通花呗", "花呗如何开通"]]])
+    scorer: StrictStr | None = None
+    errors: Literal["raise", "keep"] = Field(
+        "raise", description="raise: a bad pair fails the request (422 naming it); keep: it gets an error entry")
+
+
+class RankRequest(_Request):
+    query: StrictStr = Field(examples=["花呗怎么开通"])
+    candidates: list[StrictStr] | None = Field(
+        None, description="sentences to rank; omitted: the FAQ the server was started with (--faq)")
+    top_k: StrictInt = Field(5, ge=1)
+    scorer: StrictStr | None = None
+
+
+class ErrorBody(BaseModel):
+    type: str
+    message: str
+    field: str | None = None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+class ResultBody(BaseModel):
+    """A :class:`simcalc.Result` as JSON (``details`` differ per scorer)."""
+
+    model_config = ConfigDict(extra="allow")
+    score: float
+    scorer: str
+    label: int | None = None
+    threshold: float | None = None
+    details: dict[str, Any] | None = None
+    warnings: list[str] | None = None
+
+
+class FailedBody(BaseModel):
+    index: int
+    error: str
+    score: None = None
+
+
+class ScoreResponse(BaseModel):
+    scorer: str
+    results: list[ResultBody | FailedBody]
+
+
+class ExplainResponse(BaseModel):
+    result: ResultBody
+    analysis: dict[str, Any] | None = None
+    html: str | None = None
+
+
+class MatchBody(BaseModel):
+    rank: int
+    index: int
+    text: str
+    score: float
+    label: int | None = None
+
+
+class RankResponse(BaseModel):
+    scorer: str
+    matches: list[MatchBody]

@@ -1,0 +1,154 @@
+"""The scorers a server answers with: loaded once at start, each with its status.
+
+A scorer that fails to load does not stop the server: its routes answer 503 with the reason and
+``GET /health`` reports it, while the other scorers keep serving.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from simcalc.errors import ScorerUnavailableError, SimcalcError
+from simcalc.scorer import Scorer
+
+from .settings import ServerSettings
+
+log = logging.getLogger(__name__)
+
+
+class NotServedError(SimcalcError):
+    """A known scorer that this server was not started with (a client error, not an outage)."""
+
+
+@dataclass
+class Served:
+    """One servable name: the loaded scorer, or why it could not load."""
+
+    name: str
+    kind: str
+    description: str
+    scorer: Scorer | None = None
+    error: str | None = None
+    load_seconds: float = 0.0
+
+    @property
+    def ready(self) -> bool:
+        return self.scorer is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "kind": self.kind, "status": "ready" if self.ready else "unavailable",
+                               "description": self.description, "error": self.error}
+        if self.scorer is not None:
+            out["range"] = list(self.scorer.range)
+            out["threshold"] = self.scorer.threshold
+            if self.kind == "ensemble":
+                described = self.scorer.describe()
+                out["config"] = described.get("config")
+                out["members"] = described.get("members")
+                out["left_out"] = described.get("left_out")
+        return out
+
+
+def _load(name: str, **options: Any) -> tuple[Scorer | None, str | None, float]:
+    from simcalc import registry
+
+    start = time.perf_counter()
+    try:
+        scorer = registry.get(name, **options)
+        return scorer, None, time.perf_counter() - start
+    except (SimcalcError, OSError, ImportError, RuntimeError, ValueError) as exc:
+        log.warning("scorer %s could not load: %s", name, exc)
+        return None, f"{type(exc).__name__}: {exc}", time.perf_counter() - start
+
+
+class ScorerPool:
+    """Loads ``settings.scorers`` (every ensemble config) once; hands out scorers by request name."""
+
+    def __init__(self, settings: ServerSettings) -> None:
+        from simcalc import registry
+
+        self.settings = settings
+        self.entries: dict[str, Served] = {}
+        self.aliases: dict[str, str] = {}
+        for requested in settings.scorers:
+            name = registry.canonical(requested)  # an unknown name is a start-up error, not a 503
+            spec = registry.spec(name)
+            if name == "ensemble":
+                for i, config in enumerate(settings.configs):
+                    scorer, error, seconds = _load(name, config=config)
+                    label = scorer.describe()["config"] if scorer is not None else str(config)
+                    key = f"ensemble:{label}"
+                    self.entries[key] = Served(key, spec.kind, f"{spec.description} (config {label})",
+                                               scorer, error, seconds)
+                    if i == 0:
+                        self.aliases["ensemble"] = key
+            else:
+                scorer, error, seconds = _load(name)
+                self.entries[name] = Served(name, spec.kind, spec.description, scorer, error, seconds)
+        self.default = self._choose_default(settings.default_scorer)
+        self._faq_lock = threading.Lock()
+        self._faq_indexes: dict[str, Any] = {}
+        self.faq: list[str] | None = None
+        if settings.faq:
+            from simcalc.match import read_faq  # the same FAQ format as `simcalc match`
+
+            self.faq = read_faq(settings.faq)[0]
+
+    def _choose_default(self, wanted: str | None) -> str:
+        if wanted:
+            return self.resolve(wanted)
+        if "ensemble" in self.aliases and self.entries[self.aliases["ensemble"]].ready:
+            return self.aliases["ensemble"]
+        ready = [k for k, e in self.entries.items() if e.ready]
+        return ready[0] if ready else next(iter(self.entries))
+
+    def resolve(self, name: str | None) -> str:
+        """The entry key for a request's ``scorer`` (None: the default); 422-type errors for bad names."""
+        from simcalc import registry
+
+        if name is None:
+            return self.default
+        if name in self.entries:
+            return name
+        if name in self.aliases:
+            return self.aliases[name]
+        base, _, config = name.partition(":")
+        canonical = registry.canonical(base)  # UnknownScorerError with a did-you-mean
+        key = f"{canonical}:{config}" if config else canonical
+        key = self.aliases.get(key, key)
+        if key not in self.entries:
+            raise NotServedError(f"scorer {name!r} is not served here; served: {', '.join(self.names())}")
+        return key
+
+    def get(self, name: str | None) -> tuple[str, Scorer]:
+        key = self.resolve(name)
+        entry = self.entries[key]
+        if entry.scorer is None:
+            raise ScorerUnavailableError(f"scorer {key!r} could not load: {entry.error}")
+        return key, entry.scorer
+
+    def names(self) -> list[str]:
+        return list(self.aliases) + list(self.entries)
+
+    def ready(self, name: str) -> Scorer | None:
+        key = self.aliases.get(name, name)
+        entry = self.entries.get(key)
+        return entry.scorer if entry is not None else None
+
+    def faq_index(self, key: str, scorer: Scorer):
+        """The server FAQ prepared for one scorer (built on first use, then shared read-only)."""
+        from simcalc.rank import CandidateIndex
+
+        with self._faq_lock:
+            if key not in self._faq_indexes:
+                self._faq_indexes[key] = CandidateIndex(scorer, self.faq)
+            return self._faq_indexes[key]
+
+    def health(self) -> dict[str, Any]:
+        scorers = {k: {"status": "ready" if e.ready else "unavailable", "error": e.error,
+                       "load_seconds": round(e.load_seconds, 3)} for k, e in self.entries.items()}
+        status = "ok" if all(e.ready for e in self.entries.values()) else "degraded"
+        return {"status": status, "default": self.default, "aliases": dict(self.aliases), "scorers": scorers}

@@ -1,0 +1,76 @@
+"""Settings of ``simcalc serve``: which scorers load, and the limits every request is held to.
+
+Plain data (no FastAPI import), so the CLI can build them cheaply and hand them to worker processes
+as JSON (uvicorn starts each ``--workers`` process from an import string, not from an object).
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, fields
+
+#: Environment variable that carries the settings to uvicorn worker processes.
+ENV_VAR = "SIMCALC_SERVE_SETTINGS"
+
+#: What ``simcalc serve`` loads when ``--scorers`` is not given: the default ensemble (its members load
+#: with it), the rule engine (the page draws its trees) and the two edit-distance baselines.
+DEFAULT_SCORERS = ("ensemble", "rules", "levenshtein", "jaro_winkler")
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """Everything a server process needs to know; every limit is checked before any scoring starts.
+
+    ``scorers``: registry names to load at start (``ensemble`` loads each of ``configs``; the first
+    config answers to plain ``ensemble``, every config also to ``ensemble:NAME``).
+    ``default_scorer``: what a request without ``scorer`` gets (default: ensemble when it loaded,
+    else the first scorer that did). ``faq``: a file of candidate questions (one per line) that
+    ``POST /rank`` uses when the request has no ``candidates``; it is read here, at start, never on a
+    client's say-so. ``threads``: requests scored at once (worker threads beside the event loop).
+    """
+
+    scorers: tuple[str, ...] = DEFAULT_SCORERS
+    configs: tuple[str, ...] = ("default",)
+    default_scorer: str | None = None
+    faq: str | None = None
+    max_body_bytes: int = 1_000_000
+    max_pairs: int = 1000
+    max_chars: int = 512
+    max_candidates: int = 5000
+    max_top_k: int = 100
+    timeout_s: float = 30.0
+    threads: int = 4
+    view: bool = True  # POST /explain draws trees (loads the parser even when rules cannot load)
+
+    def __post_init__(self) -> None:
+        for name in ("max_body_bytes", "max_pairs", "max_chars", "max_candidates", "max_top_k", "threads"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+        if self.timeout_s <= 0:
+            raise ValueError("timeout_s must be positive")
+        if not self.scorers:
+            raise ValueError("give at least one scorer to serve")
+        object.__setattr__(self, "scorers", tuple(self.scorers))
+        object.__setattr__(self, "configs", tuple(self.configs) or ("default",))
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> "ServerSettings":
+        data = json.loads(text)
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known})
+
+    @classmethod
+    def from_env(cls) -> "ServerSettings":
+        text = os.environ.get(ENV_VAR)
+        return cls.from_json(text) if text else cls()
+
+    def limits(self) -> dict[str, float]:
+        """The limits a client may want to know (``GET /health``)."""
+        return {k: getattr(self, k) for k in ("max_body_bytes", "max_pairs", "max_chars", "max_candidates",
+                                               "max_top_k", "timeout_s")}
+
+
+__all__ = ["ServerSettings", "DEFAULT_SCORERS", "ENV_VAR"]
