@@ -8,6 +8,7 @@ import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import pytest
 
@@ -284,25 +285,30 @@ def test_request_over_the_time_limit_is_504_and_the_server_keeps_answering(clien
 
 
 # -- concurrency: a real server, parallel clients ---------------------------------------------------
-@pytest.fixture(scope="module")
-def live_url():
-    """The same app under uvicorn in a thread (parallel requests need a real event loop and sockets)."""
+@contextmanager
+def running(app):
+    """``app`` under uvicorn in a thread on a free loopback port (parallel requests need real sockets)."""
     import uvicorn
 
-    settings = ServerSettings(scorers=("levenshtein", "jaro_winkler", "tfidf"), view=False, timeout_s=10, threads=4)
-    pool = make_pool(settings)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, pool=pool), host="127.0.0.1", port=0,
-                                           log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120
     while not (server.started and server.servers) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert server.started, "uvicorn did not start"
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    try:
+        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def live_url():
+    settings = ServerSettings(scorers=("levenshtein", "jaro_winkler", "tfidf"), view=False, timeout_s=10, threads=4)
+    with running(create_app(settings, pool=make_pool(settings))) as url:
+        yield url
 
 
 def test_parallel_requests_give_the_sequential_answers(live_url):
@@ -378,3 +384,34 @@ def test_simcalc_serve_with_two_worker_processes(serve_process):
     url = serve_process("--scorers", "levenshtein", "--workers", "2")
     answers = {httpx.post(url + "/compare", json=GOOD, timeout=30).json()["score"] for _ in range(6)}
     assert answers == {simcalc.compare(*GOOD.values(), scorer="levenshtein").score}
+
+
+@pytest.mark.slow
+def test_rules_and_ensemble_answer_parallel_cold_requests_like_a_fresh_library_scorer(shared_data, live_heavy_url):
+    """Cold caches, 8 requests at a time: the rule engine's parse/sense caches and the neural members
+    must give what a separate, sequential scorer gives."""
+    import httpx
+
+    from simcalc import registry
+    from simcalc.io import read_pairs
+
+    pairs = [(r.sentence1, r.sentence2) for r in read_pairs(shared_data / "lcqmc" / "dev.tsv")][:40]
+
+    def call(job):
+        scorer, (a, b) = job
+        return httpx.post(live_heavy_url + "/compare", json={"sentence1": a, "sentence2": b, "scorer": scorer},
+                          timeout=120).json()
+
+    jobs = [(s, p) for p in pairs for s in ("rules", "ensemble")]
+    with ThreadPoolExecutor(8) as pool:
+        served = list(pool.map(call, jobs))
+    fresh = {s: registry.create(s).score_batch(pairs) for s in ("rules", "ensemble")}
+    for (scorer, _), got, want in zip(jobs, served, [r for p in zip(fresh["rules"], fresh["ensemble"]) for r in p]):
+        assert got["score"] == pytest.approx(want.score, abs=1e-9), scorer
+
+
+@pytest.fixture(scope="module")
+def live_heavy_url(shared_data):
+    settings = ServerSettings(scorers=("rules", "ensemble"), view=False, threads=8, timeout_s=120)
+    with running(create_app(settings)) as url:
+        yield url

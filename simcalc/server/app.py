@@ -270,7 +270,7 @@ class _Analyser:
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def on_api_error(request: Request, exc: ApiError) -> JSONResponse:
-        if exc.status >= 500:
+        if exc.status in (500, 504):  # a 503 is the known state /health reports; not worth a line per request
             log.warning("%s %s: %s", request.method, request.url.path, exc.message)
         return error_response(exc.status, exc.type, exc.message, exc.field)
 
