@@ -8,6 +8,7 @@ the two); the string-based class stays the reference and produces the explanatio
 """
 from __future__ import annotations
 
+import threading
 from typing import Sequence
 
 from .defs import Concept
@@ -29,12 +30,16 @@ class CompiledConcepts:
         self._names: list[str | None] = [None]
         self._compiled: dict[int, tuple] = {}
         self._memo: dict[int, float] = {}
+        self._lock = threading.Lock()
 
     def _code(self, name: str | None) -> int:
         code = self._codes.get(name)
-        if code is None:
-            code = self._codes[name] = len(self._names)
-            self._names.append(name)
+        if code is None:  # first sight of a sememe: under the lock, or two server threads could share a code
+            with self._lock:
+                code = self._codes.get(name)
+                if code is None:
+                    self._names.append(name)
+                    code = self._codes[name] = len(self._names) - 1
         return code
 
     def _groups(self, items: Sequence[tuple[str, str]]) -> dict[str, tuple[int, ...]]:

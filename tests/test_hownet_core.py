@@ -237,3 +237,42 @@ def test_word_list_never_overrides_a_shared_concept(lexicon, tmp_path):
     assert engine.similarity("父亲", "爸爸") == pytest.approx(1.0)  # same DEF: the list is wrong
     assert engine.report("父亲", "爸爸")["antonym"] is None
     assert engine.similarity("红", "绿") < 0
+
+
+def test_compiled_concepts_give_each_sememe_one_code_under_threads():
+    """The server scores from several threads: two threads meeting a new sememe at once must not
+    hand out one code for two names (the code → name table decides every similarity)."""
+    import threading
+    import time
+
+    from simcalc.hownet_sim.fast import CompiledConcepts
+
+    class SlowList(list):  # a thread switch between reading the size and appending, every time
+        def __len__(self) -> int:
+            time.sleep(0.001)
+            return super().__len__()
+
+    class Concept:
+        function_word = True
+
+        def __init__(self, names):
+            self.names = names
+
+        def all_sememes(self):
+            return self.names
+
+    class Sim:
+        class params:
+            beta, delta = (0.5, 0.2, 0.17, 0.13), 0.2
+
+    concepts = [Concept([f"a{i}", f"b{i}"]) for i in range(20)] + [Concept([f"b{i}", f"a{i}"]) for i in range(20)]
+    compiled = CompiledConcepts(Sim(), concepts)
+    compiled._names = SlowList(compiled._names)
+    threads = [threading.Thread(target=lambda k=k: [compiled.compiled(i) for i in range(k * 20, k * 20 + 20)])
+               for k in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(compiled._names[code] == name for name, code in compiled._codes.items())
+    assert len(compiled._names) == len(compiled._codes) == 41
