@@ -169,10 +169,19 @@ Examples:
   simcalc explain "怎么开通花呗" "花呗如何开通"
   simcalc explain "怎么开通花呗" "花呗如何开通" --scorer tfidf --json
   simcalc explain "小明把门打开了" "门被小明打开了" --scorer rules
+  simcalc explain "小明把门打开了" "门被小明打开了" --svg trees.svg --html why.html
+--svg draws both dependency trees with the subject / predicate / object marked; --html writes a page
+with the whole explanation and the trees (it opens offline). Without HowNet data (SIMCALC_DATA_DIR) the
+drawing still shows the parses and components, and says why the word comparison is missing.
 """)
 @pair_options
+@click.option("--svg", "svg_path", type=click.Path(dir_okay=False), default=None,
+              help="Also write both dependency trees as one SVG file.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False), default=None,
+              help="Also write the explanation with the trees as a self-contained HTML page.")
 def explain(sentence1: str, sentence2: str, scorer: str, threshold: float | None,
-            model: str | None, user_dict: str | None, config: str | None, as_json: bool) -> None:
+            model: str | None, user_dict: str | None, config: str | None, as_json: bool,
+            svg_path: str | None, html_path: str | None) -> None:
     """Show why SENTENCE1 and SENTENCE2 got their score, component by component.
 
     With `--scorer rules`: both dependency parses, the subject / predicate / object components, the
@@ -183,8 +192,33 @@ def explain(sentence1: str, sentence2: str, scorer: str, threshold: float | None
 
     scorer_obj = _scorer(scorer, threshold, model, user_dict=user_dict, config=config)
     result = scorer_obj.score(sentence1, sentence2)
+    if svg_path or html_path:
+        _write_drawings(sentence1, sentence2, result, user_dict, svg_path, html_path)
     render = getattr(scorer_obj, "render", None) or render_result
     _emit(result.to_dict(), as_json, lambda: render(result))
+
+
+def _write_drawings(sentence1: str, sentence2: str, result: Any, user_dict: str | None,
+                    svg_path: str | None, html_path: str | None) -> None:
+    """``explain --svg/--html``: the rule engine's view of the pair (parse-only without HowNet), written
+    atomically; stdout is left to the explanation."""
+    from simcalc import display
+    from simcalc.errors import InputFormatError
+    from simcalc.io import AtomicOutput
+
+    analysis = display.PairAnalyser("auto", user_dict=user_dict).analyse(sentence1, sentence2, result)
+    outputs = []
+    if svg_path:
+        outputs.append((svg_path, display.pair_svg(analysis)))
+    if html_path:
+        title = f"simcalc explain: {sentence1} / {sentence2}"
+        outputs.append((html_path, display.standalone_html(display.explanation_html(result, analysis), title)))
+    for path, text in outputs:
+        try:
+            with AtomicOutput(path) as out:
+                out.write(text)
+        except OSError as exc:
+            raise InputFormatError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 @main.command(epilog="""

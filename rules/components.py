@@ -67,7 +67,9 @@ class Component:
 
     def to_dict(self) -> dict:
         return {"role": self.role, "centre": self.centre.token,
-                "modifiers": [f"{w.token}/{w.pos}/{w.rel}" for w in self.words]}
+                "modifiers": [f"{w.token}/{w.pos}/{w.rel}" for w in self.words],
+                # 1-based token positions, so a drawing can mark the component's words in the tree
+                "centre_index": self.centre.index, "modifier_indices": [w.index for w in self.words]}
 
 
 @dataclass

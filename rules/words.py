@@ -92,3 +92,23 @@ class TableWords:
             kind = "converse" if (w1, w2) in self.converse else "antonym"
             return WordRelation(score, True, kind, "table", "table")
         return WordRelation(score, False, None, None, "table")
+
+
+class NoWords:
+    """Word knowledge that knows nothing: every word is unknown and has no sense. Lets the parse and
+    the components be shown (:mod:`simcalc.display`) when HowNet is missing; scores made with it
+    compare identical words only and say nothing about meaning."""
+
+    def describe(self) -> dict[str, Any]:
+        return {"lexicon": "none"}
+
+    def knows(self, word: str) -> bool:
+        return False
+
+    def senses(self, tokens: Sequence[str], pos: Sequence[str]) -> list[Any]:
+        return [None] * len(tokens)
+
+    def relation(self, w1: str, w2: str, s1: Any = None, s2: Any = None) -> WordRelation:
+        if w1 == w2:
+            return WordRelation(1.0, False, None, None, "identical")
+        return WordRelation(0.0, False, None, None, "none")
