@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import html
 import importlib.resources
+import json
 import logging
 import re
 import threading
 import unicodedata
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
 from .errors import SimcalcError
 
@@ -243,6 +244,8 @@ class _Tree:
         self.heads = [int(h) for h in (view.get("heads") or [0] * n)]
         if not (len(self.pos) == len(self.rels) == len(self.heads) == n):
             raise ValueError("a sentence view needs tokens, pos, heads and rels of the same length")
+        if any(not 0 <= h <= n for h in self.heads):
+            raise ValueError(f"a head lies outside the sentence (heads are 0 for the root, else 1..{n})")
         self.marks, self.notes, self.roles = _marks(view)
         self.arcs = [(h, i) for i, h in enumerate(self.heads, 1) if 0 < h <= n and h != i]
         self.level = _levels([(h, d) for h, d in self.arcs])
@@ -320,7 +323,8 @@ class _Tree:
             r = min(8.0, abs(x2 - x1) / 2)
             sign = 1 if x2 > x1 else -1
             tip = self.base - 7
-            path = (f"M{x1:.1f},{self.base:g} L{x1:.1f},{top + r:.1f} Q{x1:.1f},{top:.1f} {x1 + sign * r:.1f},{top:.1f} "
+            path = (f"M{x1:.1f},{self.base:g} L{x1:.1f},{top + r:.1f} "
+                    f"Q{x1:.1f},{top:.1f} {x1 + sign * r:.1f},{top:.1f} "
                     f"L{x2 - sign * r:.1f},{top:.1f} Q{x2:.1f},{top:.1f} {x2:.1f},{top + r:.1f} L{x2:.1f},{tip:g}")
             rel = self.rels[d - 1]
             mid = (x1 + x2) / 2
@@ -351,19 +355,16 @@ class _Tree:
             x, w = self.x[i - 1], self.col[i - 1]
             role, centre, tag = self.marks.get(i, ("", False, ""))
             strong, tint = ROLE_COLOURS.get(role, ("#4b5563", "#f3f4f6"))
-            head_text = "ROOT" if head == 0 else f"{self.tokens[head - 1]} ({head})" if 0 < head <= len(self.tokens) else "?"
+            head_text = "ROOT" if head == 0 else f"{self.tokens[head - 1]} ({head})"
             what = f"{i} {tok} /{pos}, {rel} of {head_text}" + (f"; {tag}" + (" (centre word)" if centre else "")
-                                                               if tag else "")
+                                                               if tag else "") + self._sense(i)
             attrs = f' data-role="{_esc(role)}" data-centre="{str(centre).lower()}"' if role else ""
             out.append(f'<g class="word" data-index="{i}"{attrs}><title>{_esc(what)}</title>')
             bw = min(w - 6, _text_width(tok, self.TOKEN) + 14)
-            if role in ROLE_COLOURS:
-                if centre:
-                    out.append(f'<rect x="{x - bw / 2:.1f}" y="{self.token_y - 19:g}" width="{bw:.1f}" height="26" rx="5" '
-                               f'fill="{tint}" stroke="{strong}" stroke-width="2"/>')
-                else:
-                    out.append(f'<rect x="{x - bw / 2:.1f}" y="{self.token_y - 19:g}" width="{bw:.1f}" height="26" rx="5" '
-                               f'fill="{tint}"/>')
+            if role in ROLE_COLOURS:  # centre: tinted box with a strong border; other words: the tint only
+                border = f' stroke="{strong}" stroke-width="2"' if centre else ""
+                out.append(f'<rect x="{x - bw / 2:.1f}" y="{self.token_y - 19:g}" width="{bw:.1f}" height="26" '
+                           f'rx="5" fill="{tint}"{border}/>')
             weight = ' font-weight="bold"' if centre else ""
             colour = strong if role in ROLE_COLOURS else "#111827"
             out.append(f'<text class="token" x="{x:.1f}" y="{self.token_y:g}" font-size="{self.TOKEN}" '
@@ -371,11 +372,21 @@ class _Tree:
             out.append(f'<text class="pos" x="{x:.1f}" y="{self.pos_y:g}" font-size="{self.POS}" text-anchor="middle" '
                        f'fill="#6b7280">{_esc(pos)}</text>')
             if tag:
-                style = ' font-weight="bold"' if centre else (' font-style="italic"' if role not in ROLE_COLOURS else "")
+                style = ' font-weight="bold"' if centre else ("" if role in ROLE_COLOURS else ' font-style="italic"')
                 out.append(f'<text class="tag" x="{x:.1f}" y="{self.tag_y:g}" font-size="{self.TAG}" '
                            f'text-anchor="middle" fill="{strong}"{style}>{_esc(tag)}</text>')
             out.append("</g>")
         return out
+
+    def _sense(self, i: int) -> str:
+        senses = self.view.get("senses") or []
+        sense = senses[i - 1] if i <= len(senses) else None
+        if not sense:
+            return ""
+        if isinstance(sense, (list, tuple)):
+            more = f" (+{len(sense) - 4} more)" if len(sense) > 4 else ""
+            return f"; HowNet senses: {' | '.join(map(str, sense[:4]))}{more}"
+        return f"; HowNet sense: {sense}"
 
     def _legend(self) -> list[str]:
         out = ['<g class="legend">']
@@ -430,7 +441,8 @@ def tree_svg(view: Mapping, *, title: str | None = None) -> str:
 def pair_svg(analysis: Mapping) -> str:
     """Both sentences' trees stacked in one SVG (``simcalc explain --svg``)."""
     views = list(analysis.get("sentences") or [])
-    trees = [_Tree(v, f"Sentence {n}: {v.get('text') or ''.join(v.get('tokens') or [])}") for n, v in enumerate(views, 1)]
+    trees = [_Tree(v, f"Sentence {n}: {v.get('text') or ''.join(v.get('tokens') or [])}")
+             for n, v in enumerate(views, 1)]
     body, y = [], 0.0
     for tree in trees:
         body += tree.body(y)
@@ -440,7 +452,8 @@ def pair_svg(analysis: Mapping) -> str:
         notes.append(f"Word comparison unavailable: {analysis['unavailable']}")
     width = max([t.width for t in trees] + [_text_width(n, 13) + 32 for n in notes] + [300])
     for k, note in enumerate(notes):
-        body.append(f'<text class="note" x="16" y="{y + 20 + 18 * k:g}" font-size="13" fill="#92400e">{_esc(note)}</text>')
+        body.append(f'<text class="note" x="16" y="{y + 20 + 18 * k:g}" font-size="13" '
+                    f'fill="#92400e">{_esc(note)}</text>')
     height = y + (18 * len(notes) + 16 if notes else 0) or 40
     label = " / ".join(t.describe() for t in trees) or "No sentence to draw"
     return _svg(width, height, label, " | ".join(t.arc_list() for t in trees), body)
@@ -467,8 +480,9 @@ def _value_html(value: Any, depth: int = 0) -> str:
         rows = "".join(f"<dt>{_esc(k)}</dt><dd>{_value_html(v, depth + 1)}</dd>" for k, v in value.items())
         return f'<dl class="sc-details">{rows}</dl>'
     if isinstance(value, (list, tuple)):
-        return _esc(", ".join(_num(v) if isinstance(v, float) else str(v) for v in value)) if all(
-            not isinstance(v, (dict, list)) for v in value) else _esc(value)
+        if all(not isinstance(v, (dict, list, tuple)) for v in value):
+            return _esc(", ".join(_num(v) if isinstance(v, float) else str(v) for v in value))
+        return f"<code>{_esc(json.dumps(value, ensure_ascii=False, default=str))}</code>"
     if isinstance(value, float):
         return _num(value)
     return _esc(value)
@@ -477,19 +491,19 @@ def _value_html(value: Any, depth: int = 0) -> str:
 def _members_html(details: Mapping) -> str:
     members = details.get("members") or {}
     stacking = details.get("combination") == "stacking"
-    head = ("<tr><th scope=\"col\">Member</th><th scope=\"col\">Raw score</th><th scope=\"col\">Calibrated "
-            "P(similar)</th><th scope=\"col\">Weight</th>" + ('<th scope="col">Stack coefficient</th>' if stacking else "")
-            + "</tr>")
+    columns = ["Member", "Raw score", "Calibrated P(similar)", "Weight"] + (["Stack coefficient"] if stacking else [])
+    head = "<tr>" + "".join(f'<th scope="col">{c}</th>' for c in columns) + "</tr>"
     rows = []
     for name, m in members.items():
-        rows.append(f'<tr><th scope="row">{_esc(name)}</th><td class="sc-num">{_num(m.get("raw"))}</td>'
-                    f'<td class="sc-num">{_num(m.get("calibrated"))}</td><td class="sc-num">{_num(m.get("weight"))}</td>'
-                    + (f'<td class="sc-num">{_num(m.get("stack_coefficient"))}</td>' if stacking else "") + "</tr>")
+        values = [m.get(k) for k in ("raw", "calibrated", "weight", "stack_coefficient")[: len(columns) - 1]]
+        rows.append(f'<tr><th scope="row">{_esc(name)}</th>'
+                    + "".join(f'<td class="sc-num">{_num(v)}</td>' for v in values) + "</tr>")
     out = [f'<table class="sc-table sc-members"><caption>Ensemble members (config {_esc(details.get("config", "?"))}, '
            f'combination {_esc(details.get("combination", "?"))})</caption><thead>{head}</thead>'
            f'<tbody>{"".join(rows)}</tbody></table>']
     if details.get("unused"):
-        out.append(f'<p class="sc-unused">Not used (zero weight in the config): {_esc(", ".join(details["unused"]))}</p>')
+        unused = ", ".join(details["unused"])
+        out.append(f'<p class="sc-unused">Not used (zero weight in the config): {_esc(unused)}</p>')
     for name, why in (details.get("left_out") or {}).items():
         out.append(f'<p class="sc-left-out">Left out (could not load): <strong>{_esc(name)}</strong>: {_esc(why)}</p>')
     for name, m in members.items():
@@ -532,9 +546,9 @@ def _components_html(clause: Mapping, caption: str) -> str:
             rule.append(f"granularity {comp['granularity']}, other words {comp.get('others')}")
         if "centre_realigned" in comp:
             rule.append(f"centre realigned to {comp['centre_realigned']}")
-        label = (f'<th scope="rowgroup" rowspan="{len(rows)}"><span class="sc-role sc-role-{_esc(role)}">{_esc(role)}</span>'
-                 f' <span class="sc-num">{_num(comp.get("score"))}</span><br><small>{_esc("; ".join(r for r in rule if r))}'
-                 "</small></th>")
+        label = (f'<th scope="rowgroup" rowspan="{len(rows)}"><span class="sc-role sc-role-{_esc(role)}">'
+                 f'{_esc(role)}</span> <span class="sc-num">{_num(comp.get("score"))}</span><br>'
+                 f'<small>{_esc("; ".join(r for r in rule if r))}</small></th>')
         groups.append("<tbody>" + "".join(f"<tr>{label if k == 0 else ''}{row}</tr>" for k, row in enumerate(rows))
                       + "</tbody>")
     return (f'<table class="sc-table sc-alignment"><caption>{_esc(caption)}</caption><thead>{head}</thead>'
@@ -558,11 +572,12 @@ def _coefficients_html(analysis: Mapping) -> str:
     for clause in analysis.get("clauses") or []:
         rows = [_coefficient_row(name, c) for name, c in (clause.get("coefficients") or {}).items()]
         where = _clause_caption(clause, analysis)
-        info = [f"S {_num(clause.get('S'))}" if "S" in clause else "", f"K {_num(clause.get('K'))}" if "K" in clause else "",
+        info = [f"S {_num(clause['S'])}" if "S" in clause else "", f"K {_num(clause['K'])}" if "K" in clause else "",
                 f"pairing: {clause['pairing']}" if clause.get("pairing") else ""]
         bodies.append(f'<tbody><tr><th scope="rowgroup" colspan="4" class="sc-group">{_esc(where)}: '
                       f'{_esc(", ".join(i for i in info if i))}</th></tr>' + "".join(rows) + "</tbody>")
-    return f'<table class="sc-table sc-coefficients"><caption>Coefficients</caption><thead>{head}</thead>{"".join(bodies)}</table>'
+    return (f'<table class="sc-table sc-coefficients"><caption>Each coefficient, whether it fired, and why</caption>'
+            f'<thead>{head}</thead>{"".join(bodies)}</table>')
 
 
 def _clause_caption(clause: Mapping, analysis: Mapping) -> str:
