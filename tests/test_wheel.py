@@ -58,6 +58,10 @@ def test_wheel_install_runs_every_scorer_and_parse_outside_the_checkout(tmp_path
         assert json.loads(ruled.stdout)["score"] < 0
     default = json.loads(simcalc("compare", "怎么开通花呗", "花呗如何开通", "--json").stdout)
     assert default["scorer"] == "ensemble" and default["label"] == 1 and "left_out" not in default["details"]
+    page = elsewhere / "why.html"  # the drawing's stylesheet is package data; no HowNet: parses and components
+    drawn = simcalc("explain", "小明把门打开了", "门被小明打开了", "-s", "levenshtein", "--html", str(page))
+    assert drawn.returncode == 0, drawn.stderr
+    assert ".sc-tree-scroll" in page.read_text(encoding="utf-8") and page.read_text(encoding="utf-8").count("<svg") == 2
     parsed = simcalc("parse", "我把苹果吃了", "--json")
     assert parsed.returncode == 0, parsed.stderr
     assert json.loads(parsed.stdout)["tokens"]
