@@ -170,6 +170,7 @@ Examples:
   simcalc explain "怎么开通花呗" "花呗如何开通" --scorer tfidf --json
   simcalc explain "小明把门打开了" "门被小明打开了" --scorer rules
   simcalc explain "小明把门打开了" "门被小明打开了" --svg trees.svg --html why.html
+
 --svg draws both dependency trees with the subject / predicate / object marked; --html writes a page
 with the whole explanation and the trees (it opens offline). Without HowNet data (SIMCALC_DATA_DIR) the
 drawing still shows the parses and components, and says why the word comparison is missing.
