@@ -470,8 +470,8 @@ def _verdict(label: Any, threshold: Any) -> str:
     if label is None:
         return '<span class="sc-verdict sc-verdict-none">no decision threshold</span>'
     word, cls = ("similar", "sc-similar") if label else ("not similar", "sc-not-similar")
-    return (f'<span class="sc-verdict {cls}">{word}</span> <span class="sc-threshold">at threshold '
-            f'{_num(threshold)}</span>')
+    shown = f"{threshold:g}" if isinstance(threshold, (int, float)) else _num(threshold)
+    return f'<span class="sc-verdict {cls}">{word}</span> <span class="sc-threshold">at threshold {shown}</span>'
 
 
 def _value_html(value: Any, depth: int = 0) -> str:
@@ -672,4 +672,4 @@ def standalone_html(fragment: str, title: str) -> str:
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             f"<title>{_esc(title)}</title>\n<style>\n{stylesheet()}</style>\n</head>\n"
-            f"<body>\n<main class=\"sc-page\">\n<h1>{_esc(title)}</h1>\n{fragment}\n</main>\n</body>\n</html>\n")
+            f"<body class=\"sc-document\">\n<main class=\"sc-page\">\n<h1>{_esc(title)}</h1>\n{fragment}\n</main>\n</body>\n</html>\n")

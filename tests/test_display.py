@@ -224,7 +224,7 @@ def test_ensemble_members_rendered():
                          f"{member['stack_coefficient']:.4f}"]
     for name in details.get("unused", []):
         assert name in page
-    assert f"{result.score:.4f}" in page and f"{result.threshold:.4f}" in page
+    assert f"{result.score:.4f}" in page and f"at threshold {result.threshold:g}" in page
 
 
 def test_parse_only_analysis_without_hownet(monkeypatch):
