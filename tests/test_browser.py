@@ -67,7 +67,8 @@ def artefact_dir(tmp_path: Path) -> Path:
 
 
 def submit(driver, a: str, b: str, *, keyboard: bool = False) -> str:
-    """Type the pair like a person, submit (button or Ctrl+Enter), wait for the answer; return the score line."""
+    """Type the pair like a person, submit (button or Ctrl+Enter), wait for the answer; return the status line
+    (which screen readers announce: "Done. SCORER: SCORE — similar (threshold T)")."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions as ec
@@ -83,7 +84,7 @@ def submit(driver, a: str, b: str, *, keyboard: bool = False) -> str:
     else:
         driver.find_element(By.ID, "compare").click()
     WebDriverWait(driver, 120).until(ec.text_to_be_present_in_element((By.ID, "status"), "Done."))
-    return driver.find_element(By.ID, "score-line").text
+    return driver.find_element(By.ID, "status").text
 
 
 def test_page_shows_score_members_and_both_trees(serve_process, browser, tmp_path):
@@ -111,6 +112,7 @@ def test_page_shows_score_members_and_both_trees(serve_process, browser, tmp_pat
 
     explanation = browser.find_element(By.ID, "explanation")
     text = explanation.text
+    assert f"{api['result']['score']:.4f}" in text  # the drawn explanation is this pair's, not the last one's
     for member in api["result"]["details"]["members"]:
         assert member in text, f"ensemble member {member} not shown"
     trees = explanation.find_elements(By.CSS_SELECTOR, "svg")
@@ -126,6 +128,8 @@ def test_page_shows_score_members_and_both_trees(serve_process, browser, tmp_pat
         assert coefficients["ba_bei"]["reason"] in text
     else:
         assert analysis["unavailable"][:30] in text
+    height = browser.execute_script("return document.documentElement.scrollHeight")
+    browser.set_window_size(1280, min(int(height) + 40, 6000))  # the whole page: trees, words, coefficients
     shot = artefact_dir(tmp_path) / "serve-page.png"
     browser.save_screenshot(str(shot))
     assert shot.stat().st_size > 10_000

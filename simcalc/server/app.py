@@ -251,19 +251,26 @@ class _Analyser:
                 try:
                     from simcalc.display import PairAnalyser
 
-                    self._analyser = PairAnalyser(rules=self.pool.ready("rules"))
-                except (SimcalcError, ImportError, OSError, RuntimeError) as exc:
+                    entry = self.pool.entries.get("rules")
+                    reason = None
+                    if entry is None:
+                        reason = "the rule engine is not served here (start with --scorers including rules)"
+                    elif not entry.ready:
+                        reason = f"the rule engine could not load: {entry.error}"
+                    self._analyser = PairAnalyser(rules=self.pool.ready("rules"), reason=reason)
+                except ImportError as exc:
                     log.warning("explanation view unavailable: %s", exc)
                     self.error = f"{type(exc).__name__}: {exc}"
             return self._analyser
 
     def view(self, result: Any, a: str, b: str) -> dict[str, Any]:
+        """``analysis`` and ``html`` for the page; the rules result is reused when the scorer was ``rules``."""
         analyser = self._get()
         if analyser is None:
             return {"analysis": None, "html": None, "view_error": self.error}
         from simcalc.display import explanation_html
 
-        analysis = analyser.analyse(a, b)
+        analysis = analyser.analyse(a, b, result)
         return {"analysis": analysis, "html": explanation_html(result, analysis)}
 
 

@@ -8,7 +8,6 @@ const scorerSelect = document.getElementById("scorer");
 const statusLine = document.getElementById("status");
 const errorBox = document.getElementById("error");
 const resultSection = document.getElementById("result");
-const scoreLine = document.getElementById("score-line");
 const explanation = document.getElementById("explanation");
 const compareButton = document.getElementById("compare");
 
@@ -73,13 +72,12 @@ async function compare(event) {
       showError(`${err.field ? err.field + ": " : ""}${err.message || response.statusText}`);
       return;
     }
-    scoreLine.textContent = describe(data.result);
     if (data.html) {
       explanation.innerHTML = data.html;  // built by simcalc.display with every user string escaped
     } else {
-      explanation.textContent = data.view_error
+      explanation.textContent = `${describe(data.result)}. ` + (data.view_error
         ? `No drawing: ${data.view_error}`
-        : "No drawing for this request.";
+        : "No drawing for this request.");
     }
     resultSection.hidden = false;
     statusLine.textContent = `Done. ${describe(data.result)}`;
