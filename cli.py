@@ -602,7 +602,8 @@ It binds to 127.0.0.1: put a reverse proxy in front before exposing it (--host 0
               help="Comma-separated scorers to load at start (see `simcalc info`).")
 @click.option("--config", "configs", multiple=True,
               help="Ensemble config(s): bq, lcqmc, lexical or a TOML file; repeat for several "
-                   "(the first answers to `ensemble`, each to `ensemble:NAME`). Default: the default config.")
+                   "(the first answers to `ensemble`, each to `ensemble:NAME`). Default: the shipped configs "
+                   "(default = bq, lcqmc, lexical).")
 @click.option("--default-scorer", default=None, help="Scorer for requests that name none (default: the ensemble).")
 @click.option("--faq", type=click.Path(exists=True, dir_okay=False), default=None,
               help="FAQ questions (one per line, as for `simcalc match`) that POST /rank uses without candidates.")
@@ -634,7 +635,7 @@ def serve(host: str, port: int, scorers: str, configs: tuple[str, ...], default_
         raise InputFormatError(f"simcalc serve needs {' and '.join(missing)}: pip install 'simcalc[serve]'")
     names = tuple(registry.canonical(n) for n in scorers.split(",") if n.strip())
     try:
-        settings = ServerSettings(scorers=names, configs=configs or ("default",), default_scorer=default_scorer,
+        settings = ServerSettings(scorers=names, configs=configs, default_scorer=default_scorer,
                                   faq=faq, max_pairs=max_pairs, max_chars=max_chars, max_body_bytes=max_body_bytes,
                                   timeout_s=timeout_s, threads=threads)
     except ValueError as exc:

@@ -16,6 +16,10 @@ ENV_VAR = "SIMCALC_SERVE_SETTINGS"
 #: with it), the rule engine (the page draws its trees) and the two edit-distance baselines.
 DEFAULT_SCORERS = ("ensemble", "rules", "levenshtein", "jaro_winkler")
 
+#: The shipped ensemble configs, all served by default so the page offers the choice (their members'
+#: models are shared, so the extra configs cost well under a second at start).
+DEFAULT_CONFIGS = ("default", "lcqmc", "lexical")
+
 
 @dataclass(frozen=True)
 class ServerSettings:
@@ -30,7 +34,7 @@ class ServerSettings:
     """
 
     scorers: tuple[str, ...] = DEFAULT_SCORERS
-    configs: tuple[str, ...] = ("default",)
+    configs: tuple[str, ...] = DEFAULT_CONFIGS
     default_scorer: str | None = None
     faq: str | None = None
     max_body_bytes: int = 1_000_000
@@ -51,7 +55,7 @@ class ServerSettings:
         if not self.scorers:
             raise ValueError("give at least one scorer to serve")
         object.__setattr__(self, "scorers", tuple(self.scorers))
-        object.__setattr__(self, "configs", tuple(self.configs) or ("default",))
+        object.__setattr__(self, "configs", tuple(self.configs) or DEFAULT_CONFIGS)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)
@@ -73,4 +77,4 @@ class ServerSettings:
                                                "max_top_k", "timeout_s")}
 
 
-__all__ = ["ServerSettings", "DEFAULT_SCORERS", "ENV_VAR"]
+__all__ = ["ServerSettings", "DEFAULT_SCORERS", "DEFAULT_CONFIGS", "ENV_VAR"]
