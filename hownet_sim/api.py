@@ -82,8 +82,14 @@ def build_engine(lexicon, data_dir: str | Path | None = None, *, params: LiuLiPa
 
 
 def get_engine(data_dir: str | Path | None = None, **options: Any) -> WordSimilarity:
-    """A shared engine per (data_dir, options): the lexicon loads once per process."""
-    key = (str(data_dir) if data_dir is not None else None, tuple(sorted(options.items())))
+    """A shared engine per (data_dir, options): the lexicon loads once per process.
+
+    Without ``data_dir`` the key is the folder ``SIMCALC_DATA_DIR`` names now, so an engine loaded from
+    one folder is never handed out after the variable points elsewhere."""
+    from simcalc.resources import data_dir as current_data_dir
+
+    where = data_dir if data_dir is not None else current_data_dir()
+    key = (str(where) if where is not None else None, tuple(sorted(options.items())))
     with _lock:
         if key not in _engines:
             _engines[key] = build_engine(GlossaryLexicon.load(data_dir), data_dir, **options)

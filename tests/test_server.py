@@ -346,7 +346,10 @@ def test_a_slow_request_does_not_block_the_others(live_url):
 
 # -- start-up --------------------------------------------------------------------------------------
 def test_a_scorer_that_cannot_load_is_503_and_health_says_why(monkeypatch, tmp_path):
+    from simcalc import registry
+
     monkeypatch.setenv("SIMCALC_DATA_DIR", str(tmp_path))  # no HowNet there: the rule engine cannot load
+    monkeypatch.setattr(registry, "_cache", {})  # not the rules scorer an earlier test loaded with HowNet
     settings = ServerSettings(scorers=("levenshtein", "rules"), view=False)
     with TestClient(create_app(settings)) as c:
         health = c.get("/health").json()
