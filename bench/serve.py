@@ -32,10 +32,11 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -106,7 +107,7 @@ class ServerProcess:
         self.health: dict[str, Any] = {}
         self._log = tempfile.NamedTemporaryFile(prefix="simcalc-serve-", suffix=".log", delete=False)
 
-    def __enter__(self) -> "ServerProcess":
+    def __enter__(self) -> ServerProcess:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
         log.info("starting: %s", " ".join(self.command[1:]))
@@ -119,7 +120,7 @@ class ServerProcess:
             raise
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
     def _wait_ready(self) -> None:
@@ -247,7 +248,7 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     if not values:
         return None
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, int(round(q / 100 * len(ordered) + 0.5)) - 1))]
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
 
 
 def request_body(endpoint: str, scorer: str, pairs: Sequence[Pair]) -> bytes:
@@ -376,7 +377,7 @@ async def _serve_load(port: int, cell: Cell, bodies: list[bytes], seconds: float
             on_tick()
             try:
                 await asyncio.wait_for(stop.wait(), 0.1)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
         await connection.close()
 
@@ -414,41 +415,35 @@ def run_direct(engine: Any, cell: Cell, batches: list[list[Pair]], seconds: floa
         return [r.score for r in engine.score_pairs(batch, batch_size=len(batch))]
 
     scores: dict[int, list[float]] = {}
-    began = time.perf_counter()
-    deadline = began + seconds
-    done = 0
     lock = threading.Lock()
-    first = True
-    while True:
-        counter = itertools.count()
+    counter = itertools.count()  # task n is batch n % len(batches) in pass n // len(batches)
+    done = 0
+    began = time.perf_counter()
 
-        def loop() -> None:
-            nonlocal done
-            while time.perf_counter() < deadline:
-                index = next(counter)
-                if index >= len(batches):
-                    return
-                try:
-                    result = call(batches[index])
-                except Exception as exc:  # noqa: BLE001 - counted and shown like the served errors
-                    with lock:
-                        cell.direct_errors.append(f"{type(exc).__name__}: {exc}"[:300])
-                    continue
+    def loop() -> None:
+        nonlocal done
+        while batches:
+            repeat, index = divmod(next(counter), len(batches))
+            elapsed = time.perf_counter() - began
+            if elapsed >= seconds or (repeat and elapsed >= min_seconds):
+                return
+            try:
+                result = call(batches[index])
+            except Exception as exc:  # noqa: BLE001 - counted and shown like the served errors
                 with lock:
-                    done += len(batches[index])
-                    if first:
-                        scores[index] = result
+                    cell.direct_errors.append(f"{type(exc).__name__}: {exc}"[:300])
+                continue
+            with lock:
+                done += len(batches[index])
+                if not repeat:
+                    scores[index] = result
 
-        if cell.clients == 1:
-            loop()
-        else:
-            with ThreadPoolExecutor(cell.clients) as pool:
-                for future in [pool.submit(loop) for _ in range(cell.clients)]:
-                    future.result()
-        first = False
-        elapsed = time.perf_counter() - began
-        if elapsed >= min_seconds or elapsed >= seconds or not batches:
-            break
+    if cell.clients == 1:
+        loop()
+    else:
+        with ThreadPoolExecutor(cell.clients) as pool:
+            for future in [pool.submit(loop) for _ in range(cell.clients)]:
+                future.result()
     cell.direct_seconds = time.perf_counter() - began
     cell.direct_pairs = done
     diffs = [abs(a - b) for i, served in cell.scores.items() if i in scores for a, b in zip(served, scores[i])]
@@ -484,8 +479,9 @@ def fmt(value: float | None, pattern: str = "{:,.0f}") -> str:
 
 
 def table(cells: list[Cell]) -> list[str]:
-    lines = ["| endpoint | scorer | clients | requests | req/s | pairs/s | p50 ms | p99 ms | /health p50 / p99 ms | errors "
-             "| direct pairs/s | served ÷ direct | = direct | server RSS MB (Δ cell) | server CPU % | client CPU % |",
+    lines = [("| endpoint | scorer | clients | requests | req/s | pairs/s | p50 ms | p99 ms | /health p50 / p99 ms "
+              "| errors | direct pairs/s | served ÷ direct | = direct | server RSS MB (Δ cell) | server CPU % "
+              "| client CPU % |"),
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for c in cells:
         s = c.summary()
