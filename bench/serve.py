@@ -10,13 +10,16 @@ Starts ``python -m simcalc.cli serve`` on 127.0.0.1 (a free port) and always sto
 stops after ``--requests`` requests or ``--seconds`` seconds, whichever comes first; every cell takes
 the next pairs of LCQMC dev (``$SIMCALC_DATA_DIR/lcqmc/dev.tsv``; a small built-in list without it).
 
-Right after each served cell, the same pairs go through ``simcalc.Engine`` in this process (sequentially
-for 1 client, a thread pool of the same size otherwise): ``served ÷ direct`` is the HTTP overhead as a
-ratio of pairs/s, and ``= direct`` says whether the served scores equal the library's. ``/health p99`` is a
-probe sent every 0.1 s during the cell: when it approaches the request latency, scoring blocks the
+Right after each served cell, the same pairs go through the same scorer in this process
+(``simcalc.get_scorer``; ``score`` / ``score_batch`` as the server calls them), sequentially for 1
+client and in a thread pool of the same size otherwise: ``served ÷ direct`` is the HTTP overhead as a
+ratio of pairs/s, and ``= direct`` says whether the served scores equal the library's. ``/health`` is a
+probe sent every 0.1 s during the cell: when its latency approaches the requests', scoring blocks the
 server's event loop. Server RSS (process and children) is taken after a warm-up and after every cell;
-CPU % is per core (100 = one core busy). Absolute rates depend on the machine and its load (the
-client shares it with the server): compare the ratios, measured in the same run.
+CPU % is per core (100 = one core busy). The client is a minimal keep-alive HTTP/1.1 client on asyncio
+streams (``--client httpx`` for httpx, which costs several times the CPU per request). Absolute rates
+depend on the machine and its load (the client shares it with the server): compare the ratios,
+measured in the same run.
 """
 from __future__ import annotations
 
@@ -403,16 +406,16 @@ def run_served(server: ServerProcess, cell: Cell, batches: list[list[Pair]], sec
     rss_samples.append(cell.rss_end_mb)
 
 
-def run_direct(engine: Any, cell: Cell, batches: list[list[Pair]], seconds: float, min_seconds: float = 0.3) -> None:
-    """The same requests through ``engine`` in this process: sequential for 1 client, else a thread pool.
+def run_direct(scorer: Any, cell: Cell, batches: list[list[Pair]], seconds: float, min_seconds: float = 0.3) -> None:
+    """The same requests through ``scorer`` in this process: sequential for 1 client, else a thread pool.
 
     Passes over the pairs repeat until ``min_seconds`` (only fast lexical scorers need that, for a
     measurable time); scores come from the first pass.
     """
     def call(batch: list[Pair]) -> list[float]:
         if cell.endpoint == "/compare":
-            return [engine.compare(*batch[0]).score]
-        return [r.score for r in engine.score_pairs(batch, batch_size=len(batch))]
+            return [scorer.score(*batch[0]).score]
+        return [r.score for r in scorer.score_batch(batch)]
 
     scores: dict[int, list[float]] = {}
     lock = threading.Lock()
@@ -450,16 +453,17 @@ def run_direct(engine: Any, cell: Cell, batches: list[list[Pair]], seconds: floa
     cell.max_score_diff = max(diffs) if diffs else None
 
 
-def make_engine(scorer: str, config: str | None) -> Any:
+def make_scorer(name: str, config: str | None) -> Any:
+    """The scorer the server answers with, built the same way (``registry.get``) in this process."""
     import simcalc
 
-    if scorer == "ensemble":
-        return simcalc.Engine(config)
-    return simcalc.Engine(scorer=scorer)
+    if name == "ensemble":
+        return simcalc.get_scorer(name, config=config or "default")
+    return simcalc.get_scorer(name)
 
 
 # -- the run -----------------------------------------------------------------------------------------------
-def warm_up(server: ServerProcess, engines: dict[str, Any], plan: list[tuple[str, str]], stream: PairStream,
+def warm_up(server: ServerProcess, scorers: dict[str, Any], plan: list[tuple[str, str]], stream: PairStream,
             batch: int, requests: int, timeout: float, client: str) -> list[str]:
     """A few requests per endpoint and scorer (and direct calls) before any measurement; returns errors."""
     errors: list[str] = []
@@ -470,7 +474,7 @@ def warm_up(server: ServerProcess, engines: dict[str, Any], plan: list[tuple[str
         asyncio.run(_serve_load(server.port, cell, [request_body(endpoint, scorer, b) for b in batches], 60.0,
                                 timeout, client))
         errors += [f"warm-up {endpoint} {scorer}: {e}" for e in cell.errors]
-        run_direct(engines[scorer], Cell(endpoint, scorer, 1, size), batches[:4], 60.0, min_seconds=0)
+        run_direct(scorers[scorer], Cell(endpoint, scorer, 1, size), batches[:4], 60.0, min_seconds=0)
     return errors
 
 
@@ -507,7 +511,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float,
                         help="at most this long per cell and per direct run (default 12; quick 3)")
     parser.add_argument("--warmup", type=int, help="warm-up requests per endpoint and scorer (default 16; quick 4)")
-    parser.add_argument("--config", help="ensemble config for the server and the direct engine (default: default)")
+    parser.add_argument("--config", help="ensemble config for the server and the direct calls (default: default)")
     parser.add_argument("--client", choices=sorted(CLIENTS), default="raw",
                         help="raw: keep-alive HTTP/1.1 on asyncio streams (light); httpx: httpx.AsyncClient")
     parser.add_argument("--timeout", type=float, default=60.0, help="client timeout per request, seconds")
@@ -543,9 +547,10 @@ def main(argv: list[str] | None = None) -> int:
     notes: list[str] = []
     with ServerProcess(scorers, extra, args.ready_timeout) as server:
         status = server.health.get("scorers", {})
+        aliases = server.health.get("aliases", {})  # "ensemble" → "ensemble:bq"
         ready = []
         for name in scorers:
-            info = status.get(name)
+            info = status.get(aliases.get(name, name))
             if info is None:
                 notes.append(f"{name}: skipped, the server's /health does not list it")
             elif info.get("status") != "ready":
@@ -554,12 +559,12 @@ def main(argv: list[str] | None = None) -> int:
                 ready.append(name)
         plan = [("/compare", s) for s in compare_scorers if s in ready] + \
                [("/score", s) for s in batch_scorers if s in ready]
-        engines = {}
-        for name in {s for _, s in plan}:
+        direct = {}
+        for name in dict.fromkeys(s for _, s in plan):
             log.info("loading %s in this process (direct calls)", name)
-            engines[name] = make_engine(name, args.config)
+            direct[name] = make_scorer(name, args.config)
         log.info("warming up: %d requests per endpoint and scorer", args.warmup)
-        warm_errors = warm_up(server, engines, plan, stream, args.batch, args.warmup, args.timeout, args.client)
+        warm_errors = warm_up(server, direct, plan, stream, args.batch, args.warmup, args.timeout, args.client)
         notes += warm_errors
         rss_base = server.rss_mb()
         rss_samples = [rss_base]
@@ -572,7 +577,7 @@ def main(argv: list[str] | None = None) -> int:
                 cell = Cell(endpoint, scorer, clients, size)
                 batches = [stream.take(size) for _ in range(args.requests)]
                 run_served(server, cell, batches, args.seconds, args.timeout, args.client, rss_samples)
-                run_direct(engines[scorer], cell, batches[:cell.requests], args.seconds)
+                run_direct(direct[scorer], cell, batches[:cell.requests], args.seconds)
                 s = cell.summary()
                 log.info("%s %s × %d: %d requests, %.1f req/s, p50 %.1f ms, p99 %.1f ms, %d errors; direct %.1f pairs/s",
                          endpoint, scorer, clients, cell.requests, cell.req_per_s, s["p50_ms"] or 0, s["p99_ms"] or 0,
