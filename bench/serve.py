@@ -11,8 +11,8 @@ stops after ``--requests`` requests or ``--seconds`` seconds, whichever comes fi
 the next pairs of LCQMC dev (``$SIMCALC_DATA_DIR/lcqmc/dev.tsv``; a small built-in list without it).
 
 Right after each served cell, the same pairs go through the same scorer in this process
-(``simcalc.get_scorer``; ``score`` / ``score_batch`` as the server calls them), sequentially for 1
-client and in a thread pool of the same size otherwise: ``served ÷ direct`` is the HTTP overhead as a
+(``simcalc.get_scorer``; ``score`` / ``score_batch`` as the server calls them) from as many worker
+threads as there were clients (one thread: sequential): ``served ÷ direct`` is the HTTP overhead as a
 ratio of pairs/s, and ``= direct`` says whether the served scores equal the library's. ``/health`` is a
 probe sent every 0.1 s during the cell: when its latency approaches the requests', scoring blocks the
 server's event loop. Server RSS (process and children) is taken after a warm-up and after every cell;
@@ -407,7 +407,7 @@ def run_served(server: ServerProcess, cell: Cell, batches: list[list[Pair]], sec
 
 
 def run_direct(scorer: Any, cell: Cell, batches: list[list[Pair]], seconds: float, min_seconds: float = 0.3) -> None:
-    """The same requests through ``scorer`` in this process: sequential for 1 client, else a thread pool.
+    """The same requests through ``scorer`` in this process, from ``cell.clients`` worker threads.
 
     Passes over the pairs repeat until ``min_seconds`` (only fast lexical scorers need that, for a
     measurable time); scores come from the first pass.
@@ -441,12 +441,12 @@ def run_direct(scorer: Any, cell: Cell, batches: list[list[Pair]], seconds: floa
                 if not repeat:
                     scores[index] = result
 
-    if cell.clients == 1:
-        loop()
-    else:
-        with ThreadPoolExecutor(cell.clients) as pool:
-            for future in [pool.submit(loop) for _ in range(cell.clients)]:
-                future.result()
+    # Worker threads even for 1 client, as the server scores: on the 2-core machine torch ran the ensemble
+    # ~1.5x slower in the main thread than in a worker thread (same torch thread count), which would
+    # flatter the served side.
+    with ThreadPoolExecutor(cell.clients) as pool:
+        for future in [pool.submit(loop) for _ in range(cell.clients)]:
+            future.result()
     cell.direct_seconds = time.perf_counter() - began
     cell.direct_pairs = done
     diffs = [abs(a - b) for i, served in cell.scores.items() if i in scores for a, b in zip(served, scores[i])]
