@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from simcalc import display, registry
+from simcalc.display.style import ROLE_COLOURS
 from simcalc.errors import ResourceNotFoundError
 from simcalc.rules.scorer import RulesScorer
 from simcalc.rules.words import NoWords, TableWords
@@ -102,7 +103,7 @@ def test_tree_svg_marks_centre_words_strongly_and_modifiers_lightly(rules):
         assert (marked[index].get("data-role"), marked[index].get("data-centre")) == (role, centre)
         token = by_class(marked[index], "token")[0]
         assert (token.get("font-weight") == "bold") == (centre == "true")
-        assert token.get("fill") == display.ROLE_COLOURS[role][0]
+        assert token.get("fill") == ROLE_COLOURS[role][0]
     assert marked[2].get("data-role") is None and marked[8].get("data-role") is None  # 从, 本: unmarked
     legend = "".join(by_class(svg_tree(display.tree_svg(view)), "legend")[0].itertext())
     assert all(role in legend for role in ("subject", "predicate", "object", "participant", "centre word"))
