@@ -11,6 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("fastapi", reason="the server extra (fastapi) is not installed: pip install 'simcalc[serve]'")
 
@@ -418,3 +420,42 @@ def live_heavy_url(shared_data):
     settings = ServerSettings(scorers=("rules", "ensemble"), view=False, threads=8, timeout_s=120)
     with running(create_app(settings)) as url:
         yield url
+
+
+# -- property: whatever a client sends, the answer is a 2xx result or a 4xx JSON error ----------------
+_SCALARS = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=80)
+            | st.sampled_from(["", " ", "。。", "\x00", "😀", "好" * 70, "levenshtein", "rules", "keep"]))
+_JSON = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=5)
+                     | st.dictionaries(st.text(max_size=12), inner, max_size=5), max_leaves=20)
+_FIELDS = ["sentence1", "sentence2", "scorer", "view", "pairs", "errors", "query", "candidates", "top_k"]
+_BODIES = st.one_of(
+    _JSON,
+    st.dictionaries(st.sampled_from(_FIELDS), _JSON, max_size=6),
+    st.fixed_dictionaries({"sentence1": _SCALARS, "sentence2": _SCALARS}, optional={"scorer": _SCALARS}),
+    st.fixed_dictionaries({"pairs": st.lists(st.lists(_SCALARS, max_size=3), max_size=10)},
+                          optional={"errors": _SCALARS}),
+    st.fixed_dictionaries({"query": _SCALARS}, optional={"candidates": st.lists(_SCALARS, max_size=12),
+                                                         "top_k": _SCALARS}),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(route=st.sampled_from(["/compare", "/score", "/explain", "/rank"]), body=_BODIES,
+       raw=st.one_of(st.none(), st.binary(max_size=60)))
+def test_any_body_gets_a_result_or_a_json_4xx(client, route, body, raw):
+    if raw is not None:
+        response = client.post(route, content=raw, headers={"content-type": "application/json"})
+    else:
+        response = client.post(route, json=body)
+    assert response.status_code < 500 or response.status_code == 504, response.text
+    payload = response.json()
+    if response.status_code >= 400:
+        assert set(payload) == {"error"} and isinstance(payload["error"]["message"], str)
+        assert "Traceback" not in response.text
+    else:
+        assert payload
+
+
+def test_method_not_allowed_lists_the_allowed_ones(client):
+    response = client.get("/score")
+    assert error_of(response, 405)["type"] == "method_not_allowed" and response.headers["allow"] == "POST"

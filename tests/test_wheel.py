@@ -71,5 +71,13 @@ def test_wheel_install_runs_every_scorer_and_parse_outside_the_checkout(tmp_path
     for generic in ("cli.py", "rules", "neural", "hownet_sim", "data"):  # one namespace only: simcalc
         assert not (Path(site) / generic).exists(), generic
     assert (Path(site) / "simcalc" / "rules" / "parse").is_dir() and (Path(site) / "simcalc" / "cli.py").is_file()
+    page = subprocess.run([str(bin_dir / "python"), "-c",
+                           "from fastapi.testclient import TestClient; from simcalc.server import create_app, ServerSettings\n"
+                           "with TestClient(create_app(ServerSettings(scorers=('levenshtein',)))) as c:\n"
+                           "    print([c.get(p).status_code for p in ('/', '/static/app.js', '/static/page.css',"
+                           " '/static/simcalc.css', '/docs')], 'sc-tree' in c.post('/explain', json={'sentence1': "
+                           "'小明把门打开了', 'sentence2': '门被小明打开了'}).json()['html'])"],
+                          cwd=elsewhere, env=env, capture_output=True, text=True, timeout=300)
+    assert page.stdout.strip() == "[200, 200, 200, 200, 200] True", page.stderr[-2000:]  # the page ships in the wheel
     info = json.loads(simcalc("info", "--json").stdout)
     assert all(s["available"] for s in info["scorers"] if s["name"] in SCORERS), info["scorers"]

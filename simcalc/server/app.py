@@ -292,6 +292,8 @@ def _install_error_handlers(app: FastAPI) -> None:
         if first["type"] == "missing" and field is None:
             return error_response(422, "missing_body", "send a JSON object body (Content-Type: application/json)")
         message = first.get("msg", "invalid value")
+        if first["type"] == "string_too_short":  # "" for a sentence: the same answer as any text with no content
+            return error_response(422, "invalid_text", f"{field} is empty; there is nothing to compare", field)
         if first["type"] == "extra_forbidden":
             message = "unknown field"
         return error_response(422, "invalid_request", f"{field}: {message}" if field else message, field)
@@ -301,7 +303,9 @@ def _install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 400:  # FastAPI's own body parsing (e.g. bytes that are not UTF-8)
             return error_response(400, "malformed_json", f"the body could not be read as UTF-8 JSON ({exc.detail})")
         kinds = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
-        return error_response(exc.status_code, kinds.get(exc.status_code, "http_error"), str(exc.detail))
+        response = error_response(exc.status_code, kinds.get(exc.status_code, "http_error"), str(exc.detail))
+        response.headers.update(exc.headers or {})  # e.g. the Allow header of a 405
+        return response
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:

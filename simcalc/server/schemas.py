@@ -6,11 +6,15 @@ routes, so they stay configurable.
 """
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 EXAMPLE = ("小明把门打开了", "门被小明打开了")
+
+#: A sentence: a JSON string of at least one character (what else it needs, such as a letter, digit or
+#: symbol, and the server's length limit, is checked by the routes and answered 422 naming the field).
+Text = Annotated[StrictStr, Field(min_length=1)]
 
 
 class _Request(BaseModel):
@@ -18,8 +22,8 @@ class _Request(BaseModel):
 
 
 class CompareRequest(_Request):
-    sentence1: StrictStr = Field(examples=[EXAMPLE[0]])
-    sentence2: StrictStr = Field(examples=[EXAMPLE[1]])
+    sentence1: Text = Field(examples=[EXAMPLE[0]])
+    sentence2: Text = Field(examples=[EXAMPLE[1]])
     scorer: StrictStr | None = Field(None, description="a name from GET /scorers; default: the server's default")
 
 
@@ -28,15 +32,15 @@ class ExplainRequest(CompareRequest):
 
 
 class ScoreRequest(_Request):
-    pairs: list[tuple[StrictStr, StrictStr]] = Field(examples=[[list(EXAMPLE), ["怎么开通花呗", "花呗如何开通"]]])
+    pairs: list[tuple[Text, Text]] = Field(examples=[[list(EXAMPLE), ["怎么开通花呗", "花呗如何开通"]]])
     scorer: StrictStr | None = None
     errors: Literal["raise", "keep"] = Field(
         "raise", description="raise: a bad pair fails the request (422 naming it); keep: it gets an error entry")
 
 
 class RankRequest(_Request):
-    query: StrictStr = Field(examples=["花呗怎么开通"])
-    candidates: list[StrictStr] | None = Field(
+    query: Text = Field(examples=["花呗怎么开通"])
+    candidates: list[Text] | None = Field(
         None, description="sentences to rank; omitted: the FAQ the server was started with (--faq)")
     top_k: StrictInt = Field(5, ge=1)
     scorer: StrictStr | None = None
