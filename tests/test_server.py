@@ -459,3 +459,30 @@ def test_any_body_gets_a_result_or_a_json_4xx(client, route, body, raw):
 def test_method_not_allowed_lists_the_allowed_ones(client):
     response = client.get("/score")
     assert error_of(response, 405)["type"] == "method_not_allowed" and response.headers["allow"] == "POST"
+
+
+def test_a_timed_out_batch_stops_scoring_at_its_deadline():
+    """Answered 504, a /score request stops between chunks instead of scoring its other pairs."""
+    from simcalc.server import app as server_app
+
+    class Counting(PairwiseScorer):
+        name = "counting"
+        range = (0.0, 1.0)
+        calls = 0
+
+        def _score_pair(self, a, b):
+            type(self).calls += 1
+            time.sleep(0.02)
+            return Result(0.5, self.name)
+
+    settings = ServerSettings(scorers=("levenshtein",), view=False, timeout_s=0.3, max_pairs=1000)
+    pool = ScorerPool(settings)
+    pool.entries["counting"] = Served("counting", "lexical", "counts (tests)", Counting())
+    with TestClient(create_app(settings, pool=pool)) as c:
+        response = c.post("/score", json={"pairs": [["好", "好"]] * 640, "scorer": "counting"})
+        assert error_of(response, 504)["type"] == "timeout"
+        seen, end = -1, time.monotonic() + 10
+        while time.monotonic() < end and not (Counting.calls == seen and seen >= server_app.SCORE_CHUNK):
+            seen = Counting.calls
+            time.sleep(0.5)  # until the count settles (without the deadline check it climbs to 640)
+        assert Counting.calls == server_app.SCORE_CHUNK  # the chunk running at the deadline, and no other

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any, Callable
@@ -77,6 +78,9 @@ def _from_simcalc(exc: SimcalcError, field: str | None = None) -> ApiError:
 
 
 ERRORS = {code: {"model": ErrorResponse} for code in (400, 413, 422, 503, 504)}
+
+#: Pairs a /score request scores between two looks at its deadline (large enough to keep batching efficient).
+SCORE_CHUNK = 64
 
 
 def create_app(settings: ServerSettings | None = None, *, pool: ScorerPool | None = None) -> FastAPI:
@@ -168,7 +172,19 @@ def create_app(settings: ServerSettings | None = None, *, pool: ScorerPool | Non
                 if body.errors == "raise":
                     raise
                 failed[i] = exc.message
-        results = await in_thread(request, scorer.score_batch, [pair for _, pair in good]) if good else []
+        deadline = time.monotonic() + settings.timeout_s
+
+        def work() -> list:
+            """Score in chunks, stopping at the deadline: a request answered 504 does not keep a thread busy."""
+            pairs = [pair for _, pair in good]
+            results: list = []
+            for start in range(0, len(pairs), SCORE_CHUNK):
+                if time.monotonic() > deadline:
+                    raise TimeoutError
+                results.extend(scorer.score_batch(pairs[start:start + SCORE_CHUNK]))
+            return results
+
+        results = await in_thread(request, work) if good else []
         out: list[dict[str, Any] | None] = [None] * len(body.pairs)
         for (i, _), result in zip(good, results):
             out[i] = result.to_dict()
