@@ -250,15 +250,20 @@ def test_parse_only_analysis_without_hownet(monkeypatch):
     assert parallel == [analyser.analyse(*p) for p in pairs]
 
 
-def test_auto_falls_back_to_parse_only_saying_why(monkeypatch):
+@pytest.fixture
+def no_rules(monkeypatch):
+    """The CLI's drawing falls back to parse-only (no HowNet), quickly and whatever the environment."""
     real_get = registry.get
 
     def get(name, **options):
         if name == "rules":
-            raise ResourceNotFoundError("HowNet glossary.dat not found")
+            raise ResourceNotFoundError("HowNet glossary.dat not found (test)")
         return real_get(name, **options)
 
     monkeypatch.setattr(registry, "get", get)
+
+
+def test_auto_falls_back_to_parse_only_saying_why(no_rules):
     analysis = display.PairAnalyser("auto").analyse("我喜欢苹果", "我讨厌苹果")
     assert analysis["source"] == "parse-only" and "glossary.dat not found" in analysis["unavailable"]
 
@@ -271,17 +276,6 @@ def test_standalone_html_inlines_the_packaged_stylesheet():
 
 
 # -- CLI --------------------------------------------------------------------------------------------
-@pytest.fixture
-def no_rules(monkeypatch):
-    """The CLI's drawing falls back to parse-only (no HowNet), quickly and whatever the environment."""
-    real_get = registry.get
-
-    def get(name, **options):
-        if name == "rules":
-            raise ResourceNotFoundError("HowNet glossary.dat not found (test)")
-        return real_get(name, **options)
-
-    monkeypatch.setattr(registry, "get", get)
 
 
 def test_explain_writes_svg_and_html_and_leaves_stdout_alone(tmp_path, no_rules):
