@@ -486,3 +486,43 @@ def test_a_timed_out_batch_stops_scoring_at_its_deadline():
             seen = Counting.calls
             time.sleep(0.5)  # until the count settles (without the deadline check it climbs to 640)
         assert Counting.calls == server_app.SCORE_CHUNK  # the chunk running at the deadline, and no other
+
+
+def test_tfidf_batches_larger_than_a_chunk_score_like_the_library(shared_data):
+    """/score works in chunks; TF-IDF fitted on the request's sentences must be fitted once, on all of them."""
+    from simcalc.io import read_pairs
+
+    pairs = [(r.sentence1, r.sentence2) for r in read_pairs(shared_data / "lcqmc" / "dev.tsv")][:150]
+    settings = ServerSettings(scorers=("tfidf",), view=False, max_chars=1000)
+    with TestClient(create_app(settings)) as c:
+        body = c.post("/score", json={"pairs": [list(p) for p in pairs]}).json()
+    want = simcalc.get_scorer("tfidf").score_batch(pairs)
+    assert [r["score"] for r in body["results"]] == pytest.approx([r.score for r in want], abs=1e-12)
+
+
+def test_requests_that_time_out_never_run_more_than_threads_scorings_at_once():
+    class Gauge(PairwiseScorer):
+        name = "gauge"
+        range = (0.0, 1.0)
+        running = peak = 0
+        lock = threading.Lock()
+
+        def _score_pair(self, a, b):
+            cls = type(self)
+            with cls.lock:
+                cls.running += 1
+                cls.peak = max(cls.peak, cls.running)
+            time.sleep(0.6)
+            with cls.lock:
+                cls.running -= 1
+            return Result(0.5, self.name)
+
+    settings = ServerSettings(scorers=("levenshtein",), view=False, timeout_s=0.2, threads=1)
+    pool = ScorerPool(settings)
+    pool.entries["gauge"] = Served("gauge", "lexical", "counts threads (tests)", Gauge())
+    with TestClient(create_app(settings, pool=pool)) as c:
+        with ThreadPoolExecutor(6) as ex:
+            codes = list(ex.map(lambda _: c.post("/compare", json={**GOOD, "scorer": "gauge"}).status_code, range(6)))
+        time.sleep(1.5)  # let the thread that got the slot finish
+    assert codes == [504] * 6
+    assert Gauge.peak == 1 and Gauge.running == 0

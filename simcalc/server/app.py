@@ -90,7 +90,9 @@ def create_app(settings: ServerSettings | None = None, *, pool: ScorerPool | Non
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.pool = pool if pool is not None else await anyio.to_thread.run_sync(ScorerPool, settings)
-        app.state.limiter = anyio.CapacityLimiter(settings.threads)
+        # Held by the scoring thread itself (not by the awaiting task), so a request answered 504 keeps its
+        # slot until its thread really stops: at most `threads` scorings run, however many time out.
+        app.state.slots = threading.BoundedSemaphore(settings.threads)
         app.state.analyser = _Analyser(app.state.pool) if settings.view else None
         for key, entry in app.state.pool.entries.items():
             log.info("scorer %s: %s", key, "ready" if entry.ready else f"unavailable ({entry.error})")
@@ -119,12 +121,28 @@ def create_app(settings: ServerSettings | None = None, *, pool: ScorerPool | Non
         except SimcalcError as exc:
             raise _from_simcalc(exc) from None
 
-    async def in_thread(request: Request, fn: Callable[..., Any], *args: Any) -> Any:
-        """Run scoring off the event loop, at most ``settings.threads`` at once, within the time limit."""
+    async def in_thread(request: Request, fn: Callable[..., Any], *args: Any, deadline: float | None = None) -> Any:
+        """Run scoring off the event loop, at most ``settings.threads`` at once, within the time limit.
+
+        A request past its deadline is answered 504 at once; its thread never starts scoring if it was
+        still waiting for a slot, and otherwise holds its slot until it ends (``/score`` stops between chunks).
+        """
+        deadline = deadline if deadline is not None else time.monotonic() + settings.timeout_s
+        slots: threading.BoundedSemaphore = request.app.state.slots
+
+        def guarded() -> Any:
+            if not slots.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                raise TimeoutError
+            try:
+                if time.monotonic() > deadline:
+                    raise TimeoutError
+                return fn(*args)
+            finally:
+                slots.release()
+
         try:
-            with anyio.fail_after(settings.timeout_s):
-                return await anyio.to_thread.run_sync(fn, *args, abandon_on_cancel=True,
-                                                      limiter=request.app.state.limiter)
+            with anyio.fail_after(max(0.0, deadline - time.monotonic())):
+                return await anyio.to_thread.run_sync(guarded, abandon_on_cancel=True)
         except TimeoutError:
             raise ApiError(504, "timeout", f"the request took longer than the server's limit of "
                            f"{settings.timeout_s:g} s; send fewer pairs or shorter text") from None
@@ -175,16 +193,20 @@ def create_app(settings: ServerSettings | None = None, *, pool: ScorerPool | Non
         deadline = time.monotonic() + settings.timeout_s
 
         def work() -> list:
-            """Score in chunks, stopping at the deadline: a request answered 504 does not keep a thread busy."""
+            """Score in chunks, stopping at the deadline: a request answered 504 does not keep a thread busy.
+            Corpus statistics (TF-IDF without a shipped IDF) are fitted once on the whole batch, as the
+            library's ``score_batch`` does, so chunking never changes a score."""
             pairs = [pair for _, pair in good]
+            prepared = [scorer.prepare_pair(a, b) for a, b in pairs]
+            fitted = scorer.for_sentences(t.text for pair in prepared for t in pair)
             results: list = []
-            for start in range(0, len(pairs), SCORE_CHUNK):
+            for start in range(0, len(prepared), SCORE_CHUNK):
                 if time.monotonic() > deadline:
                     raise TimeoutError
-                results.extend(scorer.score_batch(pairs[start:start + SCORE_CHUNK]))
+                results.extend(fitted.score_prepared(prepared[start:start + SCORE_CHUNK]))
             return results
 
-        results = await in_thread(request, work) if good else []
+        results = await in_thread(request, work, deadline=deadline) if good else []
         out: list[dict[str, Any] | None] = [None] * len(body.pairs)
         for (i, _), result in zip(good, results):
             out[i] = result.to_dict()
