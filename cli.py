@@ -212,7 +212,7 @@ def _write_drawings(sentence1: str, sentence2: str, result: Any, user_dict: str 
     if svg_path:
         outputs.append((svg_path, display.pair_svg(analysis)))
     if html_path:
-        title = f"simcalc explain: {sentence1} / {sentence2}"
+        title = f"simcalc explain: {sentence1} / {sentence2}".encode("utf-8", "replace").decode("utf-8")
         outputs.append((html_path, display.standalone_html(display.explanation_html(result, analysis), title)))
     for path, text in outputs:
         try:
@@ -613,11 +613,19 @@ It binds to 127.0.0.1: put a reverse proxy in front before exposing it (--host 0
               help="Requests scored at once per process (threads beside the event loop).")
 @click.option("--max-pairs", default=1000, show_default=True, type=click.IntRange(1, None), help="Pairs per /score request.")
 @click.option("--max-chars", default=512, show_default=True, type=click.IntRange(1, None), help="Characters per text.")
-@click.option("--max-body-bytes", default=1_000_000, show_default=True, type=click.IntRange(1, None))
+@click.option("--max-body-bytes", default=1_000_000, show_default=True, type=click.IntRange(1, None),
+              help="Largest request body (chunked uploads are counted as they arrive).")
+@click.option("--max-candidates", default=5000, show_default=True, type=click.IntRange(1, None),
+              help="Candidates per /rank request.")
+@click.option("--max-top-k", default=100, show_default=True, type=click.IntRange(1, None), help="Largest top_k.")
+@click.option("--allow-host", "allow_hosts", multiple=True,
+              help="Host header to answer besides the loopback names (repeat; '*' for any). On a loopback "
+                   "bind only 127.0.0.1/localhost/[::1] are answered, which stops DNS-rebinding pages.")
 @click.option("--timeout", "timeout_s", default=30.0, show_default=True, type=click.FloatRange(0, min_open=True),
               help="Seconds a request may take before it is answered 504.")
 def serve(host: str, port: int, scorers: str, configs: tuple[str, ...], default_scorer: str | None, faq: str | None,
-          workers: int, threads: int, max_pairs: int, max_chars: int, max_body_bytes: int, timeout_s: float) -> None:
+          workers: int, threads: int, max_pairs: int, max_chars: int, max_body_bytes: int, max_candidates: int,
+          max_top_k: int, allow_hosts: tuple[str, ...], timeout_s: float) -> None:
     """Serve the HTTP API and the explanation page (FastAPI + uvicorn) until Ctrl-C.
 
     Scorers load once at start; a scorer that cannot load is reported by GET /health and answers 503,
@@ -635,11 +643,19 @@ def serve(host: str, port: int, scorers: str, configs: tuple[str, ...], default_
         raise InputFormatError(f"simcalc serve needs {' and '.join(missing)}: pip install 'simcalc[serve]'")
     names = tuple(registry.canonical(n) for n in scorers.split(",") if n.strip())
     try:
+        loopback = host in ("127.0.0.1", "localhost", "::1")
+        hosts = None if "*" in allow_hosts or not (loopback or allow_hosts) else \
+            (("127.0.0.1", "localhost", "[::1]") if loopback else ()) + tuple(allow_hosts)
         settings = ServerSettings(scorers=names, configs=configs, default_scorer=default_scorer,
                                   faq=faq, max_pairs=max_pairs, max_chars=max_chars, max_body_bytes=max_body_bytes,
+                                  max_candidates=max_candidates, max_top_k=max_top_k, allowed_hosts=hosts,
                                   timeout_s=timeout_s, threads=threads)
     except ValueError as exc:
         raise InputFormatError(str(exc)) from None
+    if faq:
+        from simcalc.server.scorers import load_faq
+
+        load_faq(faq)  # a bad FAQ file is a usage error now, not a traceback after every model has loaded
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"warning: binding to {host}: the API has no authentication", err=True)
     run(settings, host=host, port=port, workers=workers)

@@ -526,3 +526,47 @@ def test_requests_that_time_out_never_run_more_than_threads_scorings_at_once():
         time.sleep(1.5)  # let the thread that got the slot finish
     assert codes == [504] * 6
     assert Gauge.peak == 1 and Gauge.running == 0
+
+
+def test_only_the_allowed_host_names_are_answered():
+    settings = ServerSettings(scorers=("levenshtein",), view=False, allowed_hosts=("127.0.0.1", "localhost", "[::1]"))
+    with TestClient(create_app(settings), base_url="http://127.0.0.1:8000") as c:
+        assert c.post("/compare", json=GOOD).status_code == 200
+        assert c.get("/health", headers={"host": "localhost:8000"}).status_code == 200
+        assert c.get("/health", headers={"host": "[::1]:8000"}).status_code == 200
+        error = error_of(c.get("/health", headers={"host": "rebound.example:8000"}), 400)
+        assert error["type"] == "host_not_allowed" and "rebound.example" in error["message"]
+
+
+def test_a_bad_faq_file_is_refused_before_anything_loads(tmp_path):
+    from click.testing import CliRunner
+
+    from simcalc.cli import main
+
+    faq = tmp_path / "faq.txt"
+    faq.write_text("花呗怎么开通\n。。。\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["serve", "--scorers", "levenshtein", "--faq", str(faq)])
+    assert result.exit_code == 2 and "line 2" in result.output and "punctuation" in result.output
+    faq.write_text("\n\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["serve", "--scorers", "levenshtein", "--faq", str(faq)])
+    assert result.exit_code == 2 and "no FAQ questions" in result.output
+
+
+def test_max_chars_cannot_exceed_what_scorers_accept():
+    from simcalc.text import MAX_CHARS
+
+    with pytest.raises(ValueError, match="max_chars"):
+        ServerSettings(max_chars=MAX_CHARS + 1)
+
+
+def test_health_is_degraded_when_an_ensemble_serves_without_a_member(tmp_path):
+    config = tmp_path / "mine.toml"
+    config.write_text('[ensemble]\nname = "mine"\ncombination = "mean"\nthreshold = 0.5\n\n'
+                      '[members.levenshtein]\nweight = 1.0\n\n[members.cvlstm]\nweight = 1.0\n'
+                      'options = {model = "no-such-model-dir"}\n', encoding="utf-8")
+    settings = ServerSettings(scorers=("ensemble",), configs=(str(config),), view=False)
+    with TestClient(create_app(settings)) as c:
+        health = c.get("/health").json()
+        assert c.post("/compare", json=GOOD).status_code == 200
+    assert health["status"] == "degraded"
+    assert "cvlstm" in health["scorers"]["ensemble:mine"]["left_out"]

@@ -36,7 +36,7 @@ from simcalc.errors import (
 )
 from simcalc.text import prepare
 
-from .limits import BodySizeLimit
+from .limits import AllowedHosts, BodySizeLimit
 from .schemas import (
     CompareRequest,
     ErrorResponse,
@@ -101,6 +101,8 @@ def create_app(settings: ServerSettings | None = None, *, pool: ScorerPool | Non
     app = FastAPI(title="simcalc", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Chinese sentence similarity with explanations. The page at / draws them.")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    if settings.allowed_hosts is not None:
+        app.add_middleware(AllowedHosts, hosts=settings.allowed_hosts)
     _install_error_handlers(app)
 
     def pool_of(request: Request) -> ScorerPool:
@@ -248,7 +250,7 @@ def create_app(settings: ServerSettings | None = None, *, pool: ScorerPool | Non
                                "candidates")
 
             def work() -> list:
-                return pool.faq_index(key, scorer).rank(body.query, body.top_k)
+                return pool.faq_index(key).rank(body.query, body.top_k)
         else:
             if not body.candidates:
                 raise ApiError(422, "no_candidates", "candidates is empty", "candidates")

@@ -1,7 +1,9 @@
-"""Request-body size limit as plain ASGI middleware (checked before FastAPI reads or parses the body).
+"""Plain ASGI middleware checked before FastAPI reads a request: body size, and the Host header.
 
-Why not only the ``Content-Length`` header: a chunked upload has none, so the bytes are also counted
-as they arrive and the request is refused as soon as it passes the limit.
+Why count the body and not only trust ``Content-Length``: a chunked upload has none, so the bytes are
+also counted as they arrive and the request is refused as soon as it passes the limit.
+Why check Host on a loopback server: without it a web page the user visits could reach the API
+through DNS rebinding (its own host name resolving to 127.0.0.1).
 """
 from __future__ import annotations
 
@@ -11,10 +13,9 @@ from typing import Any
 from starlette.exceptions import HTTPException
 
 
-async def _send_413(send: Any, max_bytes: int) -> None:
-    body = json.dumps({"error": {"type": "body_too_large", "message": f"the request body is larger than "
-                                 f"{max_bytes} bytes", "field": None}}).encode()
-    await send({"type": "http.response.start", "status": 413,
+async def _send_error(send: Any, status: int, kind: str, message: str) -> None:
+    body = json.dumps({"error": {"type": kind, "message": message, "field": None}}).encode()
+    await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
 
@@ -35,7 +36,7 @@ class BodySizeLimit:
             except ValueError:
                 too_big = False  # the server (h11/httptools) rejects a malformed header itself
             if too_big:
-                await _send_413(send, self.max_bytes)
+                await _send_error(send, 413, "body_too_large", f"the request body is larger than {self.max_bytes} bytes")
                 return
         received = 0
 
@@ -49,3 +50,21 @@ class BodySizeLimit:
             return message
 
         await self.app(scope, counted, send)
+
+
+class AllowedHosts:
+    """Answer 400 to a request whose Host header names none of ``hosts`` (the port is ignored)."""
+
+    def __init__(self, app: Any, hosts: tuple[str, ...]) -> None:
+        self.app = app
+        self.hosts = {h.lower() for h in hosts}
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            raw = dict(scope.get("headers", [])).get(b"host", b"").decode("latin-1").lower()
+            host = raw.split("]")[0] + "]" if raw.startswith("[") else raw.split(":")[0]  # [::1]:8000, name:8000
+            if host not in self.hosts:
+                await _send_error(send, 400, "host_not_allowed", f"Host {raw!r} is not served here; "
+                                  f"this server answers to {', '.join(sorted(self.hosts))} (see --allow-host)")
+                return
+        await self.app(scope, receive, send)

@@ -15,6 +15,8 @@ EXAMPLE = ("小明把门打开了", "门被小明打开了")
 #: A sentence: a JSON string of at least one character (what else it needs, such as a letter, digit or
 #: symbol, and the server's length limit, is checked by the routes and answered 422 naming the field).
 Text = Annotated[StrictStr, Field(min_length=1)]
+#: A scorer name from GET /scorers (names are short; a long one is not echoed back at length).
+ScorerName = Annotated[StrictStr, Field(max_length=100)]
 
 
 class _Request(BaseModel):
@@ -24,7 +26,7 @@ class _Request(BaseModel):
 class CompareRequest(_Request):
     sentence1: Text = Field(examples=[EXAMPLE[0]])
     sentence2: Text = Field(examples=[EXAMPLE[1]])
-    scorer: StrictStr | None = Field(None, description="a name from GET /scorers; default: the server's default")
+    scorer: ScorerName | None = Field(None, description="a name from GET /scorers; default: the server's default")
 
 
 class ExplainRequest(CompareRequest):
@@ -33,7 +35,7 @@ class ExplainRequest(CompareRequest):
 
 class ScoreRequest(_Request):
     pairs: list[tuple[Text, Text]] = Field(examples=[[list(EXAMPLE), ["怎么开通花呗", "花呗如何开通"]]])
-    scorer: StrictStr | None = None
+    scorer: ScorerName | None = None
     errors: Literal["raise", "keep"] = Field(
         "raise", description="raise: a bad pair fails the request (422 naming it); keep: it gets an error entry")
 
@@ -43,7 +45,7 @@ class RankRequest(_Request):
     candidates: list[Text] | None = Field(
         None, description="sentences to rank; omitted: the FAQ the server was started with (--faq)")
     top_k: StrictInt = Field(5, ge=1)
-    scorer: StrictStr | None = None
+    scorer: ScorerName | None = None
 
 
 class ErrorBody(BaseModel):

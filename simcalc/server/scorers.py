@@ -6,7 +6,6 @@ A scorer that fails to load does not stop the server: its routes answer 503 with
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -89,13 +88,19 @@ class ScorerPool:
                 scorer, error, seconds = _load(name)
                 self.entries[name] = Served(name, spec.kind, spec.description, scorer, error, seconds)
         self.default = self._choose_default(settings.default_scorer)
-        self._faq_lock = threading.Lock()
+        self.faq: list[str] | None = load_faq(settings.faq) if settings.faq else None
         self._faq_indexes: dict[str, Any] = {}
-        self.faq: list[str] | None = None
-        if settings.faq:
-            from simcalc.match import read_faq  # the same FAQ format as `simcalc match`
+        self._faq_errors: dict[str, str] = {}
+        if self.faq is not None:  # prepared at start: the first /rank must not pay for it (or time out)
+            from simcalc.rank import CandidateIndex
 
-            self.faq = read_faq(settings.faq)[0]
+            for key, entry in self.entries.items():
+                if entry.scorer is not None:
+                    try:
+                        self._faq_indexes[key] = CandidateIndex(entry.scorer, self.faq)
+                    except SimcalcError as exc:
+                        self._faq_errors[key] = str(exc)
+                        log.warning("FAQ not prepared for %s: %s", key, exc)
 
     def _choose_default(self, wanted: str | None) -> str:
         if wanted:
@@ -138,17 +143,38 @@ class ScorerPool:
         entry = self.entries.get(key)
         return entry.scorer if entry is not None else None
 
-    def faq_index(self, key: str, scorer: Scorer):
-        """The server FAQ prepared for one scorer (built on first use, then shared read-only)."""
-        from simcalc.rank import CandidateIndex
-
-        with self._faq_lock:
-            if key not in self._faq_indexes:
-                self._faq_indexes[key] = CandidateIndex(scorer, self.faq)
-            return self._faq_indexes[key]
+    def faq_index(self, key: str) -> Any:
+        """The server FAQ prepared for one scorer at start (read-only, shared by the threads)."""
+        if key not in self._faq_indexes:
+            raise ScorerUnavailableError(f"the FAQ could not be prepared for {key!r}: "
+                                         f"{self._faq_errors.get(key, 'the scorer did not load')}")
+        return self._faq_indexes[key]
 
     def health(self) -> dict[str, Any]:
         scorers = {k: {"status": "ready" if e.ready else "unavailable", "error": e.error,
                        "load_seconds": round(e.load_seconds, 3)} for k, e in self.entries.items()}
-        status = "ok" if all(e.ready for e in self.entries.values()) else "degraded"
-        return {"status": status, "default": self.default, "aliases": dict(self.aliases), "scorers": scorers}
+        for key, entry in self.entries.items():  # an ensemble that serves without some members says so
+            left_out = entry.scorer.describe().get("left_out") if entry.kind == "ensemble" and entry.ready else None
+            if left_out:
+                scorers[key]["left_out"] = left_out
+        degraded = any(e["status"] != "ready" or e.get("left_out") for e in scorers.values()) or self._faq_errors
+        out = {"status": "degraded" if degraded else "ok", "default": self.default, "aliases": dict(self.aliases),
+               "scorers": scorers}
+        if self.faq is not None:
+            out["faq"] = {"questions": len(self.faq), "unprepared": dict(self._faq_errors)}
+        return out
+
+
+def load_faq(path: str) -> list[str]:
+    """FAQ questions in `simcalc match`'s format, each checked as a scorer would (the error names the line)."""
+    from simcalc.errors import InputFormatError, InvalidTextError
+    from simcalc.match import read_faq
+    from simcalc.text import prepare
+
+    questions, _extras, lines = read_faq(path)
+    for question, line in zip(questions, lines):
+        try:
+            prepare(question, which="the question")
+        except InvalidTextError as exc:
+            raise InputFormatError(f"{path}, line {line}: {exc}") from None
+    return questions

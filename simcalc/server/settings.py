@@ -45,17 +45,24 @@ class ServerSettings:
     timeout_s: float = 30.0
     threads: int = 4
     view: bool = True  # POST /explain draws trees (loads the parser even when rules cannot load)
+    allowed_hosts: tuple[str, ...] | None = None  # Host headers answered (None: any); `simcalc serve` sets loopback names
 
     def __post_init__(self) -> None:
         for name in ("max_body_bytes", "max_pairs", "max_chars", "max_candidates", "max_top_k", "threads"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
+        from simcalc.text import MAX_CHARS
+
+        if self.max_chars > MAX_CHARS:
+            raise ValueError(f"max_chars is at most {MAX_CHARS} (the scorers' own limit on a text)")
         if self.timeout_s <= 0:
             raise ValueError("timeout_s must be positive")
         if not self.scorers:
             raise ValueError("give at least one scorer to serve")
         object.__setattr__(self, "scorers", tuple(self.scorers))
         object.__setattr__(self, "configs", tuple(self.configs) or DEFAULT_CONFIGS)
+        if self.allowed_hosts is not None:
+            object.__setattr__(self, "allowed_hosts", tuple(self.allowed_hosts))
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)

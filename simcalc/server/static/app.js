@@ -9,7 +9,7 @@ const statusLine = document.getElementById("status");
 const errorBox = document.getElementById("error");
 const resultSection = document.getElementById("result");
 const explanation = document.getElementById("explanation");
-const compareButton = document.getElementById("compare");
+let latest = 0;  // only the newest request's answer is shown (Ctrl+Enter can send another before one returns)
 
 function showError(message) {
   errorBox.textContent = message;
@@ -57,7 +57,8 @@ async function compare(event) {
     view: true,
   };
   if (scorerSelect.value) body.scorer = scorerSelect.value;
-  compareButton.disabled = true;
+  const mine = ++latest;
+  resultSection.setAttribute("aria-busy", "true");  // the button stays enabled: keyboard focus stays on it
   statusLine.textContent = "Scoring…";
   try {
     const response = await fetch("/explain", {
@@ -66,9 +67,11 @@ async function compare(event) {
       body: JSON.stringify(body),
     });
     const data = await response.json();
+    if (mine !== latest) return;  // a newer request was sent meanwhile
     if (!response.ok) {
       const err = data.error || {};
       statusLine.textContent = "";
+      resultSection.hidden = true;  // never leave the previous pair's result under this pair's error
       showError(`${err.field ? err.field + ": " : ""}${err.message || response.statusText}`);
       return;
     }
@@ -82,10 +85,12 @@ async function compare(event) {
     resultSection.hidden = false;
     statusLine.textContent = `Done. ${describe(data.result)}`;
   } catch (err) {
+    if (mine !== latest) return;
     statusLine.textContent = "";
+    resultSection.hidden = true;
     showError(`The request failed: ${err}`);
   } finally {
-    compareButton.disabled = false;
+    if (mine === latest) resultSection.removeAttribute("aria-busy");
   }
 }
 
