@@ -341,7 +341,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 400:  # FastAPI's own body parsing (e.g. bytes that are not UTF-8)
-            return error_response(400, "malformed_json", f"the body could not be read as UTF-8 JSON ({exc.detail})")
+            return error_response(400, "malformed_json", "the body could not be parsed as JSON: not UTF-8 (or UTF-16/32) "
+                                  "text, or past the parser's limits (a number with thousands of digits, deep nesting)")
         kinds = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
         response = error_response(exc.status_code, kinds.get(exc.status_code, "http_error"), str(exc.detail))
         response.headers.update(exc.headers or {})  # e.g. the Allow header of a 405
