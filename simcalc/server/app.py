@@ -371,7 +371,9 @@ def _install_page(app: FastAPI) -> None:
     async def static(name: str) -> Response:
         if name == "simcalc.css":  # the explanation styles, shared with `simcalc explain --html`
             css = resources.files("simcalc").joinpath("static", "simcalc.css")
-            return Response(css.read_bytes() if css.is_file() else b"", media_type=types[".css"])
+            if not css.is_file():  # a broken install: say so rather than serve an empty stylesheet
+                raise StarletteHTTPException(404, "simcalc/static/simcalc.css is missing from this installation")
+            return Response(css.read_bytes(), media_type=types[".css"])
         if name not in names:  # a fixed list: no path from the client touches the file system
             raise StarletteHTTPException(404, f"no static file {name!r}")
         return Response(_static(name), media_type=types["." + name.rsplit(".", 1)[1]])
