@@ -570,3 +570,26 @@ def test_health_is_degraded_when_an_ensemble_serves_without_a_member(tmp_path):
         assert c.post("/compare", json=GOOD).status_code == 200
     assert health["status"] == "degraded"
     assert "cvlstm" in health["scorers"]["ensemble:mine"]["left_out"]
+
+
+@pytest.fixture(scope="module")
+def view_client():
+    """/explain with the drawing on (parse-only: the rule engine is not served here)."""
+    with TestClient(create_app(ServerSettings(scorers=("levenshtein",), view=True))) as c:
+        yield c
+
+
+@pytest.mark.slow
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(a=st.text(min_size=1, max_size=40) | st.sampled_from(["小明把门打开了", "<script>alert(1)</script>", "😀门",
+                                                             "他不是不喜欢你", "a & b \" ' <", "把被把被"]),
+       b=st.text(min_size=1, max_size=40))
+def test_any_text_gets_a_drawing_or_a_json_4xx(view_client, a, b):
+    response = view_client.post("/explain", json={"sentence1": a, "sentence2": b})
+    assert response.status_code in (200, 422), response.text
+    body = response.json()
+    if response.status_code == 200:
+        assert body["analysis"]["source"] == "parse-only" and "<svg" in body["html"]
+        assert "<script>" not in body["html"]  # user text is escaped in the drawing
+    else:
+        assert body["error"]["field"] in ("sentence1", "sentence2")
