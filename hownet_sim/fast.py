@@ -9,7 +9,10 @@ the two); the string-based class stays the reference and produces the explanatio
 from __future__ import annotations
 
 import threading
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
+
+if TYPE_CHECKING:
+    import numpy as np
 
 from .defs import Concept
 from .limits import MEMO_LIMIT
