@@ -34,7 +34,7 @@ from simcalc.errors import (
     SimcalcError,
     UnknownScorerError,
 )
-from simcalc.text import prepare
+from simcalc.text import PreparedText, prepare
 
 from .limits import AllowedHosts, BodySizeLimit
 from .schemas import (
@@ -93,7 +93,7 @@ def create_app(settings: ServerSettings | None = None, *, pool: ScorerPool | Non
         # Held by the scoring thread itself (not by the awaiting task), so a request answered 504 keeps its
         # slot until its thread really stops: at most `threads` scorings run, however many time out.
         app.state.slots = threading.BoundedSemaphore(settings.threads)
-        app.state.analyser = _Analyser(app.state.pool) if settings.view else None
+        app.state.analyser = _pair_analyser(app.state.pool) if settings.view else None
         for key, entry in app.state.pool.entries.items():
             log.info("scorer %s: %s", key, "ready" if entry.ready else f"unavailable ({entry.error})")
         yield
@@ -108,12 +108,13 @@ def create_app(settings: ServerSettings | None = None, *, pool: ScorerPool | Non
     def pool_of(request: Request) -> ScorerPool:
         return request.app.state.pool
 
-    def check_text(value: str, field: str) -> None:
+    def check_text(value: str, field: str) -> PreparedText:
+        """The text normalised as scorers take it (``settings.max_chars`` ≤ theirs: nothing is cut), or a 422."""
         if len(value) > settings.max_chars:
             raise ApiError(422, "text_too_long", f"{field} has {len(value)} characters; the limit is "
                            f"{settings.max_chars}", field)
         try:
-            prepare(value, which=field)
+            return prepare(value, which=field)
         except InvalidTextError as exc:
             raise ApiError(422, "invalid_text", str(exc), field) from None
 
@@ -181,13 +182,11 @@ def create_app(settings: ServerSettings | None = None, *, pool: ScorerPool | Non
             raise ApiError(422, "too_many_pairs", f"{len(body.pairs)} pairs; the limit is {settings.max_pairs} "
                            "per request", "pairs")
         key, scorer = scorer_for(request, body.scorer)
-        good: list[tuple[int, tuple[str, str]]] = []
+        good: list[tuple[int, tuple[PreparedText, PreparedText]]] = []
         failed: dict[int, str] = {}
-        for i, pair in enumerate(body.pairs):
+        for i, (a, b) in enumerate(body.pairs):
             try:
-                for j, text in enumerate(pair):
-                    check_text(text, f"pairs.{i}.{j}")
-                good.append((i, pair))
+                good.append((i, (check_text(a, f"pairs.{i}.0"), check_text(b, f"pairs.{i}.1"))))
             except ApiError as exc:
                 if body.errors == "raise":
                     raise
@@ -198,8 +197,7 @@ def create_app(settings: ServerSettings | None = None, *, pool: ScorerPool | Non
             """Score in chunks, stopping at the deadline: a request answered 504 does not keep a thread busy.
             Corpus statistics (TF-IDF without a shipped IDF) are fitted once on the whole batch, as the
             library's ``score_batch`` does, so chunking never changes a score."""
-            pairs = [pair for _, pair in good]
-            prepared = [scorer.prepare_pair(a, b) for a, b in pairs]
+            prepared = [pair for _, pair in good]  # validated and normalised once, above
             fitted = scorer.for_sentences(t.text for pair in prepared for t in pair)
             results: list = []
             for start in range(0, len(prepared), SCORE_CHUNK):
@@ -224,13 +222,16 @@ def create_app(settings: ServerSettings | None = None, *, pool: ScorerPool | Non
         check_text(body.sentence1, "sentence1")
         check_text(body.sentence2, "sentence2")
         _, scorer = scorer_for(request, body.scorer)
-        analyser: _Analyser | None = request.app.state.analyser if body.view else None
+        analyser = request.app.state.analyser if body.view else None
 
         def work() -> dict[str, Any]:
+            from simcalc.display import explanation_html
+
             result = scorer.score(body.sentence1, body.sentence2)
             out: dict[str, Any] = {"result": result.to_dict()}
-            if analyser is not None:
-                out.update(analyser.view(result, body.sentence1, body.sentence2))
+            if analyser is not None:  # the rules result is reused when the scorer was `rules`
+                analysis = analyser.analyse(body.sentence1, body.sentence2, result)
+                out.update(analysis=analysis, html=explanation_html(result, analysis))
             return out
 
         return await in_thread(request, work)
@@ -273,45 +274,21 @@ def create_app(settings: ServerSettings | None = None, *, pool: ScorerPool | Non
     return app
 
 
-class _Analyser:
-    """The page's view of a pair: the rule engine's analysis (trees, components, coefficients) and its HTML.
+def _pair_analyser(pool: ScorerPool) -> Any:
+    """The page's analyser: the served rule engine's view of a pair, or parse-only trees saying why.
 
-    Built on first use (the parser loads then) and shared by the worker threads.
+    :class:`~simcalc.display.PairAnalyser` loads nothing until its first use and is safe to share
+    between the worker threads.
     """
+    from simcalc.display import PairAnalyser
 
-    def __init__(self, pool: ScorerPool) -> None:
-        self.pool = pool
-        self._lock = threading.Lock()
-        self._analyser: Any = None
-        self.error: str | None = None
-
-    def _get(self) -> Any:
-        with self._lock:
-            if self._analyser is None and self.error is None:
-                try:
-                    from simcalc.display import PairAnalyser
-
-                    entry = self.pool.entries.get("rules")
-                    reason = None
-                    if entry is None:
-                        reason = "the rule engine is not served here (start with --scorers including rules)"
-                    elif not entry.ready:
-                        reason = f"the rule engine could not load: {entry.error}"
-                    self._analyser = PairAnalyser(rules=self.pool.ready("rules"), reason=reason)
-                except ImportError as exc:
-                    log.warning("explanation view unavailable: %s", exc)
-                    self.error = f"{type(exc).__name__}: {exc}"
-            return self._analyser
-
-    def view(self, result: Any, a: str, b: str) -> dict[str, Any]:
-        """``analysis`` and ``html`` for the page; the rules result is reused when the scorer was ``rules``."""
-        analyser = self._get()
-        if analyser is None:
-            return {"analysis": None, "html": None, "view_error": self.error}
-        from simcalc.display import explanation_html
-
-        analysis = analyser.analyse(a, b, result)
-        return {"analysis": analysis, "html": explanation_html(result, analysis)}
+    entry = pool.entries.get("rules")
+    reason = None
+    if entry is None:
+        reason = "the rule engine is not served here (start with --scorers including rules)"
+    elif not entry.ready:
+        reason = f"the rule engine could not load: {entry.error}"
+    return PairAnalyser(rules=pool.ready("rules"), reason=reason)
 
 
 def _install_error_handlers(app: FastAPI) -> None:

@@ -85,7 +85,6 @@ class ExplainResponse(BaseModel):
     result: ResultBody
     analysis: dict[str, Any] | None = Field(None, description="trees, components, aligned words, coefficients")
     html: str | None = Field(None, description="the analysis drawn (SVG trees + tables), as the page shows it")
-    view_error: str | None = Field(None, description="why there is no analysis, when there is none")
 
 
 class MatchBody(BaseModel):

@@ -78,9 +78,7 @@ async function compare(event) {
     if (data.html) {
       explanation.innerHTML = data.html;  // built by simcalc.display with every user string escaped
     } else {
-      explanation.textContent = `${describe(data.result)}. ` + (data.view_error
-        ? `No drawing: ${data.view_error}`
-        : "No drawing for this request.");
+      explanation.textContent = `${describe(data.result)}.`;
     }
     resultSection.hidden = false;
     statusLine.textContent = `Done. ${describe(data.result)}`;
