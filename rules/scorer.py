@@ -136,7 +136,7 @@ class RulesScorer(Scorer):
             score, detail = comparer.sentences(sa, sb)
             explanation = {
                 "formula": detail.pop("formula"),
-                "sentences": [self._sentence_view(sa), self._sentence_view(sb)],
+                "sentences": [self.sentence_view(sa), self.sentence_view(sb)],
                 **detail,
             }
             warnings = []
@@ -153,7 +153,8 @@ class RulesScorer(Scorer):
         return render_explanation(result)
 
     @staticmethod
-    def _sentence_view(side: Side) -> dict:
+    def sentence_view(side: Side) -> dict:
+        """One analysed sentence as the explanation (and the drawings) show it: parse, components, senses."""
         view = side.sentence.to_dict()
         view["text"] = side.text
         view["pattern"] = {"pattern": side.pattern[0], "marker": side.pattern[1]}

@@ -13,9 +13,9 @@ from it, so every string goes through :func:`html.escape`.
 """
 from __future__ import annotations
 
-from .analysis import PairAnalyser, pair_analysis, rules_analysis
+from .analysis import PairAnalyser, rules_analysis
 from .report import explanation_html, standalone_html, stylesheet
 from .svg import pair_svg, tree_svg
 
-__all__ = ["PairAnalyser", "pair_analysis", "rules_analysis", "tree_svg", "pair_svg", "explanation_html",
+__all__ = ["PairAnalyser", "rules_analysis", "tree_svg", "pair_svg", "explanation_html",
            "standalone_html", "stylesheet"]

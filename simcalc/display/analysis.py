@@ -99,25 +99,9 @@ class PairAnalyser:
                     "unavailable": f"{self.reason}; no parser either: {parse_only}"}
         a, b = parse_only.prepare_pair(sentence1, sentence2)
         sides = parse_only.analyse_many([a.text, b.text])
-        views = [parse_only._sentence_view(sides[t.text]) for t in (a, b)]
+        views = [parse_only.sentence_view(sides[t.text]) for t in (a, b)]
         warnings = [w for t in (a, b) for w in t.warnings]
         for view, t in zip(views, (a, b)):
             view.pop("senses", None)  # nothing is known about the words
             warnings.extend(sides[t.text].sentence.parse.warnings)
         return {"source": "parse-only", "sentences": views, "unavailable": self.reason, "warnings": warnings}
-
-
-_default: PairAnalyser | None = None
-_default_lock = threading.Lock()
-
-
-def pair_analysis(sentence1: str, sentence2: str, result: Any = None, analyser: PairAnalyser | None = None) -> dict:
-    """:meth:`PairAnalyser.analyse` with ``analyser`` or a process-wide one that loads the registry's
-    ``rules`` scorer on first use (and falls back to parse-only)."""
-    global _default
-    if analyser is None:
-        with _default_lock:
-            if _default is None:
-                _default = PairAnalyser("auto")
-            analyser = _default
-    return analyser.analyse(sentence1, sentence2, result)
