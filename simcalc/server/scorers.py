@@ -37,8 +37,19 @@ class Served:
     def ready(self) -> bool:
         return self.scorer is not None
 
+    @property
+    def status(self) -> str:
+        return "ready" if self.ready else "unavailable"
+
+    @property
+    def left_out(self) -> dict[str, str]:
+        """Ensemble members that could not load (the ensemble serves without them)."""
+        if self.kind != "ensemble" or self.scorer is None:
+            return {}
+        return dict(self.scorer.describe().get("left_out") or {})
+
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": self.name, "kind": self.kind, "status": "ready" if self.ready else "unavailable",
+        out: dict[str, Any] = {"name": self.name, "kind": self.kind, "status": self.status,
                                "description": self.description, "error": self.error}
         if self.scorer is not None:
             out["range"] = list(self.scorer.range)
@@ -47,7 +58,7 @@ class Served:
                 described = self.scorer.describe()
                 out["config"] = described.get("config")
                 out["members"] = described.get("members")
-                out["left_out"] = described.get("left_out")
+                out["left_out"] = self.left_out
         return out
 
 
@@ -151,13 +162,12 @@ class ScorerPool:
         return self._faq_indexes[key]
 
     def health(self) -> dict[str, Any]:
-        scorers = {k: {"status": "ready" if e.ready else "unavailable", "error": e.error,
-                       "load_seconds": round(e.load_seconds, 3)} for k, e in self.entries.items()}
-        for key, entry in self.entries.items():  # an ensemble that serves without some members says so
-            left_out = entry.scorer.describe().get("left_out") if entry.kind == "ensemble" and entry.ready else None
-            if left_out:
-                scorers[key]["left_out"] = left_out
-        degraded = any(e["status"] != "ready" or e.get("left_out") for e in scorers.values()) or self._faq_errors
+        scorers = {}
+        for key, entry in self.entries.items():
+            scorers[key] = {"status": entry.status, "error": entry.error, "load_seconds": round(entry.load_seconds, 3)}
+            if entry.left_out:  # an ensemble that serves without some members says so
+                scorers[key]["left_out"] = entry.left_out
+        degraded = any(not e.ready or e.left_out for e in self.entries.values()) or self._faq_errors
         out = {"status": "degraded" if degraded else "ok", "default": self.default, "aliases": dict(self.aliases),
                "scorers": scorers}
         if self.faq is not None:
