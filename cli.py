@@ -251,7 +251,9 @@ INPUT `-` reads standard input (give --format when it is not TSV).
 @click.option("--header/--no-header", default=None, help="Whether the first row names the columns (default: guess).")
 @click.option("--corpus", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Fit corpus statistics (tfidf) on this file instead of the sentences scored.")
-@click.option("--batch-size", default=256, show_default=True, type=click.IntRange(1, 100000))
+@click.option("--batch-size", default=None, type=click.IntRange(1, 100000),
+              help="Pairs scored at once (default: the scorer's choice, 256; 4096 for neural scorers "
+                   "and ensembles with one).")
 @click.option("--threads", default=None, metavar="N|auto",
               help="torch threads for neural scorers (default auto: the cores not busy by the load average).")
 @click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(0, 1024),
@@ -535,6 +537,10 @@ Training resumes from OUT/train_state.pt when it exists (--no-resume starts afre
 @click.option("--patience", type=int, default=None, help="Epochs without a better dev accuracy before stopping (10).")
 @click.option("--batch-size", type=int, default=None, help="Pairs per batch (cvlstm 128, mgf 512).")
 @click.option("--lr", type=float, default=None, help="Learning rate (Adadelta 1.0 for cvlstm, Adam 1e-3 for mgf).")
+@click.option("--lr-decay", type=float, default=None,
+              help="After an epoch without a better dev accuracy, go back to the best weights and multiply "
+                   "the learning rate by this factor (0-1; default: constant rate).")
+@click.option("--dropout", type=float, default=None, help="Dropout (cvlstm 0.3, mgf 0.5).")
 @click.option("--loss", default=None, help="cvlstm: ce|pcl (3-label data); mgf: equilibrium|bce.")
 @click.option("--hidden", type=int, default=None, help="LSTM units (cvlstm 200, mgf 150 as shipped).")
 @click.option("--emb-dim", type=int, default=None, help="Embedding size (cvlstm 400, mgf 300).")

@@ -80,6 +80,8 @@ def coverage_weight(coverage: float) -> float:
 class NeuralScorer(Scorer):
     """Shared loading and batching; subclasses name their kind, default model and details."""
 
+    batch_rows = 4096  # distinct sentences are encoded once per batch, in length-sorted chunks
+
     kind: ClassVar[str] = ""
     default_model: ClassVar[str] = ""  # under the repository's data/ folder
 

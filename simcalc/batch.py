@@ -41,15 +41,17 @@ def resolve_jobs(jobs: int) -> int:
     return jobs or (os.cpu_count() or 1)
 
 
-def iter_scored(reader: PairReader, scorer: Scorer, batch_size: int = 256,
+def iter_scored(reader: PairReader, scorer: Scorer, batch_size: int | None = None,
                 progress: bool = False, jobs: int = 1) -> Iterator[ScoredRow]:
     """Score every row of ``reader`` in order; bad rows come out with ``error`` set, never dropped.
 
     A scorer that learns statistics and has no corpus (TF-IDF) is fitted on this file's sentences
     first, in one extra streaming pass. ``jobs > 1`` scores in that many worker processes (see
-    :mod:`simcalc.parallel`; rows then carry no ``details``); the scores are the same.
+    :mod:`simcalc.parallel`; rows then carry no ``details``); the scores are the same. ``batch_size``:
+    pairs handed to the scorer at once (default: the scorer's ``batch_rows``).
     """
     jobs = resolve_jobs(jobs)
+    batch_size = _batch_size(batch_size, scorer)
     if scorer.needs_fit and not scorer.is_fitted:
         scorer = scorer.for_sentences(s for r in reader if r.error is None for s in (r.sentence1, r.sentence2)
                                       if isinstance(s, str) and s.strip())
@@ -64,6 +66,14 @@ def iter_scored(reader: PairReader, scorer: Scorer, batch_size: int = 256,
             outcomes = score_rows(scorer, [(r.line_no, r.sentence1, r.sentence2, r.error) for r in rows])
             bar.update(len(rows))
             yield from (ScoredRow(row, *outcome) for row, outcome in zip(rows, outcomes))
+
+
+def _batch_size(batch_size: int | None, scorer: Scorer) -> int:
+    if batch_size is None:
+        return scorer.batch_rows
+    if batch_size < 1:
+        raise InputFormatError(f"batch size must be at least 1, got {batch_size}")
+    return batch_size
 
 
 def _batches(reader: PairReader, batch_size: int, bar) -> Iterator[list[PairRow]]:
@@ -116,7 +126,7 @@ def score_rows(scorer: Scorer, rows: Sequence[tuple[int | None, Any, Any, str | 
 
 def score_file(input_path: str | Path, output_path: str | Path | None, scorer: Scorer, *,
                fmt: str | None = None, output_format: str | None = None, encoding: str = "utf-8",
-               columns: str | None = None, header: bool | None = None, batch_size: int = 256,
+               columns: str | None = None, header: bool | None = None, batch_size: int | None = None,
                progress: bool = True, jobs: int = 1) -> dict[str, Any]:
     """Score a pair file into ``output_path`` (stdout when None); returns a summary dict.
 

@@ -145,9 +145,10 @@ def _cell(value: Any) -> Any:
 
 
 def _score_items(pairs: Sequence[tuple[Any, Any, str | None]], key: str, fallback: Any,
-                 batch_size: int) -> list[tuple]:
+                 batch_size: int | None) -> list[tuple]:
     """``(sentence1, sentence2, error or None)`` → ``(score, prediction, error, warning)``, in order."""
     scorer = _engine(key, fallback)
+    batch_size = batch_size or scorer.batch_rows
     out: list[tuple] = []
     for start in range(0, len(pairs), batch_size):
         rows = [(None, _cell(a), _cell(b), error) for a, b, error in pairs[start:start + batch_size]]
@@ -161,7 +162,7 @@ def _out_columns(names: dict[str, str], with_prediction: bool) -> dict[str, str]
             if c != "prediction" or with_prediction}
 
 
-def _score_frame(df: pd.DataFrame, key: str, fallback: Any, s1: str, s2: str, batch_size: int,
+def _score_frame(df: pd.DataFrame, key: str, fallback: Any, s1: str, s2: str, batch_size: int | None,
                  names: dict[str, str], with_prediction: bool) -> pd.DataFrame:
     outcomes = _score_items([(a, b, None) for a, b in zip(df[s1].tolist(), df[s2].tolist())],
                             key, fallback, batch_size)
@@ -177,7 +178,7 @@ def _score_frame(df: pd.DataFrame, key: str, fallback: Any, s1: str, s2: str, ba
 
 
 def score_dataframe(df: Any, scorer: str | Scorer = DEFAULT_SCORER, *, columns: Sequence[str] | None = None,
-                    batch_size: int = 256, **options: Any) -> Any:
+                    batch_size: int | None = None, **options: Any) -> Any:
     """Add ``score``/``prediction``/``error``/``warning`` columns to a Dask DataFrame of pairs (lazy).
 
     ``columns`` names the two sentence columns (default: the first well-known pair such as
@@ -225,7 +226,7 @@ def _bag_item(item: Any) -> tuple[dict[str, Any], tuple[Any, Any, str | None]]:
     return {"item": item}, (None, None, f"expected a (sentence1, sentence2) pair or a dict, got {type(item).__name__}")
 
 
-def _score_bag_partition(items: Sequence[Any], key: str, fallback: Any, batch_size: int,
+def _score_bag_partition(items: Sequence[Any], key: str, fallback: Any, batch_size: int | None,
                          with_prediction: bool) -> list[dict[str, Any]]:
     items = list(items)
     records, pairs = zip(*(_bag_item(item) for item in items)) if items else ((), ())
@@ -237,7 +238,8 @@ def _score_bag_partition(items: Sequence[Any], key: str, fallback: Any, batch_si
     return out
 
 
-def score_bag(bag: Any, scorer: str | Scorer = DEFAULT_SCORER, *, batch_size: int = 256, **options: Any) -> Any:
+def score_bag(bag: Any, scorer: str | Scorer = DEFAULT_SCORER, *, batch_size: int | None = None,
+              **options: Any) -> Any:
     """Score a Dask Bag of ``(sentence1, sentence2)`` tuples or of dicts with a known pair of keys.
 
     Each item becomes a dict: its fields (``sentence1``/``sentence2`` for tuples) plus ``score``,

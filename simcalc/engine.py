@@ -87,14 +87,17 @@ class Engine:
 
         return render_result(result)
 
-    def score_pairs(self, pairs: Iterable[Any], batch_size: int = 256,
+    def score_pairs(self, pairs: Iterable[Any], batch_size: int | None = None,
                     errors: str | None = None) -> Iterator[Result | FailedPair]:
-        """Score an iterable of (a, b) pairs lazily, ``batch_size`` at a time (constant memory), in order."""
+        """Score an iterable of (a, b) pairs lazily, ``batch_size`` at a time (constant memory), in order.
+
+        ``batch_size`` defaults to the scorer's ``batch_rows`` (256; 4096 for the neural scorers)."""
         errors = errors or self.errors
         if errors not in ERRORS:
             raise InputFormatError(f"errors must be 'raise' or 'keep', got {errors!r}")
         if pairs is None or isinstance(pairs, (str, bytes)):
             raise InvalidTextError("pairs must be an iterable of (sentence1, sentence2) pairs")
+        batch_size = self.scorer.batch_rows if batch_size is None else batch_size
         if batch_size < 1:
             raise InputFormatError("batch_size must be at least 1")
         pending: list[tuple[int, Any, Any, str | None]] = []

@@ -274,6 +274,7 @@ class EnsembleScorer(Scorer):
         if not self.members:
             raise SimcalcError(f"ensemble {self.config.name}: no member could load ("
                                + "; ".join(f"{k}: {v}" for k, v in self.left_out.items()) + ")")
+        self.batch_rows = max(scorer.batch_rows for _, scorer in self.members)
         self.combination = self.config.combination
         if self.combination == "stacking" and self.left_out:
             self.combination = "mean"

@@ -45,7 +45,7 @@ class ScoredSet:
 
 def score_labelled(path: str | Path, scorer: Scorer, *, encoding: str = "utf-8",
                    columns: str | None = None, fmt: str | None = None, header: bool | None = None,
-                   progress: bool = False, batch_size: int = 256) -> ScoredSet:
+                   progress: bool = False, batch_size: int | None = None) -> ScoredSet:
     reader = PairReader(path, fmt=fmt, encoding=encoding, columns=columns, header=header)
     scores, labels, errors = [], [], []
     started = time.perf_counter()

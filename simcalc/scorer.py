@@ -33,6 +33,11 @@ class Scorer(ABC):
     default_threshold: ClassVar[float | None] = None
     #: True when :meth:`fit` should see the sentences before scoring them (e.g. TF-IDF).
     needs_fit: ClassVar[bool] = False
+    #: Pairs that file scoring hands over at once when the caller sets no batch size. Per-call costs
+    #: decide it: negligible for lexical and rule scorers; a neural forward pass is far cheaper per
+    #: sentence on a few thousand sentences than on a few hundred (``simcalc score`` of 10,000 BQ pairs
+    #: with mgf: 20.9 s at 256, 9.7 s in one batch).
+    batch_rows: int = 256
 
     def __init__(self, threshold: float | None = None, max_chars: int = MAX_CHARS) -> None:
         self.threshold = self.default_threshold if threshold is None else _finite(threshold, "threshold")

@@ -239,3 +239,48 @@ def test_output_is_readable_by_others_and_missing_folder_is_clear(tmp_path, scor
     assert stat.S_IMODE(out.stat().st_mode) == 0o644
     with pytest.raises(InputFormatError, match="output folder .* does not exist"):
         score_file(src, tmp_path / "nope" / "o.tsv", scorer, progress=False)
+
+
+def _counting(scorer, calls):
+    real = scorer.score_prepared
+
+    def score_prepared(prepared):
+        calls.append(len(prepared))
+        return real(prepared)
+
+    scorer.score_prepared = score_prepared
+    return scorer
+
+
+def test_file_batches_follow_the_scorer_unless_the_caller_sets_them(tmp_path):
+    path = tmp_path / "p.tsv"
+    path.write_text("sentence1\tsentence2\n" + "".join(f"句子{i}\t句子{i + 1}\n" for i in range(10)), encoding="utf-8")
+    calls: list[int] = []
+    scorer = _counting(simcalc.get_scorer("levenshtein"), calls)  # a copy: the shared one is untouched
+    scorer.batch_rows = 3
+    score_file(path, tmp_path / "o.tsv", scorer, progress=False)
+    assert calls == [3, 3, 3, 1]
+    calls.clear()
+    score_file(path, tmp_path / "o.tsv", scorer, progress=False, batch_size=4)
+    assert calls == [4, 4, 2]
+    calls.clear()
+    engine = simcalc.Engine(scorer="levenshtein")
+    engine.scorer = scorer
+    assert len(list(engine.score_pairs([("一", "二")] * 7))) == 7 and calls == [3, 3, 1]
+    assert simcalc.get_scorer("levenshtein").batch_rows == 256
+    with pytest.raises(InputFormatError, match="at least 1"):
+        score_file(path, tmp_path / "o.tsv", scorer, progress=False, batch_size=0)
+
+
+def test_neural_scorers_and_ensembles_with_one_take_big_batches():
+    from simcalc.ensemble import EnsembleScorer
+    from simcalc.scorer import Scorer
+
+    pytest.importorskip("torch")
+    neural = simcalc.get_scorer("cvlstm")
+    assert neural.batch_rows >= 4 * Scorer.batch_rows
+    both = EnsembleScorer({"ensemble": {"name": "t", "combination": "mean", "threshold": 0.5},
+                           "members": {"levenshtein": {"weight": 1.0}, "cvlstm": {"weight": 1.0}}})
+    lexical = EnsembleScorer({"ensemble": {"name": "t", "combination": "mean", "threshold": 0.5},
+                              "members": {"levenshtein": {"weight": 1.0}}})
+    assert (both.batch_rows, lexical.batch_rows) == (neural.batch_rows, Scorer.batch_rows)

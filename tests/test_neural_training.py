@@ -274,3 +274,43 @@ def test_cosine_head_init_gives_every_seed_the_same_positive_slope():
         assert model.training  # left in training mode
         heads.append(w.tolist())
     assert heads[0] == heads[1] == heads[2]
+
+
+def test_lr_decay_goes_back_to_the_best_weights_at_a_smaller_rate(toy, tmp_path):
+    opts = dict(batch_size=32, lr=0.01, dropout=0.1, seed=2, **TINY)
+    metrics = train_model("mgf", str(toy), str(toy), str(tmp_path / "m"), epochs=6, lr_decay=0.5, **opts)
+    history, best, lr = metrics["history"], -1.0, 0.01
+    assert history[0]["lr"] == 0.01
+    for before, after in zip(history, history[1:]):
+        improved = before["dev_accuracy"] > best
+        best = max(best, before["dev_accuracy"])
+        lr = lr if improved else lr * 0.5
+        assert after["lr"] == pytest.approx(lr)
+    assert any(h["lr"] < 0.01 for h in history), "the toy run never hit a plateau: the test proves nothing"
+    with pytest.raises(InputFormatError, match="lr_decay"):
+        train_model("mgf", str(toy), str(toy), str(tmp_path / "bad"), epochs=1, lr_decay=1.5, **opts)
+
+
+def test_lr_decay_run_stopped_and_resumed_equals_uninterrupted_run(toy, tmp_path):
+    opts = dict(batch_size=32, lr=0.01, dropout=0.1, seed=2, lr_decay=0.5, **TINY)
+    train_model("mgf", str(toy), str(toy), str(tmp_path / "full"), epochs=5, **opts)
+    train_model("mgf", str(toy), str(toy), str(tmp_path / "parts"), epochs=3, **opts)
+    train_model("mgf", str(toy), str(toy), str(tmp_path / "parts"), epochs=5, **opts)
+    _same_run(tmp_path / "full", tmp_path / "parts")
+    assert any(h["lr"] < 0.01 for h in _state(tmp_path / "full")["history"])
+
+
+def test_lr_decay_may_join_a_resumed_run_only_before_its_first_plateau(toy, tmp_path):
+    from simcalc.neural.training import _plateaus
+
+    opts = dict(batch_size=32, lr=0.01, dropout=0.1, seed=2, **TINY)
+    # one epoch saved: a schedule added now acts exactly as if it had been set from the start
+    train_model("mgf", str(toy), str(toy), str(tmp_path / "late"), epochs=1, **opts)
+    train_model("mgf", str(toy), str(toy), str(tmp_path / "late"), epochs=5, lr_decay=0.5, **opts)
+    train_model("mgf", str(toy), str(toy), str(tmp_path / "full"), epochs=5, lr_decay=0.5, **opts)
+    _same_run(tmp_path / "full", tmp_path / "late")
+    # after a plateau the schedule would have changed the saved epochs: refused
+    train_model("mgf", str(toy), str(toy), str(tmp_path / "flat"), epochs=5, **opts)
+    assert _plateaus(_state(tmp_path / "flat")["history"]) > 0
+    with pytest.raises(InputFormatError, match="lr_decay"):
+        train_model("mgf", str(toy), str(toy), str(tmp_path / "flat"), epochs=6, lr_decay=0.5, **opts)
