@@ -50,15 +50,14 @@ def _environment(cache: str) -> dict[str, str]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scorers", default="levenshtein,cvlstm,mgf")
+    parser.add_argument("--scorers", default="levenshtein,cvlstm,mgf,mgf:mgf-bq-large",
+                        help="comma-separated; NAME:MODEL scores with another checkpoint (a shipped model's "
+                             "name or a folder), e.g. mgf:mgf-bq-large")
     parser.add_argument("--threads", nargs="+", default=["auto"], help="--threads values tried for neural scorers")
     parser.add_argument("--pairs", type=int, default=10000)
     parser.add_argument("--repeats", type=int, default=1, help="median of this many runs per cell")
     parser.add_argument("--json", metavar="FILE", help="also write the numbers as JSON")
-    parser.add_argument("--model", action="append", default=[], metavar="SCORER=PATH",
-                        help="score with this checkpoint instead of the shipped one (e.g. a candidate)")
     args = parser.parse_args(argv)
-    models = dict(m.split("=", 1) for m in args.model)
 
     from simcalc.resources import find_resource
 
@@ -73,24 +72,23 @@ def main(argv: list[str] | None = None) -> None:
         env = _environment(cache)
         cells = []
         for name in args.scorers.split(","):
-            for threads in (args.threads if name in ("cvlstm", "mgf") else [None]):
+            for threads in (args.threads if name.split(":")[0] in ("cvlstm", "mgf") else [None]):
                 cells.append((name, threads))
         first_cold = {}
-        def model(name: str) -> list[str]:
-            return ["--model", models[name]] if name in models else []
+        def scorer(name: str) -> list[str]:
+            base, _, model = name.partition(":")
+            return ["--scorer", base] + (["--model", model] if model else [])
 
         for name, threads in cells:  # first call of each scorer: empty jieba cache for the first mgf call
             if name not in first_cold:
-                first_cold[name], _ = _run(["compare", "怎么开通花呗", "花呗如何开通", "--scorer", name, *model(name)],
-                                           env)
+                first_cold[name], _ = _run(["compare", "怎么开通花呗", "花呗如何开通", *scorer(name)], env)
         for name, threads in cells:
-            extra = (["--threads", threads] if threads else []) + model(name)
-            cold = statistics.median(_run(["compare", "怎么开通花呗", "花呗如何开通", "--scorer", name, *model(name)],
-                                          env)[0]
+            extra = ["--threads", threads] if threads else []
+            cold = statistics.median(_run(["compare", "怎么开通花呗", "花呗如何开通", *scorer(name)], env)[0]
                                      for _ in range(args.repeats))
-            runs = [_run(["score", str(data), "-o", str(Path(tmp) / "out.tsv"), "--scorer", name, "-q", *extra], env)
+            runs = [_run(["score", str(data), "-o", str(Path(tmp) / "out.tsv"), *scorer(name), "-q", *extra], env)
                     for _ in range(args.repeats)]
-            results.append({"scorer": name, "threads": threads, "rows": rows, "model": models.get(name, "shipped"),
+            results.append({"scorer": name, "threads": threads, "rows": rows,
                             "wall_seconds": statistics.median(r[0] for r in runs),
                             "cpu_seconds": statistics.median(r[1] for r in runs),
                             "cold_start_seconds": cold, "first_cold_start_seconds": first_cold[name]})

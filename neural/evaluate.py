@@ -1,6 +1,6 @@
 """Benchmarks of the neural scorers and the one source of the README's neural table.
 
-    python -m simcalc.neural.evaluate [--kinds cvlstm,mgf] [--model kind=DIR] [--chinesests OUT_DIR] [--write]
+    python -m simcalc.neural.evaluate [--kinds cvlstm,mgf,mgf:mgf-bq-large] [--model kind=DIR] [--chinesests OUT_DIR] [--write]
     python -m simcalc.neural.evaluate --table        # the README table, from the models' metrics.json only
 
 Test splits are for reporting only: thresholds come from each model's training dev set, never from the
@@ -124,30 +124,51 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--chinesests-epochs", type=int, default=5)
     parser.add_argument("--write", action="store_true", help="store the numbers in each model's metrics.json")
     parser.add_argument("--table", action="store_true", help="print the table from metrics.json; score nothing")
+    parser.add_argument("--card", action="store_true",
+                        help="print each model card's scores table from metrics.json; score nothing")
     parser.add_argument("--json", metavar="FILE", help="write all numbers to FILE")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     models = dict(m.split("=", 1) for m in args.model)
-    kinds = args.kinds.split(",")
+    rows = [_entry(item, models) for item in args.kinds.split(",")]
     if args.table:
-        print(format_table({k: stored_benchmarks(k, models.get(k)) for k in kinds}))
+        print(format_table({label: stored_benchmarks(kind, model) for label, kind, model in rows}))
+        return
+    if args.card:
+        for label, kind, model in rows:
+            print(f"{label}:\n\n{format_card_table(stored_benchmarks(kind, model))}\n")
         return
     results = {}
-    for kind in kinds:
-        results[kind] = benchmark(kind, models.get(kind))
+    for label, kind, model in rows:
+        results[label] = benchmark(kind, model)
         if args.chinesests:
-            results[kind]["chinesests_test"] = chinesests_experiment(
+            results[label]["chinesests_test"] = chinesests_experiment(
                 kind, args.chinesests, epochs=args.chinesests_epochs, threads=1, device="cpu", progress=False)
         if args.write:
-            write_benchmarks(model_dir(kind, models.get(kind)), results[kind])
+            write_benchmarks(model_dir(kind, model), results[label])
     print(format_table(results))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2), encoding="utf-8")
 
 
+def _entry(item: str, models: dict[str, str]) -> tuple[str, str, str | None]:
+    """``kind`` (its default model, or ``--model kind=DIR``) or ``kind:NAME`` (a shipped model by name)
+    → (row label, kind, model)."""
+    kind, _, name = item.partition(":")
+    if kind not in ("cvlstm", "mgf"):
+        raise SystemExit(f"unknown kind {kind!r} in --kinds; use cvlstm, mgf or kind:shipped-model-name")
+    return (name, kind, name) if name else (kind, kind, models.get(kind))
+
+
 def model_dir(kind: str, model: str | None) -> Path:
+    """The checkpoint folder of ``model``: a path, a shipped model's name, or None for the kind's default."""
     from simcalc.resources import project_data_path
 
+    from .scorers import CVLSTMScorer, MGFScorer
+
+    shipped = (CVLSTMScorer if kind == "cvlstm" else MGFScorer).shipped_models
+    if model and not Path(model).is_dir() and model in shipped:
+        return project_data_path(f"models/{model}")
     return Path(model) if model else project_data_path(f"models/{kind}-bq")
 
 
@@ -159,6 +180,25 @@ def stored_benchmarks(kind: str, model: str | None = None) -> dict[str, Any]:
     if not stored:
         raise SystemExit(f"{directory}/metrics.json has no benchmarks; run `python -m simcalc.neural.evaluate --write` first")
     return stored
+
+
+CARD_ROWS = (("bq_dev", "BQ dev (model selection)"), ("bq_test", "**BQ test**"),
+             ("lcqmc_test_zero_shot", "LCQMC test, zero-shot"),
+             ("afqmc_dev_zero_shot", "AFQMC dev, zero-shot (69 % negative)"))
+
+
+def format_card_table(r: dict[str, Any]) -> str:
+    """A model card's scores table (threshold from BQ dev), from stored benchmarks."""
+    lines = ["| data (split) | accuracy | precision | recall | F1 | AUC | pairs with OOV fallback | "
+             "accuracy without fallback |", "|---|---|---|---|---|---|---|---|"]
+    for key, title in CARD_ROWS:
+        m = r[key]
+        lines.append(f"| {title} | {m['accuracy']} | {m['precision']} | {m['recall']} | {m['f1']} | {m['auc']} | "
+                     f"{m['pairs_with_fallback']} of {m['pairs']:,} | {m['accuracy_without_fallback']} |")
+    sts = r["cnsd_sts_b_dev_zero_shot"]
+    lines.append(f"| CNSD STS-B dev, zero-shot: Spearman {sts['spearman']} (without fallback "
+                 f"{sts['spearman_without_fallback']}) | | | | | | {sts['pairs_with_fallback']} of {sts['pairs']:,} | |")
+    return "\n".join(lines)
 
 
 def format_table(results: dict[str, Any]) -> str:

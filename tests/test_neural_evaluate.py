@@ -64,3 +64,24 @@ def test_sweep_ranks_configurations_by_dev_accuracy(tmp_path):
             {"best_dev_accuracy": acc, "best_epoch": 2, "history": [{}, {}], "train_minutes_total": 1.0}))
     table = format_results(tmp_path, ["a", "b", "missing"]).splitlines()
     assert table[2].startswith("| b | 82.00") and table[3].startswith("| a | 80.00") and "missing" in table[4]
+
+
+def test_shipped_models_are_rows_by_name_and_cards_come_from_their_metrics(capsys):
+    from simcalc.neural.evaluate import main, model_dir
+    from simcalc.resources import project_data_path
+
+    pytest.importorskip("torch")
+    assert model_dir("mgf", "mgf-bq-large") == project_data_path("models/mgf-bq-large")
+    assert model_dir("mgf", None) == project_data_path("models/mgf-bq")
+    main(["--kinds", "mgf,mgf:mgf-bq-large", "--table"])
+    rows = [line for line in capsys.readouterr().out.splitlines() if "(simcalc)" in line]
+    assert [r.split(" | ")[0] for r in rows] == ["| mgf (simcalc)", "| mgf-bq-large (simcalc)"]
+    main(["--kinds", "mgf:mgf-bq-large", "--card"])
+    card = capsys.readouterr().out
+    stored = json.loads((project_data_path("models/mgf-bq-large") / "metrics.json").read_text(encoding="utf-8"))
+    test = stored["benchmarks"]["bq_test"]
+    assert f"| **BQ test** | {test['accuracy']} | {test['precision']} |" in card
+    card_file = (project_data_path("models/mgf-bq-large") / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert card.split("\n\n", 1)[1].strip() in card_file  # the card carries the generated table, unedited
+    with pytest.raises(SystemExit, match="unknown kind"):
+        main(["--kinds", "bert", "--table"])

@@ -99,14 +99,24 @@ def test_importing_simcalc_and_neural_does_not_import_torch():
     assert out.stdout.strip() == "False"
 
 
-@pytest.mark.parametrize("name,folder", [("cvlstm", "models/cvlstm-bq"), ("mgf", "models/mgf-bq")])
-def test_shipped_models_score_offline(name, folder):
+@pytest.mark.parametrize("name,folder,model", [("cvlstm", "models/cvlstm-bq", None), ("mgf", "models/mgf-bq", None),
+                                               ("mgf", "models/mgf-bq-large", "mgf-bq-large")])
+def test_shipped_models_score_offline(name, folder, model):
     directory = project_data_path(folder)
     assert (directory / "MODEL_CARD.md").is_file()
-    scorer = simcalc.get_scorer(name)
+    scorer = simcalc.get_scorer(name, model=model)
+    assert scorer.model_dir == directory and scorer.config["weights_dtype"] == "float16"
     same, different = scorer.score_batch([("怎么开通花呗", "花呗如何开通"), ("怎么开通花呗", "我要提前还款")])
     assert same.score > different.score
     assert scorer.threshold == pytest.approx(scorer.config["threshold"])
+
+
+def test_shipped_models_are_chosen_by_name_and_unknown_names_list_them():
+    small, large = simcalc.get_scorer("mgf"), simcalc.get_scorer("mgf", model="mgf-bq-large")
+    assert (small.config["hidden"], large.config["hidden"]) == (150, 300)
+    assert small.score("怎么开通花呗", "花呗如何开通").score != large.score("怎么开通花呗", "花呗如何开通").score
+    with pytest.raises(ResourceNotFoundError, match="shipped mgf models: mgf-bq, mgf-bq-large"):
+        simcalc.get_scorer("mgf", model="mgf-bq-huge")
 
 
 def test_nan_from_a_broken_model_reaches_the_result_guard(tmp_path):
