@@ -118,7 +118,8 @@ def write_benchmarks(model_dir: str | Path, results: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--kinds", default="cvlstm,mgf")
+    parser.add_argument("--kinds", default="cvlstm,mgf,mgf:mgf-bq-large",
+                        help="kind (its default model) or kind:NAME (another shipped model), comma-separated")
     parser.add_argument("--model", action="append", default=[], help="kind=DIR (default: shipped models)")
     parser.add_argument("--chinesests", metavar="OUT_DIR", help="also train+test on ChineseSTS under OUT_DIR")
     parser.add_argument("--chinesests-epochs", type=int, default=5)
