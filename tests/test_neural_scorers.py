@@ -94,7 +94,8 @@ def test_registry_passes_model_option(mgf_dir):
 
 
 def test_importing_simcalc_and_neural_does_not_import_torch():
-    code = "import sys, simcalc, neural, neural.tokens, neural.data; print('torch' in sys.modules)"
+    code = ("import sys, simcalc, simcalc.neural, simcalc.neural.tokens, simcalc.neural.data; "
+            "print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
