@@ -10,7 +10,8 @@ How it keeps the promises of serial scoring:
   byte-identical to ``--jobs 1``.
 * **Order and error rows.** Results are collected in submission order; rows stay in the parent and
   only ``(line, sentence1, sentence2, error)`` travel, so a bad row keeps its place and its message.
-* **Constant memory.** At most ``2 × jobs`` tasks of ``batches_per_task`` batches are in flight; the
+* **Constant memory.** At most ``2 × jobs`` tasks are in flight, each of whole batches up to ``task_rows`` rows
+  (one batch when a batch is larger: the neural scorers' 4,096); the
   reader is consumed only as results come back.
 * **One model load per worker.** The scorer is pickled once and unpickled by each worker's
   initializer; a registry scorer that cannot be pickled (the rule engine holds modules) is rebuilt by
@@ -122,7 +123,7 @@ def _terminate(executor: ProcessPoolExecutor) -> None:
 
 
 def iter_scored_parallel(batches: Iterable[list[PairRow]], scorer: Scorer, jobs: int, bar: Any = None,
-                         batches_per_task: int = 8) -> Iterator[ScoredRow]:
+                         task_rows: int = 2048) -> Iterator[ScoredRow]:
     """Score ``batches`` of rows in ``jobs`` processes; yields rows in input order.
 
     ``scorer`` must already be fitted if it needs fitting (:func:`simcalc.batch.iter_scored` does it).
@@ -142,9 +143,9 @@ def iter_scored_parallel(batches: Iterable[list[PairRow]], scorer: Scorer, jobs:
         while True:
             while not finished and len(in_flight) < 2 * jobs:
                 task: list[list[PairRow]] = []
-                for rows in source:
+                for rows in source:  # whole batches, until the task holds task_rows rows (8 batches of 256)
                     task.append(rows)
-                    if len(task) >= batches_per_task:
+                    if sum(map(len, task)) >= task_rows:
                         break
                 else:
                     finished = True
