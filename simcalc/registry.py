@@ -141,6 +141,7 @@ for _spec in (
     ScorerSpec("cvlstm", "simcalc.neural.scorers:CVLSTMScorer", "neural",
                "character-vector LSTM siamese model (CV-LSTM paper)", ("torch",)),
     ScorerSpec("mgf", "simcalc.neural.scorers:MGFScorer", "neural",
-               "multi-granularity char+word fusion model (MGF paper)", ("torch", "jieba")),
+               "multi-granularity char+word fusion model (MGF paper); --model mgf-bq-large: full width, "
+               "more accurate, about half as fast", ("torch", "jieba")),
 ):
     register(_spec)
