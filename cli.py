@@ -650,8 +650,8 @@ def serve(host: str, port: int, scorers: str, configs: tuple[str, ...], default_
     if missing:
         raise InputFormatError(f"simcalc serve needs {' and '.join(missing)}: pip install 'simcalc[serve]'")
     names = tuple(registry.canonical(n) for n in scorers.split(",") if n.strip())
+    loopback = host in ("127.0.0.1", "localhost", "::1")
     try:
-        loopback = host in ("127.0.0.1", "localhost", "::1")
         hosts = None if "*" in allow_hosts or not (loopback or allow_hosts) else \
             (("127.0.0.1", "localhost", "[::1]") if loopback else ()) + tuple(allow_hosts)
         settings = ServerSettings(scorers=names, configs=configs, default_scorer=default_scorer,
@@ -664,7 +664,7 @@ def serve(host: str, port: int, scorers: str, configs: tuple[str, ...], default_
         from simcalc.server.scorers import load_faq
 
         load_faq(faq)  # a bad FAQ file is a usage error now, not a traceback after every model has loaded
-    if host not in ("127.0.0.1", "localhost", "::1"):
+    if not loopback:
         click.echo(f"warning: binding to {host}: the API has no authentication", err=True)
     run(settings, host=host, port=port, workers=workers)
 

@@ -68,9 +68,7 @@ SETS = (("bq_dev", "bq_corpus/dev.tsv", False), ("bq_test", "bq_corpus/test.tsv"
 
 def benchmark(kind: str, model: str | None = None) -> dict[str, Any]:
     """BQ dev and test, LCQMC test, AFQMC dev, CNSD STS-B dev for one checkpoint (default: the shipped one)."""
-    from .scorers import CVLSTMScorer, MGFScorer
-
-    scorer = (CVLSTMScorer if kind == "cvlstm" else MGFScorer)(model=model)
+    scorer = scorer_class(kind)(model=model)
     out: dict[str, Any] = {"threshold": scorer.threshold}
     for name, rel, graded in SETS:
         path = find_resource(rel, what=name)
@@ -92,13 +90,12 @@ def chinesests_experiment(kind: str, out_dir: str | Path, **hyperparams: Any) ->
     """Train ``kind`` on the ChineseSTS 70 % split and report test accuracy/P/R/F1 (CV-LSTM paper, Table 4)."""
     from simcalc.datasets import CHINESESTS_SEED, chinesests_split
 
-    from .scorers import CVLSTMScorer, MGFScorer
     from .training import train_model
 
     out_dir = Path(out_dir)
     split = chinesests_split(binarise=2.5)
     metrics = train_model(kind, str(split["train"]), str(split["dev"]), str(out_dir / kind), **hyperparams)
-    scorer = (CVLSTMScorer if kind == "cvlstm" else MGFScorer)(model=out_dir / kind)
+    scorer = scorer_class(kind)(model=out_dir / kind)
     scores, labels, _, _ = score_file(scorer, split["test"])
     return {"split": f"simcalc.datasets.chinesests_split(seed={CHINESESTS_SEED}, binarise=2.5)",
             "settings": {k: v for k, v in hyperparams.items() if k not in ("progress",)},
@@ -161,16 +158,16 @@ def _entry(item: str, models: dict[str, str]) -> tuple[str, str, str | None]:
     return (name, kind, name) if name else (kind, kind, models.get(kind))
 
 
-def model_dir(kind: str, model: str | None) -> Path:
-    """The checkpoint folder of ``model``: a path, a shipped model's name, or None for the kind's default."""
-    from simcalc.resources import project_data_path
-
+def scorer_class(kind: str):
+    """The scorer class of a model kind (``cvlstm`` or ``mgf``)."""
     from .scorers import CVLSTMScorer, MGFScorer
 
-    shipped = (CVLSTMScorer if kind == "cvlstm" else MGFScorer).shipped_models
-    if model and not Path(model).is_dir() and model in shipped:
-        return project_data_path(f"models/{model}")
-    return Path(model) if model else project_data_path(f"models/{kind}-bq")
+    return {"cvlstm": CVLSTMScorer, "mgf": MGFScorer}[kind]
+
+
+def model_dir(kind: str, model: str | None) -> Path:
+    """The checkpoint folder of ``model``: a path, a shipped model's name, or None for the kind's default."""
+    return scorer_class(kind).model_path(model)
 
 
 def stored_benchmarks(kind: str, model: str | None = None) -> dict[str, Any]:

@@ -78,13 +78,12 @@ def coverage_weight(coverage: float) -> float:
 
 
 class NeuralScorer(Scorer):
-    """Shared loading and batching; subclasses name their kind, default model and details."""
+    """Shared loading and batching; subclasses name their kind, shipped models and details."""
 
     batch_rows = 4096  # distinct sentences are encoded once per batch, in length-sorted chunks
 
     kind: ClassVar[str] = ""
-    default_model: ClassVar[str] = ""  # under the repository's data/ folder
-    #: Other shipped checkpoints of this kind, by name (``--model NAME``), under data/models/.
+    #: Shipped checkpoints of this kind under data/models/, chosen by name (``--model NAME``); the first is the default.
     shipped_models: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, model: str | Path | None = None, threshold: float | None = None,
@@ -99,7 +98,7 @@ class NeuralScorer(Scorer):
 
         self.threads = resolve_threads(threads)
         self.device = select_device(device)
-        self.model_dir = self._resolve(model)
+        self.model_dir = self.model_path(model)
         self.config, self.vocabs, self.model = load_checkpoint(self.model_dir, self.device)
         if self.config["kind"] != self.kind:
             raise ResourceNotFoundError(
@@ -112,23 +111,24 @@ class NeuralScorer(Scorer):
         if threshold is None:
             self.threshold = self.config.get("threshold", 0.5)
 
-    def _resolve(self, model: str | Path | None) -> Path:
-        how = (f"train one with `simcalc train {self.kind} --train T --dev D --out DIR` and pass --model DIR")
+    @classmethod
+    def model_path(cls, model: str | Path | None = None) -> Path:
+        """The checkpoint folder for ``model``: a folder, a shipped model's name, or None for the default
+        (the first shipped model); a clear error naming the fix when there is none."""
+        how = (f"train one with `simcalc train {cls.kind} --train T --dev D --out DIR` and pass --model DIR")
         if model is not None:
             path = Path(model).expanduser()
-            if not path.is_dir() and str(model) in self.shipped_models:
-                return project_data_path(f"models/{model}")
-            if not path.is_dir():
-                names = ", ".join(self.shipped_models)
-                raise ResourceNotFoundError(f"{self.kind} model directory {path} does not exist"
-                                            + (f" (shipped {self.kind} models: {names})" if names else "") + f"; {how}")
-            return path
+            if path.is_dir():
+                return path
+            if str(model) not in cls.shipped_models:
+                raise ResourceNotFoundError(f"{cls.kind} model directory {path} does not exist (shipped {cls.kind} "
+                                            f"models: {', '.join(cls.shipped_models)}); {how}")
+        name = str(model) if model is not None else cls.shipped_models[0]
         try:
-            return project_data_path(self.default_model)
+            return project_data_path(f"models/{name}")
         except ResourceNotFoundError:
             raise ResourceNotFoundError(
-                f"the shipped {self.kind} model (data/{self.default_model}) is missing from this installation; "
-                f"{how}") from None
+                f"the shipped {cls.kind} model (data/models/{name}) is missing from this installation; {how}") from None
 
     def describe(self) -> dict:
         return {**super().describe(), "model": str(self.model_dir), "kind": self.kind,
@@ -243,7 +243,6 @@ class CVLSTMScorer(NeuralScorer):
 
     name = "cvlstm"
     kind = "cvlstm"
-    default_model = "models/cvlstm-bq"
     shipped_models = ("cvlstm-bq",)
 
     def _details(self, out: dict[str, list], row: int, probs: list[float]) -> dict[str, Any]:
@@ -261,7 +260,6 @@ class MGFScorer(NeuralScorer):
 
     name = "mgf"
     kind = "mgf"
-    default_model = "models/mgf-bq"
     shipped_models = ("mgf-bq", "mgf-bq-large")  # large: the paper's width, more accurate, ≈ 2× slower
 
     def _details(self, out: dict[str, list], row: int, probs: list[float]) -> dict[str, Any]:

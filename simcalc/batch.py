@@ -51,7 +51,7 @@ def iter_scored(reader: PairReader, scorer: Scorer, batch_size: int | None = Non
     pairs handed to the scorer at once (default: the scorer's ``batch_rows``).
     """
     jobs = resolve_jobs(jobs)
-    batch_size = _batch_size(batch_size, scorer)
+    batch_size = scorer.rows_per_batch(batch_size)
     if scorer.needs_fit and not scorer.is_fitted:
         scorer = scorer.for_sentences(s for r in reader if r.error is None for s in (r.sentence1, r.sentence2)
                                       if isinstance(s, str) and s.strip())
@@ -66,14 +66,6 @@ def iter_scored(reader: PairReader, scorer: Scorer, batch_size: int | None = Non
             outcomes = score_rows(scorer, [(r.line_no, r.sentence1, r.sentence2, r.error) for r in rows])
             bar.update(len(rows))
             yield from (ScoredRow(row, *outcome) for row, outcome in zip(rows, outcomes))
-
-
-def _batch_size(batch_size: int | None, scorer: Scorer) -> int:
-    if batch_size is None:
-        return scorer.batch_rows
-    if batch_size < 1:
-        raise InputFormatError(f"batch size must be at least 1, got {batch_size}")
-    return batch_size
 
 
 def _batches(reader: PairReader, batch_size: int, bar) -> Iterator[list[PairRow]]:

@@ -148,7 +148,7 @@ def _score_items(pairs: Sequence[tuple[Any, Any, str | None]], key: str, fallbac
                  batch_size: int | None) -> list[tuple]:
     """``(sentence1, sentence2, error or None)`` → ``(score, prediction, error, warning)``, in order."""
     scorer = _engine(key, fallback)
-    batch_size = batch_size or scorer.batch_rows
+    batch_size = scorer.rows_per_batch(batch_size)
     out: list[tuple] = []
     for start in range(0, len(pairs), batch_size):
         rows = [(None, _cell(a), _cell(b), error) for a, b, error in pairs[start:start + batch_size]]

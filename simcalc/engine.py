@@ -97,9 +97,7 @@ class Engine:
             raise InputFormatError(f"errors must be 'raise' or 'keep', got {errors!r}")
         if pairs is None or isinstance(pairs, (str, bytes)):
             raise InvalidTextError("pairs must be an iterable of (sentence1, sentence2) pairs")
-        batch_size = self.scorer.batch_rows if batch_size is None else batch_size
-        if batch_size < 1:
-            raise InputFormatError("batch_size must be at least 1")
+        batch_size = self.scorer.rows_per_batch(batch_size)
         pending: list[tuple[int, Any, Any, str | None]] = []
         for index, pair in enumerate(pairs):
             prepared, error = None, None

@@ -143,9 +143,11 @@ def iter_scored_parallel(batches: Iterable[list[PairRow]], scorer: Scorer, jobs:
         while True:
             while not finished and len(in_flight) < 2 * jobs:
                 task: list[list[PairRow]] = []
+                held = 0
                 for rows in source:  # whole batches, until the task holds task_rows rows (8 batches of 256)
                     task.append(rows)
-                    if sum(map(len, task)) >= task_rows:
+                    held += len(rows)
+                    if held >= task_rows:
                         break
                 else:
                     finished = True

@@ -101,6 +101,14 @@ class Scorer(ABC):
             return self
         return copy.copy(self).fit(sentences)
 
+    def rows_per_batch(self, batch_size: int | None = None) -> int:
+        """The caller's batch size, or this scorer's :attr:`batch_rows` when none is given."""
+        if batch_size is None:
+            return self.batch_rows
+        if batch_size < 1:
+            raise InputFormatError(f"batch size must be at least 1, got {batch_size}")
+        return batch_size
+
     def describe(self) -> dict:
         """A JSON-friendly summary for ``simcalc info`` and explanations."""
         return {"name": self.name, "range": list(self.range), "threshold": self.threshold}
