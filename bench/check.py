@@ -12,6 +12,9 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's simcalc, not an installed one
 
 DEFAULT = "levenshtein,jaro_winkler,char_jaccard,tfidf,rules,cvlstm,mgf,ensemble"
 
