@@ -22,7 +22,7 @@ Examples:
 @click.command("check", epilog=EPILOG)
 @click.option("--scorer", "-s", default=DEFAULT_SCORER, show_default=True, help="Scorer name (see `simcalc info`).")
 @click.option("--config", default=None,
-              help="Ensemble config (a shipped name or a .toml file); implies the ensemble scorer.")
+              help="Ensemble config (a shipped name or a .toml file) for the ensemble scorer.")
 @click.option("--capability", "-c", "capabilities", multiple=True,
               help="Only these capabilities (repeat, or comma-separated); default: all.")
 @click.option("--suite", type=click.Path(exists=True, file_okay=False), default=None,
@@ -67,8 +67,6 @@ def check(ctx: click.Context, scorer: str, config: str | None, capabilities: tup
             cap = loaded.capabilities[name]
             click.echo(f"{name:<20} {cap.kind:<4} {cap.expect:<12} {cap.property}")
         return
-    if config is not None:
-        scorer = "ensemble"
     progress = None
     bar = None
     if not quiet and sys.stderr.isatty():

@@ -37,7 +37,8 @@ def synonym(text: str, suite: Suite, rng: random.Random) -> str:
     for row in lex.rows:
         word, syn = row[0], row[1]
         pairs.append((word, syn))
-        if len(syn) > 1 and (direction is None or row[direction] != "forward"):  # a one-character word matches inside others (能 in 功能): never the thing replaced
+        # the reverse too, unless marked forward; a one-character word (能 in 功能) is never the thing replaced
+        if len(syn) > 1 and (direction is None or row[direction] != "forward"):
             pairs.append((syn, word))
     return _replace_one(text, pairs, rng)
 

@@ -136,22 +136,22 @@ def to_html(report: Report, worst: int = 5) -> str:
         out.append(f'<p class="prop">{e(cap.property)}</p>')
         out.append(f"<p>{cap.cases()} cases ({cap.cases('generated')} generated, {cap.cases('handwritten')} "
                    f"hand-written), {cap.failed()} failed ({e(_pct(cap.failure_rate()))}).</p>")
-        failures = cap.worst(worst)
-        if not failures:
+        if not cap.failed():
             out.append('<p class="ok">No failures.</p></section>')
             continue
         changed = cap.kind != "mft"
         head = ["sentence 1", "sentence 2"] + (["sentence 2 changed", "score", "changed score", "Δ"] if changed
                                                else ["score", "label"]) + ["source"]
         out.append("<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr></thead><tbody>")
-        for o in failures:
-            cells = [o.case.sentence1, o.case.sentence2]
-            nums = ([o.case.sentence2_changed or "", f"{o.score:.4f}", f"{o.score_changed:.4f}",
-                     f"{o.score_changed - o.score:+.4f}"] if changed and o.score_changed is not None
-                    else [f"{o.score:.4f}", str(o.label)])
-            out.append("<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells + nums[:1 if changed else 0])
-                       + "".join(f'<td class="num">{e(c)}</td>' for c in (nums[1:] if changed else nums))
-                       + f"<td>{e(o.case.source)}</td></tr>")
+        for o in cap.worst(worst):
+            texts = [o.case.sentence1, o.case.sentence2]
+            if changed and o.score_changed is not None:
+                texts.append(o.case.sentence2_changed or "")
+                nums = [f"{o.score:.4f}", f"{o.score_changed:.4f}", f"{o.score_changed - o.score:+.4f}"]
+            else:
+                nums = [f"{o.score:.4f}", str(o.label)]
+            out.append("<tr>" + "".join(f"<td>{e(t)}</td>" for t in texts)
+                       + "".join(f'<td class="num">{e(n)}</td>' for n in nums) + f"<td>{e(o.case.source)}</td></tr>")
         out.append("</tbody></table></section>")
     out.append("</body></html>")
     return "\n".join(out)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
@@ -77,7 +77,6 @@ class Report:
     capabilities: list[CapabilityResult]
     pairs_scored: int
     seconds: float
-    meta: dict[str, Any] = field(default_factory=dict)
 
     @property
     def cases(self) -> int:
@@ -115,8 +114,9 @@ def resolve_scorer(scorer: Any, config: str | None = None) -> Any:
     """A scorer object from a name (or the ensemble with ``config``), or the object itself."""
     if isinstance(scorer, str) or scorer is None:
         from .. import registry
+        from ..config import DEFAULT_SCORER
 
-        name = registry.canonical(scorer or ("ensemble" if config else "ensemble"))
+        name = registry.canonical(scorer or DEFAULT_SCORER)
         if config is not None and name != "ensemble":
             raise InputFormatError("a config is for the ensemble scorer; drop it or use the ensemble")
         return registry.get(name, config=config) if config else registry.get(name)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +66,6 @@ class Suite:
     base_pairs: dict[str, tuple[tuple[str, str], ...]]
     handwritten: list[HandwrittenCase]
     seed: int = 20201
-    meta: dict[str, Any] = field(default_factory=dict)
 
     def lexicon(self, name: str) -> Lexicon:
         try:
@@ -139,7 +138,7 @@ def load_suite(path: str | Path | None = None) -> Suite:
                 raise InputFormatError(f"{hand_path}: {cap} row {s1!r} / {s2!r}: a {capabilities[cap].kind} case "
                                        f"{'needs a different' if needs_change else 'takes no'} sentence2_changed")
             handwritten.append(HandwrittenCase(cap, s1, s2, changed or None, note))
-    return Suite(root, capabilities, lexicons, base_pairs, handwritten, int(defaults.get("seed", 20201)), spec)
+    return Suite(root, capabilities, lexicons, base_pairs, handwritten, int(defaults.get("seed", 20201)))
 
 
 def _pair(template: Any, size: int, where: str) -> tuple[str, ...]:
