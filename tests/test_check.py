@@ -211,6 +211,10 @@ def test_cli_table_json_html_and_fail_above(tmp_path):
     assert passed.exit_code == 0, passed.output
     assert json.loads(passed.stdout)["capabilities"][0]["failed"] == 0
     assert (tmp_path / "r.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    own = runner.invoke(main, ["check", "-s", "levenshtein", "-c", "typo", "--cases", "12", "--no-handwritten",
+                               "--suite", str(_copy_suite(tmp_path)), "--json", "-o", str(tmp_path / "r.json")])
+    assert own.exit_code == 0, own.output
+    assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["cases"] == 12
     md = runner.invoke(main, ["check", "-s", "levenshtein", "-c", "number", "--cases", "10", "--markdown"])
     assert md.exit_code == 0 and md.output.startswith("| capability |")
     bad = runner.invoke(main, ["check", "-s", "levenshtein", "-c", "nosuch"])
