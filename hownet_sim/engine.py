@@ -52,6 +52,8 @@ COHYPONYM_MIN = 0.9
 #: them clearly below synonyms; the rule engine can read :attr:`Relation.cohyponym` and cap harder.
 COHYPONYM_CAP = 0.8
 _ENTITY_ROOTS = frozenset({"entity|实体"})
+#: Largest scale on which two values of listed words count as opposites (see ``_scale_pair``).
+LISTED_SCALE_VALUES = 6
 #: Default work budget of one chain step. HowNet 2000's most ambiguous word (打) has 28 DEFs, so a
 #: word pair costs at most 784 units in the ``hownet`` step and this limit only cuts long character
 #: compositions.
@@ -90,7 +92,7 @@ class WordSimilarity:
     max_chars: int = 8
     relation_cache: int = 200_000
     confident_rules: frozenset = CONFIDENT_RULES  # set at construction: relations are cached
-    cohyponym_cap: float = COHYPONYM_CAP  # 1.0 switches the cap off
+    cohyponym_cap: float = COHYPONYM_CAP  # 1.0 switches the cap off; so does signed=False (faithful Liu & Li)
 
     def __post_init__(self) -> None:
         self.concepts = ConceptSimilarity(self.lexicon.tree, self.params)
@@ -231,7 +233,8 @@ class WordSimilarity:
             score, i, j, ev = self._best_pair(w1, w2, ids1, ids2, budget)
         if ev is None and self.signed and self.antonyms is not None:
             if self.antonyms.listed(w1, w2):
-                found = self._opposite_pair(w1, w2, wide1 or ids1, wide2 or ids2, budget)
+                found = (self._opposite_pair(w1, w2, wide1 or ids1, wide2 or ids2, budget)
+                         or self._scale_pair(wide1 or ids1, wide2 or ids2))
                 if found is not None:
                     sim, i, j, ev = found
                     score = -sim
@@ -239,10 +242,34 @@ class WordSimilarity:
                 score, ev = self._word_rules(w1, w2, score)
         return score, i, j, ev
 
+    def _scale_pair(self, ids1: Sequence[int], ids2: Sequence[int]) -> tuple[float, int, int, AntonymEvidence] | None:
+        """For listed words only: the most similar sense pair giving two values of one attribute on a
+        small scale (热闹/安静 on occasion|场面, 5 values). Rule 3 alone accepts two-valued scales only;
+        here the list is the second source, but colour (14 values, 红色/绿色 are listed) stays out."""
+        tree, concepts, best = self.lexicon.tree, self.lexicon.concepts, None
+        for i in ids1:
+            for j in ids2:
+                c1, c2 = concepts[i], concepts[j]
+                if c1.function_word or c2.function_word or c1.first != c2.first or c1.raw == c2.raw:
+                    continue
+                shared = set(c1.others) & set(c2.others)
+                for x in (o for o in c1.others if o not in shared):
+                    y = next((o for o in c2.others if o not in shared and tree.siblings(x, o) in shared
+                              and tree.n_children(tree.siblings(x, o)) <= LISTED_SCALE_VALUES), None)
+                    if y is not None:
+                        s = self._pair(i, j)[0]
+                        if best is None or s > best[0] + TIE:
+                            best = (s, i, j, AntonymEvidence("sibling_values", "antonym", (x, y),
+                                                             via=f"{tree.siblings(x, y)}, listed words"))
+                        break
+        return best
+
     def _word_rules(self, w1: str, w2: str, score: float) -> tuple[float, AntonymEvidence | None]:
         """Word-level opposites for a pair no concept rule decided: ``morpheme`` (two words that differ
-        in one character, those characters being opposites: 好吃/难吃, 进口/出口), then the word list
-        (ignored for words found synonymous)."""
+        in one character, those characters being opposites: 好吃/难吃, 进口/出口), then the word list.
+        Words found synonymous stay so unless the list pairs them (进口/出口 share both HowNet DEFs)."""
+        if score >= SYNONYM and not self.antonyms.listed(w1, w2):
+            return score, None  # a shared concept (考上/考取) outweighs one opposite character
         ev = self._morpheme(w1, w2)
         if ev is None and score < SYNONYM:
             ev = self.antonyms.words(w1, w2)
@@ -278,7 +305,7 @@ class WordSimilarity:
         if ev.rule != "sememe_pair" or not ev.sememes or s1 is None or s2 is None:
             return False
         c1, c2 = s1.concept, s2.concept
-        if self._is_entity(c1) or self._is_entity(c2):
+        if self._is_entity(c1) or self._is_entity(c2) or not self._cilin_neighbours(s1.word, s2.word):
             return False
         x, y = ev.sememes
 
@@ -288,6 +315,16 @@ class WordSimilarity:
             return items | {f"{r}={v}" for r, v in c.relations if v != opposed}
 
         return rest(c1, x) == rest(c2, y) or rest(c1, y) == rest(c2, x)
+
+    def _cilin_neighbours(self, w1: str, w2: str) -> bool:
+        """Whether Cilin files the two words in one level-3 class (its first four code characters):
+        Cilin puts antonyms side by side (同意 Gb15B01, 反对 Gb15D01), while a rare HowNet sense pair
+        (下 as few|少 vs 显 as HighRank|高等) joins words Cilin keeps apart."""
+        cilin = self.cilin
+        if cilin is None or w1 not in cilin or w2 not in cilin:
+            return False
+        classes = {c[:4] for c in cilin.codes[w1]}
+        return any(c[:4] in classes for c in cilin.codes[w2])
 
     def _is_entity(self, c) -> bool:
         if not c.first:
@@ -304,7 +341,7 @@ class WordSimilarity:
 
     def _cohyponym(self, w1: str, w2: str, i: int, j: int) -> bool:
         concepts = self.lexicon.concepts
-        if (self.cohyponym_cap >= 1.0 or w1 == w2
+        if (self.cohyponym_cap >= 1.0 or not self.signed or w1 == w2
                 or not (self._is_entity(concepts[i]) and self._is_entity(concepts[j]))):
             return False
         cilin = self.cilin

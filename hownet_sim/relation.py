@@ -35,7 +35,9 @@ def is_confident(rule: str | None, listed: bool, strict: bool, confident_rules: 
         return False
     if listed and rule in CONCEPT_RULES:
         return True
-    return rule in confident_rules and strict
+    if rule not in confident_rules:
+        return False
+    return strict if rule == "sememe_pair" else True
 
 
 @dataclass(frozen=True)
