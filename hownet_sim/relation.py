@@ -19,7 +19,7 @@ from .lexicon import Sense
 
 #: HowNet rules with a measured precision of at least 0.5 (see the module docstring); pass another set
 #: as ``WordSimilarity(confident_rules=...)`` after measuring, e.g. on disambiguated senses.
-CONFIDENT_RULES = frozenset({"sememe_pair", "sememe_word"})
+CONFIDENT_RULES = frozenset({"sememe_pair", "sememe_word", "morpheme"})
 #: Rules that read the two concepts (or, ``morpheme``, the concepts of the differing characters): a
 #: word pair they call opposite *and* the word-level antonym list pairs is confident whatever the rule.
 CONCEPT_RULES = frozenset({"sememe_pair", "sememe_word", "hypernym_pair", "sibling_values", "sentiment",
