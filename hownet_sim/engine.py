@@ -242,7 +242,7 @@ class WordSimilarity:
                     sim, i, j, ev = found
                     score = -sim
             if ev is None:
-                score, ev = self._word_rules(w1, w2, score)
+                score, ev = self._word_rules(w1, w2, score, known=True)
         return score, i, j, ev
 
     def _scale_pair(self, ids1: Sequence[int], ids2: Sequence[int]) -> tuple[float, int, int, AntonymEvidence] | None:
@@ -267,13 +267,16 @@ class WordSimilarity:
                         break
         return best
 
-    def _word_rules(self, w1: str, w2: str, score: float) -> tuple[float, AntonymEvidence | None]:
+    def _word_rules(self, w1: str, w2: str, score: float,
+                    known: bool = False) -> tuple[float, AntonymEvidence | None]:
         """Word-level opposites for a pair no concept rule decided: ``morpheme`` (two words that differ
         in one character, those characters being opposites: 好吃/难吃, 进口/出口), then the word list.
         Words found synonymous stay so unless the list pairs them (进口/出口 share both HowNet DEFs)."""
         if score >= SYNONYM and not self.antonyms.listed(w1, w2):
             return score, None  # a shared concept (考上/考取) outweighs one opposite character
-        ev = self._morpheme(w1, w2)
+        # characters fill a gap in HowNet only: a word it lacks (难吃), or two words it cannot tell
+        # apart (进口/出口); where it defines both differently (大笑 laugh, 微笑 smile) it has decided
+        ev = self._morpheme(w1, w2) if not known or score >= SYNONYM else None
         if ev is None and score < SYNONYM:
             ev = self.antonyms.words(w1, w2)
         return (-abs(score), ev) if ev is not None else (score, None)
