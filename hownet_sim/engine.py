@@ -55,6 +55,8 @@ _ENTITY_ROOTS = frozenset({"entity|实体"})
 #: Character-level rules the ``morpheme`` rule trusts: not ``hypernym_pair`` (measured precision 0.00:
 #: 借/还 are under take|取/give|给, so 借款/还款 would be opposites) nor the bare word list.
 MORPHEME_RULES = frozenset({"sememe_pair", "sememe_word", "sibling_values", "sentiment"})
+#: Cilin synonyms tried per word HowNet lacks (``_synonym_bridge``): bounded work per pair.
+BRIDGE_WORDS = 8
 #: Largest scale on which two values of listed words count as opposites (see ``_scale_pair``).
 LISTED_SCALE_VALUES = 6
 #: Default work budget of one chain step. HowNet 2000's most ambiguous word (打) has 28 DEFs, so a
@@ -104,6 +106,7 @@ class WordSimilarity:
         self._ids: dict[str, tuple[int, ...]] = {}
         self._cilin: Cilin | None | bool = False
         self._flat: FlatSememes | None | bool = False
+        self._groups: dict[str, list[str]] | None = None
         # bounded and thread-safe (functools' LRU holds a lock around its bookkeeping)
         self._relation = functools.lru_cache(maxsize=self.relation_cache)(self._relation_uncached)
         if self.antonyms is not None and self.antonyms.lookup is None:
@@ -277,9 +280,48 @@ class WordSimilarity:
         # characters fill a gap in HowNet only: a word it lacks (难吃), or two words it cannot tell
         # apart (进口/出口); where it defines both differently (大笑 laugh, 微笑 smile) it has decided
         ev = self._morpheme(w1, w2) if not known or score >= SYNONYM else None
+        if ev is None and not known and self.antonyms.listed(w1, w2):
+            ev = self._synonym_bridge(w1, w2)
         if ev is None and score < SYNONYM:
             ev = self.antonyms.words(w1, w2)
         return (-abs(score), ev) if ev is not None else (score, None)
+
+    def _cilin_group(self, code: str) -> list[str]:
+        """Words of one Cilin code, in file order (index built on first use)."""
+        if self._groups is None:
+            groups: dict[str, list[str]] = {}
+            for word, codes in self.cilin.codes.items():
+                for c in codes:
+                    groups.setdefault(c, []).append(word)
+            self._groups = groups
+        return self._groups.get(code, [])
+
+    def _synonym_bridge(self, w1: str, w2: str) -> AntonymEvidence | None:
+        """For a listed pair with a word HowNet lacks (关上): the concept rules on the HowNet senses of
+        that word's Cilin ``=`` synonyms (关闭), at most :data:`BRIDGE_WORDS` of them, in file order."""
+        cilin = self.cilin
+        if cilin is None:
+            return None
+        sides = []
+        for w in (w1, w2):
+            ids = self.def_ids(w)
+            if ids:
+                sides.append([(w, ids)])
+                continue
+            mates: dict[str, None] = {}
+            for code in cilin.codes.get(w, ()):
+                if code.endswith("="):
+                    mates.update(dict.fromkeys(m for m in self._cilin_group(code) if m != w and self.def_ids(m)))
+            sides.append([(m, self.def_ids(m)) for m in list(mates)[:BRIDGE_WORDS]])
+        for a, ids1 in sides[0]:
+            for b, ids2 in sides[1]:
+                found = self._opposite_pair(a, b, ids1, ids2)
+                if found is not None:
+                    ev = found[3]
+                    bridge = " / ".join(f"{w}~{m}" for w, m in ((w1, a), (w2, b)) if w != m)
+                    return AntonymEvidence(ev.rule, ev.relation, ev.sememes,
+                                           via=f"Cilin synonyms {bridge}" + (f"; {ev.via}" if ev.via else ""))
+        return None
 
     def _morpheme(self, w1: str, w2: str) -> AntonymEvidence | None:
         """Rule ``morpheme``: same length, one differing character, the two characters opposite by a

@@ -90,6 +90,13 @@ def test_morpheme_rule(engine):
     assert not engine.relation("大学", "小学").opposite
 
 
+def test_synonym_bridge_for_words_hownet_lacks(engine):
+    rel = engine.relation("打开", "关上")  # 关上 is not in HowNet 2000; its Cilin synonym 关 is
+    assert rel.opposite and rel.confident and rel.rule == "sememe_pair" and "Cilin synonyms" in rel.via
+    assert engine.similarity("打开", "关上") == pytest.approx(rel.score) and rel.score < 0
+    assert not engine.relation("会见", "会晤").opposite  # listed, but synonyms: no bridge to an opposite
+
+
 def test_cohyponym_cap(engine, shared_data):
     for w1, w2 in (("狗", "猫"), ("苹果", "香蕉"), ("北京", "上海")):
         rel = engine.relation(w1, w2)
