@@ -238,7 +238,12 @@ class AntonymRules:
         return None
 
     def words(self, w1: str, w2: str) -> AntonymEvidence | None:
-        """The word-level backup list."""
+        """The word-level backup list; a listed pair whose words have opposite polarity in HowNet's
+        sentiment lists (好人/坏人, 爱戴/藐视) is reported as ``sentiment``: two sources agree."""
         if (w1, w2) in self.word_pairs:
+            p1, p2 = self._word_polarity(w1), self._word_polarity(w2)
+            if p1 and p2 and p1 != p2:
+                return AntonymEvidence("sentiment", "antonym", None,
+                                       via=f"{w1}@{w2}; {w1}: {p1}, {w2}: {p2} (HowNet sentiment lists)")
             return AntonymEvidence("word_list", "antonym", via=f"{w1}@{w2}")
         return None
