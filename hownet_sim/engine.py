@@ -244,6 +244,12 @@ class WordSimilarity:
                 if found is not None:
                     sim, i, j, ev = found
                     score = -sim
+                elif (wide1 or wide2) and self._opposite_pair(w1, w2, self.def_ids(w1), self.def_ids(w2)):
+                    # the opposite senses exist but the context rules them out (高 as a surname):
+                    # the list keeps its sign, nothing more
+                    if score >= SYNONYM:
+                        return score, i, j, None
+                    return -abs(score), i, j, AntonymEvidence("word_list", "antonym", via=f"{w1}@{w2}")
             if ev is None:
                 score, ev = self._word_rules(w1, w2, score, known=True)
         return score, i, j, ev
