@@ -57,6 +57,8 @@ _ENTITY_ROOTS = frozenset({"entity|实体"})
 MORPHEME_RULES = frozenset({"sememe_pair", "sememe_word", "sibling_values", "sentiment"})
 #: Cilin synonyms tried per word HowNet lacks (``_synonym_bridge``): bounded work per pair.
 BRIDGE_WORDS = 8
+#: Parts of speech that stand for one another in a predicate (see ``_allowed``).
+PREDICATE_POS = frozenset({"V", "ADJ"})
 #: Largest scale on which two values of listed words count as opposites (see ``_scale_pair``).
 LISTED_SCALE_VALUES = 6
 #: Default work budget of one chain step. HowNet 2000's most ambiguous word (打) has 28 DEFs, so a
@@ -250,6 +252,12 @@ class WordSimilarity:
                     if score >= SYNONYM:
                         return score, i, j, None
                     return -abs(score), i, j, AntonymEvidence("word_list", "antonym", via=f"{w1}@{w2}")
+            elif wide1 or wide2:  # unlisted: a widened sense pair must be an opposite on its own
+                found = self._opposite_pair(w1, w2, wide1 or ids1, wide2 or ids2, budget)
+                if found is not None and self._strict(found[3], self._sense(w1, None, found[1]),
+                                                      self._sense(w2, None, found[2])):
+                    sim, i, j, ev = found
+                    score = -sim
             if ev is None:
                 score, ev = self._word_rules(w1, w2, score, known=True)
         return score, i, j, ev
@@ -353,14 +361,16 @@ class WordSimilarity:
     def _strict(self, ev: AntonymEvidence, s1: Sense | None, s2: Sense | None) -> bool:
         """A sememe-level opposite that holds without the word list: the opposed sememes are the whole
         difference between the two definitions (markers aside) and neither is an entity (kin terms
-        differ in male|男/female|女 and in kinship: 哥哥/老婆). ``sememe_word`` and ``morpheme``
+        differ in male|男/female|女 and in kinship: 哥哥/老婆), Cilin files the words in one class but
+        not as synonyms (借贷/借款 are one ``=`` group). ``sememe_word`` and ``morpheme``
         (confident characters) always hold."""
         if ev.rule in ("sememe_word", "morpheme"):
             return True
         if ev.rule != "sememe_pair" or not ev.sememes or s1 is None or s2 is None:
             return False
         c1, c2 = s1.concept, s2.concept
-        if self._is_entity(c1) or self._is_entity(c2) or not self._cilin_neighbours(s1.word, s2.word):
+        if (self._is_entity(c1) or self._is_entity(c2) or not self._cilin_neighbours(s1.word, s2.word)
+                or self._cilin_synonyms(s1.word, s2.word)):
             return False
         x, y = ev.sememes
 
@@ -403,8 +413,15 @@ class WordSimilarity:
         w1, w2 = self.lexicon.key(w1) or w1, self.lexicon.key(w2) or w2
         if cilin is None or w1 not in cilin or w2 not in cilin:
             return False  # no second opinion: keep HowNet's
+        return not self._cilin_synonyms(w1, w2)
+
+    def _cilin_synonyms(self, w1: str, w2: str) -> bool:
+        """Whether Cilin puts the two words in one ``=`` (synonym) group."""
+        cilin = self.cilin
+        if cilin is None or w1 not in cilin or w2 not in cilin:
+            return False
         codes2 = set(cilin.codes[w2])
-        return not any(c.endswith("=") and c in codes2 for c in cilin.codes[w1])
+        return any(c.endswith("=") and c in codes2 for c in cilin.codes[w1])
 
     # -- the fast path ----------------------------------------------------------------------------
     def similarity(self, w1: str, w2: str) -> float:
@@ -467,10 +484,14 @@ class WordSimilarity:
 
     def _allowed(self, word: str, key: tuple | None) -> tuple[int, ...] | None:
         """The senses the context allows: every sense of ``word`` with a part of speech of the chosen
-        ones (WSD's collocation choice is weak evidence, its POS is not); None without chosen senses."""
+        ones (WSD's collocation choice is weak evidence, its POS is not), verbs and adjectives counting
+        as one (taggers call predicative adjectives verbs: 价格很便宜 tags 便宜 v, whose only V sense is
+        benefit|便利); None without chosen senses."""
         if not key:
             return None
         wanted = {k[1] for k in key}
+        if wanted & PREDICATE_POS:
+            wanted |= PREDICATE_POS
         chosen = tuple(dict.fromkeys(k[2] for k in key))
         spelled = self.lexicon.key(word) or word
         extra = [d for p, d in self.lexicon.entries.get(spelled, ()) if p in wanted and d not in chosen]
