@@ -7,7 +7,7 @@ word pair, so it must be cheap, cacheable and typed; reports are for people and 
 (:func:`is_confident`): a HowNet concept rule confirmed by the word-level antonym list, or a HowNet
 sememe-level rule that holds alone (``sememe_word``, ``morpheme``, a strict ``sememe_pair``). Measured
 with ``python bench/antonyms.py`` on ``data/wordpairs/opposites.tsv`` (table in ``hownet_sim/README.md``):
-precision 0.957 (dev) / 0.978 (held-out test) for words alone, against 0.664 / 0.800 when
+precision 0.952 (dev) / 0.960 (held-out test) for words alone, against 0.664 / 0.800 when
 ``sememe_pair`` alone was confident; the scores still carry the sign of every rule, as Li & Li define them.
 """
 from __future__ import annotations

@@ -40,6 +40,16 @@ def test_adjective_antonyms_survive_wsd(words, w1, w2):
     assert rel.score < 0 and rel.opposite, rel
 
 
+def test_predicative_adjectives_tagged_as_verbs(words):
+    """Taggers call 便宜 in 价格很便宜 a verb; its one V sense (benefit|便利) must not hide cheap|贱."""
+    tags = ["r", "n", "d", "v"]
+    s1 = senses_in(words, ["这个", "价格", "很", "贵"], tags, "贵")
+    s2 = senses_in(words, ["这个", "价格", "很", "便宜"], tags, "便宜")
+    assert [s.concept.first for s in s2] == ["benefit|便利"]
+    rel = words.relation("贵", "便宜", s1, s2)
+    assert rel.opposite and rel.score < 0, rel
+
+
 @pytest.mark.parametrize("w1,w2", [("喜欢", "讨厌"), ("同意", "反对"), ("增加", "减少"), ("成功", "失败"),
                                    ("买", "卖"), ("支持", "反对"), ("接受", "拒绝")])
 def test_verb_opposites_in_context(words, w1, w2):
