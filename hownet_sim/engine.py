@@ -18,8 +18,10 @@ pair, Cilin code pair, sememe pair or character pair compared; no recursion) and
 ``budget exhausted`` if it runs out; the chain then moves on. Counting work instead of measuring
 wall-clock time makes the score and the method the same on every machine and under any load.
 Words are looked up as given, then in another case (:meth:`_IndexedLexicon.key`). The word-level
-antonym list is applied to the result of any step when no concept rule decided, unless that step
-found the two words synonymous (similarity 1).
+rules (``morpheme``, the Cilin synonym bridge, the antonym list) apply to the result of any step when
+no concept rule decided; a listed pair is first searched for an opposite sense pair among the senses
+the context allows (:meth:`WordSimilarity._decide`). Distinct nouns HowNet cannot tell apart are capped
+(:meth:`WordSimilarity._capped`). Why and how well: ``hownet_sim/README.md``.
 """
 from __future__ import annotations
 
