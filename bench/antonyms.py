@@ -123,8 +123,8 @@ def evaluate(words, rows) -> dict:
 
 
 def table(results: dict) -> str:
-    lines = ["| mode | split | pairs (opposite) | signed P / R / F1 | confident P / R / F1 | synonyms signed / confident |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| mode | split | pairs (opposite) | signed P / R / F1 | confident P / R / F1 "
+             "| synonyms signed / confident |", "|---|---|---|---|---|---|"]
     for (mode, split), r in results.items():
         s, c = r["signed"], r["confident"]
         lines.append(f"| {mode} | {split} | {r['pairs']} ({r['opposite']}) | "
