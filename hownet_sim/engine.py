@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
@@ -59,6 +60,8 @@ _ENTITY_ROOTS = frozenset({"entity|实体"})
 MORPHEME_RULES = frozenset({"sememe_pair", "sememe_word", "sibling_values", "sentiment"})
 #: Cilin synonyms tried per word HowNet lacks (``_synonym_bridge``): bounded work per pair.
 BRIDGE_WORDS = 8
+#: A numeral or date written with digits or Chinese numerals, with at most one unit character.
+_NUMBER = re.compile(r"[0-9０-９零〇一二两三四五六七八九十百千万亿.．]+[年月日号点时分秒岁元块个次天周%]?")
 #: Parts of speech that stand for one another in a predicate (see ``_allowed``).
 PREDICATE_POS = frozenset({"V", "ADJ"})
 #: Largest scale on which two values of listed words count as opposites (see ``_scale_pair``).
@@ -401,10 +404,17 @@ class WordSimilarity:
 
     def _capped(self, w1: str, w2: str, score: float, i: int, j: int) -> tuple[float, bool]:
         """(score, cohyponym): the score capped at :attr:`cohyponym_cap` for distinct nouns HowNet
-        (nearly) cannot tell apart (DEF ids ``i``, ``j``) and Cilin does not call synonyms."""
-        if score >= COHYPONYM_MIN and self._cohyponym(w1, w2, i, j):
+        (nearly) cannot tell apart (DEF ids ``i``, ``j``) and Cilin does not call synonyms, and flagged
+        (capped if above) for two different numbers."""
+        if self._distinct_numbers(w1, w2) or (score >= COHYPONYM_MIN and self._cohyponym(w1, w2, i, j)):
             return min(score, self.cohyponym_cap), True
         return score, False
+
+    def _distinct_numbers(self, w1: str, w2: str) -> bool:
+        """Two different numerals or dates (三/五, 2019年/2020年, 100/200): HowNet gives 三/五 one DEF and
+        the chain scores 100/200 as 1.0, yet a changed number changes the question."""
+        return (self.signed and self.cohyponym_cap < 1.0 and w1 != w2
+                and bool(_NUMBER.fullmatch(w1)) and bool(_NUMBER.fullmatch(w2)))
 
     def _cohyponym(self, w1: str, w2: str, i: int, j: int) -> bool:
         concepts = self.lexicon.concepts
@@ -482,7 +492,7 @@ class WordSimilarity:
         ev = AntonymEvidence(ant["rule"], ant["relation"], tuple(ant["sememes"]) if ant.get("sememes") else None,
                              ant.get("via")) if ant else None
         return self._make_relation(w1, w2, report["score"], report.get("similarity", 0.0), ev, None, None,
-                                   report["method"])
+                                   report["method"], "cohyponym" in report)
 
     def _allowed(self, word: str, key: tuple | None) -> tuple[int, ...] | None:
         """The senses the context allows: every sense of ``word`` with a part of speech of the chosen
@@ -556,6 +566,9 @@ class WordSimilarity:
                        note="no lexicon knows both words; similarity 0")
             return out
         score = result.pop("score")
+        if out["method"] != "hownet" and self._distinct_numbers(w1, w2):
+            score = result["similarity"] = min(score, self.cohyponym_cap)
+            result["cohyponym"] = {"cap": self.cohyponym_cap, "why": "two different numbers"}
         if self.signed and out["method"] != "hownet" and self.antonyms is not None:  # hownet: in _decide
             score, ev = self._word_rules(w1, w2, score)
             if ev is not None:
@@ -584,8 +597,9 @@ class WordSimilarity:
             "sense_pairs_compared": len(ids1) * len(ids2),
             "explanation": self.concepts.explain(c1, c2),
             "antonym": self._evidence_dict(w1, w2, ev, s1, s2),
-            **({"cohyponym": {"cap": self.cohyponym_cap, "why": "distinct nouns HowNet cannot tell apart, "
-                                                                "not synonyms in Cilin"}} if cohyponym else {}),
+            **({"cohyponym": {"cap": self.cohyponym_cap, "why": "two different numbers"
+                              if self._distinct_numbers(w1, w2) else "distinct nouns HowNet cannot tell apart, "
+                                                                    "not synonyms in Cilin"}} if cohyponym else {}),
         }
 
     def _evidence_dict(self, w1: str, w2: str, ev: AntonymEvidence | None, s1: Sense | None,

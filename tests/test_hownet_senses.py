@@ -121,6 +121,16 @@ def test_cohyponym_cap(engine, shared_data):
     assert faithful.similarity("狗", "猫") == pytest.approx(1.0)  # Liu & Li as published
 
 
+def test_different_numbers_are_flagged_and_capped(engine):
+    for w1, w2 in (("三", "五"), ("2019年", "2020年"), ("100", "200"), ("一", "二")):
+        rel = engine.relation(w1, w2)
+        assert rel.cohyponym and 0 < rel.score <= 0.8, rel
+        assert engine.similarity(w1, w2) == pytest.approx(rel.score) == pytest.approx(engine.report(w1, w2)["score"])
+    same = engine.relation("100", "100")
+    assert not same.cohyponym and same.score == 1.0
+    assert not engine.relation("三个", "苹果").cohyponym
+
+
 def test_antonym_bench_is_deterministic(shared_data):
     cmd = [sys.executable, str(ROOT / "bench" / "antonyms.py"), "--data-dir", str(shared_data)]
     runs = [subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT).stdout for _ in range(2)]
