@@ -265,7 +265,7 @@ def antonym_precision(data_dir: Path, labels_path: Path) -> tuple[str, dict]:
 
     labels = read_labels(labels_path)
     samples, counts = antonym_sample(data_dir)
-    lines = ["| population | rule | confident | fires on | labelled | opposite | precision |",
+    lines = ["| population | rule | confident alone | fires on | labelled | opposite | precision |",
              "|---|---|---|---|---|---|---|"]
     results: dict = {}
     for population, by_rule in samples.items():

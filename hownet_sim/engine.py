@@ -18,23 +18,26 @@ pair, Cilin code pair, sememe pair or character pair compared; no recursion) and
 ``budget exhausted`` if it runs out; the chain then moves on. Counting work instead of measuring
 wall-clock time makes the score and the method the same on every machine and under any load.
 Words are looked up as given, then in another case (:meth:`_IndexedLexicon.key`). The word-level
-antonym list is applied to the result of any step when no concept rule decided, unless that step
-found the two words synonymous (similarity 1).
+rules (``morpheme``, the Cilin synonym bridge, the antonym list) apply to the result of any step when
+no concept rule decided; a listed pair is first searched for an opposite sense pair among the senses
+the context allows (:meth:`WordSimilarity._decide`). Distinct nouns HowNet cannot tell apart are capped
+(:meth:`WordSimilarity._capped`). Why and how well: ``hownet_sim/README.md``.
 """
 from __future__ import annotations
 
 import functools
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from .antonym import AntonymEvidence, AntonymRules
+from .antonym import NEGATIVE_MARK, POSITIVE_MARK, AntonymEvidence, AntonymRules
 from .cilin import Cilin
 from .fast import CompiledConcepts
 from .flat import FlatSememes
 from .lexicon import Sense, _IndexedLexicon
 from .limits import MEMO_LIMIT
-from .relation import CONFIDENT_RULES, Relation
+from .relation import CONFIDENT_RULES, Relation, is_confident
 from .similarity import ConceptSimilarity, LiuLiParams
 
 log = logging.getLogger(__name__)
@@ -44,6 +47,25 @@ log = logging.getLogger(__name__)
 SYNONYM = 1.0 - 1e-9
 #: Two sense pairs whose similarities differ by less than this are tied for the maximum.
 TIE = 1e-12
+#: A noun pair at least this similar in HowNet is checked for being two distinct members of one class
+#: (狗/猫, 苹果/香蕉 share a definition; 北京/上海 differ only in capital|国都 / city|市).
+COHYPONYM_MIN = 0.9
+#: ... and then scores at most this: HowNet 2000 gives 狗/猫 1.0, so a substituted noun would not show.
+#: 0.8 keeps such pairs "close" for word-similarity use (MC30 rates furnace/stove 0.78) while putting
+#: them clearly below synonyms; the rule engine can read :attr:`Relation.cohyponym` and cap harder.
+COHYPONYM_CAP = 0.8
+_ENTITY_ROOTS = frozenset({"entity|实体"})
+#: Character-level rules the ``morpheme`` rule trusts: not ``hypernym_pair`` (measured precision 0.00:
+#: 借/还 are under take|取/give|给, so 借款/还款 would be opposites) nor the bare word list.
+MORPHEME_RULES = frozenset({"sememe_pair", "sememe_word", "sibling_values", "sentiment"})
+#: Cilin synonyms tried per word HowNet lacks (``_synonym_bridge``): bounded work per pair.
+BRIDGE_WORDS = 8
+#: A numeral or date written with digits or Chinese numerals, with at most one unit character.
+_NUMBER = re.compile(r"[0-9０-９零〇一二两三四五六七八九十百千万亿.．]+[年月日号点时分秒岁元块个次天周%]?")
+#: Parts of speech that stand for one another in a predicate (see ``_allowed``).
+PREDICATE_POS = frozenset({"V", "ADJ"})
+#: Largest scale on which two values of listed words count as opposites (see ``_scale_pair``).
+LISTED_SCALE_VALUES = 6
 #: Default work budget of one chain step. HowNet 2000's most ambiguous word (打) has 28 DEFs, so a
 #: word pair costs at most 784 units in the ``hownet`` step and this limit only cuts long character
 #: compositions.
@@ -82,6 +104,7 @@ class WordSimilarity:
     max_chars: int = 8
     relation_cache: int = 200_000
     confident_rules: frozenset = CONFIDENT_RULES  # set at construction: relations are cached
+    cohyponym_cap: float = COHYPONYM_CAP  # 1.0 switches the cap off; so does signed=False (faithful Liu & Li)
 
     def __post_init__(self) -> None:
         self.concepts = ConceptSimilarity(self.lexicon.tree, self.params)
@@ -90,8 +113,14 @@ class WordSimilarity:
         self._ids: dict[str, tuple[int, ...]] = {}
         self._cilin: Cilin | None | bool = False
         self._flat: FlatSememes | None | bool = False
+        self._groups: dict[str, list[str]] | None = None
         # bounded and thread-safe (functools' LRU holds a lock around its bookkeeping)
         self._relation = functools.lru_cache(maxsize=self.relation_cache)(self._relation_uncached)
+        if self.antonyms is not None and self.antonyms.lookup is None:
+            self.antonyms.lookup = self._concepts_of
+
+    def _concepts_of(self, word: str) -> list:
+        return [self.lexicon.concepts[i] for i in self.def_ids(word)]
 
     # -- lazily loaded resources ------------------------------------------------------------------
     @property
@@ -178,9 +207,33 @@ class WordSimilarity:
             return -best, bi, bj, bev
         return best, bi, bj, None
 
+    def _opposite_pair(self, w1: str, w2: str, ids1: Sequence[int], ids2: Sequence[int],
+                       budget: Budget | None = None) -> tuple[float, int, int, AntonymEvidence] | None:
+        """The most similar sense pair that a concept rule calls opposite, or None."""
+        best = None
+        resolve = self.antonyms.resolve
+        for i in ids1:
+            if budget is not None:
+                budget.spend(len(ids2))
+            for j in ids2:
+                s, found = self._pair(i, j)
+                if found is None or (best is not None and s <= best[0] + TIE):
+                    continue
+                ev = resolve(found, w1, w2)
+                if ev is not None:
+                    best = (s, i, j, ev)
+        return best
+
     def _decide(self, w1: str, w2: str, ids1: Sequence[int], ids2: Sequence[int],
-                budget: Budget | None = None) -> tuple[float, int, int, AntonymEvidence | None]:
-        """(signed score, chosen DEF ids, evidence) in the ``hownet`` step, word list included."""
+                budget: Budget | None = None, wide1: Sequence[int] | None = None,
+                wide2: Sequence[int] | None = None) -> tuple[float, int, int, AntonymEvidence | None]:
+        """(signed score, chosen DEF ids, evidence) in the ``hownet`` step, word-level rules included.
+
+        Li & Li's maximum over the sense pairs ``ids1`` x ``ids2``; then, when no concept rule fired on
+        the best pair but the word list pairs the words, the closest *opposite* sense pair among the
+        senses the context allows (``wide1`` x ``wide2``: the chosen senses' part of speech) wins over
+        it: a rare sense (大 as clan|辈分 next to 房子, 冷 and 热 sharing ``perception|感知``) must not make
+        a listed antonym pair similar. Two sources agreeing is the evidence; either alone is not."""
         if len(ids1) == 1 and len(ids2) == 1:  # most words: one DEF each
             i, j = ids1[0], ids2[0]
             if budget is not None:
@@ -191,11 +244,196 @@ class WordSimilarity:
                 score = -score
         else:
             score, i, j, ev = self._best_pair(w1, w2, ids1, ids2, budget)
-        if ev is None and self.signed and self.antonyms and score < SYNONYM:
-            ev = self.antonyms.words(w1, w2)
-            if ev is not None:
-                score = -abs(score)
+        if ev is None and self.signed and self.antonyms is not None:
+            if self.antonyms.listed(w1, w2):
+                found = (self._opposite_pair(w1, w2, wide1 or ids1, wide2 or ids2, budget)
+                         or self._scale_pair(wide1 or ids1, wide2 or ids2))
+                if found is not None:
+                    sim, i, j, ev = found
+                    score = -sim
+                elif (wide1 or wide2) and self._opposite_pair(w1, w2, self.def_ids(w1), self.def_ids(w2)):
+                    # the opposite senses exist but the context rules them out (高 as a surname):
+                    # the list keeps its sign, nothing more
+                    if score >= SYNONYM:
+                        return score, i, j, None
+                    return -abs(score), i, j, AntonymEvidence("word_list", "antonym", via=f"{w1}@{w2}")
+            elif wide1 or wide2:  # unlisted: a widened sense pair must be an opposite on its own
+                found = self._opposite_pair(w1, w2, wide1 or ids1, wide2 or ids2, budget)
+                if found is not None and self._strict(found[3], self._sense(w1, None, found[1]),
+                                                      self._sense(w2, None, found[2])):
+                    sim, i, j, ev = found
+                    score = -sim
+            if ev is None:
+                score, ev = self._word_rules(w1, w2, score, known=True)
         return score, i, j, ev
+
+    def _scale_pair(self, ids1: Sequence[int], ids2: Sequence[int]) -> tuple[float, int, int, AntonymEvidence] | None:
+        """For listed words only: the most similar sense pair giving two values of one attribute on a
+        small scale (热闹/安静 on occasion|场面, 5 values). Rule 3 alone accepts two-valued scales only;
+        here the list is the second source, but colour (14 values, 红色/绿色 are listed) stays out."""
+        tree, concepts, best = self.lexicon.tree, self.lexicon.concepts, None
+        for i in ids1:
+            for j in ids2:
+                c1, c2 = concepts[i], concepts[j]
+                if c1.function_word or c2.function_word or c1.first != c2.first or c1.raw == c2.raw:
+                    continue
+                shared = set(c1.others) & set(c2.others)
+                for x in (o for o in c1.others if o not in shared):
+                    y = next((o for o in c2.others if o not in shared and tree.siblings(x, o) in shared
+                              and tree.n_children(tree.siblings(x, o)) <= LISTED_SCALE_VALUES), None)
+                    if y is not None:
+                        s = self._pair(i, j)[0]
+                        if best is None or s > best[0] + TIE:
+                            best = (s, i, j, AntonymEvidence("sibling_values", "antonym", (x, y),
+                                                             via=f"{tree.siblings(x, y)}, listed words"))
+                        break
+        return best
+
+    def _word_rules(self, w1: str, w2: str, score: float,
+                    known: bool = False) -> tuple[float, AntonymEvidence | None]:
+        """Word-level opposites for a pair no concept rule decided: ``morpheme`` (two words that differ
+        in one character, those characters being opposites: 好吃/难吃, 进口/出口), then the word list.
+        Words found synonymous stay so unless the list pairs them (进口/出口 share both HowNet DEFs)."""
+        if score >= SYNONYM and not self.antonyms.listed(w1, w2):
+            return score, None  # a shared concept (考上/考取) outweighs one opposite character
+        # characters fill a gap in HowNet only: a word it lacks (难吃), or two words it cannot tell
+        # apart (进口/出口); where it defines both differently (大笑 laugh, 微笑 smile) it has decided
+        ev = self._morpheme(w1, w2) if not known or score >= SYNONYM else None
+        if ev is None and not known and self.antonyms.listed(w1, w2):
+            ev = self._synonym_bridge(w1, w2)
+        if ev is None and score < SYNONYM:
+            ev = self.antonyms.words(w1, w2)
+        return (-abs(score), ev) if ev is not None else (score, None)
+
+    def _cilin_group(self, code: str) -> list[str]:
+        """Words of one Cilin code, in file order (index built on first use)."""
+        if self._groups is None:
+            groups: dict[str, list[str]] = {}
+            for word, codes in self.cilin.codes.items():
+                for c in codes:
+                    groups.setdefault(c, []).append(word)
+            self._groups = groups
+        return self._groups.get(code, [])
+
+    def _synonym_bridge(self, w1: str, w2: str) -> AntonymEvidence | None:
+        """For a listed pair with a word HowNet lacks (关上): the concept rules on the HowNet senses of
+        that word's Cilin ``=`` synonyms (关闭), at most :data:`BRIDGE_WORDS` of them, in file order."""
+        cilin = self.cilin
+        if cilin is None:
+            return None
+        sides = []
+        for w in (w1, w2):
+            ids = self.def_ids(w)
+            if ids:
+                sides.append([(w, ids)])
+                continue
+            mates: dict[str, None] = {}
+            for code in cilin.codes.get(w, ()):
+                if code.endswith("="):
+                    mates.update(dict.fromkeys(m for m in self._cilin_group(code) if m != w and self.def_ids(m)))
+            sides.append([(m, self.def_ids(m)) for m in list(mates)[:BRIDGE_WORDS]])
+        for a, ids1 in sides[0]:
+            for b, ids2 in sides[1]:
+                found = self._opposite_pair(a, b, ids1, ids2)
+                if found is not None:
+                    ev = found[3]
+                    bridge = " / ".join(f"{w}~{m}" for w, m in ((w1, a), (w2, b)) if w != m)
+                    return AntonymEvidence(ev.rule, ev.relation, ev.sememes,
+                                           via=f"Cilin synonyms {bridge}" + (f"; {ev.via}" if ev.via else ""))
+        return None
+
+    def _morpheme(self, w1: str, w2: str) -> AntonymEvidence | None:
+        """Rule ``morpheme``: same length, one differing character, the two characters opposite by a
+        concept rule (好/难: easy|易 vs difficult|难) and neither word a noun only (大学/小学 and
+        上海/下海 are not opposites). The parallel build (X吃/Y吃) is the second source, so the rule
+        counts as strict: confident without the word list."""
+        if len(w1) != len(w2) or len(w1) < 2:
+            return None
+        diff = [k for k in range(len(w1)) if w1[k] != w2[k]]
+        if len(diff) != 1:
+            return None
+        for w in (w1, w2):
+            pos = {p for p, _ in self.lexicon.entries.get(self.lexicon.key(w) or w, ())}
+            if pos and pos <= {"N"}:
+                return None
+        a, b = w1[diff[0]], w2[diff[0]]
+        rel = self.relation(a, b)
+        if rel.rule not in MORPHEME_RULES:
+            return None
+        return AntonymEvidence("morpheme", "converse" if rel.converse else "antonym", (a, b),
+                               via=f"{rel.rule}" + (f" {rel.via}" if rel.via else ""))
+
+    def _strict(self, ev: AntonymEvidence, s1: Sense | None, s2: Sense | None) -> bool:
+        """A sememe-level opposite that holds without the word list: the opposed sememes are the whole
+        difference between the two definitions (markers aside) and neither is an entity (kin terms
+        differ in male|男/female|女 and in kinship: 哥哥/老婆), Cilin files the words in one class but
+        not as synonyms (借贷/借款 are one ``=`` group). ``sememe_word`` and ``morpheme``
+        (confident characters) always hold."""
+        if ev.rule in ("sememe_word", "morpheme"):
+            return True
+        if ev.rule != "sememe_pair" or not ev.sememes or s1 is None or s2 is None:
+            return False
+        c1, c2 = s1.concept, s2.concept
+        if (self._is_entity(c1) or self._is_entity(c2) or not self._cilin_neighbours(s1.word, s2.word)
+                or self._cilin_synonyms(s1.word, s2.word)):
+            return False
+        x, y = ev.sememes
+
+        def rest(c, opposed: str) -> set:
+            items = {m for m in ([c.first] if c.first else []) + list(c.others)
+                     if m not in (opposed, POSITIVE_MARK, NEGATIVE_MARK)}
+            return items | {f"{r}={v}" for r, v in c.relations if v != opposed}
+
+        return rest(c1, x) == rest(c2, y) or rest(c1, y) == rest(c2, x)
+
+    def _cilin_neighbours(self, w1: str, w2: str) -> bool:
+        """Whether Cilin files the two words in one level-3 class (its first four code characters):
+        Cilin puts antonyms side by side (同意 Gb15B01, 反对 Gb15D01), while a rare HowNet sense pair
+        (下 as few|少 vs 显 as HighRank|高等) joins words Cilin keeps apart."""
+        cilin = self.cilin
+        if cilin is None or w1 not in cilin or w2 not in cilin:
+            return False
+        classes = {c[:4] for c in cilin.codes[w1]}
+        return any(c[:4] in classes for c in cilin.codes[w2])
+
+    def _is_entity(self, c) -> bool:
+        if not c.first:
+            return False
+        chain = self.lexicon.tree.ancestors(c.first)
+        return (chain[-1] if chain else c.first) in _ENTITY_ROOTS
+
+    def _capped(self, w1: str, w2: str, score: float, i: int, j: int) -> tuple[float, bool]:
+        """(score, cohyponym): the score capped at :attr:`cohyponym_cap` for distinct nouns HowNet
+        (nearly) cannot tell apart (DEF ids ``i``, ``j``) and Cilin does not call synonyms, and flagged
+        (capped if above) for two different numbers."""
+        if self._distinct_numbers(w1, w2) or (score >= COHYPONYM_MIN and self._cohyponym(w1, w2, i, j)):
+            return min(score, self.cohyponym_cap), True
+        return score, False
+
+    def _distinct_numbers(self, w1: str, w2: str) -> bool:
+        """Two different numerals or dates (三/五, 2019年/2020年, 100/200): HowNet gives 三/五 one DEF and
+        the chain scores 100/200 as 1.0, yet a changed number changes the question."""
+        return (self.signed and self.cohyponym_cap < 1.0 and w1 != w2
+                and bool(_NUMBER.fullmatch(w1)) and bool(_NUMBER.fullmatch(w2)))
+
+    def _cohyponym(self, w1: str, w2: str, i: int, j: int) -> bool:
+        concepts = self.lexicon.concepts
+        if (self.cohyponym_cap >= 1.0 or not self.signed or w1 == w2
+                or not (self._is_entity(concepts[i]) and self._is_entity(concepts[j]))):
+            return False
+        cilin = self.cilin
+        w1, w2 = self.lexicon.key(w1) or w1, self.lexicon.key(w2) or w2
+        if cilin is None or w1 not in cilin or w2 not in cilin:
+            return False  # no second opinion: keep HowNet's
+        return not self._cilin_synonyms(w1, w2)
+
+    def _cilin_synonyms(self, w1: str, w2: str) -> bool:
+        """Whether Cilin puts the two words in one ``=`` (synonym) group."""
+        cilin = self.cilin
+        if cilin is None or w1 not in cilin or w2 not in cilin:
+            return False
+        codes2 = set(cilin.codes[w2])
+        return any(c.endswith("=") and c in codes2 for c in cilin.codes[w1])
 
     # -- the fast path ----------------------------------------------------------------------------
     def similarity(self, w1: str, w2: str) -> float:
@@ -204,7 +442,8 @@ class WordSimilarity:
             return 1.0
         ids1, ids2 = self._ids.get(w1) or self.def_ids(w1), self._ids.get(w2) or self.def_ids(w2)
         if ids1 and ids2 and len(ids1) * len(ids2) <= self.step_budget:  # else the step is cut: the chain
-            return self._decide(w1, w2, ids1, ids2)[0]
+            score, i, j, _ = self._decide(w1, w2, ids1, ids2)
+            return self._capped(w1, w2, score, i, j)[0]
         if not self.oov_chain:
             return 0.0
         return self._relation(w1, w2, None, None).score
@@ -222,9 +461,11 @@ class WordSimilarity:
         return self._relation(w1, w2, k1, k2)
 
     def _sense(self, word: str, key: tuple | None, def_id: int) -> Sense:
-        """The Sense object for a chosen DEF id: from the given senses, else the word's first entry."""
-        if key:
-            w, pos, _ = next(k for k in key if k[2] == def_id)
+        """The Sense object for a chosen DEF id: from the given senses, else (no senses given, or a
+        sense of the same POS that :meth:`_allowed` added) the word's entry with that DEF."""
+        given = next((k for k in key if k[2] == def_id), None) if key else None
+        if given:
+            w, pos, _ = given
             return Sense(w, pos, self.lexicon.concepts[def_id], def_id)
         spelled = self.lexicon.key(word) or word
         pos = next((p for p, d in self.lexicon.entries.get(spelled, ()) if d == def_id), "")
@@ -238,9 +479,10 @@ class WordSimilarity:
         ids1 = tuple(dict.fromkeys(k[2] for k in k1)) if k1 else self.def_ids(w1)
         ids2 = tuple(dict.fromkeys(k[2] for k in k2)) if k2 else self.def_ids(w2)
         if ids1 and ids2 and len(ids1) * len(ids2) <= self.step_budget:  # the same cut as in report()
-            score, i, j, ev = self._decide(w1, w2, ids1, ids2)
+            score, i, j, ev = self._decide(w1, w2, ids1, ids2, None, self._allowed(w1, k1), self._allowed(w2, k2))
+            score, cohyponym = self._capped(w1, w2, score, i, j)
             return self._make_relation(w1, w2, score, abs(score), ev, self._sense(w1, k1, i),
-                                       self._sense(w2, k2, j), "hownet")
+                                       self._sense(w2, k2, j), "hownet", cohyponym)
         if not self.oov_chain:
             return Relation(w1, w2, 0.0, 0.0, False, False, None, False, None, None, "none")
         senses1 = [self._sense(w1, k1, k[2]) for k in k1] if k1 else None
@@ -250,17 +492,35 @@ class WordSimilarity:
         ev = AntonymEvidence(ant["rule"], ant["relation"], tuple(ant["sememes"]) if ant.get("sememes") else None,
                              ant.get("via")) if ant else None
         return self._make_relation(w1, w2, report["score"], report.get("similarity", 0.0), ev, None, None,
-                                   report["method"])
+                                   report["method"], "cohyponym" in report)
+
+    def _allowed(self, word: str, key: tuple | None) -> tuple[int, ...] | None:
+        """The senses the context allows: every sense of ``word`` with a part of speech of the chosen
+        ones (WSD's collocation choice is weak evidence, its POS is not), verbs and adjectives counting
+        as one (taggers call predicative adjectives verbs: 价格很便宜 tags 便宜 v, whose only V sense is
+        benefit|便利); None without chosen senses."""
+        if not key:
+            return None
+        wanted = {k[1] for k in key}
+        if wanted & PREDICATE_POS:
+            wanted |= PREDICATE_POS
+        chosen = tuple(dict.fromkeys(k[2] for k in key))
+        spelled = self.lexicon.key(word) or word
+        extra = [d for p, d in self.lexicon.entries.get(spelled, ()) if p in wanted and d not in chosen]
+        return chosen + tuple(dict.fromkeys(extra))
 
     def _make_relation(self, w1: str, w2: str, score: float, similarity: float, ev: AntonymEvidence | None,
-                       s1: Sense | None, s2: Sense | None, method: str) -> Relation:
+                       s1: Sense | None, s2: Sense | None, method: str, cohyponym: bool = False) -> Relation:
+        listed = self.antonyms is not None and self.antonyms.listed(w1, w2)
         if ev is None:
-            return Relation(w1, w2, score, similarity, False, False, None, False, s1, s2, method)
+            return Relation(w1, w2, score, similarity, False, False, None, False, s1, s2, method,
+                            listed=listed, cohyponym=cohyponym)
         via = " vs ".join(ev.sememes) if ev.sememes else None
         if ev.via:
             via = f"{via} ({ev.via})" if via else ev.via
+        confident = is_confident(ev.rule, listed, self._strict(ev, s1, s2), self.confident_rules)
         return Relation(w1, w2, score, similarity, ev.relation == "antonym", ev.relation == "converse",
-                        ev.rule, ev.rule in self.confident_rules, s1, s2, method, via)
+                        ev.rule, confident, s1, s2, method, via, listed, cohyponym)
 
     # -- the explained path -----------------------------------------------------------------------
     def report(self, w1: str, w2: str, senses1: list[Sense] | None = None,
@@ -306,13 +566,15 @@ class WordSimilarity:
                        note="no lexicon knows both words; similarity 0")
             return out
         score = result.pop("score")
-        if self.signed and result.get("antonym") is None and self.antonyms and result["similarity"] < SYNONYM:
-            ev = self.antonyms.words(w1, w2)
+        if out["method"] != "hownet" and self._distinct_numbers(w1, w2):
+            score = result["similarity"] = min(score, self.cohyponym_cap)
+            result["cohyponym"] = {"cap": self.cohyponym_cap, "why": "two different numbers"}
+        if self.signed and out["method"] != "hownet" and self.antonyms is not None:  # hownet: in _decide
+            score, ev = self._word_rules(w1, w2, score)
             if ev is not None:
                 result["antonym"] = ev.to_dict()
-                score = -abs(score)
-        if result.get("antonym"):
-            result["antonym"]["confident"] = result["antonym"]["rule"] in self.confident_rules
+                result["antonym"]["confident"] = is_confident(ev.rule, self.antonyms.listed(w1, w2),
+                                                              self._strict(ev, None, None), self.confident_rules)
         out.update(score=score, oov_chain=chain, **result)
         return out
 
@@ -323,14 +585,8 @@ class WordSimilarity:
         ids2 = tuple(dict.fromkeys(k[2] for k in k2)) if k2 else self.def_ids(w2)
         if not ids1 or not ids2:
             return None
-        if len(ids1) == 1 and len(ids2) == 1:
-            budget.spend(1)
-            i, j = ids1[0], ids2[0]
-            sim, found = self._pair(i, j)
-            ev = self.antonyms.resolve(found, w1, w2) if found is not None else None
-            score = -sim if ev is not None else sim
-        else:
-            score, i, j, ev = self._best_pair(w1, w2, ids1, ids2, budget)
+        score, i, j, ev = self._decide(w1, w2, ids1, ids2, budget, self._allowed(w1, k1), self._allowed(w2, k2))
+        score, cohyponym = self._capped(w1, w2, score, i, j)
         c1, c2 = self.lexicon.concepts[i], self.lexicon.concepts[j]
         s1, s2 = self._sense(w1, k1, i), self._sense(w2, k2, j)
         return {
@@ -340,8 +596,19 @@ class WordSimilarity:
                        {"word": s2.word, "pos": s2.pos or None, **c2.to_dict()}],
             "sense_pairs_compared": len(ids1) * len(ids2),
             "explanation": self.concepts.explain(c1, c2),
-            "antonym": ev.to_dict() if ev else None,
+            "antonym": self._evidence_dict(w1, w2, ev, s1, s2),
+            **({"cohyponym": {"cap": self.cohyponym_cap, "why": "two different numbers"
+                              if self._distinct_numbers(w1, w2) else "distinct nouns HowNet cannot tell apart, "
+                                                                    "not synonyms in Cilin"}} if cohyponym else {}),
         }
+
+    def _evidence_dict(self, w1: str, w2: str, ev: AntonymEvidence | None, s1: Sense | None,
+                       s2: Sense | None) -> dict | None:
+        if ev is None:
+            return None
+        listed = self.antonyms.listed(w1, w2)
+        return {**ev.to_dict(), "listed": listed,
+                "confident": is_confident(ev.rule, listed, self._strict(ev, s1, s2), self.confident_rules)}
 
     def _step_cilin(self, w1: str, w2: str, budget: Budget) -> dict | None:
         cilin = self.cilin
