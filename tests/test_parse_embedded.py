@@ -231,3 +231,32 @@ def test_clause_final_particles_become_adjuncts(tokens, heads, rels, want_heads,
     attach_final_particles(tokens, heads, rels, xpos)
     assert heads == want_heads and rels == want_rels
     Parse(tokens, ["x"] * len(tokens), heads, ["ATT"] * len(tokens))  # still a tree
+
+
+def test_parsing_needs_no_opencc():
+    """OpenCC is a training extra: a plain install parses (simplified and traditional text) without it."""
+    import subprocess
+
+    code = ("import sys; sys.modules['opencc'] = None\n"
+            "from simcalc.rules.parse.embedded.parser import EmbeddedParser\n"
+            "p = EmbeddedParser()\n"
+            "a, b = p.parse('小明把门打开了'), p.parse('小明把門打開了')\n"
+            "assert a.heads == b.heads and a.rels == b.rels, (a, b)\n"
+            "assert 'opencc' not in sys.modules or sys.modules['opencc'] is None\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).parent.parent)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_treebank_reading_without_opencc_is_a_clear_error(monkeypatch):
+    from simcalc.rules.parse import conllu
+
+    monkeypatch.setitem(sys.modules, "opencc", None)
+    conllu._t2s.cache_clear()
+    conllu.to_simplified.cache_clear()
+    try:
+        with pytest.raises(SimcalcError, match="simcalc\\[train\\]"):
+            conllu.to_simplified("國家")
+    finally:
+        conllu._t2s.cache_clear()
+        conllu.to_simplified.cache_clear()
