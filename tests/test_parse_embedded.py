@@ -260,3 +260,34 @@ def test_treebank_reading_without_opencc_is_a_clear_error(monkeypatch):
     finally:
         conllu._t2s.cache_clear()
         conllu.to_simplified.cache_clear()
+
+
+def test_long_pieces_join_into_one_tree():
+    from simcalc.rules.parse.embedded.parser import join_pieces, split_pieces
+
+    tokens = (["我"] * 50 + ["，"]) * 5 + ["好"] * 130
+    spans = split_pieces(tokens, limit=96)
+    assert spans[0][0] == 0 and spans[-1][1] == len(tokens)
+    assert all(b - a <= 96 for a, b in spans) and all(s[1] == t[0] for s, t in zip(spans, spans[1:]))
+    assert tokens[spans[0][1] - 1] == "，"  # cut after punctuation when there is one
+    pieces = [(["NN"] * (b - a), [0] + [1] * (b - a - 1), ["root"] + ["dep"] * (b - a - 1)) for a, b in spans]
+    _, heads, rels = join_pieces(pieces)
+    assert len(heads) == len(tokens) and heads.count(0) == 1 and rels.count("parataxis") == len(spans) - 1
+
+
+@pytest.mark.parametrize("text", ["我" * 512, "的" * 512, "啊，" * 256, "1" * 512, "北京" * 256])
+def test_memory_per_sentence_is_bounded(text):
+    """Issue 18.5: any 512-character text costs at most 150 MB more than a short sentence (peak RSS)."""
+    import subprocess
+
+    code = ("import resource, sys\n"
+            "from simcalc.rules.parse.embedded.parser import EmbeddedParser\n"
+            "p = EmbeddedParser(); p.parse('小明把门打开了')\n"
+            "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+            "parse = p.parse(sys.argv[1])\n"
+            "assert parse.heads.count(0) == 1\n"
+            "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024)\n")
+    done = subprocess.run([sys.executable, "-c", code, text], capture_output=True, text=True, timeout=300,
+                          cwd=Path(__file__).parent.parent, env={**__import__("os").environ, "OMP_NUM_THREADS": "1"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert float(done.stdout.strip().splitlines()[-1]) <= 150

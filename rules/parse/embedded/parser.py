@@ -31,6 +31,45 @@ XPOS_UPOS = {
     "SFA": "PART", "PFA": "PART", "PFN": "PART", "FW": "X", "UH": "X", "XX": "X", "LS": "X", "ADD": "SYM",
 }
 MODEL_FILES = ("model.json", "model.safetensors")
+#: Longest piece the network and tree decoder see at once. Chu-Liu-Edmonds copies an n×n matrix per
+#: contracted cycle, so one 512-token sentence of a repeated character cost ~700 MB and 7 s; longer
+#: token lists are cut into pieces (at punctuation where possible) whose trees are joined (parataxis).
+MAX_PIECE = 96
+
+
+def split_pieces(tokens: Sequence[str], limit: int = MAX_PIECE) -> list[tuple[int, int]]:
+    """Spans ``[start, end)`` covering ``tokens``, each at most ``limit`` long, cut after the last
+    punctuation mark of a window when there is one in its second half, else at the limit."""
+    spans, start, n = [], 0, len(tokens)
+    while n - start > limit:
+        end = start + limit
+        for cut in range(end, start + limit // 2, -1):
+            if is_punct(tokens[cut - 1]):
+                end = cut
+                break
+        spans.append((start, end))
+        start = end
+    spans.append((start, n))
+    return spans
+
+
+def join_pieces(pieces: list[tuple[list[str], list[int], list[str]]]) -> tuple[list[str], list[int], list[str]]:
+    """One tree from the pieces' trees: heads shifted by each piece's offset, later roots under the first."""
+    tags, heads, rels = [], [], []
+    first_root = 0
+    for xpos, piece_heads, piece_rels in pieces:
+        offset = len(heads)
+        for h, r in zip(piece_heads, piece_rels):
+            if h == 0 and first_root:
+                heads.append(first_root)
+                rels.append("parataxis")
+            else:
+                heads.append(h + offset if h else 0)
+                rels.append(r)
+        if not first_root:
+            first_root = piece_heads.index(0) + 1 if 0 in piece_heads else 0
+        tags.extend(xpos)
+    return tags, heads, rels
 
 
 def default_model_dir() -> Path:
@@ -125,9 +164,20 @@ class EmbeddedParser(BaseParser):
         return default_segmenter(self.user_dict)(text)
 
     def parse_ud(self, batch: Sequence[Sequence[str]]) -> list[tuple[list[str], list[int], list[str]]]:
-        """UD-level output per sentence: (GSD XPOS tags, heads, UD v1 relations)."""
+        """UD-level output per sentence: (GSD XPOS tags, heads, UD v1 relations).
+
+        Sentences longer than :data:`MAX_PIECE` tokens are parsed in pieces, so memory and time per
+        sentence stay bounded whatever the text.
+        """
+        spans = [split_pieces(tokens) for tokens in batch]
+        flat = [list(tokens[a:b]) for tokens, sp in zip(batch, spans) for a, b in sp]
         with torch_threads(self.threads or None):
-            return self._parse_ud(batch)
+            parsed = self._parse_ud(flat)
+        results, k = [], 0
+        for sp in spans:
+            results.append(parsed[k] if len(sp) == 1 else join_pieces(parsed[k: k + len(sp)]))
+            k += len(sp)
+        return results
 
     def _parse_ud(self, batch: Sequence[Sequence[str]]) -> list[tuple[list[str], list[int], list[str]]]:
         from .decode import decode_tree
