@@ -2,7 +2,8 @@
 
 It predicts UD (v1) trees and GSD tags, which :func:`simcalc.rules.parse.ud_convert.convert` turns into LTP
 labels and POS, so the rule engine sees the same labels whichever backend ran. Raw text is segmented
-with jieba (a user dictionary can be given).
+by the trained segmenter (GSD's words; :mod:`.segmenter`), or jieba on request (a user dictionary can
+be given to either).
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from simcalc.threads import torch_threads
 
 from ..base import BaseParser
 from ..conllu import is_punct
-from ..segment import default_segmenter
+from ..segment import default_segmenter, model_segmenter
 from ..types import Parse, ParserUnavailableError
 from ..ud_convert import convert
 
@@ -126,7 +127,7 @@ class EmbeddedParser(BaseParser):
     name = "embedded"
 
     def __init__(self, model_dir: str | Path | None = None, user_dict: str | Path | None = None,
-                 batch_size: int = 256, threads: int | None = 1, **kwargs) -> None:
+                 batch_size: int = 256, threads: int | None = 1, segmenter: str = "trained", **kwargs) -> None:
         super().__init__(**kwargs)
         import torch
         from safetensors.torch import load_file
@@ -159,9 +160,24 @@ class EmbeddedParser(BaseParser):
         #: and oversubscribed threads made it 12× slower at load 8 on 2 cores); None = torch's default
         self.threads = threads
         self._torch = torch
+        if segmenter not in ("trained", "jieba"):
+            raise ValueError(f"segmenter must be 'trained' or 'jieba', not {segmenter!r}")
+        #: raw text is cut by the trained segmenter (GSD's words, which the parser was trained on) unless
+        #: "jieba" is asked for; the trained one falls back to jieba when its weights are missing
+        self.segmenter_kind = segmenter
+
+    def segmenter(self):
+        if self.segmenter_kind == "jieba":
+            return default_segmenter(self.user_dict)
+        return model_segmenter(self.user_dict)
 
     def segment(self, text: str) -> list[str]:
-        return default_segmenter(self.user_dict)(text)
+        return self.segmenter()(text)
+
+    def _parse_texts(self, texts: list[str]) -> list[Parse]:
+        seg = self.segmenter()
+        words = seg.cut_many(texts) if hasattr(seg, "cut_many") else [seg(t) for t in texts]
+        return self._parse_capped([w or [t] for w, t in zip(words, texts)])
 
     def parse_ud(self, batch: Sequence[Sequence[str]]) -> list[tuple[list[str], list[int], list[str]]]:
         """UD-level output per sentence: (GSD XPOS tags, heads, UD v1 relations).
@@ -224,4 +240,6 @@ class EmbeddedParser(BaseParser):
         return parses
 
     def describe(self) -> dict:
-        return {"name": self.name, "model_dir": str(self.model_dir), **self.meta}
+        seg = self.segmenter()
+        return {"name": self.name, "model_dir": str(self.model_dir), **self.meta,
+                "segmenter": seg.describe() if hasattr(seg, "describe") else "jieba"}
