@@ -150,3 +150,36 @@ def test_question_scoring_strict_and_overlap():
     assert scores["SBV"] == 0 and scores["SBV_overlap"] == 100 and scores["HED"] == 100
     assert predicted_slots(coarse)["SBV"] == (0, 4)
     assert slot_right(None, None) and not slot_right((0, 1), None) and not slot_right(None, (0, 1), strict=False)
+
+
+def test_refine_splits_only_inside_the_callers_tokens():
+    from simcalc.rules.parse.embedded.parser import refine
+
+    fine, group = refine(["我", "的", "银行卡", "为什么"], ["我的", "银行", "卡", "为", "什么"])
+    assert fine == ["我", "的", "银行", "卡", "为", "什么"] and group == [0, 1, 2, 2, 3, 3]
+    assert refine(["ab"], ["a", "c"]) == (["ab"], [0])  # not the same text: unchanged
+
+
+def test_merged_tree_keeps_the_piece_nearest_the_root():
+    from simcalc.rules.parse.embedded.parser import merge_subwords
+
+    # 我 的 银行 卡 丢 了: 卡 heads 银行卡 (银行 ATT 卡), 丢 is the root
+    fine = Parse(["我", "的", "银行", "卡", "丢", "了"], ["r", "u", "n", "n", "v", "u"], [4, 1, 4, 5, 0, 5],
+                 ["ATT", "RAD", "ATT", "SBV", "HED", "RAD"], "t")
+    merged = merge_subwords(fine, ["我", "的", "银行卡", "丢", "了"], [0, 1, 2, 2, 3, 4])
+    assert merged.heads == [3, 1, 4, 0, 4] and merged.rels == ["ATT", "RAD", "SBV", "HED", "RAD"]
+    # a caller's token spanning the root and its dependent keeps the root
+    glued = merge_subwords(fine, ["我", "的", "银行", "卡丢", "了"], [0, 1, 2, 3, 3, 4])
+    assert glued.heads == [4, 1, 4, 0, 4] and glued.rels[3] == "HED"
+
+
+@shipped
+def test_parse_tokens_returns_the_callers_tokens():
+    from simcalc.rules.parse.embedded.parser import EmbeddedParser
+
+    parser = EmbeddedParser()
+    tokens = ["我", "的", "银行卡", "为什么", "还", "不了", "款"]
+    parse = parser.parse_tokens(tokens)
+    assert parse.tokens == tokens and parse.heads.count(0) == 1
+    user = parser.parse_batch(["我想了解微粒贷额度"])[0]
+    assert "".join(user.tokens) == "我想了解微粒贷额度"

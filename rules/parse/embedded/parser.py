@@ -121,6 +121,56 @@ def attach_final_particles(tokens: Sequence[str], heads: list[int], deprels: lis
         heads[me - 1], deprels[me - 1], xpos[me - 1] = node, "discourse", "UH"
 
 
+def refine(tokens: Sequence[str], cut: Sequence[str]) -> tuple[list[str], list[int]]:
+    """Split ``tokens`` further at the boundaries of ``cut`` (another segmentation of the same text).
+
+    Returns the finer tokens and, for each, the index of the caller's token it came from. When the two
+    segmentations are not of the same text, the tokens are returned unchanged.
+    """
+    if "".join(tokens) != "".join(cut):
+        return list(tokens), list(range(len(tokens)))
+    bounds, pos = set(), 0
+    for w in cut:
+        pos += len(w)
+        bounds.add(pos)
+    fine, group, pos = [], [], 0
+    for k, token in enumerate(tokens):
+        start = 0
+        for i in range(1, len(token) + 1):
+            if i == len(token) or pos + i in bounds:
+                fine.append(token[start:i])
+                group.append(k)
+                start = i
+        pos += len(token)
+    return fine, group
+
+
+def merge_subwords(parse: Parse, tokens: Sequence[str], group: Sequence[int]) -> Parse:
+    """The tree of ``parse`` (over finer words) on the caller's ``tokens``: each token is represented by
+    its piece nearest the root (its head, relation and POS); arcs inside a token disappear, and arcs
+    into any piece point to the token. Choosing the piece nearest the root keeps the result a tree."""
+    if len(tokens) == len(parse.tokens):
+        return Parse(list(tokens), parse.pos, parse.heads, parse.rels, parse.backend, parse.warnings)
+    depth = [0] * len(parse.tokens)
+    for i in range(len(parse.tokens)):
+        node, d = i + 1, 0
+        while node:
+            node, d = parse.heads[node - 1], d + 1
+        depth[i] = d
+    rep: dict[int, int] = {}
+    for i, k in enumerate(group):
+        if k not in rep or depth[i] < depth[rep[k]]:
+            rep[k] = i
+    heads, rels, pos = [], [], []
+    for k in range(len(tokens)):
+        i = rep[k]
+        h = parse.heads[i]
+        heads.append(group[h - 1] + 1 if h else 0)
+        rels.append(parse.rels[i])
+        pos.append(parse.pos[i])
+    return Parse(list(tokens), pos, heads, rels, parse.backend, parse.warnings)
+
+
 class EmbeddedParser(BaseParser):
     """``EmbeddedParser(model_dir=None, user_dict=None)``: the shipped model unless a folder is given."""
 
@@ -176,8 +226,10 @@ class EmbeddedParser(BaseParser):
 
     def _parse_texts(self, texts: list[str]) -> list[Parse]:
         seg = self.segmenter()
-        words = seg.cut_many(texts) if hasattr(seg, "cut_many") else [seg(t) for t in texts]
-        return self._parse_capped([w or [t] for w, t in zip(words, texts)])
+        if not hasattr(seg, "cut_pairs"):
+            return self._parse_capped([seg(t) or [t] for t in texts])
+        pairs = [(fine or [t], final or [t]) for (fine, final), t in zip(seg.cut_pairs(texts), texts)]
+        return self._parse_capped([final for _, final in pairs], cuts=[fine for fine, _ in pairs])
 
     def parse_ud(self, batch: Sequence[Sequence[str]]) -> list[tuple[list[str], list[int], list[str]]]:
         """UD-level output per sentence: (GSD XPOS tags, heads, UD v1 relations).
@@ -223,7 +275,26 @@ class EmbeddedParser(BaseParser):
                                   [rels[r] for r in rel_ids[b, 1: n + 1].tolist()])
         return results
 
-    def _parse_tokenized(self, batch: list[list[str]]) -> list[Parse]:
+    def _parse_tokenized(self, batch: list[list[str]], cuts: list[list[str]] | None = None) -> list[Parse]:
+        """Parse the caller's tokens. With the trained segmenter, each sentence is first re-cut into the
+        treebank's finer words inside the caller's tokens (jieba's 银行卡 → 银行 卡, a user word, a merged
+        HowNet word), parsed as such, and the tree is merged back onto the caller's tokens
+        (:func:`merge_subwords`), so the parser sees words like those it was trained on whatever
+        segmenter the caller used, and the caller gets its own tokens back."""
+        if cuts is None:
+            seg = self.segmenter() if self.segmenter_kind == "trained" else None
+            if seg is None or not hasattr(seg, "cut_pairs"):
+                return self._parse_fine(batch)
+            cuts = [fine for fine, _ in seg.cut_pairs(["".join(t) for t in batch])]
+        fine, groups = [], []
+        for tokens, cut in zip(batch, cuts):
+            sub, group = refine(tokens, cut)
+            fine.append(sub)
+            groups.append(group)
+        return [merge_subwords(parse, tokens, group)
+                for parse, tokens, group in zip(self._parse_fine(fine), batch, groups)]
+
+    def _parse_fine(self, batch: list[list[str]]) -> list[Parse]:
         parses = []
         for tokens, (xpos, heads, deprels) in zip(batch, self.parse_ud(batch)):
             # punctuation is decided by the characters, not the model: no WP on words, no words as WP

@@ -295,17 +295,32 @@ class TrainedSegmenter:
 
     def cut_many(self, texts: Sequence[str]) -> list[list[str]]:
         """Segment many texts in batches (whitespace is a word boundary and never a word)."""
+        return [final for _, final in self.cut_pairs(texts)]
+
+    def cut_pairs(self, texts: Sequence[str]) -> list[tuple[list[str], list[str]]]:
+        """Per text: the model's own words (the treebank's conventions, what the parser reads) and the
+        final words (user words forced, lexicon words merged), which may be coarser."""
         pieces = [[p for p in re.split(r"\s+", t) if p] for t in texts]
         flat = [p for ps in pieces for p in ps]
         cut = self._tag(flat)
         out, k = [], 0
         for ps in pieces:
-            words = [w for words in cut[k: k + len(ps)] for w in words]
+            fine = [w for words in cut[k: k + len(ps)] for w in words]
+            final = [w for p, words in zip(ps, cut[k: k + len(ps)]) for w in self.finish(p, words)]
             k += len(ps)
-            out.append(words)
+            out.append((fine, final))
         return out
 
+    def finish(self, text: str, words: list[str]) -> list[str]:
+        """The post-steps: user-dictionary words forced whole, then lexicon words merged back."""
+        if self.user_words:
+            words = force_words(text, words, self.user_words)
+        if self.known is not None:
+            words = merge_known(words, self.known, protected=self.user_words)
+        return words
+
     def _tag(self, texts: list[str]) -> list[list[str]]:
+        """The model's words for whitespace-free texts (batched, constrained Viterbi decoding)."""
         from simcalc.threads import torch_threads
 
         torch = self._torch
@@ -322,12 +337,7 @@ class TrainedSegmenter:
                 scores = self.net(chars, left, right, jtags, dicts).log_softmax(-1)
                 paths = viterbi(scores, chars.ne(0).sum(1)).tolist()
                 for b, i in enumerate(ids):
-                    words = words_from_tags(texts[i], paths[b][: len(texts[i])])
-                    if self.user_words:
-                        words = force_words(texts[i], words, self.user_words)
-                    if self.known is not None:
-                        words = merge_known(words, self.known, protected=self.user_words)
-                    results[i] = words
+                    results[i] = words_from_tags(texts[i], paths[b][: len(texts[i])])
         return results
 
     def describe(self) -> dict:
