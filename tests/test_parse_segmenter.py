@@ -177,9 +177,20 @@ def test_merged_tree_keeps_the_piece_nearest_the_root():
 def test_parse_tokens_returns_the_callers_tokens():
     from simcalc.rules.parse.embedded.parser import EmbeddedParser
 
-    parser = EmbeddedParser()
+    parser = EmbeddedParser(refine=True)
     tokens = ["我", "的", "银行卡", "为什么", "还", "不了", "款"]
     parse = parser.parse_tokens(tokens)
     assert parse.tokens == tokens and parse.heads.count(0) == 1
     user = parser.parse_batch(["我想了解微粒贷额度"])[0]
     assert "".join(user.tokens) == "我想了解微粒贷额度"
+
+
+@shipped
+def test_refine_is_off_unless_asked():
+    from simcalc.rules.parse.embedded.parser import EmbeddedParser
+
+    tokens = ["我", "的", "银行卡", "丢", "了"]
+    plain, refined = EmbeddedParser(), EmbeddedParser(refine=True)
+    _, heads, _ = plain.parse_ud([tokens])[0]
+    assert plain.parse_tokens(tokens).tokens == refined.parse_tokens(tokens).tokens == tokens
+    assert len(heads) == len(tokens)

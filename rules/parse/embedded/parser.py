@@ -177,7 +177,8 @@ class EmbeddedParser(BaseParser):
     name = "embedded"
 
     def __init__(self, model_dir: str | Path | None = None, user_dict: str | Path | None = None,
-                 batch_size: int = 256, threads: int | None = 1, segmenter: str = "trained", **kwargs) -> None:
+                 batch_size: int = 256, threads: int | None = 1, segmenter: str = "trained", refine: bool = False,
+                 **kwargs) -> None:
         super().__init__(**kwargs)
         import torch
         from safetensors.torch import load_file
@@ -215,6 +216,11 @@ class EmbeddedParser(BaseParser):
         #: raw text is cut by the trained segmenter (GSD's words, which the parser was trained on) unless
         #: "jieba" is asked for; the trained one falls back to jieba when its weights are missing
         self.segmenter_kind = segmenter
+        #: re-cut the caller's tokens into the treebank's finer words before parsing (see
+        #: :meth:`_parse_tokenized`). Off by default: it helped on questions with jieba tokens (HED
+        #: +3, subject +5 points) but splits names (张三 → 张 三) and changed the rule engine's trees
+        #: on hand-built role sentences; off, the parser reads the given tokens as they are
+        self.refine = refine and segmenter == "trained"
 
     def segmenter(self):
         if self.segmenter_kind == "jieba":
@@ -276,13 +282,13 @@ class EmbeddedParser(BaseParser):
         return results
 
     def _parse_tokenized(self, batch: list[list[str]], cuts: list[list[str]] | None = None) -> list[Parse]:
-        """Parse the caller's tokens. With the trained segmenter, each sentence is first re-cut into the
+        """Parse the caller's tokens. With ``refine=True``, each sentence is first re-cut into the
         treebank's finer words inside the caller's tokens (jieba's 银行卡 → 银行 卡, a user word, a merged
         HowNet word), parsed as such, and the tree is merged back onto the caller's tokens
         (:func:`merge_subwords`), so the parser sees words like those it was trained on whatever
         segmenter the caller used, and the caller gets its own tokens back."""
         if cuts is None:
-            seg = self.segmenter() if self.segmenter_kind == "trained" else None
+            seg = self.segmenter() if self.refine else None
             if seg is None or not hasattr(seg, "cut_pairs"):
                 return self._parse_fine(batch)
             cuts = [fine for fine, _ in seg.cut_pairs(["".join(t) for t in batch])]
