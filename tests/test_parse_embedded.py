@@ -116,12 +116,14 @@ def test_long_text_is_truncated_in_bounded_time(tiny):
     assert len(many) == 512 and any("512 tokens" in w for w in many.warnings)
 
 
-def test_user_dictionary_changes_segmentation(tiny, tiny_model, tmp_path):
-    assert "花呗" not in tiny.parse("怎么开通花呗").tokens
+@pytest.mark.parametrize("segmenter", ["jieba", "trained"])
+def test_user_dictionary_changes_segmentation(tiny_model, tmp_path, segmenter):
+    plain = EmbeddedParser(tiny_model, segmenter=segmenter)
+    assert "微粒贷" not in plain.parse("怎么开通微粒贷").tokens
     user_dict = tmp_path / "user.txt"
-    user_dict.write_text("花呗 100 n\n", encoding="utf-8")
-    with_dict = EmbeddedParser(tiny_model, user_dict=user_dict)
-    assert "花呗" in with_dict.parse("怎么开通花呗").tokens
+    user_dict.write_text("微粒贷 100 n\n", encoding="utf-8")
+    with_dict = EmbeddedParser(tiny_model, user_dict=user_dict, segmenter=segmenter)
+    assert "微粒贷" in with_dict.parse("怎么开通微粒贷").tokens
 
 
 def test_missing_weights_are_a_clear_error(tmp_path):
