@@ -1,9 +1,14 @@
-"""Parser benchmark: UAS/LAS on UD Chinese GSD v1.4 dev/test (simplified), gold vs jieba tokens, and speed.
+"""Parser benchmark: UAS/LAS, HED and the rule engine's centre words on UD Chinese GSD v1.4 dev/test
+(simplified) from gold tokens and from raw text (jieba, the trained segmenter, the trained segmenter with
+HowNet words merged back); the question gold set; the other UD Chinese treebanks (out of domain); speed.
 
     SIMCALC_DATA_DIR=... python bench/parser.py [--parser embedded|ltp] [--speed-sentences 2000]
 
-Scores count every token, punctuation included (CoNLL 2018 style). With jieba tokens the words no
-longer match the treebank's, so scores are F1 over aligned words: a word counts when its character
+HED: sentences whose predicted root word is the gold root word (same character span). pred./subj./obj.:
+the rule engine's predicate, subject and object centre words of the first clause (``analyse`` with the
+default config) equal those extracted from the gold tree (both absent counts as right), as in
+bench/rules.py. Scores count every token, punctuation included (CoNLL 2018 style). With raw-text tokens
+the words no longer match the treebank's, so scores are F1 over aligned words: a word counts when its character
 span, its head's span (and the label, for LAS) match the gold tree. "UD" rows compare the embedded
 parser's own UD v1 output with the treebank; "LTP" rows compare after converting both the gold
 tree and the prediction with ``simcalc.rules.parse.ud_convert``. ``udchinese`` (UDPipe 1) is added when it
@@ -20,11 +25,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import numpy as np  # noqa: E402
+
+from simcalc.rules.components import analyse  # noqa: E402
+from simcalc.rules.config import RuleConfig  # noqa: E402
 from simcalc.rules.parse import get_parser  # noqa: E402
+from simcalc.rules.parse.embedded.segmenter import TrainedSegmenter  # noqa: E402
+from simcalc.rules.parse.types import Parse  # noqa: E402
 from simcalc.rules.parse.conllu import UDSentence, read_conllu  # noqa: E402
 from simcalc.rules.parse.segment import default_segmenter  # noqa: E402
 from simcalc.rules.parse.ud_convert import convert  # noqa: E402
-from simcalc.resources import find_resource  # noqa: E402
+from simcalc.resources import find_resource, project_data_path  # noqa: E402
+
+RULE_CONFIG = RuleConfig()
 
 GSD = "ud_chinese/UD_Chinese-GSD_r1.4/zh-ud-{split}.conllu"
 GSDSIMP = "ud_chinese/UD_Chinese-GSDSimp/zh_gsdsimp-ud-{split}.conllu"
@@ -76,39 +89,91 @@ def gold_trees(sentences: list[UDSentence]):
         yield s, arcs(s.tokens, s.heads, s.deprels), arcs(s.tokens, ltp.heads, ltp.rels)
 
 
+_SEGMENTERS: dict[str, object] = {}
+
+
+def segmenter_for(tokenizer: str):
+    """jieba (precise mode), the trained segmenter, or the trained one with HowNet words merged back."""
+    if tokenizer not in _SEGMENTERS:
+        if tokenizer == "jieba":
+            _SEGMENTERS[tokenizer] = default_segmenter(None)
+        elif tokenizer == "trained":
+            _SEGMENTERS[tokenizer] = TrainedSegmenter()
+        elif tokenizer == "trained+hownet":
+            from simcalc import hownet_sim
+
+            lexicon = hownet_sim.get_engine().lexicon
+            _SEGMENTERS[tokenizer] = TrainedSegmenter(known=lambda w: bool(lexicon.def_ids(w)))
+        else:
+            raise SystemExit(f"unknown tokenizer {tokenizer}")
+    return _SEGMENTERS[tokenizer]
+
+
 def token_batch(sentences: list[UDSentence], tokenizer: str) -> list[list[str]]:
-    """The treebank's own tokens ("gold") or jieba's segmentation of the raw text."""
+    """The treebank's own tokens ("gold") or a segmentation of the raw text."""
     if tokenizer == "gold":
         return [list(s.tokens) for s in sentences]
-    segment = default_segmenter(None)
-    return [segment(s.text) for s in sentences]
+    return cut_texts([s.text for s in sentences], tokenizer)
+
+
+def cut_texts(texts: list[str], tokenizer: str) -> list[list[str]]:
+    seg = segmenter_for(tokenizer)
+    return seg.cut_many(texts) if hasattr(seg, "cut_many") else [seg(t) for t in texts]
+
+
+def centres(parse: Parse) -> tuple:
+    """Predicate, subject and object centre words of the first clause, as the rule engine extracts them."""
+    sent = analyse(parse, RULE_CONFIG)
+    if not sent.clauses:
+        return (None, None, None)
+    c = sent.clauses[0]
+    return (c.predicate.centre.token, c.subject.centre.token if c.subject else None,
+            c.object.centre.token if c.object else None)
 
 
 def evaluate(parser, sentences: list[UDSentence], tokenizer: str) -> dict:
-    """UD and LTP scores of ``parser`` on gold or jieba tokens."""
+    """UD and LTP scores, HED and the rule engine's centre words of ``parser`` on gold or raw-text tokens."""
+    t0 = time.time()
     batch = token_batch(sentences, tokenizer)
+    seg_seconds = time.time() - t0
     start = time.time()
     parses = parser.parse_tokens_batch(batch)
     seconds = time.time() - start
     ud_out = parser.parse_ud(batch) if hasattr(parser, "parse_ud") else None
     ud, ltp = Score(), Score()
+    hed = 0
+    slots = np.zeros(3)
     for k, (s, gold_ud, gold_ltp) in enumerate(gold_trees(sentences)):
         tokens = batch[k]
-        ltp.add(gold_ltp, arcs(tokens, parses[k].heads, parses[k].rels))
+        pred = arcs(tokens, parses[k].heads, parses[k].rels)
+        ltp.add(gold_ltp, pred)
+        hed += any(h == ROOT and gold_ltp.get(span, (None,))[0] == ROOT for span, (h, _) in pred.items())
         if ud_out is not None:
             _, heads, rels = ud_out[k]
             ud.add(gold_ud, arcs(tokens, heads, rels))
-    out = {"ltp": ltp.row(), "sentences_per_s": len(batch) / seconds}
+        conv = convert(s.tokens, s.upos, s.heads, s.deprels, s.xpos)
+        gold_c = centres(Parse(list(s.tokens), conv.pos, conv.heads, conv.rels, "gold"))
+        slots += [p == g for p, g in zip(centres(parses[k]), gold_c)]
+    n = len(sentences)
+    out = {"ltp": ltp.row(), "sentences_per_s": n / seconds, "segment_sentences_per_s": n / max(seg_seconds, 1e-9),
+           "hed": 100 * hed / n, "centres": dict(zip(("predicate", "subject", "object"), (100 * slots / n).tolist()))}
     if ud_out is not None:
         out["ud"] = ud.row()
     return out
+
+
+def segmentation_f1(sentences: list[UDSentence], tokenizer: str) -> float:
+    score = Score()
+    for s, tokens in zip(sentences, token_batch(sentences, tokenizer)):
+        score.add({sp: None for sp in spans(s.tokens)}, {sp: None for sp in spans(tokens)})
+    return score.f1(score.words)
 
 
 def speed(parser, texts: list[str], threads: int) -> float:
     import torch
 
     torch.set_num_threads(threads)
-    parser.parse_batch(texts[:64])  # warm-up: jieba dictionary, first batch
+    parser.parse_batch(texts[:64])  # warm-up: dictionaries, first batch
     start = time.time()
     for i in range(0, len(texts), 512):
         parser.parse_batch(texts[i: i + 512])
@@ -128,42 +193,97 @@ def bq_questions(n: int) -> list[str]:
     return list(seen)[:n]
 
 
+def who_parses(parser, tokenizer: str, name: str):
+    """HowNet-merged words are parsed as the raw-text path does: re-cut into the segmenter's words, the
+    tree merged back (``refine=True``); all other token lists as given (the default)."""
+    return get_parser("embedded", refine=True) if tokenizer == "trained+hownet" and name == "embedded" else parser
+
+
+def question_rows(parser, tokenizers: list[str], args_parser: str = "embedded") -> dict:
+    """HED / subject / object of the question gold set (strict span match, overlap in brackets)."""
+    from simcalc.rules.parse.gold import read_question_gold, score_questions
+
+    gold = read_question_gold(project_data_path("parser/questions_gold.conllu"))
+    rows = {}
+    print(f"\n## Question gold set ({len(gold)} questions, data/parser/questions_gold.conllu)\n")
+    print("| tokens | word F1 | HED | subject centre | object centre |")
+    print("|---|---|---|---|---|")
+    for tokenizer in tokenizers:
+        batch = cut_texts([q.text for q in gold], tokenizer) if tokenizer != "gold" else [q.tokens for q in gold]
+        r = rows[tokenizer] = score_questions(gold, who_parses(parser, tokenizer, args_parser).parse_tokens_batch(batch))
+        if tokenizer == "jieba" and args_parser == "embedded":  # the re-cut's effect on jieba words
+            r0 = rows["jieba, re-cut"] = score_questions(
+                gold, get_parser("embedded", refine=True).parse_tokens_batch(batch))
+            print(f"| jieba, re-cut (refine=True) | {r0['word_f1']:.1f} | {r0['HED']:.1f} ({r0['HED_overlap']:.1f}) | "
+                  f"{r0['SBV']:.1f} ({r0['SBV_overlap']:.1f}) | {r0['VOB']:.1f} ({r0['VOB_overlap']:.1f}) |")
+        print(f"| {tokenizer} | {r['word_f1']:.1f} | {r['HED']:.1f} ({r['HED_overlap']:.1f}) | "
+              f"{r['SBV']:.1f} ({r['SBV_overlap']:.1f}) | {r['VOB']:.1f} ({r['VOB_overlap']:.1f}) |")
+    return rows
+
+
+OOD = {"HK": "ud_chinese/UD_Chinese-HK/zh_hk-ud-test.conllu", "CFL": "ud_chinese/UD_Chinese-CFL/zh_cfl-ud-test.conllu",
+       "PUD": "ud_chinese/UD_Chinese-PUD/zh_pud-ud-test.conllu",
+       "Beginner": "ud_chinese/UD_Chinese-Beginner/zh_beginner-ud-test.conllu"}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--parser", default="embedded")
     ap.add_argument("--speed-sentences", type=int, default=2000)
-    ap.add_argument("--threads", default="1,2", help="torch threads for the speed runs")
+    ap.add_argument("--threads", default="1", help="torch threads for the speed runs")
+    ap.add_argument("--tokenizers", default="gold,jieba,trained,trained+hownet")
+    ap.add_argument("--splits", default="dev,test")
     ap.add_argument("--udchinese-path", default=None)
+    ap.add_argument("--no-ood", action="store_true", help="skip the other UD Chinese treebanks")
     ap.add_argument("--model-dir", default=None, help="embedded parser weights folder (default: data/parser)")
     ap.add_argument("--json", default=None, help="also write the numbers here")
     args = ap.parse_args()
     import torch
 
     torch.set_num_threads(1)
+    tokenizers = args.tokenizers.split(",")
     parser = get_parser(args.parser, **({"model_dir": args.model_dir} if args.model_dir else {}))
     results: dict = {"parser": parser.name}
     print(f"parser: {parser.name}  ({getattr(parser, 'describe', lambda: {})()})")
-    print("| data | tokens | UD UAS | UD LAS | LTP UAS | LTP LAS | word F1 | sents/s |")
-    print("|---|---|---|---|---|---|---|---|")
-    for split in ("dev", "test"):
+    print("| data | tokens | UD UAS | UD LAS | LTP UAS | LTP LAS | word F1 | HED | pred. | subj. | obj. | sents/s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for split in args.splits.split(","):
         sentences = read_conllu(find_resource(GSD.format(split=split)), simplify=True)
-        for tokenizer in ("gold", "jieba"):
-            r = evaluate(parser, sentences, tokenizer)
+        for tokenizer in tokenizers:
+            r = evaluate(who_parses(parser, tokenizer, args.parser), sentences, tokenizer)
             results[f"{split}/{tokenizer}"] = r
             ud = r.get("ud", {"uas": float("nan"), "las": float("nan")})
+            c = r["centres"]
             print(f"| GSD 1.4 {split} | {tokenizer} | {ud['uas']:.1f} | {ud['las']:.1f} | {r['ltp']['uas']:.1f} "
-                  f"| {r['ltp']['las']:.1f} | {r['ltp']['words_f1']:.1f} | {r['sentences_per_s']:.0f} |")
+                  f"| {r['ltp']['las']:.1f} | {r['ltp']['words_f1']:.1f} | {r['hed']:.1f} | {c['predicate']:.1f} "
+                  f"| {c['subject']:.1f} | {c['object']:.1f} | {r['sentences_per_s']:.0f} |")
+    results["questions"] = question_rows(parser, tokenizers, args.parser)
+    if not args.no_ood:
+        print("\n## Other UD Chinese treebanks (out of domain: never trained on; LTP columns vs converted gold)\n")
+        print("| treebank | tokens | LTP UAS | LTP LAS | word F1 | HED |")
+        print("|---|---|---|---|---|---|")
+        for name, rel in OOD.items():
+            sentences = read_conllu(find_resource(rel), simplify=True)
+            for tokenizer in [t for t in tokenizers if t != "trained+hownet"]:
+                r = evaluate(who_parses(parser, tokenizer, args.parser), sentences, tokenizer)
+                results[f"{name}/{tokenizer}"] = r
+                print(f"| {name} ({len(sentences)}) | {tokenizer} | {r['ltp']['uas']:.1f} | {r['ltp']['las']:.1f} | "
+                      f"{r['ltp']['words_f1']:.1f} | {r['hed']:.1f} |")
     if args.udchinese_path:
         sys.path.insert(0, args.udchinese_path)
-    ud_rows = run_udchinese()
-    if ud_rows:
-        results["udchinese"] = ud_rows
+        ud_rows = run_udchinese()
+        if ud_rows:
+            results["udchinese"] = ud_rows
     questions = bq_questions(args.speed_sentences)
-    print(f"\nspeed: {len(questions)} BQ questions (raw text: jieba + parse), batched")
-    for threads in [int(t) for t in args.threads.split(",")]:
-        rate = speed(parser, questions, threads)
-        results[f"speed_threads_{threads}"] = rate
-        print(f"  torch threads {threads}: {rate:.0f} sentences/s")
+    print(f"\nspeed: {len(questions)} BQ questions (raw text: segmenter + parse), batches of 512")
+    for kind in ("trained", "jieba"):
+        if args.parser != "embedded":
+            break
+        timed = get_parser("embedded", segmenter=kind)
+        for threads in [int(t) for t in args.threads.split(",")]:
+            rate = speed(timed, questions, threads)
+            results[f"speed_{kind}_threads_{threads}"] = rate
+            print(f"  {kind} segmenter, torch threads {threads}: {rate:.0f} sentences/s")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
 

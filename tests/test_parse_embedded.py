@@ -116,12 +116,14 @@ def test_long_text_is_truncated_in_bounded_time(tiny):
     assert len(many) == 512 and any("512 tokens" in w for w in many.warnings)
 
 
-def test_user_dictionary_changes_segmentation(tiny, tiny_model, tmp_path):
-    assert "花呗" not in tiny.parse("怎么开通花呗").tokens
+@pytest.mark.parametrize("segmenter", ["jieba", "trained"])
+def test_user_dictionary_changes_segmentation(tiny_model, tmp_path, segmenter):
+    plain = EmbeddedParser(tiny_model, segmenter=segmenter)
+    assert "微粒贷" not in plain.parse("怎么开通微粒贷").tokens
     user_dict = tmp_path / "user.txt"
-    user_dict.write_text("花呗 100 n\n", encoding="utf-8")
-    with_dict = EmbeddedParser(tiny_model, user_dict=user_dict)
-    assert "花呗" in with_dict.parse("怎么开通花呗").tokens
+    user_dict.write_text("微粒贷 100 n\n", encoding="utf-8")
+    with_dict = EmbeddedParser(tiny_model, user_dict=user_dict, segmenter=segmenter)
+    assert "微粒贷" in with_dict.parse("怎么开通微粒贷").tokens
 
 
 def test_missing_weights_are_a_clear_error(tmp_path):
@@ -231,3 +233,63 @@ def test_clause_final_particles_become_adjuncts(tokens, heads, rels, want_heads,
     attach_final_particles(tokens, heads, rels, xpos)
     assert heads == want_heads and rels == want_rels
     Parse(tokens, ["x"] * len(tokens), heads, ["ATT"] * len(tokens))  # still a tree
+
+
+def test_parsing_needs_no_opencc():
+    """OpenCC is a training extra: a plain install parses (simplified and traditional text) without it."""
+    import subprocess
+
+    code = ("import sys; sys.modules['opencc'] = None\n"
+            "from simcalc.rules.parse.embedded.parser import EmbeddedParser\n"
+            "p = EmbeddedParser()\n"
+            "a, b = p.parse('小明把门打开了'), p.parse('小明把門打開了')\n"
+            "assert a.heads == b.heads and a.rels == b.rels, (a, b)\n"
+            "assert 'opencc' not in sys.modules or sys.modules['opencc'] is None\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).parent.parent)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_treebank_reading_without_opencc_is_a_clear_error(monkeypatch):
+    from simcalc.rules.parse import conllu
+
+    monkeypatch.setitem(sys.modules, "opencc", None)
+    conllu._t2s.cache_clear()
+    conllu.to_simplified.cache_clear()
+    try:
+        with pytest.raises(SimcalcError, match="simcalc\\[train\\]"):
+            conllu.to_simplified("國家")
+    finally:
+        conllu._t2s.cache_clear()
+        conllu.to_simplified.cache_clear()
+
+
+def test_long_pieces_join_into_one_tree():
+    from simcalc.rules.parse.embedded.parser import join_pieces, split_pieces
+
+    tokens = (["我"] * 50 + ["，"]) * 5 + ["好"] * 130
+    spans = split_pieces(tokens, limit=96)
+    assert spans[0][0] == 0 and spans[-1][1] == len(tokens)
+    assert all(b - a <= 96 for a, b in spans) and all(s[1] == t[0] for s, t in zip(spans, spans[1:]))
+    assert tokens[spans[0][1] - 1] == "，"  # cut after punctuation when there is one
+    pieces = [(["NN"] * (b - a), [0] + [1] * (b - a - 1), ["root"] + ["dep"] * (b - a - 1)) for a, b in spans]
+    _, heads, rels = join_pieces(pieces)
+    assert len(heads) == len(tokens) and heads.count(0) == 1 and rels.count("parataxis") == len(spans) - 1
+
+
+@pytest.mark.parametrize("text", ["我" * 512, "的" * 512, "啊，" * 256, "1" * 512, "北京" * 256])
+def test_memory_per_sentence_is_bounded(text):
+    """Issue 18.5: any 512-character text costs at most 150 MB more than a short sentence (peak RSS)."""
+    import subprocess
+
+    code = ("import resource, sys\n"
+            "from simcalc.rules.parse.embedded.parser import EmbeddedParser\n"
+            "p = EmbeddedParser(); p.parse('小明把门打开了')\n"
+            "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+            "parse = p.parse(sys.argv[1])\n"
+            "assert parse.heads.count(0) == 1\n"
+            "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024)\n")
+    done = subprocess.run([sys.executable, "-c", code, text], capture_output=True, text=True, timeout=300,
+                          cwd=Path(__file__).parent.parent, env={**__import__("os").environ, "OMP_NUM_THREADS": "1"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert float(done.stdout.strip().splitlines()[-1]) <= 150

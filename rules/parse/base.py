@@ -55,11 +55,15 @@ class BaseParser(ABC):
         """Default: segment, then parse the tokens. Backends with their own segmenter override this."""
         return self._parse_capped([self.segment(text) for text in texts])
 
-    def _parse_capped(self, batch: list[list[str]]) -> list[Parse]:
-        """Parse token lists cut to ``max_tokens``; each cut is recorded in its Parse's warnings."""
+    def _parse_capped(self, batch: list[list[str]], **hints) -> list[Parse]:
+        """Parse token lists cut to ``max_tokens``; each cut is recorded in its Parse's warnings.
+        ``hints`` go to :meth:`_parse_tokenized` when no list was cut (e.g. the embedded parser's
+        finer segmentation of the same texts)."""
         notes = [[f"input truncated from {len(t)} to {self.max_tokens} tokens"] if len(t) > self.max_tokens else []
                  for t in batch]
-        parses = self._parse_tokenized([t[: self.max_tokens] for t in batch])
+        if any(notes):
+            hints = {}
+        parses = self._parse_tokenized([t[: self.max_tokens] for t in batch], **hints)
         for parse, note in zip(parses, notes):
             parse.warnings.extend(note)
         return parses

@@ -7,13 +7,20 @@ when training and when parsing, so the two always agree.
 """
 from __future__ import annotations
 
+import json
+import logging
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
-from simcalc.errors import InputFormatError
+from simcalc.errors import InputFormatError, ResourceNotFoundError
+
+log = logging.getLogger(__name__)
+
+#: Shipped traditional → simplified character table (package data), so parsing never needs OpenCC.
+T2S_TABLE = "parser/t2s_chars.json"
 
 #: Half-width punctuation → the full-width form Chinese text uses (GSDSimp's convention).
 _FULL_WIDTH = {
@@ -43,15 +50,62 @@ class UDSentence:
 
 @lru_cache(maxsize=1)
 def _t2s():
-    import opencc
-
+    try:
+        import opencc
+    except ImportError:
+        raise ResourceNotFoundError(
+            "reading a traditional-script treebank needs OpenCC (training/evaluation only): "
+            "pip install 'simcalc[train]'") from None
     return opencc.OpenCC("t2s")
 
 
 @lru_cache(maxsize=200_000)
 def to_simplified(text: str) -> str:
-    """Traditional → simplified Chinese with OpenCC ``t2s`` (character and phrase tables)."""
+    """Traditional → simplified Chinese with OpenCC ``t2s`` (character and phrase tables).
+
+    Training and evaluation only (treebanks); parsing uses :func:`simplify_chars`, which needs no OpenCC.
+    """
     return _t2s().convert(text)
+
+
+@lru_cache(maxsize=1)
+def _char_table() -> dict[int, str]:
+    from simcalc.resources import project_data_path
+
+    try:
+        path = project_data_path(T2S_TABLE)
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (ResourceNotFoundError, OSError, ValueError) as exc:
+        log.warning("no traditional→simplified table (%s): traditional characters are parsed as they are", exc)
+        return {}
+    return str.maketrans(data["from"], data["to"])
+
+
+def simplify_chars(text: str) -> str:
+    """Traditional → simplified, character by character, with the shipped table (no OpenCC at run time).
+
+    Characters that occur in simplified text too (乾 of 乾隆) are left out of the table when it is
+    built (:func:`build_char_table`), so simplified input is never changed.
+    """
+    return text.translate(_char_table())
+
+
+def build_char_table(simplified_chars: Iterable[str], path: str | Path) -> int:
+    """Write the shipped table: every CJK character OpenCC ``t2s`` changes into one other character,
+    except those seen in simplified training text. Needs OpenCC (training time). Returns its size."""
+    keep = set(simplified_chars)
+    convert = _t2s().convert
+    pairs = []
+    for block in ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00)):
+        for cp in range(*block):
+            ch = chr(cp)
+            out = convert(ch)
+            if out != ch and len(out) == 1 and ch not in keep:
+                pairs.append((ch, out))
+    table = {"source": "OpenCC t2s (Apache-2.0), single characters", "from": "".join(a for a, _ in pairs),
+             "to": "".join(b for _, b in pairs)}
+    Path(path).write_text(json.dumps(table, ensure_ascii=False), encoding="utf-8")
+    return len(pairs)
 
 
 def is_punct(token: str) -> bool:
@@ -64,7 +118,7 @@ def canonical_form(token: str) -> str:
     form = unicodedata.normalize("NFKC", token).lower()
     if is_punct(form):
         return _FULL_WIDTH.get(form, form)
-    return to_simplified(form)
+    return simplify_chars(form)
 
 
 def read_conllu(path: str | Path, simplify: bool = True) -> list[UDSentence]:

@@ -1,4 +1,7 @@
-"""Word segmentation for parsers that need tokens first (the embedded one): jieba, precise mode.
+"""Word segmentation for parsers that need tokens first (the embedded one).
+
+:func:`default_segmenter` is jieba, precise mode; :func:`model_segmenter` is the trained segmenter
+(:mod:`.embedded.segmenter`), which falls back to jieba.
 
 A private ``jieba.Tokenizer`` per user dictionary, so adding words never changes jieba's global
 state for other simcalc components.
@@ -8,6 +11,7 @@ from __future__ import annotations
 import logging
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 from simcalc.errors import ResourceNotFoundError
 
@@ -45,3 +49,20 @@ class Segmenter:
 @lru_cache(maxsize=4)
 def default_segmenter(user_dict: str | None = None) -> Segmenter:
     return Segmenter(user_dict)
+
+
+@lru_cache(maxsize=8)
+def model_segmenter(user_dict: str | None = None, known: Callable[[str], bool] | None = None):
+    """The trained segmenter (GSD-style words, the ones the embedded parser was trained on), with the
+    user dictionary's words forced and, when ``known`` is given, lexicon words merged back; jieba
+    (:class:`Segmenter`) when its weights or torch are missing. Same interface as :func:`default_segmenter`."""
+    from .embedded.segmenter import TrainedSegmenter, segmenter_available
+
+    if segmenter_available():
+        try:
+            return TrainedSegmenter(user_dict, known=known)
+        except ImportError as exc:  # torch / safetensors not installed
+            log.warning("trained segmenter unavailable (%s); using jieba", exc)
+    else:
+        log.warning("trained segmenter weights missing in data/parser; using jieba")
+    return default_segmenter(user_dict)

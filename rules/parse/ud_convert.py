@@ -191,7 +191,9 @@ def convert(tokens: list[str], upos: list[str], heads: list[int], deprels: list[
     for p in preps:  # GSD 1.4 tags 于/在 after a verb as verbs; LTP calls them prepositions
         if tok[p] not in {"成", "为", "為", "作"}:
             pos[p - 1] = "p"
-    return LTPTree(h[1:], rels, pos)
+    heads_out = h[1:]
+    promote_adverbial_root(tokens, pos, heads_out, rels)
+    return LTPTree(heads_out, rels, pos)
 
 
 def _attach_label(p: int, head: int, up: list[str], lab: list[str], forced: list[str | None]) -> str:
@@ -223,6 +225,39 @@ def _relabel(i: int, up: list[str], tok: list[str], lab: list[str], h: list[int]
     if up[head] in NOMINAL:
         return "ATT"
     return "ADV" if i < head else "VOB"
+
+
+#: Root words LTP makes adverbials of the verb after them (negation, frequency and yes/no adverbs). GSD
+#: heads 没有 + verb with 没有; questions are full of them (我没有收到, 是否影响), and the rule engine needs
+#: the verb as the predicate.
+ADVERBIAL_ROOTS = frozenset({"没", "没有", "未", "不", "是否", "能否", "可否", "总是", "老是", "一直"})
+#: Politeness openers that head a request only in form (请您稍等, 请问…是): the verb after them is the
+#: predicate, when they open the sentence (我请他吃饭 keeps its verb 请).
+POLITE_OPENERS = frozenset({"请", "请问", "麻烦"})
+
+
+def promote_adverbial_root(tokens: list[str], pos: list[str], heads: list[int], rels: list[str]) -> None:
+    """When the root is an adverbial (:data:`ADVERBIAL_ROOTS`) or a sentence-opening politeness word
+    (:data:`POLITE_OPENERS`) with a verb dependent after it, that verb becomes the root (HED), the old
+    root its ADV, and the old root's other dependents move to the verb. In place, on LTP labels and
+    POS; the result is still a tree (only the root and its direct dependents move)."""
+    if 0 not in heads:
+        return
+    root = heads.index(0) + 1
+    word = tokens[root - 1]
+    opener = word in POLITE_OPENERS and all(pos[k] == "wp" for k in range(root - 1))
+    if word not in ADVERBIAL_ROOTS and not opener:
+        return
+    verb = next((k for k in range(root + 1, len(tokens) + 1)
+                 if heads[k - 1] == root and pos[k - 1] == "v" and rels[k - 1] in ("VOB", "COO", "POB", "CMP")), 0)
+    if not verb:
+        return
+    for k in range(1, len(tokens) + 1):
+        if heads[k - 1] == root and k != verb:
+            heads[k - 1] = verb
+    heads[verb - 1], rels[verb - 1] = 0, "HED"
+    heads[root - 1], rels[root - 1] = verb, "ADV"
+    pos[root - 1] = "d"
 
 
 def mapping_table() -> str:

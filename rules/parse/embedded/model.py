@@ -81,9 +81,12 @@ class BiaffineParser(nn.Module):
         """BiLSTM states [B, L, 2*hidden] of words plus character-CNN features."""
         mask = words.ne(0)
         batch, length, n_chars = chars.shape
-        ch = self.char_embed(chars.view(batch * length, n_chars)).transpose(1, 2)
-        ch = torch.relu(self.char_cnn(ch))
-        ch = ch.masked_fill(chars.view(batch * length, 1, n_chars).eq(0), 0.0).max(-1).values
+        flat = chars.view(batch * length, n_chars)
+        if self.training:
+            ch = self._char_features(flat)
+        else:  # words repeat (的, 是, 吗, padding): run the CNN once per distinct word of the batch
+            distinct, inverse = torch.unique(flat, dim=0, return_inverse=True)
+            ch = self._char_features(distinct)[inverse]
         x = torch.cat([self.word_embed(words), ch.view(batch, length, -1)], -1)
         x = self.dropout(x)
         lengths = mask.sum(1).cpu()
@@ -91,6 +94,11 @@ class BiaffineParser(nn.Module):
         out, _ = self.lstm(packed)
         h, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=length)
         return self.dropout(h)
+
+    def _char_features(self, chars: torch.Tensor) -> torch.Tensor:
+        """Max-pooled character-CNN features [N, char_out] of N words' character ids [N, C]."""
+        ch = torch.relu(self.char_cnn(self.char_embed(chars).transpose(1, 2)))
+        return ch.masked_fill(chars.unsqueeze(1).eq(0), 0.0).max(-1).values
 
     def arc_scores(self, h: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         s_arc = self.arc_attn(self.arc_dep(h), self.arc_head(h))
@@ -108,19 +116,17 @@ class BiaffineParser(nn.Module):
         head = self.rel_head(h).gather(1, heads.unsqueeze(-1).expand(-1, -1, self.config.rel_dim))
         dep = torch.cat([dep, dep.new_ones(*dep.shape[:-1], 1)], -1)
         head = torch.cat([head, head.new_ones(*head.shape[:-1], 1)], -1)
-        n_out, dim = self.rel_attn.weight.shape[0], dep.size(-1)
-        weight = self.rel_attn.weight.permute(1, 0, 2).reshape(dim, -1)  # [i, o*j]
-        mixed = (dep @ weight).view(*dep.shape[:-1], n_out, dim)  # [B, L, o, j]
-        return (mixed * head.unsqueeze(-2)).sum(-1)
+        # one bilinear form per relation on (word, its head) pairs only: no [B, L, R, D] intermediate
+        scores = nn.functional.bilinear(dep.reshape(-1, dep.size(-1)), head.reshape(-1, head.size(-1)),
+                                        self.rel_attn.weight)
+        return scores.view(*dep.shape[:-1], -1)
+
 
 def pad_batch(encoded: list[tuple[list[int], list[list[int]]]]) -> tuple[torch.Tensor, torch.Tensor]:
     """Pad word ids [B, L] and char ids [B, L, C] of sentences from :meth:`Vocabs.encode_tokens`."""
     length = max(len(w) for w, _ in encoded)
     width = max(len(c) for _, chars in encoded for c in chars)
-    words = torch.zeros(len(encoded), length, dtype=torch.long)
-    chars = torch.zeros(len(encoded), length, width, dtype=torch.long)
-    for b, (w, cs) in enumerate(encoded):
-        words[b, : len(w)] = torch.tensor(w)
-        for i, c in enumerate(cs):
-            chars[b, i, : len(c)] = torch.tensor(c)
-    return words, chars
+    blank = [0] * width
+    words = [w + [0] * (length - len(w)) for w, _ in encoded]
+    chars = [[c + blank[len(c):] for c in cs] + [blank] * (length - len(cs)) for _, cs in encoded]
+    return torch.tensor(words, dtype=torch.long), torch.tensor(chars, dtype=torch.long)

@@ -2,7 +2,8 @@
 
 It predicts UD (v1) trees and GSD tags, which :func:`simcalc.rules.parse.ud_convert.convert` turns into LTP
 labels and POS, so the rule engine sees the same labels whichever backend ran. Raw text is segmented
-with jieba (a user dictionary can be given).
+by the trained segmenter (GSD's words; :mod:`.segmenter`), or jieba on request (a user dictionary can
+be given to either).
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from simcalc.threads import torch_threads
 
 from ..base import BaseParser
 from ..conllu import is_punct
-from ..segment import default_segmenter
+from ..segment import default_segmenter, model_segmenter
 from ..types import Parse, ParserUnavailableError
 from ..ud_convert import convert
 
@@ -31,6 +32,45 @@ XPOS_UPOS = {
     "SFA": "PART", "PFA": "PART", "PFN": "PART", "FW": "X", "UH": "X", "XX": "X", "LS": "X", "ADD": "SYM",
 }
 MODEL_FILES = ("model.json", "model.safetensors")
+#: Longest piece the network and tree decoder see at once. Chu-Liu-Edmonds copies an n×n matrix per
+#: contracted cycle, so one 512-token sentence of a repeated character cost ~700 MB and 7 s; longer
+#: token lists are cut into pieces (at punctuation where possible) whose trees are joined (parataxis).
+MAX_PIECE = 96
+
+
+def split_pieces(tokens: Sequence[str], limit: int = MAX_PIECE) -> list[tuple[int, int]]:
+    """Spans ``[start, end)`` covering ``tokens``, each at most ``limit`` long, cut after the last
+    punctuation mark of a window when there is one in its second half, else at the limit."""
+    spans, start, n = [], 0, len(tokens)
+    while n - start > limit:
+        end = start + limit
+        for cut in range(end, start + limit // 2, -1):
+            if is_punct(tokens[cut - 1]):
+                end = cut
+                break
+        spans.append((start, end))
+        start = end
+    spans.append((start, n))
+    return spans
+
+
+def join_pieces(pieces: list[tuple[list[str], list[int], list[str]]]) -> tuple[list[str], list[int], list[str]]:
+    """One tree from the pieces' trees: heads shifted by each piece's offset, later roots under the first."""
+    tags, heads, rels = [], [], []
+    first_root = 0
+    for xpos, piece_heads, piece_rels in pieces:
+        offset = len(heads)
+        for h, r in zip(piece_heads, piece_rels):
+            if h == 0 and first_root:
+                heads.append(first_root)
+                rels.append("parataxis")
+            else:
+                heads.append(h + offset if h else 0)
+                rels.append(r)
+        if not first_root:
+            first_root = piece_heads.index(0) + 1 if 0 in piece_heads else 0
+        tags.extend(xpos)
+    return tags, heads, rels
 
 
 def default_model_dir() -> Path:
@@ -81,13 +121,64 @@ def attach_final_particles(tokens: Sequence[str], heads: list[int], deprels: lis
         heads[me - 1], deprels[me - 1], xpos[me - 1] = node, "discourse", "UH"
 
 
+def refine(tokens: Sequence[str], cut: Sequence[str]) -> tuple[list[str], list[int]]:
+    """Split ``tokens`` further at the boundaries of ``cut`` (another segmentation of the same text).
+
+    Returns the finer tokens and, for each, the index of the caller's token it came from. When the two
+    segmentations are not of the same text, the tokens are returned unchanged.
+    """
+    if "".join(tokens) != "".join(cut):
+        return list(tokens), list(range(len(tokens)))
+    bounds, pos = set(), 0
+    for w in cut:
+        pos += len(w)
+        bounds.add(pos)
+    fine, group, pos = [], [], 0
+    for k, token in enumerate(tokens):
+        start = 0
+        for i in range(1, len(token) + 1):
+            if i == len(token) or pos + i in bounds:
+                fine.append(token[start:i])
+                group.append(k)
+                start = i
+        pos += len(token)
+    return fine, group
+
+
+def merge_subwords(parse: Parse, tokens: Sequence[str], group: Sequence[int]) -> Parse:
+    """The tree of ``parse`` (over finer words) on the caller's ``tokens``: each token is represented by
+    its piece nearest the root (its head, relation and POS); arcs inside a token disappear, and arcs
+    into any piece point to the token. Choosing the piece nearest the root keeps the result a tree."""
+    if len(tokens) == len(parse.tokens):
+        return Parse(list(tokens), parse.pos, parse.heads, parse.rels, parse.backend, parse.warnings)
+    depth = [0] * len(parse.tokens)
+    for i in range(len(parse.tokens)):
+        node, d = i + 1, 0
+        while node:
+            node, d = parse.heads[node - 1], d + 1
+        depth[i] = d
+    rep: dict[int, int] = {}
+    for i, k in enumerate(group):
+        if k not in rep or depth[i] < depth[rep[k]]:
+            rep[k] = i
+    heads, rels, pos = [], [], []
+    for k in range(len(tokens)):
+        i = rep[k]
+        h = parse.heads[i]
+        heads.append(group[h - 1] + 1 if h else 0)
+        rels.append(parse.rels[i])
+        pos.append(parse.pos[i])
+    return Parse(list(tokens), pos, heads, rels, parse.backend, parse.warnings)
+
+
 class EmbeddedParser(BaseParser):
     """``EmbeddedParser(model_dir=None, user_dict=None)``: the shipped model unless a folder is given."""
 
     name = "embedded"
 
     def __init__(self, model_dir: str | Path | None = None, user_dict: str | Path | None = None,
-                 batch_size: int = 256, threads: int | None = 1, **kwargs) -> None:
+                 batch_size: int = 256, threads: int | None = 1, segmenter: str = "trained", refine: bool = False,
+                 **kwargs) -> None:
         super().__init__(**kwargs)
         import torch
         from safetensors.torch import load_file
@@ -120,14 +211,47 @@ class EmbeddedParser(BaseParser):
         #: and oversubscribed threads made it 12× slower at load 8 on 2 cores); None = torch's default
         self.threads = threads
         self._torch = torch
+        if segmenter not in ("trained", "jieba"):
+            raise ValueError(f"segmenter must be 'trained' or 'jieba', not {segmenter!r}")
+        #: raw text is cut by the trained segmenter (GSD's words, which the parser was trained on) unless
+        #: "jieba" is asked for; the trained one falls back to jieba when its weights are missing
+        self.segmenter_kind = segmenter
+        #: re-cut the caller's tokens into the treebank's finer words before parsing (see
+        #: :meth:`_parse_tokenized`). Off by default: it helped on questions with jieba tokens (HED
+        #: +3, subject +5 points) but splits names (张三 → 张 三) and changed the rule engine's trees
+        #: on hand-built role sentences; off, the parser reads the given tokens as they are
+        self.refine = refine and segmenter == "trained"
+
+    def segmenter(self):
+        if self.segmenter_kind == "jieba":
+            return default_segmenter(self.user_dict)
+        return model_segmenter(self.user_dict)
 
     def segment(self, text: str) -> list[str]:
-        return default_segmenter(self.user_dict)(text)
+        return self.segmenter()(text)
+
+    def _parse_texts(self, texts: list[str]) -> list[Parse]:
+        seg = self.segmenter()
+        if not hasattr(seg, "cut_pairs"):
+            return self._parse_capped([seg(t) or [t] for t in texts])
+        pairs = [(fine or [t], final or [t]) for (fine, final), t in zip(seg.cut_pairs(texts), texts)]
+        return self._parse_capped([final for _, final in pairs], cuts=[fine for fine, _ in pairs])
 
     def parse_ud(self, batch: Sequence[Sequence[str]]) -> list[tuple[list[str], list[int], list[str]]]:
-        """UD-level output per sentence: (GSD XPOS tags, heads, UD v1 relations)."""
+        """UD-level output per sentence: (GSD XPOS tags, heads, UD v1 relations).
+
+        Sentences longer than :data:`MAX_PIECE` tokens are parsed in pieces, so memory and time per
+        sentence stay bounded whatever the text.
+        """
+        spans = [split_pieces(tokens) for tokens in batch]
+        flat = [list(tokens[a:b]) for tokens, sp in zip(batch, spans) for a, b in sp]
         with torch_threads(self.threads or None):
-            return self._parse_ud(batch)
+            parsed = self._parse_ud(flat)
+        results, k = [], 0
+        for sp in spans:
+            results.append(parsed[k] if len(sp) == 1 else join_pieces(parsed[k: k + len(sp)]))
+            k += len(sp)
+        return results
 
     def _parse_ud(self, batch: Sequence[Sequence[str]]) -> list[tuple[list[str], list[int], list[str]]]:
         from .decode import decode_tree
@@ -157,7 +281,26 @@ class EmbeddedParser(BaseParser):
                                   [rels[r] for r in rel_ids[b, 1: n + 1].tolist()])
         return results
 
-    def _parse_tokenized(self, batch: list[list[str]]) -> list[Parse]:
+    def _parse_tokenized(self, batch: list[list[str]], cuts: list[list[str]] | None = None) -> list[Parse]:
+        """Parse the caller's tokens. With ``refine=True``, each sentence is first re-cut into the
+        treebank's finer words inside the caller's tokens (jieba's 银行卡 → 银行 卡, a user word, a merged
+        HowNet word), parsed as such, and the tree is merged back onto the caller's tokens
+        (:func:`merge_subwords`), so the parser sees words like those it was trained on whatever
+        segmenter the caller used, and the caller gets its own tokens back."""
+        if cuts is None:
+            seg = self.segmenter() if self.refine else None
+            if seg is None or not hasattr(seg, "cut_pairs"):
+                return self._parse_fine(batch)
+            cuts = [fine for fine, _ in seg.cut_pairs(["".join(t) for t in batch])]
+        fine, groups = [], []
+        for tokens, cut in zip(batch, cuts):
+            sub, group = refine(tokens, cut)
+            fine.append(sub)
+            groups.append(group)
+        return [merge_subwords(parse, tokens, group)
+                for parse, tokens, group in zip(self._parse_fine(fine), batch, groups)]
+
+    def _parse_fine(self, batch: list[list[str]]) -> list[Parse]:
         parses = []
         for tokens, (xpos, heads, deprels) in zip(batch, self.parse_ud(batch)):
             # punctuation is decided by the characters, not the model: no WP on words, no words as WP
@@ -174,4 +317,6 @@ class EmbeddedParser(BaseParser):
         return parses
 
     def describe(self) -> dict:
-        return {"name": self.name, "model_dir": str(self.model_dir), **self.meta}
+        seg = self.segmenter()
+        return {"name": self.name, "model_dir": str(self.model_dir), **self.meta,
+                "segmenter": seg.describe() if hasattr(seg, "describe") else "jieba"}

@@ -21,7 +21,7 @@ from torch import nn
 
 from simcalc.resources import find_resource
 
-from ..conllu import UDSentence, read_conllu
+from ..conllu import UDSentence, build_char_table, read_conllu
 from .model import BiaffineParser, ModelConfig, pad_batch
 from .vocab import Vocabs
 
@@ -117,6 +117,7 @@ def export(checkpoint: Path, out_dir: Path) -> Path:
             "dev": state.get("dev"), "epoch": state.get("epoch"), "train_args": state.get("args"),
             "training_data": "UD Chinese GSD v1.4 train (OpenCC t2s, full-width punctuation)"}
     (out_dir / "model.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    build_char_table(state["vocabs"]["chars"], out_dir / "t2s_chars.json")  # parsing must not need OpenCC
     return out_dir / "model.safetensors"
 
 
