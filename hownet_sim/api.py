@@ -20,6 +20,7 @@ from simcalc.text import is_content_char, prepare
 from .antonym import AntonymRules
 from .cilin import Cilin
 from .engine import STEP_BUDGET, WordSimilarity
+from .index import open_resource
 from .flat import FlatSememes
 from .lexicon import GlossaryLexicon, Sense
 from .relation import Relation
@@ -30,13 +31,6 @@ log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _engines: dict[tuple, WordSimilarity] = {}
-
-
-def _open(name: str, data_dir: str | Path | None):
-    """A resource's index (see :func:`simcalc.hownet_sim.index.open_resource`), None when absent."""
-    from .index import open_resource
-
-    return open_resource(name, data_dir)
 
 
 def load_lexicon(data_dir: str | Path | None = None, kind: str = "hownet2000", **options: Any):
@@ -58,20 +52,20 @@ def build_engine(lexicon, data_dir: str | Path | None = None, *, params: LiuLiPa
 
     word_pairs = positive = negative = None
     if signed and word_antonyms:
-        index = _open("antonym_pairs", data_dir)
+        index = open_resource("antonym_pairs", data_dir)
         word_pairs = LazyPairs(index) if index is not None else None
     if signed and sentiment:
-        index = _open("sentiment", data_dir)
+        index = open_resource("sentiment", data_dir)
         if index is not None:
             positive, negative = read_sentiment_index(index)
     rules = AntonymRules(lexicon.tree, lexicon.sememe_relations(), word_pairs, positive, negative)
 
     def cilin_loader() -> Cilin | None:
-        index = _open("cilin", data_dir)
+        index = open_resource("cilin", data_dir)
         return read_cilin(index) if index is not None else None
 
     def flat_loader() -> FlatSememes | None:
-        index = _open("flat", data_dir)
+        index = open_resource("flat", data_dir)
         return read_flat_index(index, lexicon.tree) if index is not None else None
 
     return WordSimilarity(lexicon, params or LiuLiParams(), rules, cilin_loader, flat_loader,
