@@ -1,6 +1,9 @@
 """Cold start of the CLI against ``python -c "import torch"``, in fresh processes, side by side.
 
-    python bench/coldstart.py [--repeats 5] [--json out.json]
+    python bench/coldstart.py [--repeats 5] [--json out.json] [--before OTHER_CHECKOUT]
+
+``--before``: also time the rules and default commands of another checkout (e.g. the main branch), in the
+same interleaved rounds.
 
 Each command runs ``--repeats`` times, the commands interleaved (so machine load hits all of them alike);
 the table gives the median wall time, the median CPU time (user + system, steadier on a shared machine),
@@ -45,7 +48,7 @@ print(json.dumps(marks))
 def run(cmd: list[str], env: dict) -> tuple[float, float, float]:
     """(wall s, CPU s, peak RSS MB) of one fresh process."""
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, cwd=env["PYTHONPATH"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
@@ -57,9 +60,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--json")
+    ap.add_argument("--before", type=Path, help="another checkout to time alongside this one")
     args = ap.parse_args(argv)
+    root = ROOT
     base = {k: v for k, v in os.environ.items() if k != "SIMCALC_DATA_DIR"}
-    base.update(PYTHONPATH=str(ROOT), OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"),
+    base.update(PYTHONPATH=str(root), OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"),
                 SIMCALC_CACHE_DIR=tempfile.mkdtemp(prefix="coldstart-cache-"))
     data = os.environ.get("SIMCALC_DATA_DIR")
     cli = [sys.executable, "-m", "simcalc.cli", "compare", *PAIR]
@@ -71,6 +76,12 @@ def main(argv: list[str] | None = None) -> int:
         with_data = {**base, "SIMCALC_DATA_DIR": data}
         cases["compare --scorer rules (SIMCALC_DATA_DIR)"] = (cli + ["--scorer", "rules"], with_data)
         cases["compare (default engine, SIMCALC_DATA_DIR)"] = (cli, with_data)
+    if args.before:
+        before = {**base, "PYTHONPATH": str(args.before.resolve())}
+        if data:
+            before["SIMCALC_DATA_DIR"] = data
+        cases["before: compare --scorer rules"] = (cli + ["--scorer", "rules"], before)
+        cases["before: compare (default engine)"] = (cli, before)
     for cmd, env in cases.values():  # warm the OS file cache, jieba's cache and the compiled-index cache
         run(cmd, env)
     samples: dict[str, list] = {name: [] for name in cases}
@@ -87,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, r in rows.items():
         print(f"| {name} | {r['wall_s']:.2f} | {r['wall_s'] / torch_row['wall_s']:.2f} | {r['cpu_s']:.2f} | "
               f"{r['cpu_s'] / torch_row['cpu_s']:.2f} | {r['rss_mb']:.0f} |")
-    phases = subprocess.run([sys.executable, "-c", PHASES], cwd=ROOT, env=base, capture_output=True, text=True,
+    phases = subprocess.run([sys.executable, "-c", PHASES], cwd=root, env=base, capture_output=True, text=True,
                             check=True)
     marks = json.loads(phases.stdout.strip().splitlines()[-1])
     print("\nphases of the rules scorer's start (one process, packaged lexicon, seconds):")
