@@ -174,8 +174,8 @@ Examples:
   simcalc explain "小明把门打开了" "门被小明打开了" --svg trees.svg --html why.html
 
 --svg draws both dependency trees with the subject / predicate / object marked; --html writes a page
-with the whole explanation and the trees (it opens offline). Without HowNet data (SIMCALC_DATA_DIR) the
-drawing still shows the parses and components, and says why the word comparison is missing.
+with the whole explanation and the trees (it opens offline). If the rule engine cannot load, the drawing
+still shows the parses and components, and says why the word comparison is missing.
 """)
 @pair_options
 @click.option("--svg", "svg_path", type=click.Path(dir_okay=False), default=None,
@@ -488,7 +488,7 @@ Examples:
 @click.argument("word1")
 @click.argument("word2")
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None,
-              help="Folder holding hownet/glossary.dat etc. (default: $SIMCALC_DATA_DIR).")
+              help="Folder holding hownet/glossary.dat etc. (default: $SIMCALC_DATA_DIR, else the packaged lexicon).")
 @json_option
 def word_sim(word1: str, word2: str, data_dir: str | None, as_json: bool) -> None:
     """HowNet similarity of two words in [-1, 1], with the senses and sememe paths behind it."""

@@ -2,6 +2,7 @@
 plus load time, throughput and memory of the HowNet engine. One command, one table:
 
     SIMCALC_DATA_DIR=... python bench/wordsim.py [--speed-pairs 20000] [--no-speed] [--json out.json]
+        [--lexicon packaged]   (the lexicon index shipped with the package instead of the data folder's files)
 
 Rows (methods):
   liu_li_2002          faithful Liu & Li: max over sense pairs, [0, 1], glossary words only
@@ -57,9 +58,9 @@ def correlate(gold: list[float], pred: list[float | None]) -> tuple[float, float
     return pearsonr(g, p)[0], spearmanr(g, p)[0], len(kept)
 
 
-def methods(data_dir: Path):
+def methods(data_dir: Path | None):
+    """The scoring functions; ``data_dir`` None: the packaged lexicons."""
     from simcalc.hownet_sim.api import build_engine
-    from simcalc.hownet_sim.cilin import Cilin
     from simcalc.hownet_sim.lexicon import GlossaryLexicon
 
     import simcalc
@@ -78,7 +79,7 @@ def methods(data_dir: Path):
                 return None
             return engine.similarity(a, b)
         out[name] = score
-    cilin = Cilin.from_file(data_dir / "cilin" / "cilin_ex.txt")
+    cilin = variants["full"].cilin
 
     def cilin_only(a, b):
         if a == b:
@@ -86,16 +87,16 @@ def methods(data_dir: Path):
         found = cilin.similarity(a, b)
         return None if found is None else found[0]
 
-    out["cilin_only"] = cilin_only
+    out["cilin_only"] = cilin_only  # Cilin from the same source as the lexicon (folder or package)
     jaccard = simcalc.get_scorer("char_jaccard")
     out["char_overlap"] = lambda a, b: jaccard.score(a, b).score
     return out
 
 
-def accuracy_table(data_dir: Path) -> tuple[str, dict]:
+def accuracy_table(data_dir: Path, lexicon_dir: Path | None) -> tuple[str, dict]:
     data = {label: read_pairs(data_dir / rel) for label, rel in DATASETS}
     results: dict = {}
-    for name, fn in methods(data_dir).items():
+    for name, fn in methods(lexicon_dir).items():
         results[name] = {}
         for label, pairs in data.items():
             pred = [fn(a, b) for a, b, _ in pairs]
@@ -129,10 +130,14 @@ print(json.dumps({"import_s": t1 - t0, "load_s": t2 - t1, "cache": str(lex.cache
 """
 
 
-def load_times(data_dir: Path) -> dict:
-    """Cold (empty cache: parse + write the index) and warm (index on disk) loads, fresh processes."""
+def load_times(data_dir: Path | None) -> dict:
+    """Cold (empty cache: parse + write the index) and warm (index on disk) loads, fresh processes;
+    ``data_dir`` None: the packaged index (no parse, "cold" is the first load)."""
     with tempfile.TemporaryDirectory() as cache:
-        env = dict(os.environ, SIMCALC_DATA_DIR=str(data_dir), SIMCALC_CACHE_DIR=cache)
+        env = dict(os.environ, SIMCALC_CACHE_DIR=cache)
+        env.pop("SIMCALC_DATA_DIR", None)
+        if data_dir is not None:
+            env["SIMCALC_DATA_DIR"] = str(data_dir)
         runs = []
         for _ in range(3):
             done = subprocess.run([sys.executable, "-c", _LOAD_SNIPPET], env=env, capture_output=True,
@@ -291,6 +296,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="print the pairs to label (TSV, known labels filled in), then exit")
     parser.add_argument("--no-antonyms", action="store_true", help="skip the opposite-rule precision")
     parser.add_argument("--labels", type=Path, default=LABELS, help="hand-labelled opposite pairs")
+    parser.add_argument("--lexicon", choices=("data", "packaged"), default="data",
+                        help="lexicons from the data folder's source files (default) or the packaged index")
     args = parser.parse_args(argv)
     if not args.data_dir:
         parser.error("set SIMCALC_DATA_DIR or pass --data-dir")
@@ -308,18 +315,21 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     # fresh processes first: on Linux a child's peak RSS starts at its parent's (fork), so measure
     # load and memory while this process is still small
-    load = None if args.no_speed else load_times(data_dir)
-    table, results = accuracy_table(data_dir)
+    lexicon_dir = data_dir if args.lexicon == "data" else None
+    if lexicon_dir is None:
+        os.environ.pop("SIMCALC_DATA_DIR", None)  # benchmark files still come from data_dir
+    load = None if args.no_speed else load_times(lexicon_dir)
+    table, results = accuracy_table(data_dir, lexicon_dir)
     print(table)
     report = {"accuracy": results}
     if not args.no_antonyms and args.labels.exists():
-        table, report["antonym_precision"] = antonym_precision(data_dir, args.labels)
+        table, report["antonym_precision"] = antonym_precision(data_dir, args.labels)  # lexicon: the data folder
         print()
         print(f"opposite rules on the hand-labelled sample ({args.labels.name}):")
         print(table)
     if not args.no_speed:
         report["load"] = load
-        report["speed"] = speed(data_dir, args.speed_pairs)
+        report["speed"] = speed(lexicon_dir, args.speed_pairs)
         ld, sp = report["load"], report["speed"]
         print()
         print(f"load: cold {ld['cold_load_s']:.2f} s (parse + write index), warm {ld['warm_load_s']:.2f} s "

@@ -9,8 +9,8 @@ True
 >>> r = hownet_sim.relation("买", "卖"); (r.converse, r.rule, r.confident)   # doctest: +SKIP
 (True, 'sememe_pair', True)
 
-Data: ``$SIMCALC_DATA_DIR/hownet/{glossary.dat,whole.dat}`` (required) and optionally Cilin, the flat
-sememe list, antonym and sentiment lists (see :mod:`simcalc.hownet_sim.api`). Importing this package loads
+Data: the lexicons ship with the package as compiled indexes; ``$SIMCALC_DATA_DIR/hownet/`` and
+``cilin/`` (or ``data_dir=``) override them (see :mod:`simcalc.hownet_sim.index`). Importing this package loads
 nothing and imports no heavy dependency.
 """
 from __future__ import annotations

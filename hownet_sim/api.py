@@ -1,9 +1,10 @@
 """Public entry points: loaders, ``word_similarity``, ``disambiguate``, the CLI report and its rendering.
 
 Data comes from ``data_dir`` (the folder holding ``hownet/`` and ``cilin/``) or, when it is None,
-from ``$SIMCALC_DATA_DIR`` / the simcalc cache (see :func:`simcalc.resources.find_resource`).
-Only ``hownet/glossary.dat`` and ``hownet/whole.dat`` are required; Cilin, the flat sememe list, the
-antonym lists and the sentiment lists switch their steps off when absent (the report says so).
+from ``$SIMCALC_DATA_DIR`` / the simcalc cache and else from the lexicon index shipped with the
+package (see :mod:`simcalc.hownet_sim.index`). In a folder only ``hownet/glossary.dat`` and
+``hownet/whole.dat`` are required; Cilin, the flat sememe list, the antonym lists and the sentiment
+lists switch their steps off when absent (the report says so).
 """
 from __future__ import annotations
 
@@ -13,13 +14,13 @@ import unicodedata
 from pathlib import Path
 from typing import Any, Sequence
 
-from simcalc.errors import InvalidTextError, ResourceNotFoundError
-from simcalc.resources import find_resource
+from simcalc.errors import InvalidTextError
 from simcalc.text import is_content_char, prepare
 
-from .antonym import AntonymRules, read_sentiment, read_word_pairs
+from .antonym import AntonymRules
 from .cilin import Cilin
 from .engine import STEP_BUDGET, WordSimilarity
+from .index import open_resource
 from .flat import FlatSememes
 from .lexicon import GlossaryLexicon, Sense
 from .relation import Relation
@@ -28,20 +29,8 @@ from .wsd import Choice, Disambiguator
 
 log = logging.getLogger(__name__)
 
-_SENTIMENT_POS = ("zh_positive_evaluation.txt", "zh_positive_emotion.txt")
-_SENTIMENT_NEG = ("zh_negative_evaluation.txt", "zh_negative_emotion.txt")
 _lock = threading.Lock()
 _engines: dict[tuple, WordSimilarity] = {}
-
-
-def _optional(relative: str, data_dir: str | Path | None) -> Path | None:
-    try:
-        if data_dir is not None:
-            path = Path(data_dir) / relative
-            return path if path.exists() else None
-        return find_resource(relative)
-    except ResourceNotFoundError:
-        return None
 
 
 def load_lexicon(data_dir: str | Path | None = None, kind: str = "hownet2000", **options: Any):
@@ -59,23 +48,25 @@ def build_engine(lexicon, data_dir: str | Path | None = None, *, params: LiuLiPa
                  signed: bool = True, oov_chain: bool = True, word_antonyms: bool = True,
                  sentiment: bool = True, step_budget: int = STEP_BUDGET) -> WordSimilarity:
     """Assemble the engine around a lexicon, finding the optional resources next to it."""
+    from .lexicon_index import LazyPairs, read_cilin, read_flat_index, read_sentiment_index
+
     word_pairs = positive = negative = None
     if signed and word_antonyms:
-        path = _optional("cilin/antonym_pairs_yaleimeng.txt", data_dir)
-        word_pairs = read_word_pairs(path) if path else None
+        index = open_resource("antonym_pairs", data_dir)
+        word_pairs = LazyPairs(index) if index is not None else None
     if signed and sentiment:
-        pos = [p for p in (_optional(f"hownet/sentiment/{n}", data_dir) for n in _SENTIMENT_POS) if p]
-        neg = [p for p in (_optional(f"hownet/sentiment/{n}", data_dir) for n in _SENTIMENT_NEG) if p]
-        positive, negative = read_sentiment(pos), read_sentiment(neg)
+        index = open_resource("sentiment", data_dir)
+        if index is not None:
+            positive, negative = read_sentiment_index(index)
     rules = AntonymRules(lexicon.tree, lexicon.sememe_relations(), word_pairs, positive, negative)
 
     def cilin_loader() -> Cilin | None:
-        path = _optional("cilin/cilin_ex.txt", data_dir)
-        return Cilin.from_file(path) if path else None
+        index = open_resource("cilin", data_dir)
+        return read_cilin(index) if index is not None else None
 
     def flat_loader() -> FlatSememes | None:
-        path = _optional("hownet/word_sememes_flat.tsv", data_dir)
-        return FlatSememes.from_file(path, lexicon.tree) if path else None
+        index = open_resource("flat", data_dir)
+        return read_flat_index(index, lexicon.tree) if index is not None else None
 
     return WordSimilarity(lexicon, params or LiuLiParams(), rules, cilin_loader, flat_loader,
                           signed=signed, oov_chain=oov_chain, step_budget=step_budget)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from pathlib import Path
+from typing import Iterable, Mapping
 
 from .errors import LexiconFormatError
 
@@ -28,14 +29,16 @@ _E, _F = 0.5, 0.1
 class Cilin:
     """Word → Cilin codes, with branch orders for the Tian & Zhao formula."""
 
-    def __init__(self, codes_by_word: dict[str, list[str]]) -> None:
+    def __init__(self, codes_by_word: Mapping[str, list[str]], all_codes: Iterable[str] | None = None) -> None:
+        """``all_codes``: the distinct codes, when known (saves a pass over every word's codes)."""
         self.codes = codes_by_word
+        if all_codes is None:
+            all_codes = {code for codes in codes_by_word.values() for code in codes}
         branches: dict[str, set[str]] = defaultdict(set)
-        for codes in codes_by_word.values():
-            for code in codes:
-                for level in range(2, 6):
-                    parent = code[: _PREFIX[level - 2]]
-                    branches[parent].add(code[_PREFIX[level - 2]: _PREFIX[level - 1]])
+        for code in all_codes:
+            for level in range(2, 6):
+                parent = code[: _PREFIX[level - 2]]
+                branches[parent].add(code[_PREFIX[level - 2]: _PREFIX[level - 1]])
         self._order = {p: {seg: i for i, seg in enumerate(sorted(segs))} for p, segs in branches.items()}
 
     @classmethod

@@ -10,40 +10,52 @@ from __future__ import annotations
 
 from collections import defaultdict
 from pathlib import Path
+from typing import Mapping
 
 from .errors import LexiconFormatError
 from .tree import SememeTree
 
 
+def tree_mapping(tree: SememeTree | None) -> dict[str, str]:
+    """Chinese sememe name -> the one tree name (``en|zh``) with that Chinese part, where unique."""
+    by_zh: dict[str, list[str]] = defaultdict(list)
+    if tree is not None:
+        for name in tree.ids_by_name:
+            by_zh[name.split("|")[-1]].append(name)
+    return {zh: names[0] for zh, names in by_zh.items() if len(names) == 1}
+
+
+def read_flat(path: str | Path) -> dict[str, tuple[str, ...]]:
+    """Read ``word<TAB>sememe sememe ...`` lines (no header; a word may start with ``#``), names as given."""
+    out: dict[str, tuple[str, ...]] = {}
+    problems: list[tuple[int, str]] = []
+    with open(path, encoding="utf-8-sig") as handle:
+        for lineno, line in enumerate(handle, 1):
+            line = line.rstrip("\n\r")
+            if not line:
+                continue
+            word, tab, rest = line.partition("\t")
+            if not tab or not word or not rest.split():
+                problems.append((lineno, "expected 'word<TAB>sememe sememe ...'"))
+                continue
+            out[word] = tuple(dict.fromkeys(rest.split()))
+    if problems:
+        raise LexiconFormatError(path, problems)
+    return out
+
+
 class FlatSememes:
     """``word -> tuple of sememe names`` mapped onto a tree where possible."""
 
-    def __init__(self, sememes_by_word: dict[str, tuple[str, ...]]) -> None:
+    def __init__(self, sememes_by_word: Mapping[str, tuple[str, ...]]) -> None:
         self.sememes = sememes_by_word
 
     @classmethod
     def from_file(cls, path: str | Path, tree: SememeTree | None = None) -> "FlatSememes":
-        """Read ``word<TAB>sememe sememe ...`` lines (no header; a word may start with ``#``)."""
-        by_zh: dict[str, list[str]] = defaultdict(list)
-        if tree is not None:
-            for name in tree.ids_by_name:
-                by_zh[name.split("|")[-1]].append(name)
-        mapping = {zh: names[0] for zh, names in by_zh.items() if len(names) == 1}
-        out: dict[str, tuple[str, ...]] = {}
-        problems: list[tuple[int, str]] = []
-        with open(path, encoding="utf-8-sig") as handle:
-            for lineno, line in enumerate(handle, 1):
-                line = line.rstrip("\n\r")
-                if not line:
-                    continue
-                word, tab, rest = line.partition("\t")
-                if not tab or not word or not rest.split():
-                    problems.append((lineno, "expected 'word<TAB>sememe sememe ...'"))
-                    continue
-                out[word] = tuple(dict.fromkeys(mapping.get(s, s) for s in rest.split()))
-        if problems:
-            raise LexiconFormatError(path, problems)
-        return cls(out)
+        """Read the flat list and map its names onto ``tree``."""
+        mapping = tree_mapping(tree)
+        return cls({word: tuple(dict.fromkeys(mapping.get(s, s) for s in names))
+                    for word, names in read_flat(path).items()})
 
     def __contains__(self, word: object) -> bool:
         return word in self.sememes

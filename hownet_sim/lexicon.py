@@ -5,30 +5,24 @@ structured :class:`~hownet_sim.defs.Concept`), owns the sememe tree its DEFs ref
 antonym/converse relations between sememes. Similarity, antonymy and WSD only use this protocol, so
 the HowNet 2000 glossary (the data Liu & Li used) and OpenHowNet are interchangeable.
 
-Loading ``glossary.dat`` is the slow part (66k lines); the parsed index is cached as JSON under
-``simcalc.resources.cache_dir()/hownet/``, keyed by the sha256 of the data files, so later loads
-read one file and never re-parse. JSON, not pickle: a cache file is data, never code.
+Parsing ``glossary.dat`` is the slow part (66k lines), so the lexicon is read from a compiled index
+(:mod:`~hownet_sim.index`): the one shipped with the package, or one compiled from the source files
+of a data folder on first use and cached.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Protocol, runtime_checkable
+from typing import Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
-from simcalc.resources import cache_dir, find_resource
+from simcalc.resources import find_resource
 
 from .defs import Concept, parse_def
 from .errors import LexiconFormatError, ResourceNotFoundError
 from .tree import SememeTree
 
 log = logging.getLogger(__name__)
-
-INDEX_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -67,7 +61,7 @@ class _IndexedLexicon:
 
     name = "lexicon"
 
-    def __init__(self, tree: SememeTree, concepts: "list[Concept] | LazyConcepts", entries: dict[str, list],
+    def __init__(self, tree: SememeTree, concepts: Sequence[Concept], entries: Mapping[str, list],
                  relations: dict[tuple[str, str], str] | None = None) -> None:
         self.tree = tree
         self.concepts = concepts
@@ -173,46 +167,6 @@ def read_sememe_relations(path: str | Path) -> dict[tuple[str, str], str]:
     return relations
 
 
-def file_digest(paths: Iterable[Path]) -> str:
-    h = hashlib.sha256(f"v{INDEX_VERSION}".encode())
-    for path in paths:
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                h.update(block)
-    return h.hexdigest()[:24]
-
-
-def _concept_to_json(c: Concept) -> list:
-    return [c.first, list(c.others), [list(r) for r in c.relations], [list(s) for s in c.symbols],
-            int(c.function_word), c.raw]
-
-
-def _concept_from_json(row: list) -> Concept:
-    first, others, relations, symbols, fw, raw = row
-    return Concept(first, tuple(others), tuple(tuple(r) for r in relations),
-                   tuple(tuple(s) for s in symbols), bool(fw), raw)
-
-
-class LazyConcepts:
-    """Concepts built from their JSON rows on first use: a warm load must stay well under 1 s."""
-
-    def __init__(self, rows: list) -> None:
-        self._rows = rows
-        self._built: list[Concept | None] = [None] * len(rows)
-
-    def __len__(self) -> int:
-        return len(self._rows)
-
-    def __getitem__(self, i: int) -> Concept:
-        c = self._built[i]
-        if c is None:
-            c = self._built[i] = _concept_from_json(self._rows[i])
-        return c
-
-    def __iter__(self):
-        return (self[i] for i in range(len(self)))
-
-
 class GlossaryLexicon(_IndexedLexicon):
     """HowNet 2000: ``glossary.dat`` + ``whole.dat`` (+ optional antonym/converse sememe pairs)."""
 
@@ -222,46 +176,44 @@ class GlossaryLexicon(_IndexedLexicon):
     def load(cls, data_dir: str | Path | None = None, *, glossary: str | Path | None = None,
              whole: str | Path | None = None, relations: str | Path | None = None,
              use_cache: bool = True, strict: bool = False) -> "GlossaryLexicon":
-        """Load from ``<data_dir>/hownet/`` (default: ``$SIMCALC_DATA_DIR``) or explicit file paths.
+        """Load from explicit files, ``<data_dir>/hownet/``, ``$SIMCALC_DATA_DIR/hownet/`` or, when none
+        of these is given or set, the index shipped with the package (:mod:`~hownet_sim.index`).
 
-        ``strict=True`` raises :class:`LexiconFormatError` on any malformed glossary line; otherwise
-        they are skipped, logged with their line numbers and kept in ``lexicon.problems``.
+        Source files are compiled once into an index under the cache folder (``use_cache=False``:
+        in memory only). ``strict=True`` raises :class:`LexiconFormatError` on any malformed
+        glossary line; otherwise they are skipped, logged with their line numbers and kept in
+        ``lexicon.problems``.
         """
-        gpath = _locate("glossary.dat", glossary, data_dir)
-        wpath = _locate("whole.dat", whole, data_dir)
-        try:
-            rpath = _locate("antonym_converse_whole2000.tsv", relations, data_dir)
-        except ResourceNotFoundError:
-            if relations is not None:
-                raise
-            rpath = None  # optional: antonymy then rests on the other rules
-        tree = SememeTree.from_whole_dat(wpath)
-        rel = read_sememe_relations(rpath) if rpath else {}
-        digest = file_digest([gpath, wpath])
-        cache_file = cache_dir() / "hownet" / f"glossary-{digest}.json"
-        if use_cache and not strict and cache_file.exists():
+        from .index import compiled, open_resource
+        from .lexicon_index import GLOSSARY, RELATIONS, WHOLE, read_hownet
+
+        if glossary is not None or whole is not None or relations is not None:
+            paths: dict[str, Path | None] = {GLOSSARY: _locate("glossary.dat", glossary, data_dir),
+                                             WHOLE: _locate("whole.dat", whole, data_dir)}
             try:
-                with open(cache_file, encoding="utf-8") as handle:
-                    data = json.load(handle)
-                concepts = LazyConcepts(data["concepts"])
-                lex = cls(tree, concepts, data["entries"], rel)  # entries stay [pos, id] lists
-                lex.problems = [tuple(p) for p in data.get("problems", [])]
-                lex.cache_file = cache_file
-                return lex
-            except (OSError, ValueError, KeyError, TypeError) as exc:
-                log.warning("ignoring unreadable HowNet index cache %s (%s); rebuilding", cache_file, exc)
-        concepts, entries, problems = read_glossary(gpath)
+                paths[RELATIONS] = _locate("antonym_converse_whole2000.tsv", relations, data_dir)
+            except ResourceNotFoundError:
+                if relations is not None:
+                    raise
+                paths[RELATIONS] = None  # optional: antonymy then rests on the other rules
+            index = compiled("hownet2000", paths, use_cache=use_cache)
+        else:
+            index = open_resource("hownet2000", data_dir, use_cache=use_cache)
+            if index is None:
+                folder = Path(data_dir) / "hownet"
+                missing = [n for n in ("glossary.dat", "whole.dat") if not (folder / n).exists()]
+                raise ResourceNotFoundError(
+                    f"HowNet {' and '.join(missing)} not found in {folder}; pass the folder that holds "
+                    f"hownet/glossary.dat and hownet/whole.dat, or none to use SIMCALC_DATA_DIR or the packaged lexicon")
+        tree, concepts, entries, rel, problems = read_hownet(index)
         if problems:
             if strict:
-                raise LexiconFormatError(gpath, problems)
-            log.warning("%s", LexiconFormatError(gpath, problems))
+                raise LexiconFormatError(index.origin, problems)
+            log.warning("%s", LexiconFormatError(index.origin, problems))
         lex = cls(tree, concepts, entries, rel)
         lex.problems = problems
-        lex.cache_file = None
-        if use_cache:
-            lex.cache_file = _write_json(cache_file, {
-                "version": INDEX_VERSION, "concepts": [_concept_to_json(c) for c in concepts],
-                "entries": entries, "problems": problems})
+        lex.source = index.origin
+        lex.cache_file = index.cache_file
         return lex
 
 
@@ -270,17 +222,3 @@ def _locate(name: str, explicit: str | Path | None, data_dir: str | Path | None)
     if explicit is None and data_dir is not None:
         explicit = Path(data_dir) / "hownet" / name
     return find_resource(f"hownet/{name}", explicit, what=f"HowNet {name}")
-
-
-def _write_json(path: Path, data: dict) -> Path | None:
-    """Atomic write (temp file + rename) so a concurrent reader never sees half a file."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, ensure_ascii=False, separators=(",", ":"))
-        os.replace(tmp, path)
-        return path
-    except OSError as exc:
-        log.warning("could not write HowNet index cache %s: %s", path, exc)
-        return None

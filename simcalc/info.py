@@ -7,11 +7,9 @@ from typing import Any
 
 from . import registry, resources
 
-#: Files under SIMCALC_DATA_DIR that simcalc knows how to use, with what they are for.
+#: Files under SIMCALC_DATA_DIR that simcalc knows how to use, with what they are for (the lexicons
+#: are listed apart: they ship with the package and a data folder only overrides them).
 KNOWN_DATA = {
-    "hownet/glossary.dat": "HowNet 2000 lexicon (rule engine word similarity)",
-    "hownet/whole.dat": "HowNet 2000 sememe tree",
-    "cilin/cilin_ex.txt": "Cilin extended (out-of-vocabulary fallback)",
     "lcqmc/test.tsv": "LCQMC benchmark",
     "bq_corpus/train.tsv": "BQ corpus (neural training)",
     "ud_chinese/UD_Chinese-GSD_r1.4": "UD Chinese GSD (parser training)",
@@ -60,6 +58,7 @@ def gather_info(load: bool = True) -> dict[str, Any]:
     for rel, purpose in KNOWN_DATA.items():
         present = bool(root and (root / rel).exists())
         data["files"][rel] = {"present": present, "purpose": purpose}
+    data["lexicons"] = _lexicon_sources()
     packages = {name: importlib.util.find_spec(name) is not None for name in PACKAGES}
     backends: dict[str, Any] = {"torch": _version("torch"), "cuda": None}
     if packages["torch"]:
@@ -69,6 +68,19 @@ def gather_info(load: bool = True) -> dict[str, Any]:
     backends["parser"] = _parser_status()
     return {"version": _version("simcalc"), "scorers": scorers, "data": data, "packages": packages,
             "backends": backends}
+
+
+def _lexicon_sources() -> dict[str, str]:
+    """Where each lexical resource of the rule engine comes from (a data folder or the package)."""
+    from simcalc.hownet_sim.index import resources, where
+
+    out = {}
+    for name in resources():
+        try:
+            out[name] = where(name)
+        except Exception as exc:  # noqa: BLE001 - info must report, not crash
+            out[name] = f"unavailable: {exc}"
+    return out
 
 
 def _parser_status() -> dict[str, Any] | str:
@@ -90,10 +102,13 @@ def render_info(report: dict[str, Any]) -> str:
         for command in s.get("install", []):
             lines.append(f"      fix: {command}")
     data = report["data"]
-    lines += ["", f"Data (SIMCALC_DATA_DIR): {data['SIMCALC_DATA_DIR'] or 'not set: export it to use lexicons/benchmarks'}",
+    lines += ["", f"Data (SIMCALC_DATA_DIR): {data['SIMCALC_DATA_DIR'] or 'not set: export it to use benchmarks (the lexicons are packaged)'}",
               f"Cache: {data['cache_dir']}"]
     for rel, item in data["files"].items():
         lines.append(f"  {'ok     ' if item['present'] else 'missing'} {rel:34} {item['purpose']}")
+    lines.append("Lexicons (rule engine; SIMCALC_DATA_DIR overrides the packaged index):")
+    for name, source in data.get("lexicons", {}).items():
+        lines.append(f"  {name:14} {source}")
     lines += ["", "Backends:", f"  torch {report['backends']['torch'] or 'not installed'}; "
               f"CUDA: {report['backends']['cuda']}"]
     parser = report["backends"].get("parser")

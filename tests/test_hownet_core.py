@@ -209,10 +209,14 @@ def test_compiled_and_tabulated_paths_match_the_reference(lexicon):
 def test_corrupt_cache_is_rebuilt(tmp_path, monkeypatch):
     monkeypatch.setenv("SIMCALC_CACHE_DIR", str(tmp_path / "cache"))
     first = GlossaryLexicon.load(DATA)
-    first.cache_file.write_text("{not json", encoding="utf-8")
-    again = GlossaryLexicon.load(DATA)
-    assert again.senses("父亲")[0].concept.first == "human|人"
-    assert again.cache_file.read_text(encoding="utf-8").startswith("{")
+    good = first.cache_file.read_bytes()
+    del first  # the index is memory-mapped: let it go before overwriting the file
+    for broken in (b"{not an index", good[:-40], good[:-40] + bytes(b ^ 0xFF for b in good[-40:])):
+        cache_file = GlossaryLexicon.load(DATA).cache_file
+        cache_file.write_bytes(broken)
+        again = GlossaryLexicon.load(DATA)
+        assert again.senses("父亲")[0].concept.first == "human|人"
+        assert again.cache_file.read_bytes() == good
 
 
 def test_public_api_validates_words():

@@ -350,7 +350,15 @@ def test_a_slow_request_does_not_block_the_others(live_url):
 def test_a_scorer_that_cannot_load_is_503_and_health_says_why(monkeypatch, tmp_path):
     from simcalc import registry
 
-    monkeypatch.setenv("SIMCALC_DATA_DIR", str(tmp_path))  # no HowNet there: the rule engine cannot load
+    from simcalc.errors import ResourceNotFoundError
+    from simcalc.hownet_sim import api, index
+
+    def no_packaged_lexicon(name):
+        raise ResourceNotFoundError(f"the packaged lexicon index {name}.idx is missing (test)")
+
+    monkeypatch.setenv("SIMCALC_DATA_DIR", str(tmp_path))  # no HowNet there, nor in the package: the rule engine cannot load
+    monkeypatch.setattr(index, "packaged_path", no_packaged_lexicon)
+    monkeypatch.setattr(api, "_engines", {})  # not the engine an earlier test loaded
     monkeypatch.setattr(registry, "_cache", {})  # not the rules scorer an earlier test loaded with HowNet
     settings = ServerSettings(scorers=("levenshtein", "rules"), view=False)
     with TestClient(create_app(settings)) as c:

@@ -1,0 +1,198 @@
+"""The rule engine's lexical resources as indexes: what each one's builder writes and its loader reads.
+
+Every builder parses the source files with the same reader the text route always used
+(:func:`~hownet_sim.lexicon.read_glossary`, :meth:`Cilin.from_file`, ...), so an index holds exactly
+what those readers return; the loaders rebuild the same objects lazily (a row is decoded when a
+word is looked up). Resources (sources relative to a data folder):
+
+``hownet2000``    hownet/glossary.dat, hownet/whole.dat [+ hownet/antonym_converse_whole2000.tsv]
+``cilin``         cilin/cilin_ex.txt
+``flat``          hownet/word_sememes_flat.tsv
+``antonym_pairs`` cilin/antonym_pairs_yaleimeng.txt
+``sentiment``     hownet/sentiment/zh_{positive,negative}_{evaluation,emotion}.txt (any of them)
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from .index import IndexFile, IndexWriter, Resource, ragged, read_ragged, register
+
+GLOSSARY, WHOLE, RELATIONS = "hownet/glossary.dat", "hownet/whole.dat", "hownet/antonym_converse_whole2000.tsv"
+CILIN, FLAT, WORD_PAIRS = "cilin/cilin_ex.txt", "hownet/word_sememes_flat.tsv", "cilin/antonym_pairs_yaleimeng.txt"
+SENTIMENT_POSITIVE = ("hownet/sentiment/zh_positive_evaluation.txt", "hownet/sentiment/zh_positive_emotion.txt")
+SENTIMENT_NEGATIVE = ("hownet/sentiment/zh_negative_evaluation.txt", "hownet/sentiment/zh_negative_emotion.txt")
+
+
+def _sources(paths: dict[str, Path | None]) -> dict[str, str | None]:
+    """Provenance kept in the index: sha256 of each source (relative names only, no machine paths)."""
+    out: dict[str, str | None] = {}
+    for rel, path in sorted(paths.items()):
+        out[rel] = hashlib.sha256(path.read_bytes()).hexdigest() if path is not None else None
+    return out
+
+
+# -- HowNet 2000: glossary, sememe tree, antonym/converse sememe pairs ----------------------------------
+def build_hownet(paths: dict[str, Path | None]) -> IndexWriter:
+    from .lexicon import read_glossary, read_sememe_relations
+    from .tree import SememeTree
+
+    concepts, entries, problems = read_glossary(paths[GLOSSARY])
+    tree = SememeTree.from_whole_dat(paths[WHOLE])
+    relations = read_sememe_relations(paths[RELATIONS]) if paths.get(RELATIONS) else {}
+    pos_names = sorted({p for rows in entries.values() for p, _ in rows})
+    pos_id = {p: i for i, p in enumerate(pos_names)}
+    n_pos = len(pos_names)
+    w = IndexWriter("hownet2000", {"sources": _sources(paths), "problems": [list(p) for p in problems],
+                                   "words": len(entries), "concepts": len(concepts)})
+    w.strings("tree.names", tree.names)
+    w.smallest_ints("tree.parents", tree.parents)
+    pairs = sorted(relations.items())
+    w.strings("relations.a", [a for (a, _), _ in pairs])
+    w.strings("relations.b", [b for (_, b), _ in pairs])
+    w.strings("relations.kind", [kind for _, kind in pairs])
+    w.strings("defs", [c.raw for c in concepts])
+    w.strings("pos", pos_names)
+    # one integer per (POS, DEF) entry of a word: def_id * n_pos + pos_id
+    ragged(w, "entries", {word: [d * n_pos + pos_id[p] for p, d in rows] for word, rows in entries.items()})
+    return w
+
+
+class LazyConcepts:
+    """Concepts parsed from their DEF strings on first use (a load must not parse 17k DEFs)."""
+
+    def __init__(self, raw: list[str]) -> None:
+        self._raw = raw
+        self._built: list = [None] * len(raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __getitem__(self, i: int):
+        c = self._built[i]
+        if c is None:
+            from .defs import parse_def
+
+            c = self._built[i] = parse_def(self._raw[i])
+        return c
+
+    def __iter__(self) -> Iterator:
+        return (self[i] for i in range(len(self)))
+
+
+def read_hownet(index: IndexFile):
+    """(tree, concepts, entries, relations, problems) of a ``hownet2000`` index."""
+    from .tree import SememeTree
+
+    tree = SememeTree(index.strings("tree.names"), list(index.ints("tree.parents")))
+    relations = dict(zip(zip(index.strings("relations.a"), index.strings("relations.b")),
+                         index.strings("relations.kind")))
+    pos = index.strings("pos")
+    n_pos = len(pos)
+
+    def decode(codes: Sequence[int]) -> list[tuple[str, int]]:
+        return [(pos[c % n_pos], c // n_pos) for c in codes]
+
+    entries = read_ragged(index, "entries", decode)
+    problems = [tuple(p) for p in index.meta.get("problems", [])]
+    return tree, LazyConcepts(index.strings("defs")), entries, relations, problems
+
+
+# -- Cilin -------------------------------------------------------------------------------------------
+def build_cilin(paths: dict[str, Path | None]) -> IndexWriter:
+    from .cilin import Cilin
+
+    codes_by_word = Cilin.from_file(paths[CILIN]).codes
+    codes = sorted({c for cs in codes_by_word.values() for c in cs})
+    code_id = {c: i for i, c in enumerate(codes)}
+    w = IndexWriter("cilin", {"sources": _sources(paths), "words": len(codes_by_word)})
+    w.strings("codes", codes)
+    ragged(w, "words", {word: [code_id[c] for c in cs] for word, cs in codes_by_word.items()})
+    return w
+
+
+def read_cilin(index: IndexFile):
+    from .cilin import Cilin
+
+    codes = index.strings("codes")
+    return Cilin(read_ragged(index, "words", lambda ids: [codes[i] for i in ids]), all_codes=codes)
+
+
+# -- the flat word -> sememe list --------------------------------------------------------------------
+def build_flat(paths: dict[str, Path | None]) -> IndexWriter:
+    from .flat import read_flat
+
+    by_word = read_flat(paths[FLAT])
+    names = sorted({s for sememes in by_word.values() for s in sememes})
+    name_id = {s: i for i, s in enumerate(names)}
+    w = IndexWriter("flat", {"sources": _sources(paths), "words": len(by_word)})
+    w.strings("names", names)
+    ragged(w, "words", {word: [name_id[s] for s in sememes] for word, sememes in by_word.items()})
+    return w
+
+
+def read_flat_index(index: IndexFile, tree=None):
+    from .flat import FlatSememes, tree_mapping
+
+    mapping = tree_mapping(tree)
+    names = [mapping.get(s, s) for s in index.strings("names")]
+    return FlatSememes(read_ragged(index, "words", lambda ids: tuple(dict.fromkeys(names[i] for i in ids))))
+
+
+# -- word lists: antonym pairs, sentiment -----------------------------------------------------------
+def build_word_pairs(paths: dict[str, Path | None]) -> IndexWriter:
+    from .antonym import read_word_pairs
+
+    pairs = sorted((a, b) for a, b in read_word_pairs(paths[WORD_PAIRS]) if a < b)  # the set holds both orders
+    w = IndexWriter("antonym_pairs", {"sources": _sources(paths), "pairs": len(pairs)})
+    w.strings("a", [a for a, _ in pairs])
+    w.strings("b", [b for _, b in pairs])
+    return w
+
+
+class LazyPairs:
+    """The set of word pairs (both orders, as :func:`read_word_pairs` gives it), read on the first
+    membership test: most comparisons never need it."""
+
+    def __init__(self, index: IndexFile) -> None:
+        self._index = index
+        self._count = 2 * index.count("a")
+        self._pairs: set[tuple[str, str]] | None = None
+
+    def _load(self) -> set[tuple[str, str]]:
+        if self._pairs is None:
+            a, b = self._index.strings("a"), self._index.strings("b")
+            self._pairs = set(zip(a, b)) | set(zip(b, a))
+        return self._pairs
+
+    def __contains__(self, pair: object) -> bool:
+        return pair in self._load()
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self):
+        return iter(self._load())
+
+
+def build_sentiment(paths: dict[str, Path | None]) -> IndexWriter:
+    from .antonym import read_sentiment
+
+    positive = read_sentiment([paths[p] for p in SENTIMENT_POSITIVE if paths.get(p)])
+    negative = read_sentiment([paths[p] for p in SENTIMENT_NEGATIVE if paths.get(p)])
+    w = IndexWriter("sentiment", {"sources": _sources(paths)})
+    w.strings("positive", sorted(positive))
+    w.strings("negative", sorted(negative))
+    return w
+
+
+def read_sentiment_index(index: IndexFile) -> tuple[set[str], set[str]]:
+    return set(index.strings("positive")), set(index.strings("negative"))
+
+
+HOWNET2000 = register(Resource("hownet2000", (GLOSSARY, WHOLE), (RELATIONS,), build_hownet))
+CILIN_RESOURCE = register(Resource("cilin", (CILIN,), (), build_cilin))
+FLAT_RESOURCE = register(Resource("flat", (FLAT,), (), build_flat))
+WORD_PAIRS_RESOURCE = register(Resource("antonym_pairs", (WORD_PAIRS,), (), build_word_pairs))
+SENTIMENT = register(Resource("sentiment", (), SENTIMENT_POSITIVE + SENTIMENT_NEGATIVE, build_sentiment))
