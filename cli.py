@@ -192,12 +192,13 @@ def explain(sentence1: str, sentence2: str, scorer: str, threshold: float | None
     For the ensemble: every member's raw score, calibrated score, weight and its own details.
     """
     from simcalc.explain import render_result
+    from simcalc.scorer import Renders
 
     scorer_obj = _scorer(scorer, threshold, model, user_dict=user_dict, config=config)
     result = scorer_obj.score(sentence1, sentence2)
     if svg_path or html_path:
         _write_drawings(sentence1, sentence2, result, user_dict, svg_path, html_path)
-    render = getattr(scorer_obj, "render", None) or render_result
+    render = scorer_obj.render if isinstance(scorer_obj, Renders) else render_result
     _emit(result.to_dict(), as_json, lambda: render(result))
 
 

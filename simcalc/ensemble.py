@@ -309,6 +309,7 @@ class EnsembleScorer(Scorer):
         """Fit the members that learn corpus statistics (TF-IDF without a shipped IDF)."""
         sentences = list(sentences)
         self.members = [(m, s.fit(sentences) if s.needs_fit else s) for m, s in self.members]
+        self._recipe = None  # fitted here: no longer what its registry name and options build
         return self
 
     def for_sentences(self, sentences: Iterable[str]) -> "EnsembleScorer":

@@ -21,7 +21,7 @@ import numpy as np
 
 from .errors import InvalidTextError
 from .result import Result
-from .scorer import Scorer
+from .scorer import Encoded, Encodes, Scorer
 from .text import PreparedText, content_chars, prepare
 
 
@@ -89,12 +89,12 @@ class CandidateIndex:
         members = self.ensemble.members if self.ensemble else [(None, scorer)]
         plain = [p.text for p in self.prepared]
         self.members: list[tuple[str, Scorer]] = []
-        self.vectors: dict[str, tuple] = {}
+        self.vectors: dict[str, Encoded] = {}
         for member, member_scorer in members:
             name = member.name if member is not None else scorer.name
             if member_scorer.needs_fit and not member_scorer.is_fitted:  # e.g. TF-IDF: IDF of the FAQ
                 member_scorer = member_scorer.for_sentences(plain)
-            if callable(getattr(member_scorer, "encode", None)) and callable(getattr(member_scorer, "score_encoded", None)):
+            if isinstance(member_scorer, Encodes):
                 self.vectors[name] = member_scorer.encode(plain)
             self.members.append((name, member_scorer))
         self.shortlist = shortlist
@@ -111,11 +111,8 @@ class CandidateIndex:
         ids = (self.prefilter.top(q.text, self.shortlist) if self.prefilter else np.arange(len(self.texts))).tolist()
         per_member: dict[str, list[Result]] = {}
         for name, scorer in self.members:
-            if name in self.vectors:
-                vectors = self.vectors[name]
-                # neural scorers: an EncodedSentences with take(); TF-IDF: a list of vectors
-                cand = vectors.take(ids) if hasattr(vectors, "take") else [vectors[i] for i in ids]
-                per_member[name] = scorer.score_encoded(scorer.encode([q.text]), cand)
+            if name in self.vectors and isinstance(scorer, Encodes):
+                per_member[name] = scorer.score_encoded(scorer.encode([q.text]), self.vectors[name].take(ids))
             else:
                 per_member[name] = scorer.score_prepared([(q, self.prepared[i]) for i in ids])
         if self.ensemble is not None:

@@ -34,6 +34,7 @@ from simcalc.errors import (
     SimcalcError,
     UnknownScorerError,
 )
+from simcalc.rows import FailedPair, PreparedPair, RowOutcome, score_prepared_rows
 from simcalc.text import PreparedText, prepare
 
 from .limits import AllowedHosts, BodySizeLimit
@@ -182,37 +183,28 @@ def create_app(settings: ServerSettings | None = None, *, pool: ScorerPool | Non
             raise ApiError(422, "too_many_pairs", f"{len(body.pairs)} pairs; the limit is {settings.max_pairs} "
                            "per request", "pairs")
         key, scorer = scorer_for(request, body.scorer)
-        good: list[tuple[int, tuple[PreparedText, PreparedText]]] = []
-        failed: dict[int, str] = {}
+        items: list[PreparedPair | str] = []
         for i, (a, b) in enumerate(body.pairs):
             try:
-                good.append((i, (check_text(a, f"pairs.{i}.0"), check_text(b, f"pairs.{i}.1"))))
+                items.append((check_text(a, f"pairs.{i}.0"), check_text(b, f"pairs.{i}.1")))
             except ApiError as exc:
                 if body.errors == "raise":
                     raise
-                failed[i] = exc.message
+                items.append(exc.message)
         deadline = time.monotonic() + settings.timeout_s
 
-        def work() -> list:
+        def work() -> list[RowOutcome]:
             """Score in chunks, stopping at the deadline: a request answered 504 does not keep a thread busy.
-            Corpus statistics (TF-IDF without a shipped IDF) are fitted once on the whole batch, as the
-            library's ``score_batch`` does, so chunking never changes a score."""
-            prepared = [pair for _, pair in good]  # validated and normalised once, above
-            fitted = scorer.for_sentences(t.text for pair in prepared for t in pair)
-            results: list = []
-            for start in range(0, len(prepared), SCORE_CHUNK):
-                if time.monotonic() > deadline:
-                    raise TimeoutError
-                results.extend(fitted.score_prepared(prepared[start:start + SCORE_CHUNK]))
-            return results
+            Validated and normalised once, above; corpus statistics are fitted once on the whole batch."""
+            return score_prepared_rows(scorer, items, chunk=SCORE_CHUNK, stop=lambda: time.monotonic() > deadline)
 
-        results = await in_thread(request, work, deadline=deadline) if good else []
-        out: list[dict[str, Any] | None] = [None] * len(body.pairs)
-        for (i, _), result in zip(good, results):
-            out[i] = result.to_dict()
-        for i, message in failed.items():
-            out[i] = {"index": i, "error": message, "score": None}
-        return {"scorer": key, "results": out}
+        if any(not isinstance(item, str) for item in items):
+            outcomes = await in_thread(request, work, deadline=deadline)
+        else:
+            outcomes = [RowOutcome(None, item) for item in items]  # type: ignore[arg-type]
+        return {"scorer": key, "results": [o.result.to_dict() if o.result is not None else
+                                           FailedPair(i, body.pairs[i], o.error or "").to_dict()
+                                           for i, o in enumerate(outcomes)]}
 
     @app.post("/explain", response_model=ExplainResponse, responses=ERRORS,
               tags=["similarity"])

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from simcalc.errors import ScorerUnavailableError, SimcalcError
-from simcalc.scorer import Scorer
+from simcalc.scorer import Recipe, Scorer
 
 from .settings import ServerSettings
 
@@ -62,15 +62,15 @@ class Served:
         return out
 
 
-def _load(name: str, **options: Any) -> tuple[Scorer | None, str | None, float]:
+def _load(recipe: Recipe) -> tuple[Scorer | None, str | None, float]:
     from simcalc import registry
 
     start = time.perf_counter()
     try:
-        scorer = registry.get(name, **options)
+        scorer = registry.build(recipe)
         return scorer, None, time.perf_counter() - start
     except (SimcalcError, OSError, ImportError, RuntimeError, ValueError) as exc:
-        log.warning("scorer %s could not load: %s", name, exc)
+        log.warning("scorer %s could not load: %s", recipe.name, exc)
         return None, f"{type(exc).__name__}: {exc}", time.perf_counter() - start
 
 
@@ -88,7 +88,7 @@ class ScorerPool:
             spec = registry.spec(name)
             if name == "ensemble":
                 for i, config in enumerate(settings.configs):
-                    scorer, error, seconds = _load(name, config=config)
+                    scorer, error, seconds = _load(Recipe(name, (("config", config),)))
                     label = scorer.describe()["config"] if scorer is not None else str(config)
                     key = f"ensemble:{label}"
                     self.entries[key] = Served(key, spec.kind, f"{spec.description} (config {label})",
@@ -96,7 +96,7 @@ class ScorerPool:
                     if i == 0:
                         self.aliases["ensemble"] = key
             else:
-                scorer, error, seconds = _load(name)
+                scorer, error, seconds = _load(Recipe(name))
                 self.entries[name] = Served(name, spec.kind, spec.description, scorer, error, seconds)
         self.default = self._choose_default(settings.default_scorer)
         self.faq: list[str] | None = load_faq(settings.faq) if settings.faq else None
