@@ -308,9 +308,9 @@ def _stdin_to_file(fmt: str | None) -> str:
     import tempfile
 
     fd, path = tempfile.mkstemp(prefix="simcalc-stdin-", suffix="." + (fmt or "tsv"))
+    atexit.register(lambda: os.path.exists(path) and os.unlink(path))  # before copying: Ctrl-C may come mid-copy
     with os.fdopen(fd, "wb") as out:
         shutil.copyfileobj(click.get_binary_stream("stdin"), out)
-    atexit.register(lambda: os.path.exists(path) and os.unlink(path))
     return path
 
 

@@ -129,6 +129,7 @@ def score_file(input_path: str | Path, output_path: str | Path | None, scorer: S
             n += 1
             errors += scored.score is None
             warnings += scored.warning is not None
+        writer.set_header(reader.header)
     seconds = time.perf_counter() - started
     summary = {"rows": n, "scored": n - errors, "errors": errors, "warnings": warnings,
                "seconds": round(seconds, 3),

@@ -13,6 +13,7 @@ changes nothing elsewhere. It may be shared by threads for reading (compare/scor
 """
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -48,6 +49,7 @@ class Engine:
         else:
             self.scorer = registry.get("ensemble", config=config, threshold=threshold, **options)
         self._index: tuple[tuple[str, ...], CandidateIndex] | None = None
+        self._index_lock = threading.Lock()  # rank() from several threads: one index built, none mixed up
 
     @property
     def threshold(self) -> float | None:
@@ -109,9 +111,11 @@ class Engine:
         if isinstance(candidates, (str, bytes)):
             raise InvalidTextError("candidates must be a list of sentences, not one string")
         key = tuple(candidates)
-        if self._index is None or self._index[0] != key:
-            self._index = (key, self.index(key))
-        return self._index[1].rank(query, top_k)
+        with self._index_lock:
+            current = self._index
+            if current is None or current[0] != key:
+                current = self._index = (key, self.index(key))
+        return current[1].rank(query, top_k)
 
 
 __all__ = ["Engine", "FailedPair", "Match", "SimcalcError"]
