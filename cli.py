@@ -632,9 +632,12 @@ It binds to 127.0.0.1: put a reverse proxy in front before exposing it (--host 0
                    "bind only 127.0.0.1/localhost/[::1] are answered, which stops DNS-rebinding pages.")
 @click.option("--timeout", "timeout_s", default=30.0, show_default=True, type=click.FloatRange(0, min_open=True),
               help="Seconds a request may take before it is answered 504.")
+@click.option("--body-timeout", "body_timeout_s", default=10.0, show_default=True,
+              type=click.FloatRange(0, min_open=True),
+              help="Seconds to wait for the next part of a request body before answering 408 (slow clients).")
 def serve(host: str, port: int, scorers: str, configs: tuple[str, ...], default_scorer: str | None, faq: str | None,
           workers: int, threads: int, max_pairs: int, max_chars: int, max_body_bytes: int, max_candidates: int,
-          max_top_k: int, allow_hosts: tuple[str, ...], timeout_s: float) -> None:
+          max_top_k: int, allow_hosts: tuple[str, ...], timeout_s: float, body_timeout_s: float) -> None:
     """Serve the HTTP API and the explanation page (FastAPI + uvicorn) until Ctrl-C.
 
     Scorers load once at start; a scorer that cannot load is reported by GET /health and answers 503,
@@ -646,26 +649,25 @@ def serve(host: str, port: int, scorers: str, configs: tuple[str, ...], default_
     from simcalc import registry
     from simcalc.errors import InputFormatError
     from simcalc.server import ServerSettings, serve as run
+    from simcalc.server.settings import allowed_hosts_for, is_loopback
 
     missing = [m for m in ("fastapi", "uvicorn") if importlib.util.find_spec(m) is None]
     if missing:
         raise InputFormatError(f"simcalc serve needs {' and '.join(missing)}: pip install 'simcalc[serve]'")
     names = tuple(registry.canonical(n) for n in scorers.split(",") if n.strip())
-    loopback = host in ("127.0.0.1", "localhost", "::1")
     try:
-        hosts = None if "*" in allow_hosts or not (loopback or allow_hosts) else \
-            (("127.0.0.1", "localhost", "[::1]") if loopback else ()) + tuple(allow_hosts)
         settings = ServerSettings(scorers=names, configs=configs, default_scorer=default_scorer,
                                   faq=faq, max_pairs=max_pairs, max_chars=max_chars, max_body_bytes=max_body_bytes,
-                                  max_candidates=max_candidates, max_top_k=max_top_k, allowed_hosts=hosts,
-                                  timeout_s=timeout_s, threads=threads)
+                                  max_candidates=max_candidates, max_top_k=max_top_k,
+                                  allowed_hosts=allowed_hosts_for(host, allow_hosts),
+                                  timeout_s=timeout_s, body_timeout_s=body_timeout_s, threads=threads)
     except ValueError as exc:
         raise InputFormatError(str(exc)) from None
     if faq:
         from simcalc.server.scorers import load_faq
 
         load_faq(faq)  # a bad FAQ file is a usage error now, not a traceback after every model has loaded
-    if not loopback:
+    if not is_loopback(host):
         click.echo(f"warning: binding to {host}: the API has no authentication", err=True)
     run(settings, host=host, port=port, workers=workers)
 

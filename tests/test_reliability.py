@@ -137,3 +137,77 @@ def test_engine_rank_from_threads_builds_one_index_and_never_mixes_lists(monkeyp
     for t in threads:
         t.join()
     assert wrong == []
+
+
+def test_a_rank_answered_504_frees_its_thread_for_the_next_request():
+    """--threads 1: a slow /rank past its deadline must stop, or the next /compare times out behind it."""
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from simcalc.result import Result
+    from simcalc.scorer import PairwiseScorer
+    from simcalc.server import ServerSettings, create_app
+    from simcalc.server.scorers import ScorerPool, Served
+
+    class Slow(PairwiseScorer):
+        name = "slow"
+        calls = 0
+
+        def _score_pair(self, a, b):
+            type(self).calls += 1
+            time.sleep(0.02)
+            return Result(0.5, self.name)
+
+    settings = ServerSettings(scorers=("levenshtein",), view=False, timeout_s=2, threads=1)
+    pool = ScorerPool(settings)
+    pool.entries["slow"] = Served("slow", "lexical", "sleeps (tests)", Slow())
+    candidates = [f"问题{i}" for i in range(400)]  # 8 s of scoring (no prefilter below 500 candidates)
+    with TestClient(create_app(settings, pool=pool)) as c:
+        started = time.monotonic()
+        ranked = c.post("/rank", json={"query": "问题", "candidates": candidates, "scorer": "slow"})
+        assert ranked.status_code == 504
+        assert time.monotonic() - started < 4
+        compared = c.post("/compare", json={"sentence1": "你好", "sentence2": "您好", "scorer": "levenshtein"})
+        assert compared.status_code == 200, compared.text
+        time.sleep(0.5)
+        assert Slow.calls < 250  # stopped at a chunk boundary, not after all 400
+
+
+def test_a_partial_request_body_is_answered_408_and_its_connection_closed():
+    pytest.importorskip("fastapi")
+    import socket
+
+    import uvicorn
+
+    from simcalc.server import ServerSettings, create_app
+
+    settings = ServerSettings(scorers=("levenshtein",), view=False, body_timeout_s=1.0)
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 120
+    while not (server.started and server.servers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        socks = []
+        for _ in range(2):  # two slow clients, as found
+            sock = socket.create_connection(("127.0.0.1", port), timeout=20)
+            sock.sendall(b"POST /compare HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: 100\r\n\r\n{\"sentence1\": ")
+            socks.append(sock)
+        started = time.monotonic()
+        for sock in socks:
+            answer = b""
+            while True:  # read until the server closes the connection
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                answer += chunk
+            assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+            assert b"body_timeout" in answer
+            sock.close()
+        assert time.monotonic() - started < 10
+    finally:
+        server.should_exit = True
+        thread.join(10)

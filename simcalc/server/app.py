@@ -78,7 +78,7 @@ def _from_simcalc(exc: SimcalcError, field: str | None = None) -> ApiError:
     return ApiError(500, "scoring_failed", str(exc), field)
 
 
-ERRORS = {code: {"model": ErrorResponse} for code in (400, 413, 422, 503, 504)}
+ERRORS = {code: {"model": ErrorResponse} for code in (400, 408, 413, 422, 503, 504)}
 
 #: Pairs a /score request scores between two looks at its deadline (large enough to keep batching efficient).
 SCORE_CHUNK = 64
@@ -101,7 +101,7 @@ def create_app(settings: ServerSettings | None = None, *, pool: ScorerPool | Non
 
     app = FastAPI(title="simcalc", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Chinese sentence similarity with explanations. The page at / draws them.")
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, read_timeout_s=settings.body_timeout_s)
     if settings.allowed_hosts is not None:
         app.add_middleware(AllowedHosts, hosts=settings.allowed_hosts)
     _install_error_handlers(app)
@@ -215,6 +215,7 @@ def create_app(settings: ServerSettings | None = None, *, pool: ScorerPool | Non
         check_text(body.sentence2, "sentence2")
         _, scorer = scorer_for(request, body.scorer)
         analyser = request.app.state.analyser if body.view else None
+        deadline = time.monotonic() + settings.timeout_s
 
         def work() -> dict[str, Any]:
             from simcalc.display import explanation_html
@@ -222,11 +223,13 @@ def create_app(settings: ServerSettings | None = None, *, pool: ScorerPool | Non
             result = scorer.score(body.sentence1, body.sentence2)
             out: dict[str, Any] = {"result": result.to_dict()}
             if analyser is not None:  # the rules result is reused when the scorer was `rules`
+                if time.monotonic() > deadline:  # answered 504 already: do not parse and draw as well
+                    raise TimeoutError
                 analysis = analyser.analyse(body.sentence1, body.sentence2, result)
                 out.update(analysis=analysis, html=explanation_html(result, analysis))
             return out
 
-        return await in_thread(request, work)
+        return await in_thread(request, work, deadline=deadline)
 
     @app.post("/rank", response_model=RankResponse, responses=ERRORS, tags=["similarity"])
     async def rank(body: RankRequest, request: Request) -> dict[str, Any]:
@@ -237,13 +240,18 @@ def create_app(settings: ServerSettings | None = None, *, pool: ScorerPool | Non
                            "top_k")
         pool = pool_of(request)
         key, scorer = scorer_for(request, body.scorer)
+        deadline = time.monotonic() + settings.timeout_s
+
+        def past_deadline() -> bool:  # looked at between chunks: a request answered 504 frees its thread
+            return time.monotonic() > deadline
+
         if body.candidates is None:
             if pool.faq is None:
                 raise ApiError(422, "no_candidates", "send candidates: this server was started without --faq",
                                "candidates")
 
             def work() -> list:
-                return pool.faq_index(key).rank(body.query, body.top_k)
+                return pool.faq_index(key).rank(body.query, body.top_k, stop=past_deadline)
         else:
             if not body.candidates:
                 raise ApiError(422, "no_candidates", "candidates is empty", "candidates")
@@ -256,9 +264,10 @@ def create_app(settings: ServerSettings | None = None, *, pool: ScorerPool | Non
             def work() -> list:
                 from simcalc.rank import CandidateIndex
 
-                return CandidateIndex(scorer, body.candidates).rank(body.query, body.top_k)
+                index = CandidateIndex(scorer, body.candidates, stop=past_deadline)
+                return index.rank(body.query, body.top_k, stop=past_deadline)
 
-        matches = await in_thread(request, work)
+        matches = await in_thread(request, work, deadline=deadline)
         return {"scorer": key, "matches": [m.to_dict() for m in matches]}
 
     _install_page(app)
@@ -312,7 +321,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 400:  # FastAPI's own body parsing (e.g. bytes that are not UTF-8)
             return error_response(400, "malformed_json", "the body could not be parsed as JSON: not UTF-8 (or UTF-16/32) "
                                   "text, or past the parser's limits (a number with thousands of digits, deep nesting)")
-        kinds = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
+        kinds = {404: "not_found", 405: "method_not_allowed", 408: "body_timeout", 413: "body_too_large"}
         response = error_response(exc.status_code, kinds.get(exc.status_code, "http_error"), str(exc.detail))
         response.headers.update(exc.headers or {})  # e.g. the Allow header of a 405
         return response
