@@ -116,6 +116,33 @@ config_option = click.option("--config", "config", default=None,
                                   "written by `simcalc fit-ensemble`.")
 
 
+quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+output_option = click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+                             help="Output file (written atomically); default: standard output.")
+
+
+def file_options(labelled: bool = False):
+    """How a pair file is read (``--columns``, ``--format``, ``--encoding``, ``--header``): one set of options
+    for every command that reads one (``score``; ``eval`` and ``fit-ensemble``, whose files have labels)."""
+    columns = ("Sentence and label columns, e.g. s1,s2,label (names or 1-based numbers)." if labelled else
+               "The two sentence columns (and optionally the label): names or 1-based numbers, e.g. s1,s2.")
+    group = (click.option("--columns", default=None, help=columns),
+             click.option("--format", "fmt", type=click.Choice(["tsv", "csv", "jsonl"]), default=None,
+                          help="Input format (default: from the file extension; .tsv/.txt are tab-separated, "
+                               "unquoted)."),
+             click.option("--encoding", default="utf-8", show_default=True,
+                          help="Input encoding: utf-8, utf-8-sig (with BOM), gbk, ... Output is always UTF-8."),
+             click.option("--header/--no-header", default=None,
+                          help="Whether the first row names the columns (default: guess)."))
+
+    def decorate(command):
+        for option in reversed(group):
+            command = option(command)
+        return command
+
+    return decorate
+
+
 def pair_options(command):
     """The arguments and options shared by the commands that judge one sentence pair."""
     for decorate in reversed((click.argument("sentence1"), click.argument("sentence2"), scorer_option,
@@ -237,21 +264,14 @@ Rows that cannot be scored keep their place and get a message in the `error` col
 INPUT `-` reads standard input (give --format when it is not TSV).
 """)
 @click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
-              help="Output file (written atomically); default: standard output.")
+@output_option
 @scorer_option
 @threshold_option
 @model_option
 @config_option
-@click.option("--columns", default=None,
-              help="The two sentence columns (and optionally the label): names or 1-based numbers, e.g. s1,s2.")
-@click.option("--format", "fmt", type=click.Choice(["tsv", "csv", "jsonl"]), default=None,
-              help="Input format (default: from the file extension; .tsv/.txt are tab-separated, unquoted).")
+@file_options()
 @click.option("--output-format", type=click.Choice(["tsv", "csv", "jsonl"]), default=None,
               help="Output format (default: from the output extension, else the input's).")
-@click.option("--encoding", default="utf-8", show_default=True,
-              help="Input encoding: utf-8, utf-8-sig (with BOM), gbk, ... Output is always UTF-8.")
-@click.option("--header/--no-header", default=None, help="Whether the first row names the columns (default: guess).")
 @click.option("--corpus", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Fit corpus statistics (tfidf) on this file instead of the sentences scored.")
 @click.option("--batch-size", default=None, type=click.IntRange(1, 100000),
@@ -263,7 +283,7 @@ INPUT `-` reads standard input (give --format when it is not TSV).
               help="Worker processes (0: one per CPU core). Output is identical to --jobs 1; it pays off "
                    "on long files for tfidf and the neural scorers, little for the other lexical ones "
                    "(see README).")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@quiet_option
 @click.option("--strict", is_flag=True, help="Exit with code 1 when any row could not be scored.")
 @json_option
 def score(input_path: str, output: str | None, scorer: str, threshold: float | None, model: str | None,
@@ -331,15 +351,11 @@ Examples:
 @click.option("--threshold", default=None, help="Fixed threshold (two, t1,t2, for 3-class data).")
 @click.option("--task", type=click.Choice(["binary", "graded", "3class"]), default=None,
               help="Label type (default: guessed: 0/1 binary, 0/1/2 3-class, else graded).")
-@click.option("--columns", default=None, help="Sentence and label columns, e.g. s1,s2,label.")
-@click.option("--format", "fmt", type=click.Choice(["tsv", "csv", "jsonl"]), default=None,
-              help="Input format (default: from the file extension).")
-@click.option("--encoding", default="utf-8", show_default=True)
-@click.option("--header/--no-header", default=None, help="Whether the first row names the columns (default: guess).")
+@file_options(labelled=True)
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
               help="Also draw the evaluation into this .png/.svg/.pdf: score distribution per label with the "
                    "threshold, ROC and reliability curves (binary), or score vs gold (graded).")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@quiet_option
 @json_option
 def eval_(data: str, scorer: str, model: str | None, config: str | None, threshold_from: str | None, threshold: str | None,
           task: str | None, columns: str | None, fmt: str | None, encoding: str, header: bool | None,
@@ -386,8 +402,7 @@ Large FAQs (> --prefilter-above questions) are prefiltered by TF-IDF to --shortl
 @click.argument("queries", type=click.Path(allow_dash=True, dir_okay=False))
 @click.option("--faq", required=True, type=click.Path(exists=True, dir_okay=False), help="FAQ questions file.")
 @click.option("--top-k", default=3, show_default=True, type=click.IntRange(1, 1000))
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
-              help="Output file (written atomically); default: standard output.")
+@output_option
 @scorer_option
 @threshold_option
 @config_option
@@ -438,14 +453,13 @@ The threshold is chosen on DEV (best accuracy); evaluate on a different file.
               help="Keep members with a negative stack coefficient (default: drop them and refit).")
 @click.option("--corpus", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Fit TF-IDF on this file instead of the dev sentences.")
-@click.option("--columns", default=None, help="Sentence and label columns, e.g. s1,s2,label.")
-@click.option("--encoding", default="utf-8", show_default=True)
+@file_options(labelled=True)
 @click.option("--description", default="", help="A line saying what the config is for.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@quiet_option
 @json_option
 def fit_ensemble(dev_path: str, out: str, members: str | None, combination: str, calibration: str,
-                 allow_negative: bool, corpus: str | None, columns: str | None, encoding: str, description: str,
-                 quiet: bool, as_json: bool) -> None:
+                 allow_negative: bool, corpus: str | None, columns: str | None, fmt: str | None, encoding: str,
+                 header: bool | None, description: str, quiet: bool, as_json: bool) -> None:
     """Fit an ensemble's calibrations, weights, stack and threshold on a labelled dev file."""
     from simcalc.fitting import DEFAULT_MEMBERS, dev_report
     from simcalc.fitting import fit_ensemble as fit
@@ -453,7 +467,7 @@ def fit_ensemble(dev_path: str, out: str, members: str | None, combination: str,
     names = [m.strip() for m in members.split(",") if m.strip()] if members else list(DEFAULT_MEMBERS)
     config = fit(dev_path, out, names, combination=combination, calibration=calibration, corpus=corpus,
                  description=description, progress=not quiet, nonnegative=not allow_negative, encoding=encoding,
-                 columns=columns)
+                 columns=columns, fmt=fmt, header=header)
     report = dev_report(config)
 
     def render() -> str:

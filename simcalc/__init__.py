@@ -13,6 +13,7 @@ heavy dependencies when first used.
 from __future__ import annotations
 
 import os as _os
+from typing import TYPE_CHECKING
 
 # A source checkout keeps hownet_sim/, rules/, neural/ and cli.py beside simcalc/ (the design card's layout);
 # a wheel installs them as simcalc.hownet_sim, ... (setup.py). Let the same names resolve in a checkout.
@@ -32,14 +33,23 @@ from .errors import (
 from .result import Result
 from .scorer import PairwiseScorer, Scorer
 
+if TYPE_CHECKING:  # loaded on first use (below); a type checker sees the real classes
+    from .engine import Engine
+    from .rank import Match
+    from .rows import FailedPair
+
 __version__ = "0.1.0"
 
 
 def __getattr__(name: str):  # lazy: `import simcalc` stays cheap
-    if name in ("Engine", "FailedPair"):
-        from . import engine
+    if name == "Engine":
+        from .engine import Engine
 
-        return getattr(engine, name)
+        return Engine
+    if name == "FailedPair":
+        from .rows import FailedPair
+
+        return FailedPair
     if name == "Match":
         from .rank import Match
 
