@@ -12,6 +12,9 @@ a JSON object ``{"error": {"type": ..., "message": ..., "exit_code": 2}}`` on st
 """
 from __future__ import annotations
 
+if __name__ not in ("simcalc.cli", "__main__", "__mp_main__"):  # one import name per file (simcalc/__init__.py)
+    raise ImportError(f"import the command line as simcalc.cli, not {__name__}")
+
 import json
 import logging
 import math
@@ -328,7 +331,11 @@ def _stdin_to_file(fmt: str | None) -> str:
     import tempfile
 
     fd, path = tempfile.mkstemp(prefix="simcalc-stdin-", suffix="." + (fmt or "tsv"))
-    atexit.register(lambda: os.path.exists(path) and os.unlink(path))  # before copying: Ctrl-C may come mid-copy
+    def remove() -> None:
+        if os.path.exists(path):
+            os.unlink(path)
+
+    atexit.register(remove)  # before copying: Ctrl-C may come mid-copy
     with os.fdopen(fd, "wb") as out:
         shutil.copyfileobj(click.get_binary_stream("stdin"), out)
     return path

@@ -12,14 +12,12 @@ heavy dependencies when first used.
 """
 from __future__ import annotations
 
-import os as _os
 from typing import TYPE_CHECKING
 
-# A source checkout keeps hownet_sim/, rules/, neural/ and cli.py beside simcalc/ (the design card's layout);
-# a wheel installs them as simcalc.hownet_sim, ... (setup.py). Let the same names resolve in a checkout.
-_checkout = _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__)))
-if _os.path.isfile(_os.path.join(_checkout, "setup.py")) and _os.path.isdir(_os.path.join(_checkout, "hownet_sim")):
-    __path__.append(_checkout)
+# The design card keeps hownet_sim/, rules/, neural/ and cli.py at the repository root; they join this package
+# as simcalc.hownet_sim, simcalc.rules, simcalc.neural and simcalc.cli only. In a checkout, simcalc/ holds a
+# symbolic link to each (so imports and the type checker see exactly those four, nothing else of the root);
+# a wheel installs them there (setup.py). Code imports them only as ``simcalc.<name>``.
 
 from .api import compare, get_scorer, score_pairs, scorer_names
 from .errors import (

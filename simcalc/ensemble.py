@@ -379,7 +379,7 @@ class EnsembleScorer(Scorer):
 
     def _combine(self, calibrated: dict[str, float]) -> float:
         if self.combination == "stacking":
-            z = self.config.intercept + sum(m.stack * calibrated[m.name] for m, _ in self.members)  # type: ignore[operator]
+            z = self.config.intercept + sum((m.stack or 0.0) * calibrated[m.name] for m, _ in self.members)
             return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
         return min(1.0, max(0.0, sum(self.weights[k] * p for k, p in calibrated.items())))
 

@@ -90,7 +90,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        first = exc.errors()[0] if exc.errors() else {"type": "invalid", "loc": (), "msg": "invalid request"}
+        first: dict[str, Any] = dict(exc.errors()[0]) if exc.errors() else {"type": "invalid", "loc": (),
+                                                                              "msg": "invalid request"}
         if first["type"] == "json_invalid":
             detail = first.get("ctx", {}).get("error", "")
             return error_response(400, "malformed_json", f"the body is not valid JSON: {detail}".rstrip(": "))

@@ -2,6 +2,8 @@
 was wrong (the client's mistakes 4xx, missing resources 503, time limits 504)."""
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi.responses import JSONResponse
 
 from simcalc.errors import (
@@ -40,4 +42,4 @@ def from_simcalc(exc: SimcalcError, field: str | None = None) -> ApiError:
     return ApiError(500, "scoring_failed", str(exc), field)
 
 
-ERRORS = {code: {"model": ErrorResponse} for code in (400, 408, 413, 422, 503, 504)}
+ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorResponse} for code in (400, 408, 413, 422, 503, 504)}

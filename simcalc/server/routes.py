@@ -208,7 +208,8 @@ async def rank(body: RankRequest, request: Request) -> dict[str, Any]:
         def work() -> list:
             return pool.faq_index(key).rank(body.query, body.top_k, stop=past_deadline)
     else:
-        if not body.candidates:
+        candidates: list[str] = body.candidates
+        if not candidates:
             raise ApiError(422, "no_candidates", "candidates is empty", "candidates")
         if len(body.candidates) > settings.max_candidates:
             raise ApiError(422, "too_many_candidates", f"{len(body.candidates)} candidates; the limit is "
@@ -219,7 +220,7 @@ async def rank(body: RankRequest, request: Request) -> dict[str, Any]:
         def work() -> list:
             from simcalc.rank import CandidateIndex
 
-            index = CandidateIndex(scorer, body.candidates, stop=past_deadline)
+            index = CandidateIndex(scorer, candidates, stop=past_deadline)
             return index.rank(body.query, body.top_k, stop=past_deadline)
 
     deadline = time.monotonic() + settings.timeout_s
