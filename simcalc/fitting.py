@@ -35,8 +35,8 @@ DEFAULT_MEMBERS = ("levenshtein", "jaro_winkler", "char_jaccard", "tfidf", "cvls
 
 def score_members(path: str | Path, scorers: dict[str, Scorer], *, progress: bool = False,
                   **read: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Raw scores (rows × members, in ``scorers`` order) and labels of the rows every member scored
-    (:func:`simcalc.evaluate.score_labelled` with several members)."""
+    """Raw scores (rows × members) and labels of the rows every member scored: a shorthand for
+    :func:`simcalc.evaluate.score_labelled` (use that for features and error rows)."""
     scored = score_labelled(path, scorers, progress=progress, **read)
     return scored.raw, scored.labels
 
@@ -94,8 +94,8 @@ def fit_ensemble(dev: str | Path, out: str | Path, members: Sequence[str] = DEFA
             if isinstance(scorer, Fits):
                 options[member] = scorer.save_fitted(out.parent, f"{out.stem}.{member}")
         scorers[member] = scorer
-    raw, labels = score_members(dev, scorers, progress=progress, **read)
-    config = fit_from_scores(raw, labels, members, options, combination=combination, calibration=calibration,
+    dev_scores = score_labelled(dev, scorers, progress=progress, **read)  # rows every member scored
+    config = fit_from_scores(dev_scores.raw, dev_scores.labels, members, options, combination=combination, calibration=calibration,
                              nonnegative=nonnegative, name=name or out.stem, description=description, source=Path(dev).name)
     out.write_text(config.to_toml(), encoding="utf-8")
     config.source = str(out)
