@@ -693,5 +693,9 @@ def serve(host: str, port: int, scorers: str, configs: tuple[str, ...], default_
     run(settings, host=host, port=port, workers=workers)
 
 
+from simcalc.check.cli import check as _check  # noqa: E402  (simcalc check: its own module, simcalc/check/cli.py)
+
+main.add_command(_check)
+
 if __name__ == "__main__":  # pragma: no cover
     main()
