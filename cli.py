@@ -17,7 +17,6 @@ if __name__ not in ("simcalc.cli", "__main__", "__mp_main__"):  # one import nam
 
 import json
 import logging
-import math
 import signal
 import sys
 from typing import Any
@@ -25,6 +24,7 @@ from typing import Any
 import click
 
 from simcalc.config import DEFAULT_SCORER
+from simcalc.result import json_ready
 from simcalc.server.settings import DEFAULT_SCORERS as DEFAULT_SERVED
 
 EXAMPLES_COMPARE = """
@@ -72,7 +72,7 @@ def _scorer(name: str, threshold: float | None = None, model: str | None = None,
 
 
 def _echo_json(obj: Any, err: bool = False) -> None:
-    click.echo(json.dumps(_clean(obj), ensure_ascii=False, indent=2, allow_nan=False), err=err)
+    click.echo(json.dumps(json_ready(obj), ensure_ascii=False, indent=2, allow_nan=False), err=err)
 
 
 def _emit(data: dict, as_json: bool, render) -> None:
@@ -81,17 +81,6 @@ def _emit(data: dict, as_json: bool, render) -> None:
         _echo_json(data)
     else:
         click.echo(render())
-
-
-def _clean(obj: Any) -> Any:
-    """JSON has no NaN or infinity: undefined metrics (one class only) become null."""
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_clean(v) for v in obj]
-    return obj
 
 
 scorer_option = click.option("--scorer", "-s", default=DEFAULT_SCORER, show_default=True,

@@ -6,6 +6,17 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 
+def json_ready(obj: Any) -> Any:
+    """``obj`` with NaN and infinities as None: JSON has neither (an undefined metric, one class only, is null)."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: json_ready(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [json_ready(v) for v in obj]
+    return obj
+
+
 @dataclass
 class Result:
     """One similarity judgement.
