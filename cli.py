@@ -12,9 +12,11 @@ a JSON object ``{"error": {"type": ..., "message": ..., "exit_code": 2}}`` on st
 """
 from __future__ import annotations
 
+if __name__ not in ("simcalc.cli", "__main__", "__mp_main__"):  # one import name per file (simcalc/__init__.py)
+    raise ImportError(f"import the command line as simcalc.cli, not {__name__}")
+
 import json
 import logging
-import math
 import signal
 import sys
 from typing import Any
@@ -22,6 +24,7 @@ from typing import Any
 import click
 
 from simcalc.config import DEFAULT_SCORER
+from simcalc.result import json_ready
 from simcalc.server.settings import DEFAULT_SCORERS as DEFAULT_SERVED
 
 EXAMPLES_COMPARE = """
@@ -69,7 +72,7 @@ def _scorer(name: str, threshold: float | None = None, model: str | None = None,
 
 
 def _echo_json(obj: Any, err: bool = False) -> None:
-    click.echo(json.dumps(_clean(obj), ensure_ascii=False, indent=2, allow_nan=False), err=err)
+    click.echo(json.dumps(json_ready(obj), ensure_ascii=False, indent=2, allow_nan=False), err=err)
 
 
 def _emit(data: dict, as_json: bool, render) -> None:
@@ -78,17 +81,6 @@ def _emit(data: dict, as_json: bool, render) -> None:
         _echo_json(data)
     else:
         click.echo(render())
-
-
-def _clean(obj: Any) -> Any:
-    """JSON has no NaN or infinity: undefined metrics (one class only) become null."""
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_clean(v) for v in obj]
-    return obj
 
 
 scorer_option = click.option("--scorer", "-s", default=DEFAULT_SCORER, show_default=True,
@@ -114,6 +106,33 @@ user_dict_option = click.option("--user-dict", type=click.Path(exists=True, dir_
 config_option = click.option("--config", "config", default=None,
                              help="Ensemble config: a shipped name (default, bq, lcqmc, lexical) or a .toml file "
                                   "written by `simcalc fit-ensemble`.")
+
+
+quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+output_option = click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+                             help="Output file (written atomically); default: standard output.")
+
+
+def file_options(labelled: bool = False):
+    """How a pair file is read (``--columns``, ``--format``, ``--encoding``, ``--header``): one set of options
+    for every command that reads one (``score``; ``eval`` and ``fit-ensemble``, whose files have labels)."""
+    columns = ("Sentence and label columns, e.g. s1,s2,label (names or 1-based numbers)." if labelled else
+               "The two sentence columns (and optionally the label): names or 1-based numbers, e.g. s1,s2.")
+    group = (click.option("--columns", default=None, help=columns),
+             click.option("--format", "fmt", type=click.Choice(["tsv", "csv", "jsonl"]), default=None,
+                          help="Input format (default: from the file extension; .tsv/.txt are tab-separated, "
+                               "unquoted)."),
+             click.option("--encoding", default="utf-8", show_default=True,
+                          help="Input encoding: utf-8, utf-8-sig (with BOM), gbk, ... Output is always UTF-8."),
+             click.option("--header/--no-header", default=None,
+                          help="Whether the first row names the columns (default: guess)."))
+
+    def decorate(command):
+        for option in reversed(group):
+            command = option(command)
+        return command
+
+    return decorate
 
 
 def pair_options(command):
@@ -192,12 +211,13 @@ def explain(sentence1: str, sentence2: str, scorer: str, threshold: float | None
     For the ensemble: every member's raw score, calibrated score, weight and its own details.
     """
     from simcalc.explain import render_result
+    from simcalc.scorer import Renders
 
     scorer_obj = _scorer(scorer, threshold, model, user_dict=user_dict, config=config)
     result = scorer_obj.score(sentence1, sentence2)
     if svg_path or html_path:
         _write_drawings(sentence1, sentence2, result, user_dict, svg_path, html_path)
-    render = getattr(scorer_obj, "render", None) or render_result
+    render = scorer_obj.render if isinstance(scorer_obj, Renders) else render_result
     _emit(result.to_dict(), as_json, lambda: render(result))
 
 
@@ -236,21 +256,14 @@ Rows that cannot be scored keep their place and get a message in the `error` col
 INPUT `-` reads standard input (give --format when it is not TSV).
 """)
 @click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
-              help="Output file (written atomically); default: standard output.")
+@output_option
 @scorer_option
 @threshold_option
 @model_option
 @config_option
-@click.option("--columns", default=None,
-              help="The two sentence columns (and optionally the label): names or 1-based numbers, e.g. s1,s2.")
-@click.option("--format", "fmt", type=click.Choice(["tsv", "csv", "jsonl"]), default=None,
-              help="Input format (default: from the file extension; .tsv/.txt are tab-separated, unquoted).")
+@file_options()
 @click.option("--output-format", type=click.Choice(["tsv", "csv", "jsonl"]), default=None,
               help="Output format (default: from the output extension, else the input's).")
-@click.option("--encoding", default="utf-8", show_default=True,
-              help="Input encoding: utf-8, utf-8-sig (with BOM), gbk, ... Output is always UTF-8.")
-@click.option("--header/--no-header", default=None, help="Whether the first row names the columns (default: guess).")
 @click.option("--corpus", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Fit corpus statistics (tfidf) on this file instead of the sentences scored.")
 @click.option("--batch-size", default=None, type=click.IntRange(1, 100000),
@@ -262,7 +275,7 @@ INPUT `-` reads standard input (give --format when it is not TSV).
               help="Worker processes (0: one per CPU core). Output is identical to --jobs 1; it pays off "
                    "on long files for tfidf and the neural scorers, little for the other lexical ones "
                    "(see README).")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@quiet_option
 @click.option("--strict", is_flag=True, help="Exit with code 1 when any row could not be scored.")
 @json_option
 def score(input_path: str, output: str | None, scorer: str, threshold: float | None, model: str | None,
@@ -307,9 +320,13 @@ def _stdin_to_file(fmt: str | None) -> str:
     import tempfile
 
     fd, path = tempfile.mkstemp(prefix="simcalc-stdin-", suffix="." + (fmt or "tsv"))
+    def remove() -> None:
+        if os.path.exists(path):
+            os.unlink(path)
+
+    atexit.register(remove)  # before copying: Ctrl-C may come mid-copy
     with os.fdopen(fd, "wb") as out:
         shutil.copyfileobj(click.get_binary_stream("stdin"), out)
-    atexit.register(lambda: os.path.exists(path) and os.unlink(path))
     return path
 
 
@@ -330,15 +347,11 @@ Examples:
 @click.option("--threshold", default=None, help="Fixed threshold (two, t1,t2, for 3-class data).")
 @click.option("--task", type=click.Choice(["binary", "graded", "3class"]), default=None,
               help="Label type (default: guessed: 0/1 binary, 0/1/2 3-class, else graded).")
-@click.option("--columns", default=None, help="Sentence and label columns, e.g. s1,s2,label.")
-@click.option("--format", "fmt", type=click.Choice(["tsv", "csv", "jsonl"]), default=None,
-              help="Input format (default: from the file extension).")
-@click.option("--encoding", default="utf-8", show_default=True)
-@click.option("--header/--no-header", default=None, help="Whether the first row names the columns (default: guess).")
+@file_options(labelled=True)
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
               help="Also draw the evaluation into this .png/.svg/.pdf: score distribution per label with the "
                    "threshold, ROC and reliability curves (binary), or score vs gold (graded).")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@quiet_option
 @json_option
 def eval_(data: str, scorer: str, model: str | None, config: str | None, threshold_from: str | None, threshold: str | None,
           task: str | None, columns: str | None, fmt: str | None, encoding: str, header: bool | None,
@@ -385,8 +398,7 @@ Large FAQs (> --prefilter-above questions) are prefiltered by TF-IDF to --shortl
 @click.argument("queries", type=click.Path(allow_dash=True, dir_okay=False))
 @click.option("--faq", required=True, type=click.Path(exists=True, dir_okay=False), help="FAQ questions file.")
 @click.option("--top-k", default=3, show_default=True, type=click.IntRange(1, 1000))
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
-              help="Output file (written atomically); default: standard output.")
+@output_option
 @scorer_option
 @threshold_option
 @config_option
@@ -437,14 +449,13 @@ The threshold is chosen on DEV (best accuracy); evaluate on a different file.
               help="Keep members with a negative stack coefficient (default: drop them and refit).")
 @click.option("--corpus", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Fit TF-IDF on this file instead of the dev sentences.")
-@click.option("--columns", default=None, help="Sentence and label columns, e.g. s1,s2,label.")
-@click.option("--encoding", default="utf-8", show_default=True)
+@file_options(labelled=True)
 @click.option("--description", default="", help="A line saying what the config is for.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@quiet_option
 @json_option
 def fit_ensemble(dev_path: str, out: str, members: str | None, combination: str, calibration: str,
-                 allow_negative: bool, corpus: str | None, columns: str | None, encoding: str, description: str,
-                 quiet: bool, as_json: bool) -> None:
+                 allow_negative: bool, corpus: str | None, columns: str | None, fmt: str | None, encoding: str,
+                 header: bool | None, description: str, quiet: bool, as_json: bool) -> None:
     """Fit an ensemble's calibrations, weights, stack and threshold on a labelled dev file."""
     from simcalc.fitting import DEFAULT_MEMBERS, dev_report
     from simcalc.fitting import fit_ensemble as fit
@@ -452,7 +463,7 @@ def fit_ensemble(dev_path: str, out: str, members: str | None, combination: str,
     names = [m.strip() for m in members.split(",") if m.strip()] if members else list(DEFAULT_MEMBERS)
     config = fit(dev_path, out, names, combination=combination, calibration=calibration, corpus=corpus,
                  description=description, progress=not quiet, nonnegative=not allow_negative, encoding=encoding,
-                 columns=columns)
+                 columns=columns, fmt=fmt, header=header)
     report = dev_report(config)
 
     def render() -> str:
@@ -631,9 +642,12 @@ It binds to 127.0.0.1: put a reverse proxy in front before exposing it (--host 0
                    "bind only 127.0.0.1/localhost/[::1] are answered, which stops DNS-rebinding pages.")
 @click.option("--timeout", "timeout_s", default=30.0, show_default=True, type=click.FloatRange(0, min_open=True),
               help="Seconds a request may take before it is answered 504.")
+@click.option("--body-timeout", "body_timeout_s", default=10.0, show_default=True,
+              type=click.FloatRange(0, min_open=True),
+              help="Seconds to wait for the next part of a request body before answering 408 (slow clients).")
 def serve(host: str, port: int, scorers: str, configs: tuple[str, ...], default_scorer: str | None, faq: str | None,
           workers: int, threads: int, max_pairs: int, max_chars: int, max_body_bytes: int, max_candidates: int,
-          max_top_k: int, allow_hosts: tuple[str, ...], timeout_s: float) -> None:
+          max_top_k: int, allow_hosts: tuple[str, ...], timeout_s: float, body_timeout_s: float) -> None:
     """Serve the HTTP API and the explanation page (FastAPI + uvicorn) until Ctrl-C.
 
     Scorers load once at start; a scorer that cannot load is reported by GET /health and answers 503,
@@ -645,26 +659,25 @@ def serve(host: str, port: int, scorers: str, configs: tuple[str, ...], default_
     from simcalc import registry
     from simcalc.errors import InputFormatError
     from simcalc.server import ServerSettings, serve as run
+    from simcalc.server.settings import allowed_hosts_for, is_loopback
 
     missing = [m for m in ("fastapi", "uvicorn") if importlib.util.find_spec(m) is None]
     if missing:
         raise InputFormatError(f"simcalc serve needs {' and '.join(missing)}: pip install 'simcalc[serve]'")
     names = tuple(registry.canonical(n) for n in scorers.split(",") if n.strip())
-    loopback = host in ("127.0.0.1", "localhost", "::1")
     try:
-        hosts = None if "*" in allow_hosts or not (loopback or allow_hosts) else \
-            (("127.0.0.1", "localhost", "[::1]") if loopback else ()) + tuple(allow_hosts)
         settings = ServerSettings(scorers=names, configs=configs, default_scorer=default_scorer,
                                   faq=faq, max_pairs=max_pairs, max_chars=max_chars, max_body_bytes=max_body_bytes,
-                                  max_candidates=max_candidates, max_top_k=max_top_k, allowed_hosts=hosts,
-                                  timeout_s=timeout_s, threads=threads)
+                                  max_candidates=max_candidates, max_top_k=max_top_k,
+                                  allowed_hosts=allowed_hosts_for(host, allow_hosts),
+                                  timeout_s=timeout_s, body_timeout_s=body_timeout_s, threads=threads)
     except ValueError as exc:
         raise InputFormatError(str(exc)) from None
     if faq:
         from simcalc.server.scorers import load_faq
 
         load_faq(faq)  # a bad FAQ file is a usage error now, not a traceback after every model has loaded
-    if not loopback:
+    if not is_loopback(host):
         click.echo(f"warning: binding to {host}: the API has no authentication", err=True)
     run(settings, host=host, port=port, workers=workers)
 

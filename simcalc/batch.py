@@ -7,23 +7,39 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator
 
-from .errors import InputFormatError, InvalidTextError
 from .io import PairReader, PairRow, PairWriter, count_lines, detect_format, read_sentences
-from .scorer import PreparedPair, Scorer
+from .parallel import resolve_jobs
+from .rows import Row, RowOutcome, score_rows
+from .scorer import Scorer
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class ScoredRow:
-    row: PairRow
-    score: float | None
-    prediction: int | None
-    error: str | None
-    warning: str | None = None
-    details: dict[str, Any] = field(default_factory=dict)
+@dataclass(frozen=True)
+class ScoredRow(RowOutcome):
+    """A row of the input file (``row``) and what became of it (the :class:`RowOutcome` it extends)."""
+
+    row: PairRow = field(kw_only=True)
+
+    @classmethod
+    def of(cls, row: PairRow, outcome: RowOutcome) -> "ScoredRow":
+        return cls(outcome.result, outcome.error, outcome.place, row=row)
+
+    @property
+    def outcome(self) -> RowOutcome:
+        return self
+
+    @property
+    def prediction(self) -> int | None:
+        """The file's ``prediction`` column: the label at the scorer's threshold."""
+        return self.label
+
+
+def file_row(row: PairRow) -> Row:
+    """A pair file's row as row scoring takes it (messages start with ``line N:``)."""
+    return Row(row.sentence1, row.sentence2, row.error, f"line {row.line_no}" if row.line_no is not None else None)
 
 
 def progress_bar(total: int | None, enabled: bool, desc: str = "scoring"):
@@ -34,13 +50,6 @@ def progress_bar(total: int | None, enabled: bool, desc: str = "scoring"):
                 dynamic_ncols=True, mininterval=0.5)
 
 
-def resolve_jobs(jobs: int) -> int:
-    """``0`` means one job per CPU core; negative numbers are refused."""
-    if jobs < 0:
-        raise InputFormatError(f"--jobs must be 0 (one per CPU core) or more, got {jobs}")
-    return jobs or (os.cpu_count() or 1)
-
-
 def iter_scored(reader: PairReader, scorer: Scorer, batch_size: int | None = None,
                 progress: bool = False, jobs: int = 1) -> Iterator[ScoredRow]:
     """Score every row of ``reader`` in order; bad rows come out with ``error`` set, never dropped.
@@ -49,6 +58,7 @@ def iter_scored(reader: PairReader, scorer: Scorer, batch_size: int | None = Non
     first, in one extra streaming pass. ``jobs > 1`` scores in that many worker processes (see
     :mod:`simcalc.parallel`; rows then carry no ``details``); the scores are the same. ``batch_size``:
     pairs handed to the scorer at once (default: the scorer's ``batch_rows``).
+    Each row is scored by :func:`simcalc.rows.score_rows`, as everywhere else.
     """
     jobs = resolve_jobs(jobs)
     batch_size = scorer.rows_per_batch(batch_size)
@@ -58,14 +68,24 @@ def iter_scored(reader: PairReader, scorer: Scorer, batch_size: int | None = Non
     total = count_lines(reader.path) if progress else None
     with progress_bar(total, progress) as bar:
         if jobs > 1:
-            from .parallel import iter_scored_parallel
+            from collections import deque
 
-            yield from iter_scored_parallel(_batches(reader, batch_size, bar), scorer, jobs, bar)
+            from .parallel import score_batches_parallel
+
+            held: deque[list[PairRow]] = deque()
+
+            def sent() -> Iterator[list[Row]]:
+                for rows in _batches(reader, batch_size, bar):
+                    held.append(rows)
+                    yield [file_row(r) for r in rows]
+
+            for outcomes in score_batches_parallel(sent(), scorer, jobs, bar):
+                yield from map(ScoredRow.of, held.popleft(), outcomes)
             return
         for rows in _batches(reader, batch_size, bar):
-            outcomes = score_rows(scorer, [(r.line_no, r.sentence1, r.sentence2, r.error) for r in rows])
+            outcomes = score_rows(scorer, [file_row(r) for r in rows])
             bar.update(len(rows))
-            yield from (ScoredRow(row, *outcome) for row, outcome in zip(rows, outcomes))
+            yield from map(ScoredRow.of, rows, outcomes)
 
 
 def _batches(reader: PairReader, batch_size: int, bar) -> Iterator[list[PairRow]]:
@@ -80,40 +100,6 @@ def _batches(reader: PairReader, batch_size: int, bar) -> Iterator[list[PairRow]
             pending = []
     if pending:
         yield pending
-
-
-Outcome = tuple  # (score, prediction, error, warning, details)
-
-
-def score_rows(scorer: Scorer, rows: Sequence[tuple[int | None, Any, Any, str | None]]) -> list[Outcome]:
-    """Score one batch of ``(line_no, sentence1, sentence2, error)``; the unit of work in every mode.
-
-    Rows that arrive with an error, or whose text is refused (:class:`InvalidTextError`), keep their
-    place with the error (``line N: ...`` when a line number is known); the others are scored together.
-    Returns ``(score, prediction, error, warning, details)`` per row, in order.
-    """
-    def where(line_no: int | None) -> str:
-        return f"line {line_no}: " if line_no is not None else ""
-
-    prepared: list[PreparedPair] = []
-    errors: list[str | None] = []
-    for line_no, a, b, error in rows:
-        if error is None:
-            try:
-                prepared.append(scorer.prepare_pair(a, b))
-            except InvalidTextError as exc:
-                error = f"{where(line_no)}{exc}"
-        errors.append(error)
-    results = iter(scorer.score_prepared(prepared))
-    out: list[Outcome] = []
-    for (line_no, *_), error in zip(rows, errors):
-        if error is not None:
-            out.append((None, None, error, None, {}))
-            continue
-        result = next(results)
-        warning = where(line_no) + "; ".join(result.warnings) if result.warnings else None
-        out.append((result.score, result.label, None, warning, result.details))
-    return out
 
 
 def score_file(input_path: str | Path, output_path: str | Path | None, scorer: Scorer, *,
@@ -135,6 +121,7 @@ def score_file(input_path: str | Path, output_path: str | Path | None, scorer: S
             n += 1
             errors += scored.score is None
             warnings += scored.warning is not None
+        writer.set_header(reader.header)
     seconds = time.perf_counter() - started
     summary = {"rows": n, "scored": n - errors, "errors": errors, "warnings": warnings,
                "seconds": round(seconds, 3),

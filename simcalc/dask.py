@@ -1,16 +1,16 @@
 """Scoring pairs held in a Dask DataFrame or Bag, partition by partition, on any Dask scheduler.
 
 For de-duplicating millions of pairs on a cluster simcalc does not run cluster code of its own:
-Dask schedules the partitions, simcalc scores each one with :func:`simcalc.batch.score_rows` (the
+Dask schedules the partitions, simcalc scores each one with :func:`simcalc.rows.score_rows` (the
 function behind ``simcalc score``), so the added columns — ``score``, ``prediction`` (when the scorer
 has a threshold), ``error``, ``warning`` — and the error-row contract are the same: a pair that cannot
 be scored keeps its place with the reason in ``error``. Error messages carry no ``line N:`` prefix
 (a partition has no file lines); the row's index says where it is.
 
-The engine is loaded **once per worker process**, not per partition:
+The scorer is loaded **once per worker process**, not per partition:
 
-* ``scorer="cvlstm"`` (a registry name + options): each worker builds it from its own installation
-  on first use and keeps it in a module-level cache keyed by name and options. Models and data must
+* ``scorer="cvlstm"`` (a registry name + options): each worker builds it from its
+  :class:`~simcalc.scorer.Recipe` on first use and keeps it in a module-level cache keyed by the recipe. Models and data must
   be present on the workers (the package's shipped models; ``SIMCALC_DATA_DIR`` for data-backed ones).
 * ``scorer=<Scorer object>`` (e.g. a TF-IDF fitted on a corpus, a model from a custom folder): with a
   ``distributed`` client it is pickled once and handed to every worker — also workers that join
@@ -25,7 +25,6 @@ import hashlib
 import math
 import pickle
 import threading
-from dataclasses import dataclass
 from typing import Any, Sequence
 
 try:
@@ -37,34 +36,19 @@ except ImportError as exc:  # pragma: no cover - depends on the installation
                       "pip install 'simcalc[dask]'") from exc
 
 from . import registry
-from .batch import score_rows
 from .config import DEFAULT_SCORER
 from .errors import InputFormatError
 from .io import _text, output_names
-from .scorer import Scorer
+from .rows import Row, score_rows
+from .scorer import Recipe, Scorer
 
-_ENGINES: dict[str, Scorer] = {}  # per process: key → scorer
+_SCORERS: dict[str, Scorer] = {}  # per process: key → scorer
 _BUILDS: dict[str, int] = {}  # per process: key → how many times it was built or received (tests read it)
 _LOCK = threading.Lock()
 
 
-@dataclass(frozen=True)
-class EngineSpec:
-    """A scorer a worker builds itself: registry name and constructor options (small to send)."""
-
-    name: str
-    options: tuple[tuple[str, Any], ...] = ()
-
-    @property
-    def key(self) -> str:
-        return f"{self.name}:{self.options!r}"
-
-    def build(self) -> Scorer:
-        return registry.get(self.name, **dict(self.options))  # shares the client's instance in-process
-
-
 class ScorerPlugin(WorkerPlugin):
-    """Puts one pickled scorer into every worker's engine cache when the worker starts (or joins)."""
+    """Puts one pickled scorer into every worker's scorer cache when the worker starts (or joins)."""
 
     def __init__(self, key: str, payload: bytes) -> None:
         self.key = key
@@ -73,37 +57,38 @@ class ScorerPlugin(WorkerPlugin):
 
     def setup(self, worker: Any = None) -> None:
         with _LOCK:
-            if self.key not in _ENGINES:
-                _ENGINES[self.key] = pickle.loads(self.payload)
+            if self.key not in _SCORERS:
+                _SCORERS[self.key] = pickle.loads(self.payload)
                 _BUILDS[self.key] = _BUILDS.get(self.key, 0) + 1
 
 
-def _engine(key: str, fallback: EngineSpec | Scorer | None) -> Scorer:
-    """This process's scorer for ``key``: cached, else built from a spec / taken from the object."""
-    scorer = _ENGINES.get(key)
+def _worker_scorer(key: str, fallback: Recipe | Scorer | None) -> Scorer:
+    """This process's scorer for ``key``: cached, else built from a recipe / taken from the object."""
+    scorer = _SCORERS.get(key)
     if scorer is not None:
         return scorer
     with _LOCK:
-        if key not in _ENGINES:
+        if key not in _SCORERS:
             if fallback is None:
                 raise RuntimeError(f"simcalc scorer {key} was not sent to this worker (ScorerPlugin missing)")
-            _ENGINES[key] = fallback.build() if isinstance(fallback, EngineSpec) else fallback
+            _SCORERS[key] = registry.build(fallback) if isinstance(fallback, Recipe) else fallback
             _BUILDS[key] = _BUILDS.get(key, 0) + 1
-        return _ENGINES[key]
+        return _SCORERS[key]
 
 
-def _prepare(scorer: str | Scorer, options: dict[str, Any]) -> tuple[Scorer, str, EngineSpec | Scorer | None]:
+def _prepare(scorer: str | Scorer, options: dict[str, Any]) -> tuple[Scorer, str, Recipe | Scorer | None]:
     """Validate the scorer in the client; decide how workers get it (returns scorer, key, fallback)."""
     if isinstance(scorer, str):
-        spec = EngineSpec(scorer, tuple(sorted((k, v) for k, v in options.items() if v is not None)))
         local = registry.get(scorer, **options)  # fails early, in the client, with a clear message
-        _check_fitted(local)
-        return local, spec.key, spec
+        local.require_fitted("per partition")
+        recipe = local.recipe()
+        assert recipe is not None  # registry.get always sets it
+        return local, recipe.key, recipe
     if options:
         raise InputFormatError("options go with a scorer name; configure a Scorer object before passing it")
     if not isinstance(scorer, Scorer):
         raise InputFormatError(f"scorer must be a registry name or a simcalc Scorer, got {type(scorer).__name__}")
-    _check_fitted(scorer)
+    scorer.require_fitted("per partition")
     try:
         payload = pickle.dumps(scorer, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception as exc:  # noqa: BLE001 - any pickling failure means the same thing here
@@ -112,19 +97,11 @@ def _prepare(scorer: str | Scorer, options: dict[str, Any]) -> tuple[Scorer, str
     key = f"{scorer.name}-{hashlib.sha1(payload).hexdigest()[:16]}"
     client = _client()
     if client is None:
-        _ENGINES.setdefault(key, scorer)
+        _SCORERS.setdefault(key, scorer)
         return scorer, key, scorer
     register = getattr(client, "register_plugin", None) or client.register_worker_plugin  # older distributed
     register(ScorerPlugin(key, payload))
     return scorer, key, None
-
-
-def _check_fitted(scorer: Scorer) -> None:
-    if scorer.needs_fit and not scorer.is_fitted:
-        raise InputFormatError(
-            f"scorer {scorer.name!r} learns its statistics from the sentences it scores, which differ per "
-            "partition; fit it once on a corpus and pass the object: "
-            "simcalc.lexical.TfidfScorer(corpus='corpus.txt') (or scorer='tfidf', corpus='corpus.txt')")
 
 
 def _client() -> Any:
@@ -147,12 +124,12 @@ def _cell(value: Any) -> Any:
 def _score_items(pairs: Sequence[tuple[Any, Any, str | None]], key: str, fallback: Any,
                  batch_size: int | None) -> list[tuple]:
     """``(sentence1, sentence2, error or None)`` → ``(score, prediction, error, warning)``, in order."""
-    scorer = _engine(key, fallback)
+    scorer = _worker_scorer(key, fallback)
     batch_size = scorer.rows_per_batch(batch_size)
     out: list[tuple] = []
     for start in range(0, len(pairs), batch_size):
-        rows = [(None, _cell(a), _cell(b), error) for a, b, error in pairs[start:start + batch_size]]
-        out.extend(outcome[:4] for outcome in score_rows(scorer, rows))
+        rows = [Row(_cell(a), _cell(b), error) for a, b, error in pairs[start:start + batch_size]]
+        out.extend((o.score, o.label, o.error, o.warning) for o in score_rows(scorer, rows))
     return out
 
 

@@ -13,33 +13,17 @@ changes nothing elsewhere. It may be shared by threads for reading (compare/scor
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 from .errors import InputFormatError, InvalidTextError, SimcalcError
 from .rank import CandidateIndex, Match
 from .result import Result
+from .rows import FailedPair, Row, score_rows
 from .scorer import Scorer
 
 ERRORS = ("raise", "keep")
-
-
-@dataclass
-class FailedPair:
-    """A pair that could not be scored (``errors="keep"``): its position, the pair and why.
-
-    ``score`` and ``label`` are None, so ``r.score is None`` tells failures from results.
-    """
-
-    index: int
-    pair: Any
-    error: str
-    score: None = None
-    label: None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"index": self.index, "error": self.error, "score": None}
 
 
 class Engine:
@@ -65,6 +49,7 @@ class Engine:
         else:
             self.scorer = registry.get("ensemble", config=config, threshold=threshold, **options)
         self._index: tuple[tuple[str, ...], CandidateIndex] | None = None
+        self._index_lock = threading.Lock()  # rank() from several threads: one index built, none mixed up
 
     @property
     def threshold(self) -> float | None:
@@ -75,17 +60,24 @@ class Engine:
         return self.scorer.score(a, b)
 
     def explain(self, a: str, b: str) -> Result:
-        """Like :meth:`compare`; ``str(...)`` of :func:`render` gives the readable account.
+        """Deprecated: the same as :meth:`compare` (every result carries its explanation in ``details``);
+        use ``engine.render(engine.compare(a, b))`` for the readable account."""
+        import warnings
 
-        For an ensemble, ``result.details["members"]`` holds each member's raw and calibrated score,
-        weight and own details.
-        """
-        return self.scorer.score(a, b)
+        warnings.warn("Engine.explain is Engine.compare; use compare() and render() the result",
+                      DeprecationWarning, stacklevel=2)
+        return self.compare(a, b)
 
     def render(self, result: Result) -> str:
-        from .explain import render_result
+        """The readable account of a result: the scorer's own rendering when it has one
+        (:class:`~simcalc.scorer.Renders`, e.g. the rule engine), else the generic one.
 
-        return render_result(result)
+        For an ensemble, ``result.details["members"]`` holds each member's raw and calibrated score,
+        weight and own details."""
+        from .explain import render_result
+        from .scorer import Renders
+
+        return self.scorer.render(result) if isinstance(self.scorer, Renders) else render_result(result)
 
     def score_pairs(self, pairs: Iterable[Any], batch_size: int | None = None,
                     errors: str | None = None) -> Iterator[Result | FailedPair]:
@@ -98,28 +90,18 @@ class Engine:
         if pairs is None or isinstance(pairs, (str, bytes)):
             raise InvalidTextError("pairs must be an iterable of (sentence1, sentence2) pairs")
         batch_size = self.scorer.rows_per_batch(batch_size)
-        pending: list[tuple[int, Any, Any, str | None]] = []
+        pending: list[tuple[int, Any]] = []
         for index, pair in enumerate(pairs):
-            prepared, error = None, None
-            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-                error = f"pair {index} is not a (sentence1, sentence2) pair: {pair!r:.80}"
-            else:
-                try:
-                    prepared = self.scorer.prepare_pair(*pair)
-                except InvalidTextError as exc:
-                    error = f"pair {index}: {exc}"
-            if error is not None and errors == "raise":
-                raise InvalidTextError(error)
-            pending.append((index, pair, prepared, error))
+            pending.append((index, pair))
             if len(pending) >= batch_size:
-                yield from self._flush(pending)
+                yield from self._flush(pending, errors)
                 pending = []
-        yield from self._flush(pending)
+        yield from self._flush(pending, errors)
 
-    def _flush(self, pending: list) -> Iterator[Result | FailedPair]:
-        results = iter(self.scorer.score_prepared([p for _, _, p, e in pending if e is None]))
-        for index, pair, _prepared, error in pending:
-            yield FailedPair(index, pair, error) if error is not None else next(results)
+    def _flush(self, pending: list[tuple[int, Any]], errors: str) -> Iterator[Result | FailedPair]:
+        rows = [Row.from_pair(index, pair) for index, pair in pending]
+        for (index, pair), outcome in zip(pending, score_rows(self.scorer, rows, raise_errors=errors == "raise")):
+            yield outcome.result if outcome.result is not None else FailedPair(index, pair, outcome.error or "")
 
     def index(self, candidates: Sequence[str], *, prefilter_above: int = 500, shortlist: int = 100) -> CandidateIndex:
         """Prepare candidates once (FAQ questions) for many :meth:`rank` calls."""
@@ -136,9 +118,11 @@ class Engine:
         if isinstance(candidates, (str, bytes)):
             raise InvalidTextError("candidates must be a list of sentences, not one string")
         key = tuple(candidates)
-        if self._index is None or self._index[0] != key:
-            self._index = (key, self.index(key))
-        return self._index[1].rank(query, top_k)
+        with self._index_lock:
+            current = self._index
+            if current is None or current[0] != key:
+                current = self._index = (key, self.index(key))
+        return current[1].rank(query, top_k)
 
 
 __all__ = ["Engine", "FailedPair", "Match", "SimcalcError"]

@@ -98,12 +98,16 @@ class Calibration:
             ab = table.get("platt")
             if not (isinstance(ab, list) and len(ab) == 2):
                 raise InputFormatError(f"{where}: platt calibration needs platt = [a, b]")
-            return cls("platt", float(ab[0]), float(ab[1]))
+            return cls("platt", _number(ab[0], f"{where} platt a"), _number(ab[1], f"{where} platt b"))
         if method == "isotonic":
             x, y = table.get("isotonic_x"), table.get("isotonic_y")
             if not (isinstance(x, list) and isinstance(y, list) and len(x) == len(y) >= 1):
                 raise InputFormatError(f"{where}: isotonic calibration needs isotonic_x and isotonic_y of one length")
-            return cls("isotonic", x=[float(v) for v in x], y=[float(v) for v in y])
+            xs = [_number(v, f"{where} isotonic_x") for v in x]
+            ys = [_number(v, f"{where} isotonic_y") for v in y]
+            if any(b < a for a, b in zip(xs, xs[1:])) or any(v < 0 or v > 1 for v in ys):
+                raise InputFormatError(f"{where}: isotonic_x must be in increasing order and isotonic_y within 0..1")
+            return cls("isotonic", x=xs, y=ys)
         return cls()
 
 
@@ -185,6 +189,28 @@ class EnsembleConfig:
             lines += [f"{k} = {_toml(v)}" for k, v in m.info.items()]
             lines.append(f"options = {_toml(m.options)}")
         return "\n".join(lines) + "\n"
+
+
+#: Member options that name files: relative to the config's folder, and inside it.
+FILE_OPTIONS = ("idf", "corpus", "model")
+
+
+def _member_file(base_dir: Path, key: str, value: str) -> Path:
+    """A member's file option resolved against the config's folder — never the current directory, never
+    outside the folder (``..``, absolute paths). A ``model`` may also name a shipped model."""
+    base = base_dir.resolve()
+    path = (base / value).resolve()
+    if base != path and base not in path.parents:
+        raise InputFormatError(f"member option {key} = {value!r} points outside the config's folder {base}; "
+                               "keep the files a config names beside it")
+    if path.exists():
+        return path
+    if key == "model" and "/" not in value and "\\" not in value:
+        from .resources import project_data_path
+
+        return project_data_path(f"models/{value}")  # a shipped model, or a clear error
+    raise ResourceNotFoundError(f"member option {key} = {value!r}: {path} does not exist (files a config names "
+                                "are looked for beside it)")
 
 
 def _number(value: Any, what: str) -> float:
@@ -287,14 +313,12 @@ class EnsembleScorer(Scorer):
     def _load_member(self, member: Member) -> Scorer:
         from . import registry
 
-        if member.name == self.name:
-            raise InputFormatError("an ensemble cannot be its own member")
+        if registry.canonical(member.name) == self.name:  # also a config naming itself: it would recurse
+            raise InputFormatError("an ensemble cannot be a member of an ensemble")
         options = dict(member.options)
-        for key in ("idf", "corpus", "model"):  # file options are relative to the config file
+        for key in FILE_OPTIONS:
             if isinstance(options.get(key), str) and self.config.base_dir is not None:
-                candidate = self.config.base_dir / options[key]
-                if candidate.exists():
-                    options[key] = str(candidate)
+                options[key] = str(_member_file(self.config.base_dir, key, options[key]))
         return registry.get(member.name, **options)
 
     @property
@@ -309,6 +333,7 @@ class EnsembleScorer(Scorer):
         """Fit the members that learn corpus statistics (TF-IDF without a shipped IDF)."""
         sentences = list(sentences)
         self.members = [(m, s.fit(sentences) if s.needs_fit else s) for m, s in self.members]
+        self._recipe = None  # fitted here: no longer what its registry name and options build
         return self
 
     def for_sentences(self, sentences: Iterable[str]) -> "EnsembleScorer":
@@ -354,7 +379,7 @@ class EnsembleScorer(Scorer):
 
     def _combine(self, calibrated: dict[str, float]) -> float:
         if self.combination == "stacking":
-            z = self.config.intercept + sum(m.stack * calibrated[m.name] for m, _ in self.members)  # type: ignore[operator]
+            z = self.config.intercept + sum((m.stack or 0.0) * calibrated[m.name] for m, _ in self.members)
             return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
         return min(1.0, max(0.0, sum(self.weights[k] * p for k, p in calibrated.items())))
 

@@ -12,10 +12,11 @@ documented default — and the JSON says which.
 from __future__ import annotations
 
 import logging
+import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -28,47 +29,106 @@ log = logging.getLogger(__name__)
 TASKS = ("binary", "graded", "3class")
 
 
-@dataclass
-class ScoredSet:
-    """Scores and gold labels of one file (rows that could not be scored are counted, not hidden)."""
+@dataclass(frozen=True)
+class LabelledScores:
+    """Raw scores of one or more scorers ("members") on a labelled file, with the gold labels.
+
+    Only the rows that every member scored and whose label is a number are kept (the others are counted
+    in ``errors``, never hidden). ``raw`` is rows × members in ``members`` order; ``features[member]`` is
+    rows × ``feature_names[member]``: the extra numeric features a member exposed per pair in
+    ``Result.details["features"]`` (NaN where a row lacked one), collected when asked for.
+    """
 
     path: str
-    scores: np.ndarray
+    members: tuple[str, ...]
+    raw: np.ndarray
     labels: np.ndarray
     errors: list[str]
     seconds: float
+    feature_names: dict[str, list[str]] = field(default_factory=dict)
+    features: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
-        return len(self.scores)
+        return len(self.labels)
+
+    @property
+    def scores(self) -> np.ndarray:
+        """The first (for one scorer: the only) member's scores."""
+        return self.raw[:, 0]
+
+    def member(self, name: str) -> np.ndarray:
+        return self.raw[:, self.members.index(name)]
 
 
-def score_labelled(path: str | Path, scorer: Scorer, *, encoding: str = "utf-8",
+#: The former name of :class:`LabelledScores` (one scorer's scores).
+ScoredSet = LabelledScores
+
+
+def score_labelled(path: str | Path, scorers: Scorer | Mapping[str, Scorer], *, encoding: str = "utf-8",
                    columns: str | None = None, fmt: str | None = None, header: bool | None = None,
-                   progress: bool = False, batch_size: int | None = None) -> ScoredSet:
-    reader = PairReader(path, fmt=fmt, encoding=encoding, columns=columns, header=header)
-    scores, labels, errors = [], [], []
+                   progress: bool = False, batch_size: int | None = None,
+                   features: bool = False) -> LabelledScores:
+    """Score the labelled file ``path`` with one scorer or each of several (``{"name": scorer}``).
+
+    The one evaluation helper: ``simcalc eval``, ``simcalc fit-ensemble`` and the benchmarks read their
+    scores through it. ``features``: also collect what members expose in ``details["features"]``.
+    """
+    members = {scorers.name: scorers} if isinstance(scorers, Scorer) else dict(scorers)
+    if not members:
+        raise InputFormatError("score_labelled needs at least one scorer")
     started = time.perf_counter()
-    for scored in iter_scored(reader, scorer, batch_size=batch_size, progress=progress):
-        if not reader.has_label:
-            raise InputFormatError(f"{path}: no label column found; name it with --columns A,B,LABEL")
-        label = _parse_label(scored.row.label)
-        if scored.score is None or label is None:
-            errors.append(scored.error or f"line {scored.row.line_no}: label {scored.row.label!r} is not a number")
-            continue
-        scores.append(scored.score)
-        labels.append(label)
-    if not scores:
-        raise InputFormatError(f"{path}: no row could be scored ({len(errors)} errors)")
-    return ScoredSet(str(path), np.asarray(scores, dtype=float), np.asarray(labels, dtype=float),
-                     errors, time.perf_counter() - started)
+    columns_: list[np.ndarray] = []
+    found: dict[str, list[Mapping[str, float]]] = {}
+    labels: list[float] = []
+    failed: dict[int, str] = {}
+    for name, scorer in members.items():
+        reader = PairReader(path, fmt=fmt, encoding=encoding, columns=columns, header=header)
+        scores: list[float] = []
+        rows_features: list[Mapping[str, float]] = []
+        first = not columns_
+        for i, scored in enumerate(iter_scored(reader, scorer, batch_size=batch_size, progress=progress)):
+            if not reader.has_label:
+                raise InputFormatError(f"{path}: no label column found; name it with --columns A,B,LABEL")
+            if first:
+                label = _parse_label(scored.row.label)
+                labels.append(math.nan if label is None else label)
+                if label is None and scored.score is not None:
+                    failed[i] = f"line {scored.row.line_no}: label {scored.row.label!r} is not a number"
+            if scored.score is None and i not in failed:
+                failed[i] = scored.error or f"line {scored.row.line_no}: not scored"
+            scores.append(math.nan if scored.score is None else scored.score)
+            if features:
+                rows_features.append(scored.outcome.features)
+        columns_.append(np.asarray(scores, dtype=float))
+        found[name] = rows_features
+        if len(members) > 1:
+            log.info("scored %s with %s", path, name)
+    keep = np.ones(len(labels), dtype=bool)
+    keep[list(failed)] = False
+    if not keep.any():
+        raise InputFormatError(f"{path}: no row could be scored"
+                               + (" by every member" if len(members) > 1 else "") + f" ({len(failed)} errors)")
+    names: dict[str, list[str]] = {}
+    table: dict[str, np.ndarray] = {}
+    if features:
+        for name, rows_features in found.items():
+            kept = [f for f, k in zip(rows_features, keep) if k]
+            names[name] = sorted({key for f in kept for key in f})
+            table[name] = np.asarray([[float(f.get(key, math.nan)) for key in names[name]] for f in kept],
+                                     dtype=float).reshape(len(kept), len(names[name]))
+    return LabelledScores(str(path), tuple(members), np.column_stack(columns_)[keep],
+                          np.asarray(labels, dtype=float)[keep], [failed[i] for i in sorted(failed)],
+                          time.perf_counter() - started, names, table)
 
 
 def _parse_label(text: str | None) -> float | None:
+    """A finite number, else None (the row is counted as an error)."""
     try:
-        return float(text) if text is not None else None
+        value = float(text) if text is not None else None
     except ValueError:
         return None
+    return value if value is not None and math.isfinite(value) else None
 
 
 def detect_task(labels: np.ndarray) -> str:
@@ -206,7 +266,7 @@ def evaluate(data: str | Path, scorer: Scorer, *, threshold_from: str | Path | N
     if task is not None and task not in TASKS:
         raise InputFormatError(f"unknown task {task!r}; choose one of {', '.join(TASKS)}")
     thresholds = parse_threshold(threshold)
-    read = dict(encoding=encoding, columns=columns, fmt=fmt, header=header, progress=progress)
+    read: dict[str, Any] = dict(encoding=encoding, columns=columns, fmt=fmt, header=header, progress=progress)
     test = score_labelled(data, scorer, **read)
     if scored is not None:
         scored["test"] = test

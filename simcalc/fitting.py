@@ -16,17 +16,16 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
 from . import registry
-from .batch import iter_scored
 from .ensemble import CALIBRATIONS, COMBINATIONS, Calibration, EnsembleConfig, Member
 from .errors import InputFormatError
-from .evaluate import best_threshold, binary_metrics, detect_task
+from .evaluate import best_threshold, binary_metrics, detect_task, score_labelled
 from .io import PairReader, read_sentences
-from .scorer import Scorer
+from .scorer import Fits, Scorer
 
 log = logging.getLogger(__name__)
 
@@ -35,30 +34,11 @@ DEFAULT_MEMBERS = ("levenshtein", "jaro_winkler", "char_jaccard", "tfidf", "cvls
 
 
 def score_members(path: str | Path, scorers: dict[str, Scorer], *, progress: bool = False,
-                  **read) -> tuple[np.ndarray, np.ndarray]:
-    """Raw scores (rows × members, in ``scorers`` order) and labels of the rows every member scored."""
-    columns, labels, ok = [], None, None
-    for name, scorer in scorers.items():
-        reader = PairReader(path, **read)
-        scores, row_labels, good = [], [], []
-        for scored in iter_scored(reader, scorer, progress=progress):
-            if not reader.has_label:
-                raise InputFormatError(f"{path}: no label column found; name it with --columns A,B,LABEL")
-            try:
-                label = float(scored.row.label)  # type: ignore[arg-type]
-            except (TypeError, ValueError):
-                label = float("nan")
-            good.append(scored.score is not None and np.isfinite(label))
-            scores.append(scored.score if scored.score is not None else np.nan)
-            row_labels.append(label)
-        columns.append(np.asarray(scores, dtype=float))
-        labels = np.asarray(row_labels, dtype=float)
-        ok = np.asarray(good) if ok is None else ok & np.asarray(good)
-        log.info("fit-ensemble: scored %s with %s", path, name)
-    assert labels is not None and ok is not None
-    if not ok.any():
-        raise InputFormatError(f"{path}: no row could be scored by every member")
-    return np.column_stack(columns)[ok], labels[ok]
+                  **read: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Raw scores (rows × members) and labels of the rows every member scored: a shorthand for
+    :func:`simcalc.evaluate.score_labelled` (use that for features and error rows)."""
+    scored = score_labelled(path, scorers, progress=progress, **read)
+    return scored.raw, scored.labels
 
 
 def binarize(labels: np.ndarray) -> tuple[np.ndarray, str]:
@@ -111,13 +91,11 @@ def fit_ensemble(dev: str | Path, out: str | Path, members: Sequence[str] = DEFA
             scorer.fit(read_sentences(corpus) if corpus else
                        (s for r in PairReader(dev, **read) if r.error is None for s in (r.sentence1, r.sentence2)
                         if isinstance(s, str) and s.strip()))
-            if hasattr(scorer, "save_idf"):
-                idf_path = out.with_name(f"{out.stem}.{member}-idf.tsv.gz")
-                scorer.save_idf(str(idf_path))
-                options[member] = {"idf": idf_path.name}
+            if isinstance(scorer, Fits):
+                options[member] = scorer.save_fitted(out.parent, f"{out.stem}.{member}")
         scorers[member] = scorer
-    raw, labels = score_members(dev, scorers, progress=progress, **read)
-    config = fit_from_scores(raw, labels, members, options, combination=combination, calibration=calibration,
+    dev_scores = score_labelled(dev, scorers, progress=progress, **read)  # rows every member scored
+    config = fit_from_scores(dev_scores.raw, dev_scores.labels, members, options, combination=combination, calibration=calibration,
                              nonnegative=nonnegative, name=name or out.stem, description=description, source=Path(dev).name)
     out.write_text(config.to_toml(), encoding="utf-8")
     config.source = str(out)

@@ -25,6 +25,7 @@ import csv
 import json
 import os
 import re
+import stat
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -351,9 +352,13 @@ class AtomicOutput:
         if not directory.is_dir():
             raise InputFormatError(f"output folder {directory} does not exist")
         fd, self._tmp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part", dir=directory)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(self._tmp_name, 0o666 & ~umask)  # mkstemp's 0600 is not what a user expects
+        try:  # replacing a file keeps its permissions (a chmod 600 result stays private)
+            mode = stat.S_IMODE(os.stat(self.path).st_mode)
+        except OSError:  # a new file: what the user's umask gives (mkstemp's 0600 is not what one expects)
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(self._tmp_name, mode)
         self.stream = os.fdopen(fd, "w", encoding="utf-8", newline="")
 
     def commit(self) -> None:
@@ -402,6 +407,7 @@ class PairWriter:
         self._out: IO[str] = self._target.stream
         self._csv = csv.writer(self._out, lineterminator="\n") if fmt == "csv" else None
         self._started = False
+        self._header: list[str] | None = None
 
     def __enter__(self) -> "PairWriter":
         return self
@@ -457,9 +463,13 @@ class PairWriter:
         self._write_fields(cells + [("" if v is None else f"{v:.6f}" if isinstance(v, float) else str(v))
                                     for v in ours.values()])
 
+    def set_header(self, header: list[str] | None) -> None:
+        """The reader's header, for a file that has no rows to write (its column names are kept)."""
+        self._header = header
+
     def close(self) -> None:
         if self.path is not None and not self._started and self.fmt != "jsonl":
-            self._start(None)
+            self._start(self._header)
         self._target.commit()
 
     def abort(self) -> None:

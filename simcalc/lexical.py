@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from pathlib import Path
 from typing import Iterable, Sequence
 
 import jellyfish
@@ -120,6 +121,7 @@ class TfidfScorer(_CharView, Scorer):
             n += 1
             df.update(set(char_ngrams(self._view(normalize(sentence)))))
         self._set_df(df, n)
+        self._recipe = None  # fitted here: no longer what its registry name and options build
         return self
 
     def save_idf(self, path: str) -> None:
@@ -136,6 +138,12 @@ class TfidfScorer(_CharView, Scorer):
             for gram, count in sorted(self._df.items()):
                 f.write(f"{gram}\t{count}\n")
 
+    def save_fitted(self, folder: Path, stem: str) -> dict[str, str]:
+        """:class:`~simcalc.scorer.Fits`: the idf table as ``<stem>-idf.tsv.gz``; returns ``{"idf": name}``."""
+        path = Path(folder) / f"{stem}-idf.tsv.gz"
+        self.save_idf(str(path))
+        return {"idf": path.name}
+
     def load_idf(self, path: str) -> "TfidfScorer":
         """Read a table written by :meth:`save_idf`."""
         import gzip
@@ -147,7 +155,7 @@ class TfidfScorer(_CharView, Scorer):
                 head = f.readline().rstrip("\n").split("\t")
                 if head[0] != "#documents" or len(head) != 2:
                     raise InputFormatError(f"{path}: not a simcalc idf table (first line must be #documents<TAB>N)")
-                df = Counter()
+                df: Counter[str] = Counter()
                 for line in f:
                     gram, _, count = line.rstrip("\n").rpartition("\t")
                     df[gram] = int(count)
@@ -171,16 +179,16 @@ class TfidfScorer(_CharView, Scorer):
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
         return {g: v / norm for g, v in vec.items()}
 
-    def encode(self, texts: Sequence[str]) -> list[dict[str, float]]:
+    def encode(self, texts: Sequence[str]) -> "Vectors":
         """Unit TF-IDF vectors of prepared texts: FAQ ranking computes each candidate's once."""
         if self._idf is None:
             raise ValueError("fit the scorer (or give it an idf table) before encoding")
-        return [self._vector(t) for t in texts]
+        return Vectors(self._vector(t) for t in texts)
 
-    def score_encoded(self, left: list[dict[str, float]], right: list[dict[str, float]]) -> list[Result]:
+    def score_encoded(self, left: Sequence[dict[str, float]], right: Sequence[dict[str, float]]) -> list[Result]:
         """Results for row-aligned vectors from :meth:`encode` (a 1-row side is broadcast)."""
         n = max(len(left), len(right))
-        left, right = (side * n if len(side) == 1 else side for side in (left, right))
+        left, right = (list(side) * n if len(side) == 1 else side for side in (left, right))
         return [self._cosine(va, vb) for va, vb in zip(left, right)]
 
     def _cosine(self, va: dict[str, float], vb: dict[str, float]) -> Result:
@@ -192,15 +200,12 @@ class TfidfScorer(_CharView, Scorer):
                       details={"top_shared_ngrams": {g: round(v, 4) for g, v in top}, "idf_documents": self._n_docs})
 
     def _score_texts(self, pairs: Sequence[Pair]) -> list[Result]:
-        results = []
-        for a, b in pairs:
-            va, vb = self._vector(a), self._vector(b)
-            if len(va) > len(vb):
-                va, vb = vb, va
-            shared = {g: va[g] * vb[g] for g in va if g in vb}
-            top = sorted(shared.items(), key=lambda kv: -kv[1])[:5]
-            results.append(Result(min(1.0, sum(shared.values())), self.name,
-                                  details={"top_shared_ngrams": {g: round(v, 4) for g, v in top},
-                                           "idf_documents": self._n_docs}))
-        return results
+        return [self._cosine(self._vector(a), self._vector(b)) for a, b in pairs]
+
+
+class Vectors(list):
+    """TF-IDF vectors from :meth:`TfidfScorer.encode` (:class:`~simcalc.scorer.Encoded`)."""
+
+    def take(self, ids: Sequence[int]) -> "Vectors":
+        return Vectors(self[i] for i in ids)
 

@@ -15,13 +15,14 @@ only those are scored by the (expensive) scorer.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from .errors import InvalidTextError
 from .result import Result
-from .scorer import Scorer
+from .rows import score_prepared_rows
+from .scorer import Encoded, Encodes, Scorer
 from .text import PreparedText, content_chars, prepare
 
 
@@ -57,6 +58,15 @@ class _TfidfPrefilter:
         return np.argpartition(-sims, k)[:k]
 
 
+#: Candidates scored between two looks at a caller's ``stop`` (the server's deadline).
+RANK_CHUNK = 32
+
+
+def _check(stop: Callable[[], bool] | None) -> None:
+    if stop is not None and stop():
+        raise TimeoutError("ranking was stopped")
+
+
 def _view(text: str) -> str:
     return content_chars(text) or text
 
@@ -70,7 +80,7 @@ class CandidateIndex:
     """
 
     def __init__(self, scorer: Scorer, candidates: Sequence[str], *, prefilter_above: int = 500,
-                 shortlist: int = 100) -> None:
+                 shortlist: int = 100, stop: Callable[[], bool] | None = None) -> None:
         from .ensemble import EnsembleScorer
 
         if isinstance(candidates, (str, bytes)):
@@ -89,12 +99,13 @@ class CandidateIndex:
         members = self.ensemble.members if self.ensemble else [(None, scorer)]
         plain = [p.text for p in self.prepared]
         self.members: list[tuple[str, Scorer]] = []
-        self.vectors: dict[str, tuple] = {}
+        self.vectors: dict[str, Encoded] = {}
         for member, member_scorer in members:
             name = member.name if member is not None else scorer.name
             if member_scorer.needs_fit and not member_scorer.is_fitted:  # e.g. TF-IDF: IDF of the FAQ
                 member_scorer = member_scorer.for_sentences(plain)
-            if callable(getattr(member_scorer, "encode", None)) and callable(getattr(member_scorer, "score_encoded", None)):
+            _check(stop)
+            if isinstance(member_scorer, Encodes):
                 self.vectors[name] = member_scorer.encode(plain)
             self.members.append((name, member_scorer))
         self.shortlist = shortlist
@@ -103,21 +114,24 @@ class CandidateIndex:
     def __len__(self) -> int:
         return len(self.texts)
 
-    def rank(self, query: str, top_k: int = 5) -> list[Match]:
-        """The ``top_k`` candidates most similar to ``query``, best first."""
+    def rank(self, query: str, top_k: int = 5, *, stop: Callable[[], bool] | None = None) -> list[Match]:
+        """The ``top_k`` candidates most similar to ``query``, best first.
+
+        ``stop``: asked between chunks of candidates; :class:`TimeoutError` when it says so (a server's deadline).
+        """
         if not isinstance(top_k, int) or top_k < 1:
             raise InvalidTextError(f"top_k must be a positive integer, got {top_k!r}")
         q = prepare(query, which="query", max_chars=self.scorer.max_chars)
         ids = (self.prefilter.top(q.text, self.shortlist) if self.prefilter else np.arange(len(self.texts))).tolist()
         per_member: dict[str, list[Result]] = {}
         for name, scorer in self.members:
-            if name in self.vectors:
-                vectors = self.vectors[name]
-                # neural scorers: an EncodedSentences with take(); TF-IDF: a list of vectors
-                cand = vectors.take(ids) if hasattr(vectors, "take") else [vectors[i] for i in ids]
-                per_member[name] = scorer.score_encoded(scorer.encode([q.text]), cand)
+            _check(stop)
+            if name in self.vectors and isinstance(scorer, Encodes):
+                per_member[name] = scorer.score_encoded(scorer.encode([q.text]), self.vectors[name].take(ids))
             else:
-                per_member[name] = scorer.score_prepared([(q, self.prepared[i]) for i in ids])
+                outcomes = score_prepared_rows(scorer, [(q, self.prepared[i]) for i in ids],
+                                               chunk=RANK_CHUNK if stop is not None else None, stop=stop)
+                per_member[name] = [o.result for o in outcomes if o.result is not None]
         if self.ensemble is not None:
             results = self.ensemble.combine(per_member, len(ids))
         else:

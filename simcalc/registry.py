@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import InputFormatError, ScorerUnavailableError, UnknownScorerError
-from .scorer import Scorer
+from .scorer import Recipe, Scorer
 
 
 @dataclass(frozen=True)
@@ -113,13 +113,24 @@ def get(name: str, **options: Any) -> Scorer:
     its tables rather than changing them) on one caller's scorer leaves every other caller's alone.
     """
     name = canonical(name)
-    key = (name, tuple(sorted((k, repr(v)) for k, v in options.items() if v is not None)))
+    given = tuple(sorted((k, v) for k, v in options.items() if v is not None))
+    key = (name, tuple((k, repr(v)) for k, v in given))
     with _cache_lock:  # two threads asking at once load the model once
         if key not in _cache:
             _cache[key] = create(name, **options)
         scorer = copy.copy(_cache[key])
-    scorer.registry_key = key  # how to build the same scorer elsewhere (worker processes: simcalc.parallel)
+    scorer._recipe = Recipe(name, given, _REGISTRY[name].target)  # how to build the same scorer elsewhere
     return scorer
+
+
+def build(recipe: Recipe) -> Scorer:
+    """The scorer a :class:`~simcalc.scorer.Recipe` describes, from this process's cache (see :func:`get`).
+
+    A plug-in the parent process registered at run time is registered here too, from ``recipe.target``.
+    """
+    if recipe.name not in _REGISTRY and recipe.target is not None:
+        register(ScorerSpec(recipe.name, recipe.target, "plugin", "registered at run time in the parent process"))
+    return get(recipe.name, **dict(recipe.options))
 
 
 for _spec in (

@@ -2,8 +2,19 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+
+def json_ready(obj: Any) -> Any:
+    """``obj`` with NaN and infinities as None: JSON has neither (an undefined metric, one class only, is null)."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: json_ready(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [json_ready(v) for v in obj]
+    return obj
 
 
 @dataclass
@@ -30,11 +41,12 @@ class Result:
             raise SimcalcError(f"scorer {self.scorer!r} produced NaN; please report this as a bug")
 
     def with_threshold(self, threshold: float | None) -> "Result":
-        """Set ``label`` from ``threshold`` (score >= threshold means similar)."""
-        if threshold is not None:
-            self.threshold = float(threshold)
-            self.label = int(self.score >= threshold)
-        return self
+        """A copy labelled at ``threshold`` (score >= threshold means similar); this result is unchanged.
+        ``None`` keeps the result as it is."""
+        if threshold is None:
+            return self
+        return replace(self, label=int(self.score >= threshold), threshold=float(threshold),
+                       details=self.details, warnings=list(self.warnings))
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"score": self.score, "scorer": self.scorer}

@@ -6,21 +6,89 @@ scorer sees normalised, non-empty, length-bounded text (see :mod:`simcalc.text`)
 
 Subclasses implement :meth:`Scorer._score_texts` (a batch of already-prepared pairs); they may
 override :meth:`Scorer.fit` when they learn statistics from the sentences being scored.
+
+Abilities beyond scoring are declared as small protocols that callers test with ``isinstance``
+(never by probing attribute names): :class:`Encodes` (sentence vectors computed once, for FAQ ranking),
+:class:`Renders` (an own text rendering of a result), :class:`Fits` (corpus statistics that can be saved
+next to a config) and :class:`ScopesThreads` (a torch thread count of its own). How to build the same
+scorer elsewhere (a worker process, a Dask worker, a server) is declared by :meth:`Scorer.recipe`.
 """
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import ClassVar, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, Iterable, Protocol, Sequence, runtime_checkable
 
 import copy
 import math
 
 from .errors import InputFormatError, InvalidTextError
 from .result import Result
-from .text import MAX_CHARS, PreparedText, prepare
+from .rows import PreparedPair, Row, score_rows
+from .text import MAX_CHARS, prepare
 
 Pair = tuple[str, str]
-PreparedPair = tuple[PreparedText, PreparedText]
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How to build a scorer again, in another process: its registry ``name`` and constructor ``options``
+    (like scikit-learn's ``get_params``). ``target`` (``"module:Class"``) lets a worker register a plug-in
+    scorer that was registered at run time in the parent. Build one with :func:`simcalc.registry.build`."""
+
+    name: str
+    options: tuple[tuple[str, Any], ...] = ()
+    target: str | None = None
+
+    @property
+    def key(self) -> str:
+        """A stable text key (per-process caches of built scorers use it)."""
+        return f"{self.name}:{self.options!r}"
+
+
+@runtime_checkable
+class Encoded(Protocol):
+    """Sentence vectors from :meth:`Encodes.encode`, one per text."""
+
+    def take(self, ids: Sequence[int]) -> "Encoded": ...
+
+    def __len__(self) -> int: ...
+
+
+@runtime_checkable
+class Encodes(Protocol):
+    """A siamese scorer: each sentence is encoded alone, so a FAQ's vectors are computed once."""
+
+    def encode(self, texts: Sequence[str]) -> Encoded: ...
+
+    def score_encoded(self, left: Any, right: Any) -> list[Result]: ...
+
+
+@runtime_checkable
+class Renders(Protocol):
+    """A scorer with its own readable account of a result (``simcalc explain``)."""
+
+    def render(self, result: Result) -> str: ...
+
+
+@runtime_checkable
+class Fits(Protocol):
+    """A scorer that learns corpus statistics (``needs_fit``) and can save them for later scoring."""
+
+    def fit(self, sentences: Iterable[str]) -> Any: ...
+
+    def save_fitted(self, folder: Path, stem: str) -> dict[str, str]:
+        """Write what was learned under ``folder`` (file names start with ``stem``); returns the
+        constructor options, relative to ``folder``, that load it again."""
+        ...
+
+
+@runtime_checkable
+class ScopesThreads(Protocol):
+    """A scorer that sets its own torch thread count while scoring (worker processes give it their share)."""
+
+    threads: int | None
 
 
 class Scorer(ABC):
@@ -39,6 +107,9 @@ class Scorer(ABC):
     #: with mgf: 20.9 s at 256, 9.7 s in one batch).
     batch_rows: int = 256
 
+    #: Set by :func:`simcalc.registry.get`; see :meth:`recipe`.
+    _recipe: Recipe | None = None
+
     def __init__(self, threshold: float | None = None, max_chars: int = MAX_CHARS) -> None:
         self.threshold = self.default_threshold if threshold is None else _finite(threshold, "threshold")
         self.max_chars = max_chars
@@ -56,16 +127,8 @@ class Scorer(ABC):
         """
         if pairs is None or isinstance(pairs, (str, bytes)):
             raise InvalidTextError("pairs must be an iterable of (sentence1, sentence2) pairs")
-        prepared = []
-        for index, pair in enumerate(pairs):
-            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-                raise InvalidTextError(f"pair {index} is not a (sentence1, sentence2) pair: {pair!r:.80}")
-            a, b = pair
-            try:
-                prepared.append(self.prepare_pair(a, b))
-            except InvalidTextError as exc:
-                raise InvalidTextError(f"pair {index}: {exc}") from None
-        return self.score_prepared(prepared)
+        rows = [Row.from_pair(index, pair) for index, pair in enumerate(pairs)]
+        return [outcome.result for outcome in score_rows(self, rows, raise_errors=True)]  # type: ignore[misc]
 
     def prepare_pair(self, a: object, b: object) -> PreparedPair:
         """Validate and normalise a pair (see :func:`simcalc.text.prepare`)."""
@@ -82,8 +145,7 @@ class Scorer(ABC):
         results = scorer._score_texts([(a.text, b.text) for a, b in prepared])
         for result, (a, b) in zip(results, prepared):
             result.warnings.extend(a.warnings + b.warnings)
-            result.with_threshold(self.threshold)
-        return results
+        return [result.with_threshold(self.threshold) for result in results]
 
     def fit(self, sentences: Iterable[str]) -> "Scorer":
         """Fix corpus statistics for all later scoring (no-op for most scorers)."""
@@ -100,6 +162,19 @@ class Scorer(ABC):
         if not self.needs_fit or self.is_fitted:
             return self
         return copy.copy(self).fit(sentences)
+
+    def require_fitted(self, why: str) -> None:
+        """Refuse to go on with a scorer that would learn different statistics in different places."""
+        if self.needs_fit and not self.is_fitted:
+            raise InputFormatError(
+                f"scorer {self.name!r} learns its statistics from the sentences it scores, which differ {why}; "
+                "fit it once on a corpus and pass the object: simcalc.lexical.TfidfScorer(corpus='corpus.txt') "
+                "(or scorer='tfidf', corpus='corpus.txt')")
+
+    def recipe(self) -> Recipe | None:
+        """How to build this scorer again elsewhere, when it came from the registry unchanged; else None
+        (such a scorer travels pickled)."""
+        return self._recipe
 
     def rows_per_batch(self, batch_size: int | None = None) -> int:
         """The caller's batch size, or this scorer's :attr:`batch_rows` when none is given."""

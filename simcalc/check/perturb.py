@@ -7,11 +7,12 @@ the generator draws another base pair. Table-driven ones read the suite's lexico
 from __future__ import annotations
 
 import random
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from .suite import Suite
+if TYPE_CHECKING:  # annotations only: suite.py imports this module when it reads a suite
+    from .suite import Suite
 
-Perturbation = Callable[[str, Suite, random.Random], str]
+Perturbation = Callable[[str, "Suite", random.Random], str]
 _ENDINGS = ("？", "?", "。", "！", "？？", "…", "~")
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import html
 import json
-import math
 from typing import Any, Sequence
 
+from ..result import json_ready
 from .expect import DIR_EPSILON, INV_TOLERANCE, Outcome
 from .runner import CapabilityResult, Report
 
@@ -93,17 +93,7 @@ def side_by_side_markdown(reports: Sequence[Report]) -> str:
 
 
 def to_json(report: Report, worst: int = 5, all_cases: bool = False) -> str:
-    return json.dumps(_clean(report.to_dict(worst, all_cases)), ensure_ascii=False, indent=2, allow_nan=False)
-
-
-def _clean(obj: Any) -> Any:
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_clean(v) for v in obj]
-    return obj
+    return json.dumps(json_ready(report.to_dict(worst, all_cases)), ensure_ascii=False, indent=2, allow_nan=False)
 
 
 _CSS = """

@@ -63,7 +63,7 @@ class Suite:
     root: Path
     capabilities: dict[str, Capability]
     lexicons: dict[str, Lexicon]
-    base_pairs: dict[str, tuple[tuple[str, str], ...]]
+    base_pairs: dict[str, tuple[tuple[str, ...], ...]]  # pair templates (two strings each)
     handwritten: list[HandwrittenCase]
     seed: int = 20201
 

@@ -4,9 +4,9 @@ Why it is shaped this way:
 
 * Scorers load once, in the lifespan (before the first request is accepted), through
   :class:`~simcalc.server.scorers.ScorerPool`; a scorer that fails to load answers 503 on its routes.
-* Scoring is CPU work: routes validate on the event loop (cheap), then score in worker threads
-  (``settings.threads`` at once) under a per-request time limit, so one slow request never blocks
-  ``/health`` or the others.
+* Scoring is CPU work: routes (:mod:`simcalc.server.routes`) validate on the event loop (cheap), then
+  score in worker threads (``settings.threads`` at once) under a per-request time limit, so one slow
+  request never blocks ``/health`` or the others.
 * Every error is JSON ``{"error": {"type", "message", "field"}}`` with a 4xx status naming what was
   wrong; nothing a client sends reaches a traceback. No route reads or writes a file a client names.
 """
@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from contextlib import asynccontextmanager
 from importlib import resources
-from typing import Any, Callable
+from typing import Any
 
 import anyio
 from fastapi import FastAPI, Request
@@ -26,61 +25,14 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from simcalc import __version__
-from simcalc.errors import (
-    InputFormatError,
-    InvalidTextError,
-    ResourceNotFoundError,
-    ScorerUnavailableError,
-    SimcalcError,
-    UnknownScorerError,
-)
-from simcalc.text import PreparedText, prepare
 
+from .errors import ApiError, error_response
 from .limits import AllowedHosts, BodySizeLimit
-from .schemas import (
-    CompareRequest,
-    ErrorResponse,
-    ExplainRequest,
-    ExplainResponse,
-    RankRequest,
-    RankResponse,
-    ResultBody,
-    ScoreRequest,
-    ScoreResponse,
-)
-from .scorers import NotServedError, ScorerPool
+from .routes import SCORE_CHUNK, router
+from .scorers import ScorerPool
 from .settings import ServerSettings
 
 log = logging.getLogger(__name__)
-
-
-class ApiError(Exception):
-    """An error answered as JSON with ``status``; ``field`` names the offending part of the request."""
-
-    def __init__(self, status: int, type_: str, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.status, self.type, self.message, self.field = status, type_, message, field
-
-
-def error_response(status: int, type_: str, message: str, field: str | None = None) -> JSONResponse:
-    return JSONResponse({"error": {"type": type_, "message": message, "field": field}}, status_code=status)
-
-
-def _from_simcalc(exc: SimcalcError, field: str | None = None) -> ApiError:
-    """simcalc's own errors → HTTP: the client's mistakes are 4xx, missing resources 503."""
-    if isinstance(exc, (UnknownScorerError, NotServedError)):
-        return ApiError(422, "unknown_scorer", str(exc).strip("'\""), "scorer")
-    if isinstance(exc, (ScorerUnavailableError, ResourceNotFoundError)):
-        return ApiError(503, "scorer_unavailable", str(exc), "scorer")
-    if isinstance(exc, (InvalidTextError, InputFormatError)):
-        return ApiError(422, "invalid_text", str(exc), field)
-    return ApiError(500, "scoring_failed", str(exc), field)
-
-
-ERRORS = {code: {"model": ErrorResponse} for code in (400, 413, 422, 503, 504)}
-
-#: Pairs a /score request scores between two looks at its deadline (large enough to keep batching efficient).
-SCORE_CHUNK = 64
 
 
 def create_app(settings: ServerSettings | None = None, *, pool: ScorerPool | None = None) -> FastAPI:
@@ -100,175 +52,13 @@ def create_app(settings: ServerSettings | None = None, *, pool: ScorerPool | Non
 
     app = FastAPI(title="simcalc", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Chinese sentence similarity with explanations. The page at / draws them.")
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, read_timeout_s=settings.body_timeout_s)
     if settings.allowed_hosts is not None:
         app.add_middleware(AllowedHosts, hosts=settings.allowed_hosts)
     _install_error_handlers(app)
 
-    def pool_of(request: Request) -> ScorerPool:
-        return request.app.state.pool
-
-    def check_text(value: str, field: str) -> PreparedText:
-        """The text normalised as scorers take it (``settings.max_chars`` ≤ theirs: nothing is cut), or a 422."""
-        if len(value) > settings.max_chars:
-            raise ApiError(422, "text_too_long", f"{field} has {len(value)} characters; the limit is "
-                           f"{settings.max_chars}", field)
-        try:
-            return prepare(value, which=field)
-        except InvalidTextError as exc:
-            raise ApiError(422, "invalid_text", str(exc), field) from None
-
-    def scorer_for(request: Request, name: str | None):
-        try:
-            return pool_of(request).get(name)
-        except SimcalcError as exc:
-            raise _from_simcalc(exc) from None
-
-    async def in_thread(request: Request, fn: Callable[..., Any], *args: Any, deadline: float | None = None) -> Any:
-        """Run scoring off the event loop, at most ``settings.threads`` at once, within the time limit.
-
-        A request past its deadline is answered 504 at once; its thread never starts scoring if it was
-        still waiting for a slot, and otherwise holds its slot until it ends (``/score`` stops between chunks).
-        """
-        deadline = deadline if deadline is not None else time.monotonic() + settings.timeout_s
-        slots: threading.BoundedSemaphore = request.app.state.slots
-
-        def guarded() -> Any:
-            if not slots.acquire(timeout=max(0.0, deadline - time.monotonic())):
-                raise TimeoutError
-            try:
-                if time.monotonic() > deadline:
-                    raise TimeoutError
-                return fn(*args)
-            finally:
-                slots.release()
-
-        try:
-            with anyio.fail_after(max(0.0, deadline - time.monotonic())):
-                return await anyio.to_thread.run_sync(guarded, abandon_on_cancel=True)
-        except TimeoutError:
-            raise ApiError(504, "timeout", f"the request took longer than the server's limit of "
-                           f"{settings.timeout_s:g} s; send fewer pairs or shorter text") from None
-        except SimcalcError as exc:
-            raise _from_simcalc(exc) from None
-
-    @app.get("/health", tags=["service"])
-    async def health(request: Request) -> dict[str, Any]:
-        """Whether every scorer loaded (``degraded`` names those that did not, and why)."""
-        return {**pool_of(request).health(), "version": __version__, "limits": settings.limits()}
-
-    @app.get("/scorers", tags=["service"])
-    async def scorers(request: Request) -> dict[str, Any]:
-        """The scorers this server answers with: status, range, threshold, and the default."""
-        pool = pool_of(request)
-        return {"default": pool.default, "aliases": dict(pool.aliases),
-                "scorers": [entry.to_dict() for entry in pool.entries.values()]}
-
-    @app.post("/compare", response_model=ResultBody, responses=ERRORS,
-              tags=["similarity"])
-    async def compare(body: CompareRequest, request: Request) -> dict[str, Any]:
-        """One pair's score (and label at the scorer's threshold) with the scorer's details."""
-        check_text(body.sentence1, "sentence1")
-        check_text(body.sentence2, "sentence2")
-        _, scorer = scorer_for(request, body.scorer)
-        result = await in_thread(request, scorer.score, body.sentence1, body.sentence2)
-        return result.to_dict()
-
-    @app.post("/score", response_model=ScoreResponse, responses=ERRORS,
-              tags=["similarity"])
-    async def score(body: ScoreRequest, request: Request) -> dict[str, Any]:
-        """A batch of pairs, answered in order; ``errors: keep`` gives bad pairs an error entry instead of a 422."""
-        if len(body.pairs) > settings.max_pairs:
-            raise ApiError(422, "too_many_pairs", f"{len(body.pairs)} pairs; the limit is {settings.max_pairs} "
-                           "per request", "pairs")
-        key, scorer = scorer_for(request, body.scorer)
-        good: list[tuple[int, tuple[PreparedText, PreparedText]]] = []
-        failed: dict[int, str] = {}
-        for i, (a, b) in enumerate(body.pairs):
-            try:
-                good.append((i, (check_text(a, f"pairs.{i}.0"), check_text(b, f"pairs.{i}.1"))))
-            except ApiError as exc:
-                if body.errors == "raise":
-                    raise
-                failed[i] = exc.message
-        deadline = time.monotonic() + settings.timeout_s
-
-        def work() -> list:
-            """Score in chunks, stopping at the deadline: a request answered 504 does not keep a thread busy.
-            Corpus statistics (TF-IDF without a shipped IDF) are fitted once on the whole batch, as the
-            library's ``score_batch`` does, so chunking never changes a score."""
-            prepared = [pair for _, pair in good]  # validated and normalised once, above
-            fitted = scorer.for_sentences(t.text for pair in prepared for t in pair)
-            results: list = []
-            for start in range(0, len(prepared), SCORE_CHUNK):
-                if time.monotonic() > deadline:
-                    raise TimeoutError
-                results.extend(fitted.score_prepared(prepared[start:start + SCORE_CHUNK]))
-            return results
-
-        results = await in_thread(request, work, deadline=deadline) if good else []
-        out: list[dict[str, Any] | None] = [None] * len(body.pairs)
-        for (i, _), result in zip(good, results):
-            out[i] = result.to_dict()
-        for i, message in failed.items():
-            out[i] = {"index": i, "error": message, "score": None}
-        return {"scorer": key, "results": out}
-
-    @app.post("/explain", response_model=ExplainResponse, responses=ERRORS,
-              tags=["similarity"])
-    async def explain(body: ExplainRequest, request: Request) -> dict[str, Any]:
-        """The score with everything behind it; ``view`` adds the parse analysis (trees, components,
-        aligned words, coefficients) and its HTML rendering, which the page at ``/`` shows."""
-        check_text(body.sentence1, "sentence1")
-        check_text(body.sentence2, "sentence2")
-        _, scorer = scorer_for(request, body.scorer)
-        analyser = request.app.state.analyser if body.view else None
-
-        def work() -> dict[str, Any]:
-            from simcalc.display import explanation_html
-
-            result = scorer.score(body.sentence1, body.sentence2)
-            out: dict[str, Any] = {"result": result.to_dict()}
-            if analyser is not None:  # the rules result is reused when the scorer was `rules`
-                analysis = analyser.analyse(body.sentence1, body.sentence2, result)
-                out.update(analysis=analysis, html=explanation_html(result, analysis))
-            return out
-
-        return await in_thread(request, work)
-
-    @app.post("/rank", response_model=RankResponse, responses=ERRORS, tags=["similarity"])
-    async def rank(body: RankRequest, request: Request) -> dict[str, Any]:
-        """The ``top_k`` candidates closest to ``query``, best first (candidates given, or the server's FAQ)."""
-        check_text(body.query, "query")
-        if body.top_k > settings.max_top_k:
-            raise ApiError(422, "top_k_too_large", f"top_k is {body.top_k}; the limit is {settings.max_top_k}",
-                           "top_k")
-        pool = pool_of(request)
-        key, scorer = scorer_for(request, body.scorer)
-        if body.candidates is None:
-            if pool.faq is None:
-                raise ApiError(422, "no_candidates", "send candidates: this server was started without --faq",
-                               "candidates")
-
-            def work() -> list:
-                return pool.faq_index(key).rank(body.query, body.top_k)
-        else:
-            if not body.candidates:
-                raise ApiError(422, "no_candidates", "candidates is empty", "candidates")
-            if len(body.candidates) > settings.max_candidates:
-                raise ApiError(422, "too_many_candidates", f"{len(body.candidates)} candidates; the limit is "
-                               f"{settings.max_candidates}", "candidates")
-            for i, text in enumerate(body.candidates):
-                check_text(text, f"candidates.{i}")
-
-            def work() -> list:
-                from simcalc.rank import CandidateIndex
-
-                return CandidateIndex(scorer, body.candidates).rank(body.query, body.top_k)
-
-        matches = await in_thread(request, work)
-        return {"scorer": key, "matches": [m.to_dict() for m in matches]}
-
+    app.state.settings = settings
+    app.include_router(router)
     _install_page(app)
     _install_docs(app)
     return app
@@ -300,7 +90,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        first = exc.errors()[0] if exc.errors() else {"type": "invalid", "loc": (), "msg": "invalid request"}
+        first: dict[str, Any] = dict(exc.errors()[0]) if exc.errors() else {"type": "invalid", "loc": (),
+                                                                              "msg": "invalid request"}
         if first["type"] == "json_invalid":
             detail = first.get("ctx", {}).get("error", "")
             return error_response(400, "malformed_json", f"the body is not valid JSON: {detail}".rstrip(": "))
@@ -320,7 +111,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 400:  # FastAPI's own body parsing (e.g. bytes that are not UTF-8)
             return error_response(400, "malformed_json", "the body could not be parsed as JSON: not UTF-8 (or UTF-16/32) "
                                   "text, or past the parser's limits (a number with thousands of digits, deep nesting)")
-        kinds = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
+        kinds = {404: "not_found", 405: "method_not_allowed", 408: "body_timeout", 413: "body_too_large"}
         response = error_response(exc.status_code, kinds.get(exc.status_code, "http_error"), str(exc.detail))
         response.headers.update(exc.headers or {})  # e.g. the Allow header of a 405
         return response
@@ -389,4 +180,4 @@ def app_from_env() -> FastAPI:
     return create_app(ServerSettings.from_env())
 
 
-__all__ = ["create_app", "app_from_env", "ApiError"]
+__all__ = ["create_app", "app_from_env", "ApiError", "SCORE_CHUNK"]

@@ -2,6 +2,8 @@
 
 Why count the body and not only trust ``Content-Length``: a chunked upload has none, so the bytes are
 also counted as they arrive and the request is refused as soon as it passes the limit.
+Why a read timeout on the body: a client that sends headers and then part of a body (or nothing) would
+otherwise hold its connection, and a request slot, for as long as it likes.
 Why check Host on a loopback server: without it a web page the user visits could reach the API
 through DNS rebinding (its own host name resolving to 127.0.0.1).
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import anyio
 from starlette.exceptions import HTTPException
 
 
@@ -21,9 +24,12 @@ async def _send_error(send: Any, status: int, kind: str, message: str) -> None:
 
 
 class BodySizeLimit:
-    def __init__(self, app: Any, max_bytes: int) -> None:
+    """Refuse a body over ``max_bytes`` (413), and one whose next part takes over ``read_timeout_s`` (408)."""
+
+    def __init__(self, app: Any, max_bytes: int, read_timeout_s: float | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.read_timeout_s = read_timeout_s
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -39,13 +45,21 @@ class BodySizeLimit:
                 await _send_error(send, 413, "body_too_large", f"the request body is larger than {self.max_bytes} bytes")
                 return
         received = 0
+        complete = False
 
         async def counted() -> dict:
-            nonlocal received
-            message = await receive()
+            nonlocal received, complete
+            if complete or self.read_timeout_s is None:  # after the body: waiting for a disconnect is normal
+                message = await receive()
+            else:
+                with anyio.move_on_after(self.read_timeout_s) as waited:
+                    message = await receive()
+                if waited.cancelled_caught:  # FastAPI passes HTTPException through its body parsing
+                    raise HTTPException(408, f"the request body did not arrive within {self.read_timeout_s:g} s")
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:  # FastAPI passes HTTPException through its body parsing
+                complete = not message.get("more_body", False)
+                if received > self.max_bytes:
                     raise HTTPException(413, f"the request body is larger than {self.max_bytes} bytes")
             return message
 

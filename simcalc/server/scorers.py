@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from simcalc.errors import ScorerUnavailableError, SimcalcError
-from simcalc.scorer import Scorer
+from simcalc.scorer import Recipe, Scorer
 
 from .settings import ServerSettings
 
@@ -62,15 +62,15 @@ class Served:
         return out
 
 
-def _load(name: str, **options: Any) -> tuple[Scorer | None, str | None, float]:
+def _load(recipe: Recipe) -> tuple[Scorer | None, str | None, float]:
     from simcalc import registry
 
     start = time.perf_counter()
     try:
-        scorer = registry.get(name, **options)
+        scorer = registry.build(recipe)
         return scorer, None, time.perf_counter() - start
     except (SimcalcError, OSError, ImportError, RuntimeError, ValueError) as exc:
-        log.warning("scorer %s could not load: %s", name, exc)
+        log.warning("scorer %s could not load: %s", recipe.name, exc)
         return None, f"{type(exc).__name__}: {exc}", time.perf_counter() - start
 
 
@@ -88,7 +88,7 @@ class ScorerPool:
             spec = registry.spec(name)
             if name == "ensemble":
                 for i, config in enumerate(settings.configs):
-                    scorer, error, seconds = _load(name, config=config)
+                    scorer, error, seconds = _load(Recipe(name, (("config", config),)))
                     label = scorer.describe()["config"] if scorer is not None else str(config)
                     key = f"ensemble:{label}"
                     self.entries[key] = Served(key, spec.kind, f"{spec.description} (config {label})",
@@ -96,7 +96,7 @@ class ScorerPool:
                     if i == 0:
                         self.aliases["ensemble"] = key
             else:
-                scorer, error, seconds = _load(name)
+                scorer, error, seconds = _load(Recipe(name))
                 self.entries[name] = Served(name, spec.kind, spec.description, scorer, error, seconds)
         self.default = self._choose_default(settings.default_scorer)
         self.faq: list[str] | None = load_faq(settings.faq) if settings.faq else None
@@ -162,13 +162,13 @@ class ScorerPool:
         return self._faq_indexes[key]
 
     def health(self) -> dict[str, Any]:
-        scorers = {}
+        scorers: dict[str, dict[str, Any]] = {}
         for key, entry in self.entries.items():
             scorers[key] = {"status": entry.status, "error": entry.error, "load_seconds": round(entry.load_seconds, 3)}
             if entry.left_out:  # an ensemble that serves without some members says so
                 scorers[key]["left_out"] = entry.left_out
         degraded = any(not e.ready or e.left_out for e in self.entries.values()) or self._faq_errors
-        out = {"status": "degraded" if degraded else "ok", "default": self.default, "aliases": dict(self.aliases),
+        out: dict[str, Any] = {"status": "degraded" if degraded else "ok", "default": self.default, "aliases": dict(self.aliases),
                "scorers": scorers}
         if self.faq is not None:
             out["faq"] = {"questions": len(self.faq), "unprepared": dict(self._faq_errors)}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 #: Environment variable that carries the settings to uvicorn worker processes.
 ENV_VAR = "SIMCALC_SERVE_SETTINGS"
@@ -43,6 +44,7 @@ class ServerSettings:
     max_candidates: int = 5000
     max_top_k: int = 100
     timeout_s: float = 30.0
+    body_timeout_s: float = 10.0  # the longest wait for the next part of a request body (slow clients: 408)
     threads: int = 4
     view: bool = True  # POST /explain draws trees (loads the parser even when rules cannot load)
     allowed_hosts: tuple[str, ...] | None = None  # Host headers answered (None: any); `simcalc serve` sets loopback names
@@ -55,8 +57,8 @@ class ServerSettings:
 
         if self.max_chars > MAX_CHARS:
             raise ValueError(f"max_chars is at most {MAX_CHARS} (the scorers' own limit on a text)")
-        if self.timeout_s <= 0:
-            raise ValueError("timeout_s must be positive")
+        if self.timeout_s <= 0 or self.body_timeout_s <= 0:
+            raise ValueError("timeout_s and body_timeout_s must be positive")
         if not self.scorers:
             raise ValueError("give at least one scorer to serve")
         object.__setattr__(self, "scorers", tuple(self.scorers))
@@ -71,7 +73,8 @@ class ServerSettings:
     def from_json(cls, text: str) -> "ServerSettings":
         data = json.loads(text)
         known = {f.name for f in fields(cls)}
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known})
+        values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known}
+        return cls(**values)
 
     @classmethod
     def from_env(cls) -> "ServerSettings":
@@ -81,7 +84,24 @@ class ServerSettings:
     def limits(self) -> dict[str, float]:
         """The limits a client may want to know (``GET /health``)."""
         return {k: getattr(self, k) for k in ("max_body_bytes", "max_pairs", "max_chars", "max_candidates",
-                                               "max_top_k", "timeout_s")}
+                                               "max_top_k", "timeout_s", "body_timeout_s")}
 
 
-__all__ = ["ServerSettings", "DEFAULT_SCORERS", "DEFAULT_CONFIGS", "ENV_VAR"]
+#: The names a loopback server answers to (its Host header policy; see :class:`~simcalc.server.limits.AllowedHosts`).
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+
+
+def is_loopback(host: str) -> bool:
+    return host in ("127.0.0.1", "localhost", "::1")
+
+
+def allowed_hosts_for(host: str, allow: tuple[str, ...] = ()) -> tuple[str, ...] | None:
+    """The Host headers a server bound to ``host`` answers: the loopback names (which stops DNS-rebinding
+    pages) plus ``allow``; None (any) for ``*`` or for a non-loopback bind given no names."""
+    loopback = is_loopback(host)
+    if "*" in allow or not (loopback or allow):
+        return None
+    return (LOOPBACK_HOSTS if loopback else ()) + tuple(allow)
+
+
+__all__ = ["ServerSettings", "allowed_hosts_for", "is_loopback", "DEFAULT_SCORERS", "DEFAULT_CONFIGS", "ENV_VAR"]
