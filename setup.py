@@ -3,8 +3,8 @@
 One distribution namespace: the repository keeps the design card's top-level folders (``hownet_sim/``,
 ``rules/``, ``neural/``, ``cli.py``), but the wheel installs them as ``simcalc.hownet_sim``,
 ``simcalc.rules``, ``simcalc.neural`` and ``simcalc.cli`` so that no generic top-level name lands in
-site-packages. In a checkout the same names resolve through ``simcalc.__path__`` (see
-``simcalc/__init__.py``); code imports them only as ``simcalc.<name>``.
+site-packages. In a checkout the same names resolve through symbolic links inside ``simcalc/``
+(ARCHITECTURE.md); code imports them only as ``simcalc.<name>``.
 
 The repository's ``data/`` folder (parser and model weights, model cards) is installed as the
 ``simcalc.data`` package and found with :mod:`importlib.resources`
@@ -30,7 +30,7 @@ class BuildPy(build_py):
     def run(self) -> None:
         super().run()
         if getattr(self, "editable_mode", False):
-            return  # an editable install finds cli.py through simcalc.__path__ (simcalc/__init__.py)
+            return  # an editable install finds cli.py through the simcalc/cli.py link
         target = os.path.join(self.build_lib, "simcalc", "cli.py")
         self.mkpath(os.path.dirname(target))
         self.copy_file("cli.py", target)

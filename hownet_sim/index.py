@@ -158,7 +158,7 @@ class IndexFile:
             values = array(_INT_KINDS[kind], bytes(data))
             values.byteswap()
             return values
-        return data.cast(_INT_KINDS[kind])
+        return data.cast(_INT_KINDS[kind])  # type: ignore[call-overload]
 
     def verify(self) -> None:
         """Check every section's CRC (what a freshly opened cache file must pass before use)."""
@@ -195,7 +195,8 @@ class RaggedMap(Mapping):
 
 def ragged(writer: IndexWriter, prefix: str, rows: Mapping[str, Sequence[int]]) -> None:
     """Write a ``str -> list[int]`` mapping as keys, row starts and items (insertion order kept)."""
-    start, items = [0], []
+    start: list[int] = [0]
+    items: list[int] = []
     for values in rows.values():
         items.extend(values)
         start.append(len(items))

@@ -33,14 +33,22 @@ def _sources(paths: dict[str, Path | None]) -> dict[str, str | None]:
     return out
 
 
+def _need(paths: "dict[str, Path | None]", key: str) -> Path:
+    """The source file ``key``; the builders are only called when their files were found."""
+    path = paths.get(key)
+    if path is None:
+        raise KeyError(f"no source file for {key}")
+    return path
+
+
 # -- HowNet 2000: glossary, sememe tree, antonym/converse sememe pairs ----------------------------------
 def build_hownet(paths: dict[str, Path | None]) -> IndexWriter:
     from .lexicon import read_glossary, read_sememe_relations
     from .tree import SememeTree
 
-    concepts, entries, problems = read_glossary(paths[GLOSSARY])
-    tree = SememeTree.from_whole_dat(paths[WHOLE])
-    relations = read_sememe_relations(paths[RELATIONS]) if paths.get(RELATIONS) else {}
+    concepts, entries, problems = read_glossary(_need(paths, GLOSSARY))
+    tree = SememeTree.from_whole_dat(_need(paths, WHOLE))
+    relations = read_sememe_relations(_need(paths, RELATIONS)) if paths.get(RELATIONS) else {}
     pos_names = sorted({p for rows in entries.values() for p, _ in rows})
     pos_id = {p: i for i, p in enumerate(pos_names)}
     n_pos = len(pos_names)
@@ -103,7 +111,7 @@ def read_hownet(index: IndexFile):
 def build_cilin(paths: dict[str, Path | None]) -> IndexWriter:
     from .cilin import Cilin
 
-    codes_by_word = Cilin.from_file(paths[CILIN]).codes
+    codes_by_word = Cilin.from_file(_need(paths, CILIN)).codes
     codes = sorted({c for cs in codes_by_word.values() for c in cs})
     code_id = {c: i for i, c in enumerate(codes)}
     w = IndexWriter("cilin", {"sources": _sources(paths), "words": len(codes_by_word)})
@@ -123,7 +131,7 @@ def read_cilin(index: IndexFile):
 def build_flat(paths: dict[str, Path | None]) -> IndexWriter:
     from .flat import read_flat
 
-    by_word = read_flat(paths[FLAT])
+    by_word = read_flat(_need(paths, FLAT))
     names = sorted({s for sememes in by_word.values() for s in sememes})
     name_id = {s: i for i, s in enumerate(names)}
     w = IndexWriter("flat", {"sources": _sources(paths), "words": len(by_word)})
@@ -144,7 +152,7 @@ def read_flat_index(index: IndexFile, tree=None):
 def build_word_pairs(paths: dict[str, Path | None]) -> IndexWriter:
     from .antonym import read_word_pairs
 
-    pairs = sorted((a, b) for a, b in read_word_pairs(paths[WORD_PAIRS]) if a < b)  # the set holds both orders
+    pairs = sorted((a, b) for a, b in read_word_pairs(_need(paths, WORD_PAIRS)) if a < b)  # the set holds both orders
     w = IndexWriter("antonym_pairs", {"sources": _sources(paths), "pairs": len(pairs)})
     w.strings("a", [a for a, _ in pairs])
     w.strings("b", [b for _, b in pairs])
@@ -179,8 +187,8 @@ class LazyPairs:
 def build_sentiment(paths: dict[str, Path | None]) -> IndexWriter:
     from .antonym import read_sentiment
 
-    positive = read_sentiment([paths[p] for p in SENTIMENT_POSITIVE if paths.get(p)])
-    negative = read_sentiment([paths[p] for p in SENTIMENT_NEGATIVE if paths.get(p)])
+    positive = read_sentiment([_need(paths, p) for p in SENTIMENT_POSITIVE if paths.get(p)])
+    negative = read_sentiment([_need(paths, p) for p in SENTIMENT_NEGATIVE if paths.get(p)])
     w = IndexWriter("sentiment", {"sources": _sources(paths)})
     w.strings("positive", sorted(positive))
     w.strings("negative", sorted(negative))

@@ -84,3 +84,13 @@ def test_the_command_line_has_one_import_name():
     root = PACKAGE.parent
     result = subprocess.run([sys.executable, "-c", "import cli"], cwd=root, capture_output=True, text=True, timeout=60)
     assert result.returncode != 0 and "simcalc.cli" in result.stderr
+
+
+@pytest.mark.slow
+def test_type_checker_is_clean() -> None:
+    """`mypy simcalc` (configuration in pyproject.toml) reports nothing: the types users import are checked."""
+    pytest.importorskip("mypy", reason="mypy is in the dev extra: pip install -e '.[dev]'")
+    root = PACKAGE.parent
+    done = subprocess.run([sys.executable, "-m", "mypy", "--no-incremental", "simcalc"], cwd=root,
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]

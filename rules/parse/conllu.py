@@ -69,7 +69,7 @@ def to_simplified(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _char_table() -> dict[int, str]:
+def _char_table() -> dict[int, int]:
     from simcalc.resources import project_data_path
 
     try:

@@ -56,7 +56,9 @@ def split_pieces(tokens: Sequence[str], limit: int = MAX_PIECE) -> list[tuple[in
 
 def join_pieces(pieces: list[tuple[list[str], list[int], list[str]]]) -> tuple[list[str], list[int], list[str]]:
     """One tree from the pieces' trees: heads shifted by each piece's offset, later roots under the first."""
-    tags, heads, rels = [], [], []
+    tags: list[str] = []
+    heads: list[int] = []
+    rels: list[str] = []
     first_root = 0
     for xpos, piece_heads, piece_rels in pieces:
         offset = len(heads)

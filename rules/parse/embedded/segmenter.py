@@ -101,7 +101,8 @@ class SegVocab:
     def build(cls, texts: Iterable[str], min_char: int = 1, min_bigram: int = 2) -> "SegVocab":
         from collections import Counter
 
-        chars, bigrams = Counter(), Counter()
+        chars: Counter[str] = Counter()
+        bigrams: Counter[str] = Counter()
         for text in texts:
             keys = [char_key(c) for c in text]
             chars.update(keys)
