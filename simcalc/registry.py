@@ -67,7 +67,7 @@ def canonical(name: str) -> str:
             return name
         folded = name.strip().lower().replace("-", "_")
         for known in _REGISTRY:
-            if known.lower() == folded:
+            if known.lower().replace("-", "_") == folded:  # hf-cross, jaro_winkler: either spelling
                 return known
     import difflib
 
@@ -143,5 +143,12 @@ for _spec in (
     ScorerSpec("mgf", "simcalc.neural.scorers:MGFScorer", "neural",
                "multi-granularity char+word fusion model (MGF paper); --model mgf-bq-large: full width, "
                "more accurate, about half as fast", ("torch", "jieba")),
+    # bring your own pretrained model (issue 22): a local transformers folder, never downloaded
+    ScorerSpec("hf-cross", "simcalc.neural.hf:HFCrossScorer", "neural",
+               "your own local transformers cross-encoder (sequence classification, e.g. Erlangshen); "
+               "--model PATH or SIMCALC_HF_CROSS_MODEL; nothing shipped", ("torch", "transformers")),
+    ScorerSpec("hf-bi", "simcalc.neural.hf:HFBiScorer", "neural",
+               "your own local sentence-embedding model (transformers / sentence-transformers folder), cosine; "
+               "--model PATH or SIMCALC_HF_BI_MODEL; nothing shipped", ("torch", "transformers")),
 ):
     register(_spec)
