@@ -43,6 +43,8 @@ WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "model.safetensors.ind
 #: Any one of these makes a usable tokenizer (fast tokenizer, WordPiece vocab, BPE or SentencePiece).
 TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "vocab.json", "spiece.model", "sentencepiece.bpe.model")
 DEFAULT_MAX_LENGTH = 128
+#: Above this share of unknown tokens (the tokenizer's [UNK]) a result carries a warning.
+MAX_UNKNOWN = 0.5
 #: Characters per forward pass budget (rows × padded width), like the other neural scorers' TOKEN_BUDGET.
 TOKEN_BUDGET = 16384
 
@@ -178,6 +180,7 @@ class HFScorer(Scorer):
         require_transformers()
         from .device import resolve_threads, select_device
 
+        # the registry fills ``model`` from ``env``; read here too for direct construction
         self.model_dir = check_model_folder(model if model is not None else os.environ.get(self.env),
                                             self.name, self.env)
         self.threads = resolve_threads(threads)
@@ -199,6 +202,21 @@ class HFScorer(Scorer):
         return {**super().describe(), "model": str(self.model_dir), "architecture": self.model.config.model_type,
                 "max_length": self.max_length, "batch_size": self.batch_size, "threads": self.threads,
                 "device": str(self.device)}
+
+    def _unknown_warning(self, ids: Sequence[int], what: str) -> list[str]:
+        """A warning when more than :data:`MAX_UNKNOWN` of ``what``'s tokens are the tokenizer's unknown
+        token: the model then compares placeholders, not text. Only a warning — unlike cvlstm/mgf there is
+        no lexical blending, since a pretrained vocabulary covers the script it was trained for."""
+        unk = self.tokenizer.unk_token_id
+        special = set(self.tokenizer.all_special_ids) - {unk}
+        tokens = [t for t in ids if t not in special]
+        if unk is None or not tokens:
+            return []
+        share = sum(t == unk for t in tokens) / len(tokens)
+        if share <= MAX_UNKNOWN:
+            return []
+        return [f"{share:.0%} of the tokens of {what} are unknown to the {self.name} model's vocabulary; "
+                "its score says little"]
 
     def _forward_inputs(self, encoded: dict) -> dict:
         return {k: v.to(self.device) for k, v in encoded.items()}
@@ -246,6 +264,7 @@ class HFCrossScorer(HFScorer):
             score, details = cross_score(row)
             details["model"] = self.model_dir.name
             result = Result(score, self.name, details=details)
+            result.warnings.extend(self._unknown_warning(full[i], "the pair"))
             if len(full[i]) > self.max_length:
                 result.warnings.append(f"the pair has {len(full[i])} tokens; the {self.name} model read only "
                                        f"{self.max_length} (--max-length), cutting the longer sentence first")
@@ -315,7 +334,8 @@ class HFBiScorer(HFScorer):
                 vectors[torch.tensor(idx, device=pooled.device)] = pooled
         if vectors is None:  # no texts
             vectors = torch.empty(0, int(self.model.config.hidden_size), device=self.device)
-        return EncodedTexts(texts, [len(ids) for ids in full], vectors)
+        unknown = [self._unknown_warning(ids, "{which}") for ids in full]
+        return EncodedTexts(texts, [len(ids) for ids in full], vectors, unknown)
 
     def score_encoded(self, left: "EncodedTexts", right: "EncodedTexts") -> list[Result]:
         """Cosines of row-aligned :meth:`encode` outputs (a 1-row side is broadcast)."""
@@ -330,6 +350,7 @@ class HFBiScorer(HFScorer):
             result = Result(cosine, self.name, details={"cosine": round(cosine, 6), "pooling": self.pooling,
                                                         "model": self.model_dir.name})
             for which, side in (("sentence1", left), ("sentence2", right)):
+                result.warnings.extend(w.format(which=which) for w in side.unknown[row])
                 if side.lengths[row] > self.max_length:
                     result.warnings.append(f"{which} has {side.lengths[row]} tokens; the {self.name} model read "
                                            f"only the first {self.max_length} (--max-length)")
@@ -357,8 +378,8 @@ def pool(hidden, mask, mode: str):
 class EncodedTexts:
     """Sentences encoded by ``hf-bi``: texts, token counts before truncation, unit vectors (row-aligned)."""
 
-    def __init__(self, texts: list[str], lengths: list[int], vectors) -> None:
-        self.texts, self.lengths, self.vectors = texts, lengths, vectors
+    def __init__(self, texts: list[str], lengths: list[int], vectors, unknown: list[list[str]]) -> None:
+        self.texts, self.lengths, self.vectors, self.unknown = texts, lengths, vectors, unknown
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -369,9 +390,10 @@ class EncodedTexts:
 
         ids = list(ids)
         picked = torch.as_tensor(ids, dtype=torch.long, device=self.vectors.device)
-        return EncodedTexts([self.texts[i] for i in ids], [self.lengths[i] for i in ids], self.vectors[picked])
+        return EncodedTexts([self.texts[i] for i in ids], [self.lengths[i] for i in ids], self.vectors[picked],
+                            [self.unknown[i] for i in ids])
 
     def broadcast(self, n: int) -> "EncodedTexts":
         if len(self) == n:
             return self
-        return EncodedTexts(self.texts * n, self.lengths * n, self.vectors.expand(n, -1))
+        return EncodedTexts(self.texts * n, self.lengths * n, self.vectors.expand(n, -1), self.unknown * n)

@@ -256,3 +256,65 @@ def test_cli_compare_train_and_ensemble(models, tmp_path, monkeypatch):
                                "--config", str(tmp_path / "ens.toml"), "--json"])
     assert out.exit_code == 0, out.output
     assert set(json.loads(out.output)["details"]["members"]) >= {"hf-cross", "levenshtein"}
+
+
+def test_unknown_script_warns(models):
+    cross = registry.create("hf-cross", model=str(models["cross"]), device="cpu", threads=1)
+    assert any("unknown to the hf-cross" in w for w in cross.score("สวัสดีครับ", "привет мир").warnings)
+    assert not any("unknown" in w for w in cross.score("花呗怎么开通", "如何开通花呗").warnings)
+    bi = registry.create("hf-bi", model=str(models["bi"]), device="cpu", threads=1)
+    warnings = bi.score("花呗怎么开通", "привет мир").warnings
+    assert [w.split(" ")[5] for w in warnings if "unknown" in w] == ["sentence2"]
+
+
+def _rule_file(path: Path, n: int, seed: int) -> Path:
+    """Pairs whose label is whether sentence2 ends in 是 (else 不): learnable from the tokens alone."""
+    rng = random.Random(seed)
+    lines = ["sentence1\tsentence2\tlabel"]
+    for _ in range(n):
+        label = rng.randrange(2)
+        lines.append(f"{_sentence(rng, rng.randint(3, 8))}\t{_sentence(rng, rng.randint(2, 6))}{'是' if label else '不'}"
+                     f"\t{label}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_fine_tuning_learns_and_the_scorer_agrees_with_training(models, tmp_path):
+    from simcalc.evaluate import binary_metrics
+    from simcalc.neural.hf_training import train_hf
+
+    train, dev = _rule_file(tmp_path / "train.tsv", 64, 1), _rule_file(tmp_path / "dev.tsv", 32, 2)
+    metrics = train_hf(str(train), str(dev), str(tmp_path / "out"), init=str(models["cross"]), epochs=4,
+                       batch_size=8, lr=3e-3, threads=1, device="cpu", progress=False)
+    assert metrics["history"][0]["dev_accuracy"] < 0.9 <= metrics["best_dev_accuracy"]  # it learned
+    scorer = registry.create("hf-cross", model=str(tmp_path / "out"), device="cpu", threads=1)
+    rows = [line.split("\t") for line in dev.read_text(encoding="utf-8").splitlines()[1:]]
+    results = scorer.score_batch([(a, b) for a, b, _ in rows])
+    import numpy as np
+
+    got = binary_metrics(np.array([r.score for r in results]), np.array([int(y) for *_, y in rows]), scorer.threshold)
+    assert got["accuracy"] == pytest.approx(metrics["best_dev_accuracy"])
+
+
+def test_serve_compare_explain_and_rank(models, tmp_path, monkeypatch):
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from simcalc.server import ServerSettings, create_app
+
+    monkeypatch.setenv("SIMCALC_HF_CROSS_MODEL", str(models["cross"]))
+    monkeypatch.setenv("SIMCALC_HF_BI_MODEL", str(models["bi"]))
+    faq = tmp_path / "faq.txt"
+    faq.write_text("花呗怎么开通\n借呗额度\n怎么还款\n", encoding="utf-8")
+    settings = ServerSettings(scorers=("hf-cross", "hf-bi"), configs=(), view=False, faq=str(faq))
+    with TestClient(create_app(settings)) as client:
+        health = client.get("/health").json()
+        assert {health["scorers"][k]["status"] for k in ("hf-cross", "hf-bi")} == {"ready"}
+        got = client.post("/compare", json={"sentence1": "花呗怎么开通", "sentence2": "如何开通花呗",
+                                            "scorer": "hf-cross"}).json()
+        want = registry.create("hf-cross", model=str(models["cross"])).score("花呗怎么开通", "如何开通花呗")
+        assert got["score"] == pytest.approx(want.score, abs=1e-5) and got["label"] == want.label
+        explained = client.post("/explain", json={"sentence1": "花呗", "sentence2": "借呗", "scorer": "hf-cross"})
+        assert explained.status_code == 200, explained.text
+        ranked = client.post("/rank", json={"query": "借呗额度", "top_k": 2, "scorer": "hf-bi"}).json()
+        assert ranked["matches"][0]["text"] == "借呗额度"
