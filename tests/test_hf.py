@@ -255,7 +255,19 @@ def test_cli_compare_train_and_ensemble(models, tmp_path, monkeypatch):
     out = runner.invoke(main, ["compare", "花呗怎么开通", "如何开通花呗", "--scorer", "ensemble",
                                "--config", str(tmp_path / "ens.toml"), "--json"])
     assert out.exit_code == 0, out.output
-    assert set(json.loads(out.output)["details"]["members"]) >= {"hf-cross", "levenshtein"}
+    by_env = json.loads(out.output)
+    assert set(by_env["details"]["members"]) >= {"hf-cross", "levenshtein"}
+    # or the config names the folder (relative to the config file), with no environment variable
+    monkeypatch.delenv("SIMCALC_HF_CROSS_MODEL")
+    toml = (tmp_path / "ens.toml").read_text(encoding="utf-8")
+    head, _, tail = toml.partition("[members.hf-cross]")
+    (tmp_path / "pinned.toml").write_text(head + "[members.hf-cross]" + tail.replace(
+        "options = {}", 'options = { model = "run" }', 1), encoding="utf-8")
+    out = runner.invoke(main, ["compare", "花呗怎么开通", "如何开通花呗", "--scorer", "ensemble",
+                               "--config", str(tmp_path / "pinned.toml"), "--json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output)["score"] == pytest.approx(by_env["score"])
+    assert "left_out" not in json.loads(out.output)["details"] or not json.loads(out.output)["details"]["left_out"]
 
 
 def test_unknown_script_warns(models):
