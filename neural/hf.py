@@ -137,6 +137,9 @@ def load_tokenizer(folder: Path, what: str):
 
     try:
         return AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+    except ImportError as exc:  # e.g. a SentencePiece tokenizer without the sentencepiece package
+        raise ScorerUnavailableError(f"{what}: the tokenizer in {folder} needs a package that is missing: "
+                                     f"{str(exc).splitlines()[0]}") from None
     except (OSError, ValueError, KeyError) as exc:
         raise ResourceNotFoundError(f"{what}: cannot read the tokenizer in {folder} without the network: "
                                     f"{str(exc).splitlines()[0]}") from None
@@ -150,6 +153,9 @@ def load_model(folder: Path, what: str, cls_name: str, **kwargs: Any):
     cls = getattr(transformers, cls_name)
     try:
         return cls.from_pretrained(str(folder), local_files_only=True, **kwargs)
+    except ImportError as exc:
+        raise ScorerUnavailableError(f"{what}: the model in {folder} needs a package that is missing: "
+                                     f"{str(exc).splitlines()[0]}") from None
     except (OSError, ValueError, KeyError) as exc:
         raise ResourceNotFoundError(f"{what}: cannot load the model in {folder} without the network: "
                                     f"{str(exc).splitlines()[0]}") from None

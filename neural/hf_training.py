@@ -130,6 +130,10 @@ def _train(train: str, dev: str, out_dir: Path, init_dir: Path, s: dict[str, Any
     model = load_model(init_dir, "hf-cross --init", "AutoModelForSequenceClassification", num_labels=head,
                        ignore_mismatched_sizes=True)
     model.config.problem_type = None  # the loss below decides; HF's own would guess from the head size
+    limit = getattr(model.config, "max_position_embeddings", None)
+    if limit and s["max_length"] > limit:
+        log.warning("max_length %d is above the model's position limit; using %d", s["max_length"], limit)
+        s = {**s, "max_length": int(limit)}
     model.to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=s["lr"], weight_decay=s["weight_decay"])
     label_counts = [Counter(labels)[k] for k in range(num_classes)]
