@@ -174,7 +174,6 @@ class HFScorer(Scorer):
 
     batch_rows = 1024
     env: ClassVar[str] = ""
-    model_class: ClassVar[str] = "AutoModel"
 
     def __init__(self, model: str | Path | None = None, threshold: float | None = None,
                  threads: int | str | None = "auto", device: str = "auto", batch_size: int | None = None,
@@ -194,11 +193,15 @@ class HFScorer(Scorer):
         self.meta = read_meta(self.model_dir)
         self._load()
         self.model.to(self.device).eval()
-        limit = getattr(self.model.config, "max_position_embeddings", None) or 512
-        wanted = int(max_length or self.meta.get("max_length") or DEFAULT_MAX_LENGTH)
+        limits = [getattr(self.model.config, "max_position_embeddings", None) or 512,
+                  getattr(self.tokenizer, "model_max_length", None) or 512]  # RoBERTa: 514 positions, 512 usable
+        try:
+            wanted = int(max_length or self.meta.get("max_length") or DEFAULT_MAX_LENGTH)
+        except (TypeError, ValueError):
+            wanted = 0
         if wanted < 4:
-            raise ScorerUnavailableError(f"max_length must be at least 4 tokens, not {wanted}")
-        self.max_length = min(wanted, int(limit))
+            raise ScorerUnavailableError(f"max_length must be an integer of at least 4 tokens, not {max_length!r}")
+        self.max_length = min([wanted] + [int(v) for v in limits if v < 1_000_000])
         self.batch_size = int(batch_size) if batch_size else (256 if self.device.type == "cuda" else 64)
 
     def _load(self) -> None:
