@@ -330,3 +330,14 @@ def test_serve_compare_explain_and_rank(models, tmp_path, monkeypatch):
         assert explained.status_code == 200, explained.text
         ranked = client.post("/rank", json={"query": "借呗额度", "top_k": 2, "scorer": "hf-bi"}).json()
         assert ranked["matches"][0]["text"] == "借呗额度"
+
+
+def test_early_stopping_on_dev_accuracy(models, tmp_path):
+    from simcalc.neural.hf_training import train_hf
+
+    train, dev = _pair_file(tmp_path / "train.tsv", 16, 8), _pair_file(tmp_path / "dev.tsv", 16, 9)
+    # lr 0: the weights never change, so no epoch after the first beats it
+    metrics = train_hf(str(train), str(dev), str(tmp_path / "out"), init=str(models["cross"]), lr=0.0, epochs=6,
+                       patience=2, batch_size=8, threads=1, device="cpu", progress=False)
+    assert len(metrics["history"]) == 3 and metrics["best_epoch"] == 1
+    assert metrics["stop_reason"].startswith("early stop")
