@@ -538,9 +538,10 @@ Examples:
   simcalc train cvlstm --train bq_corpus/train.tsv --dev bq_corpus/dev.tsv --out runs/cvlstm
   simcalc train mgf --train bq_corpus/train.tsv --dev bq_corpus/dev.tsv --out runs/mgf --loss bce --max-minutes 60
   simcalc compare "怎么开通花呗" "花呗如何开通" --scorer mgf --model runs/mgf
+  simcalc train hf-cross --init my-bert/ --train pairs.tsv --dev dev.tsv --out runs/hf   (your local model)
 Training resumes from OUT/train_state.pt when it exists (--no-resume starts afresh).
 """)
-@click.argument("kind", type=click.Choice(["cvlstm", "mgf"]))
+@click.argument("kind", type=click.Choice(["cvlstm", "mgf", "hf-cross"]))
 @click.option("--train", "train_path", required=True, type=click.Path(exists=True, dir_okay=False),
               help="Labelled training pairs (sentence1, sentence2, label).")
 @click.option("--dev", "dev_path", required=True, type=click.Path(exists=True, dir_okay=False),
@@ -566,12 +567,25 @@ Training resumes from OUT/train_state.pt when it exists (--no-resume starts afre
 @click.option("--seed", type=int, default=None, help="Random seed (1); CPU runs are deterministic for a seed.")
 @click.option("--threads", type=int, default=None, help="CPU threads for torch (1).")
 @click.option("--resume/--no-resume", default=True, show_default=True)
+@click.option("--init", type=click.Path(exists=True, file_okay=False), default=None,  # hf-cross (issue 22)
+              help="hf-cross: the local pretrained model folder to fine-tune (never downloaded).")
+@click.option("--max-length", type=int, default=None, help="hf-cross: tokens per pair (128).")
 @json_option
 def train(kind: str, train_path: str, dev_path: str, out: str, as_json: bool, **options: Any) -> None:
-    """Train a neural scorer (KIND: cvlstm or mgf) and write a checkpoint to --out."""
+    """Train a neural scorer (KIND: cvlstm, mgf, or hf-cross from your --init model) and write it to --out."""
     from simcalc.neural.training import train_model
 
-    metrics = train_model(kind, train_path, dev_path, out, **{k: v for k, v in options.items() if v is not None})
+    options = {k: v for k, v in options.items() if v is not None}
+    if kind == "hf-cross":  # fine-tune a local transformers model (simcalc/neural/hf_training.py)
+        from simcalc.neural.hf_training import train_hf
+
+        metrics = train_hf(train_path, dev_path, out, **options)
+    else:
+        if options.pop("init", None) is not None or options.pop("max_length", None) is not None:
+            from simcalc.errors import InputFormatError
+
+            raise InputFormatError("--init and --max-length are for hf-cross")
+        metrics = train_model(kind, train_path, dev_path, out, **options)
     if as_json:
         _echo_json(metrics)
     else:

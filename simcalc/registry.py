@@ -25,6 +25,15 @@ class ScorerSpec:
     kind: str  # lexical | rules | neural | ensemble
     description: str
     requires: tuple[str, ...] = field(default=())
+    #: (option, environment variable): the variable supplies the option when it is not given, for commands
+    #: without that flag (match, serve, check, fit-ensemble); read per call so the cache key sees it.
+    env: tuple[tuple[str, str], ...] = field(default=())
+
+    def with_env(self, options: dict[str, Any]) -> dict[str, Any]:
+        import os
+
+        extra = {opt: os.environ[var] for opt, var in self.env if options.get(opt) is None and os.environ.get(var)}
+        return {**options, **extra} if extra else options
 
     def missing_requirements(self) -> list[str]:
         """Top-level packages (and the scorer's own module) that cannot be found here."""
@@ -67,7 +76,7 @@ def canonical(name: str) -> str:
             return name
         folded = name.strip().lower().replace("-", "_")
         for known in _REGISTRY:
-            if known.lower() == folded:
+            if known.lower().replace("-", "_") == folded:  # hf-cross, jaro_winkler: either spelling
                 return known
     import difflib
 
@@ -93,7 +102,7 @@ def create(name: str, **options: Any) -> Scorer:
     """A new scorer instance; ``options`` go to its constructor (e.g. ``threshold``, ``model``)."""
     name = canonical(name)
     cls = spec(name).load()
-    options = {k: v for k, v in options.items() if v is not None}
+    options = {k: v for k, v in spec(name).with_env(options).items() if v is not None}
     accepted = inspect.signature(cls.__init__).parameters
     if not any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
         unknown = sorted(set(options) - set(accepted))
@@ -113,6 +122,7 @@ def get(name: str, **options: Any) -> Scorer:
     its tables rather than changing them) on one caller's scorer leaves every other caller's alone.
     """
     name = canonical(name)
+    options = spec(name).with_env(options)  # a model folder named by the environment is part of the key
     given = tuple(sorted((k, v) for k, v in options.items() if v is not None))
     key = (name, tuple((k, repr(v)) for k, v in given))
     with _cache_lock:  # two threads asking at once load the model once
@@ -154,5 +164,14 @@ for _spec in (
     ScorerSpec("mgf", "simcalc.neural.scorers:MGFScorer", "neural",
                "multi-granularity char+word fusion model (MGF paper); --model mgf-bq-large: full width, "
                "more accurate, about half as fast", ("torch", "jieba")),
+    # bring your own pretrained model (issue 22): a local transformers folder, never downloaded
+    ScorerSpec("hf-cross", "simcalc.neural.hf:HFCrossScorer", "neural",
+               "your own local transformers cross-encoder (sequence classification, e.g. Erlangshen); "
+               "--model PATH or SIMCALC_HF_CROSS_MODEL; nothing shipped", ("torch", "transformers"),
+               (("model", "SIMCALC_HF_CROSS_MODEL"),)),
+    ScorerSpec("hf-bi", "simcalc.neural.hf:HFBiScorer", "neural",
+               "your own local sentence-embedding model (transformers / sentence-transformers folder), cosine; "
+               "--model PATH or SIMCALC_HF_BI_MODEL; nothing shipped", ("torch", "transformers"),
+               (("model", "SIMCALC_HF_BI_MODEL"),)),
 ):
     register(_spec)
