@@ -228,7 +228,7 @@ def test_fine_tune_with_pcl_on_three_classes(models, tmp_path):
 def test_cli_compare_train_and_ensemble(models, tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    from cli import main
+    from simcalc.cli import main
 
     runner = CliRunner()
     out = runner.invoke(main, ["compare", "花呗怎么开通", "如何开通花呗", "--scorer", "hf-cross",
