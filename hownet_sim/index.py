@@ -211,35 +211,55 @@ def read_ragged(index: IndexFile, prefix: str, decode: Callable[[Sequence[int]],
 
 
 # -- resources and where they come from -------------------------------------------------------------
+GLOSSARY, WHOLE, RELATIONS = "hownet/glossary.dat", "hownet/whole.dat", "hownet/antonym_converse_whole2000.tsv"
+CILIN, FLAT, WORD_PAIRS = "cilin/cilin_ex.txt", "hownet/word_sememes_flat.tsv", "cilin/antonym_pairs_yaleimeng.txt"
+SENTIMENT_POSITIVE = ("hownet/sentiment/zh_positive_evaluation.txt", "hownet/sentiment/zh_positive_emotion.txt")
+SENTIMENT_NEGATIVE = ("hownet/sentiment/zh_negative_evaluation.txt", "hownet/sentiment/zh_negative_emotion.txt")
+
+
 @dataclass(frozen=True)
 class Resource:
     """A lexical resource: its source files (relative to a data folder) and its builder.
 
     ``required`` sources must all exist for the resource to be built from a folder; ``optional`` ones
-    are used when present. ``build`` turns the found paths (None for an absent optional one) into an
-    :class:`IndexWriter`."""
+    are used when present. ``builder`` names (``"module:function"``, like the scorer registry's targets)
+    the function that turns the found paths (None for an absent optional one) into an
+    :class:`IndexWriter`; it is imported only when an index is built, so this low-level module never
+    imports the readers above it."""
 
     name: str
     required: tuple[str, ...]
     optional: tuple[str, ...]
-    build: Callable[[dict[str, Path | None]], IndexWriter]
+    builder: str
 
     @property
     def sources(self) -> tuple[str, ...]:
         return self.required + self.optional
 
+    def build(self, paths: dict[str, Path | None]) -> IndexWriter:
+        import importlib
 
-_RESOURCES: dict[str, Resource] = {}
+        module, _, function = self.builder.partition(":")
+        return getattr(importlib.import_module(module), function)(paths)
+
+
+_BUILDERS = "simcalc.hownet_sim.lexicon_index"
+_RESOURCES: dict[str, Resource] = {r.name: r for r in (
+    Resource("hownet2000", (GLOSSARY, WHOLE), (RELATIONS,), f"{_BUILDERS}:build_hownet"),
+    Resource("cilin", (CILIN,), (), f"{_BUILDERS}:build_cilin"),
+    Resource("flat", (FLAT,), (), f"{_BUILDERS}:build_flat"),
+    Resource("antonym_pairs", (WORD_PAIRS,), (), f"{_BUILDERS}:build_word_pairs"),
+    Resource("sentiment", (), SENTIMENT_POSITIVE + SENTIMENT_NEGATIVE, f"{_BUILDERS}:build_sentiment"),
+)}
 
 
 def register(resource: Resource) -> Resource:
+    """Add (or replace) a resource: a plug-in lexicon joins ``open_resource`` and the builder."""
     _RESOURCES[resource.name] = resource
     return resource
 
 
 def resources() -> dict[str, Resource]:
-    from . import lexicon_index  # noqa: F401  (registers the builders)
-
     return dict(_RESOURCES)
 
 

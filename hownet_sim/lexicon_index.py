@@ -1,7 +1,7 @@
 """The rule engine's lexical resources as indexes: what each one's builder writes and its loader reads.
 
 Every builder parses the source files with the same reader the text route always used
-(:func:`~hownet_sim.lexicon.read_glossary`, :meth:`Cilin.from_file`, ...), so an index holds exactly
+(:func:`~hownet_sim.glossary.read_glossary`, :meth:`Cilin.from_file`, ...), so an index holds exactly
 what those readers return; the loaders rebuild the same objects lazily (a row is decoded when a
 word is looked up). Resources (sources relative to a data folder):
 
@@ -17,12 +17,8 @@ import hashlib
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from .index import IndexFile, IndexWriter, Resource, ragged, read_ragged, register
-
-GLOSSARY, WHOLE, RELATIONS = "hownet/glossary.dat", "hownet/whole.dat", "hownet/antonym_converse_whole2000.tsv"
-CILIN, FLAT, WORD_PAIRS = "cilin/cilin_ex.txt", "hownet/word_sememes_flat.tsv", "cilin/antonym_pairs_yaleimeng.txt"
-SENTIMENT_POSITIVE = ("hownet/sentiment/zh_positive_evaluation.txt", "hownet/sentiment/zh_positive_emotion.txt")
-SENTIMENT_NEGATIVE = ("hownet/sentiment/zh_negative_evaluation.txt", "hownet/sentiment/zh_negative_emotion.txt")
+from .index import (CILIN, FLAT, GLOSSARY, RELATIONS, SENTIMENT_NEGATIVE, SENTIMENT_POSITIVE, WHOLE, WORD_PAIRS,
+                    IndexFile, IndexWriter, ragged, read_ragged)
 
 
 def _sources(paths: dict[str, Path | None]) -> dict[str, str | None]:
@@ -43,7 +39,7 @@ def _need(paths: "dict[str, Path | None]", key: str) -> Path:
 
 # -- HowNet 2000: glossary, sememe tree, antonym/converse sememe pairs ----------------------------------
 def build_hownet(paths: dict[str, Path | None]) -> IndexWriter:
-    from .lexicon import read_glossary, read_sememe_relations
+    from .glossary import read_glossary, read_sememe_relations
     from .tree import SememeTree
 
     concepts, entries, problems = read_glossary(_need(paths, GLOSSARY))
@@ -197,10 +193,3 @@ def build_sentiment(paths: dict[str, Path | None]) -> IndexWriter:
 
 def read_sentiment_index(index: IndexFile) -> tuple[set[str], set[str]]:
     return set(index.strings("positive")), set(index.strings("negative"))
-
-
-HOWNET2000 = register(Resource("hownet2000", (GLOSSARY, WHOLE), (RELATIONS,), build_hownet))
-CILIN_RESOURCE = register(Resource("cilin", (CILIN,), (), build_cilin))
-FLAT_RESOURCE = register(Resource("flat", (FLAT,), (), build_flat))
-WORD_PAIRS_RESOURCE = register(Resource("antonym_pairs", (WORD_PAIRS,), (), build_word_pairs))
-SENTIMENT = register(Resource("sentiment", (), SENTIMENT_POSITIVE + SENTIMENT_NEGATIVE, build_sentiment))

@@ -174,6 +174,8 @@ class HFScorer(Scorer):
 
     batch_rows = 1024
     env: ClassVar[str] = ""
+    model: Any  # a transformers model, set by _load
+    tokenizer: Any  # its tokenizer, set by _load
 
     def __init__(self, model: str | Path | None = None, threshold: float | None = None,
                  threads: int | str | None = "auto", device: str = "auto", batch_size: int | None = None,
@@ -266,8 +268,8 @@ class HFCrossScorer(HFScorer):
                 batch = self.tokenizer([a_list[i] for i in idx], [b_list[i] for i in idx], truncation="longest_first",
                                        max_length=self.max_length, padding=True, return_tensors="pt")
                 out = self.model(**self._forward_inputs(batch)).logits.float().cpu()
-                for row, i in enumerate(idx):
-                    logits[i] = out[row].tolist()
+                for k, i in enumerate(idx):
+                    logits[i] = out[k].tolist()
         results = []
         for i, row in enumerate(logits):
             score, details = cross_score(row)

@@ -215,7 +215,7 @@ def _train(train: str, dev: str, out_dir: Path, init_dir: Path, s: dict[str, Any
         else:
             threshold = None
             dev_metrics = {"accuracy": float((np.rint(dev_scores * 2).astype(int) == dev_y).mean())}
-        record = {"epoch": epoch + 1, "train_loss": total / max(seen, 1), "dev_accuracy": dev_metrics["accuracy"],
+        record: dict[str, Any] = {"epoch": epoch + 1, "train_loss": total / max(seen, 1), "dev_accuracy": dev_metrics["accuracy"],
                   "dev_f1": dev_metrics.get("f1"), "threshold": threshold, "minutes": (time.time() - epoch_start) / 60}
         history.append(record)
         log.info("epoch %d: loss %.4f, dev accuracy %.4f (threshold %s)", epoch + 1, record["train_loss"],

@@ -10,40 +10,11 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
-from pathlib import Path
 from typing import Callable
 
-from simcalc.errors import ResourceNotFoundError
+from .jieba_segment import Segmenter  # noqa: F401  (part of this module's interface)
 
 log = logging.getLogger(__name__)
-
-
-class Segmenter:
-    """``Segmenter(user_dict=None)(text) -> list[str]``; whitespace never becomes a token."""
-
-    def __init__(self, user_dict: str | Path | None = None) -> None:
-        import jieba
-
-        logging.getLogger("jieba").setLevel(logging.WARNING)
-        self._tokenizer = jieba.Tokenizer()
-        self.user_dict = str(user_dict) if user_dict else None
-        if user_dict is not None:
-            path = Path(user_dict).expanduser()
-            if not path.is_file():
-                raise ResourceNotFoundError(f"jieba user dictionary {path} does not exist")
-            self._tokenizer.load_userdict(str(path))
-
-    @property
-    def frequencies(self) -> dict[str, int]:
-        """The tokenizer's word → frequency table (its dictionary plus the user dictionary)."""
-        self._tokenizer.check_initialized()
-        return self._tokenizer.FREQ
-
-    def add_word(self, word: str, freq: int | None = None) -> None:
-        self._tokenizer.add_word(word, freq)
-
-    def __call__(self, text: str) -> list[str]:
-        return [w for w in self._tokenizer.cut(text, HMM=True) if w.strip()]
 
 
 @lru_cache(maxsize=4)

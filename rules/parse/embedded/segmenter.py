@@ -264,7 +264,7 @@ class TrainedSegmenter:
         import torch
         from safetensors.torch import load_file
 
-        from ..segment import Segmenter
+        from ..jieba_segment import Segmenter
 
         folder = Path(model_dir) if model_dir else project_data_path("parser/segmenter.json").parent
         if not segmenter_available(folder):

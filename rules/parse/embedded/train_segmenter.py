@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from ..conllu import read_conllu
-from ..segment import Segmenter
+from ..jieba_segment import Segmenter
 from .segmenter import SegConfig, SegVocab, bmes, build_network, featurize, pad, viterbi, words_from_tags
 from .train import load_split
 
