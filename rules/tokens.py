@@ -1,7 +1,7 @@
-"""Tokens for the rule engine: jieba segmentation plus three repairs the rule engine depends on, and
+"""Tokens for the rule engine: jieba segmentation plus the repairs the rule engine depends on, and
 the notional POS classes of Li & Li (2015).
 
-Why repairs: the predicate/subject/object split is only as good as the words it sees, and three jieba
+Why repairs: the predicate/subject/object split is only as good as the words it sees, and some jieba
 habits break it on exactly the sentences the rules are about:
 
 * ``把门``, ``被单``: a dictionary word swallows the 把/被 of a Ba/Bei sentence (小明|把门|打开了), so the
@@ -10,6 +10,8 @@ habits break it on exactly the sentences the rules are about:
 * ``张三卖``, ``张三一``: the HMM glues an unknown name to the next one-character verb or numeral. Split a
   word jieba's dictionary does not know when its last character is a frequent one-character verb,
   numeral or preposition.
+* ``追猫``: the HMM glues a one-character verb to its one-character object (a word jieba's dictionary does
+  not have): split it, or 猫追老鼠 / 老鼠追猫 lose their object.
 * ``一|本书``: after a numeral, a classifier glued to the noun (本书 "this book") is split (本|书).
 * ``我爱你``, ``很矮``, ``没去``, ``价格下降``: dictionary entries that glue a pronoun, a degree adverb or a
   negation to a word, or two words into a phrase. When the word knowledge does not know the whole token
@@ -25,6 +27,8 @@ import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Sequence
+
+from .question import is_a_not_a
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +139,7 @@ def repair(tokens: Sequence[str], protected: frozenset[str] = frozenset(),
         verbs_after[i] = seen
         seen = seen or tags.get(tokens[i], "").startswith("v")
     for i, tok in enumerate(tokens):
-        if tok in protected or len(tok) < 2:
+        if tok in protected or len(tok) < 2 or is_a_not_a(tok):
             out.append(tok)
             continue
         if (tok[0] in "把被" and len(tok) == 2 and tok not in BA_BEI_WORDS and verbs_after[i]
@@ -147,6 +151,11 @@ def repair(tokens: Sequence[str], protected: frozenset[str] = frozenset(),
                 and freq.get(tok[-1], 0) >= _GLUE_MIN_FREQ):
             out += [tok[:-1], tok[-1]]
             notes.append(f"split {tok} → {tok[:-1]} {tok[-1]} (unknown word glued to {tok[-1]})")
+            continue
+        if (len(tok) == 2 and not freq.get(tok) and tags.get(tok[0], "")[:1] == "v"
+                and tags.get(tok[1], "")[:1] in ("n", "r") and (known is None or not known(tok))):
+            out += [tok[0], tok[1]]
+            notes.append(f"split {tok} → {tok[0]} {tok[1]} (a verb glued to its object by the HMM)")
             continue
         if (out and tags.get(out[-1], "") == "m" and tok[0] in CLASSIFIERS and len(tok) >= 2
                 and freq.get(tok[1:])):
@@ -160,4 +169,29 @@ def repair(tokens: Sequence[str], protected: frozenset[str] = frozenset(),
                 notes.append(f"split {tok} → {' '.join(parts)} (unknown to the lexicon, parts known)")
                 continue
         out.append(tok)
+    return merge_a_not_a(out, notes)
+
+
+def merge_a_not_a(tokens: list[str], notes: list[str]) -> tuple[list[str], list[str]]:
+    """能|不能, 会|不会, 借|没|借到 → one A-not-A token: a yes/no question form, which the rules must not read
+    as a negation (the paper's K3 did: 能不能 counted as declarative *and* negated)."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if nxt in ("不" + tok, "没" + tok) and len(tok) <= 2:
+            out.append(tok + nxt)
+            notes.append(f"merged {tok} {nxt} → {tok + nxt} (A-not-A question)")
+            i += 2
+            continue
+        after = tokens[i + 2] if i + 2 < len(tokens) else ""
+        if nxt in ("不", "没") and after[:1] and tok[:1] == after[:1] and len(tok) <= len(after) <= 2 \
+                and len(tok) <= 2:
+            out.append(tok + nxt + after)
+            notes.append(f"merged {tok} {nxt} {after} → {tok + nxt + after} (A-not-A question)")
+            i += 3
+            continue
+        out.append(tok)
+        i += 1
     return out, notes

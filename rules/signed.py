@@ -1,0 +1,279 @@
+"""The signed rule score (mode ``signed``, the default): content similarity in [0, 1], negative only when
+the polarity verdict says *opposite*.
+
+Why not the paper's ``K·|S|`` (still available as mode ``paper``): on question data its multipliers are
+noise — K1 = 0.1 fires on half the paraphrases, negation words flip pairs whose negation sits on another
+event, unmatched words cost nothing and question words become component centres. Here:
+
+* **Content** (:class:`Profile`, :func:`coverage`): every content word (participants included; light
+  words, question words and negation cues excluded) is weighted by its IDF (jieba's dictionary
+  frequencies) and matched in the other sentence: the identical string is the base (1.0); otherwise
+  HowNet (``signed_hownet_weight`` × similarity) or shared characters (``signed_char_weight`` × Dice) add
+  where strings differ. Numbers, names and dates match only as the same string (HowNet gives 北京/上海 and
+  狗/猫 1.0). Coverage is the matched IDF share, both directions.
+* **Question type** (:mod:`simcalc.rules.question`): the same content asking a different slot
+  (怎么还款 / 什么时候还款) is scaled by ``signed_qtype_factor``.
+* **Polarity** (:mod:`simcalc.rules.polarity`): negation compared on aligned predicates only; an
+  *opposite* verdict needs the rest of the content to match (both coverages ≥ ``signed_opposite_gate``),
+  the same question type and no entity difference, and says why.
+* **Roles** from the paper's analysis: agent and patient exchanged under the same predicate scales the
+  score by ``role_exchange``; a 把/被 pair with matching roles keeps it.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Callable, Sequence
+
+from simcalc.resources import project_data_path
+
+from .config import RuleConfig
+from .polarity import Cues, Event, compare_events, events, load_cues, morpheme_antonyms
+from .question import is_a_not_a, question_type, question_word_set
+from .tokens import pos_class
+
+_PUNCT_RE = re.compile(r"^[\W_]+$")
+_ENTITY_RE = re.compile(r"[0-9０-９A-Za-zＡ-Ｚａ-ｚ]")
+_FUNCTION_TAGS = ("u", "p", "c", "e", "o", "y", "w", "q", "h", "k")
+_ENTITY_TAGS = ("nh", "ns", "m", "nt")
+#: the IDF weight of a word: log(total / freq) from the segmenter's dictionary, clipped (unknown words
+#: count like rare ones, not more: a typo must not dominate) and shifted so the commonest words weigh little
+IDF_CAP = 13.0
+IDF_FLOOR = 4.0
+ADVERB_WEIGHT = 0.5
+
+
+@lru_cache(maxsize=None)
+def light_words() -> frozenset[str]:
+    path = project_data_path("wordlists/light_words.txt")
+    return frozenset(w for line in path.read_text(encoding="utf-8").splitlines()
+                     if (w := line.split("#", 1)[0].strip()))
+
+
+@dataclass
+class ContentWord:
+    token: str
+    index: int  # 0-based position in the parse
+    weight: float
+    entity: bool
+    known: bool
+
+
+@dataclass
+class Profile:
+    """What the signed comparison needs of one sentence (computed once per distinct sentence)."""
+
+    content: list[ContentWord]
+    qtype: str | None
+    qmarker: str | None
+    events: list[Event]
+    questions: list[str]
+
+    def to_dict(self) -> dict:
+        return {"content": [w.token for w in self.content], "question_type": self.qtype,
+                "question_marker": self.qmarker, "events": [e.to_dict() for e in self.events],
+                "yes_no_forms": list(self.questions)}
+
+
+class IdfTable:
+    """IDF weights from a word → frequency table (jieba's dictionary)."""
+
+    def __init__(self, freq: dict[str, int], total: float | None = None) -> None:
+        self.freq = freq
+        self.total = float(total or sum(freq.values()) or 1.0)
+
+    def weight(self, word: str) -> float:
+        f = self.freq.get(word) or 0
+        idf = math.log(self.total / f) if f > 0 else IDF_CAP
+        return max(0.5, min(idf, IDF_CAP) - IDF_FLOOR)
+
+
+def profile(text: str, tokens: Sequence[str], pos: Sequence[str], config: RuleConfig, idf: IdfTable,
+            knows: Callable[[str], bool] | None) -> Profile:
+    cues = load_cues(config.negation_words)
+    qtype, qmarker = question_type(text, tokens)
+    evs, questions = events(tokens, pos, cues)
+    skip = light_words() | question_word_set() | config.question_words | cues.negation | cues.prefix \
+        | cues.suffix
+    content = []
+    predicates = {e.index for e in evs if e.lemma == tokens[e.index] or tokens[e.index].startswith(e.lemma)}
+    for i, (tok, tag) in enumerate(zip(tokens, pos)):
+        if tok in skip or _PUNCT_RE.match(tok) or is_a_not_a(tok):
+            continue
+        if tag[:1] in _FUNCTION_TAGS and tag != "nh" and i not in predicates:  # 借/p 不 出来: a mis-tagged verb
+            continue
+        if tag == "wp" or (tok in cues.potential and i > 0 and tokens[i - 1] in ("不", "没")):
+            continue
+        entity = bool(_ENTITY_RE.search(tok)) or tag in _ENTITY_TAGS
+        weight = idf.weight(tok) * (ADVERB_WEIGHT if tag[:1] == "d" else 1.0)
+        content.append(ContentWord(tok, i, weight, entity, bool(knows(tok)) if knows else True))
+    return Profile(content, qtype, qmarker, evs, questions)
+
+
+def char_dice(x: str, y: str) -> float:
+    common = sum(min(x.count(ch), y.count(ch)) for ch in set(x))
+    return 2.0 * common / (len(x) + len(y))
+
+
+@dataclass
+class Match:
+    """Word matching between two profiles with the signed config's weights (memoised per pair)."""
+
+    config: RuleConfig
+    relation: Callable[[str, str, Any, Any], Any]
+    senses1: Sequence[Any]
+    senses2: Sequence[Any]
+    _rel: dict = field(default_factory=dict)
+
+    def rel(self, x: str, y: str, i: int | None = None, j: int | None = None) -> Any:
+        key = (x, y)
+        if key not in self._rel:
+            s1 = self.senses1[i] if i is not None and i < len(self.senses1) else None
+            s2 = self.senses2[j] if j is not None and j < len(self.senses2) else None
+            self._rel[key] = self.relation(x, y, s1, s2)
+        return self._rel[key]
+
+    def opposite(self, x: str, y: str) -> bool:
+        if x == y:
+            return False
+        if morpheme_antonyms(x, y, load_cues(self.config.negation_words)):
+            return True
+        r = self.rel(x, y)
+        return r.kind is not None and (r.opposite or r.rule in self.config.signed_opposite_rules)
+
+    def similar(self, x: str, y: str) -> float:
+        return 0.0 if self.opposite(x, y) else self.rel(x, y).magnitude
+
+    def words(self, x: ContentWord, y: ContentWord) -> float:
+        if x.token == y.token:
+            return 1.0
+        if x.entity or y.entity:
+            return 0.0
+        cfg = self.config
+        score = cfg.signed_char_weight * char_dice(x.token, y.token)
+        if morpheme_antonyms(x.token, y.token, load_cues(cfg.negation_words)):
+            return 1.0  # antonyms are the same slot with the other polarity: polarity decides
+        if x.known and y.known:
+            if self.opposite(x.token, y.token):
+                return 1.0
+            score = max(score, cfg.signed_hownet_weight * self.rel(x.token, y.token, x.index, y.index).magnitude)
+        return score
+
+
+def coverage(c1: Sequence[ContentWord], c2: Sequence[ContentWord], match: Match) -> dict[str, float]:
+    """Coverage both directions, the identical-string share and the unmatched IDF mass."""
+    if not c1 and not c2:
+        return {"cov1": 1.0, "cov2": 1.0, "exact": 1.0, "unmatched": 0.0}
+    if not c1 or not c2:
+        return {"cov1": 0.0, "cov2": 0.0, "exact": 0.0,
+                "unmatched": sum(w.weight for w in (*c1, *c2))}
+    best1 = [0.0] * len(c1)
+    best2 = [0.0] * len(c2)
+    for i, x in enumerate(c1):
+        for j, y in enumerate(c2):
+            m = match.words(x, y)
+            if m > best1[i]:
+                best1[i] = m
+            if m > best2[j]:
+                best2[j] = m
+    w1 = sum(x.weight for x in c1)
+    w2 = sum(y.weight for y in c2)
+    tokens1, tokens2 = {x.token for x in c1}, {y.token for y in c2}
+    exact = (sum(x.weight for x in c1 if x.token in tokens2) + sum(y.weight for y in c2 if y.token in tokens1)) \
+        / (w1 + w2)
+    unmatched = sum(x.weight * (1 - b) for x, b in zip(c1, best1)) + sum(y.weight * (1 - b) for y, b in zip(c2, best2))
+    return {"cov1": sum(x.weight * b for x, b in zip(c1, best1)) / w1,
+            "cov2": sum(y.weight * b for y, b in zip(c2, best2)) / w2, "exact": exact, "unmatched": unmatched}
+
+
+def _entities_differ(p1: Profile, p2: Profile) -> bool:
+    e1 = {w.token for w in p1.content if w.entity}
+    e2 = {w.token for w in p2.content if w.entity}
+    return bool(e1 or e2) and e1 != e2
+
+
+def _paper_parts(detail: dict) -> dict[str, float]:
+    """Component similarities, K2, |S|, role exchange and Ba/Bei from the paper's explanation."""
+    out = {"subject_sim": 0.0, "predicate_sim": 0.0, "object_sim": 0.0, "components_shared": 0.0,
+           "structure_sim": float(abs(detail.get("S", 0.0))), "role_exchange": 0.0, "ba_bei": 0.0}
+    clauses = detail.get("clauses") or []
+    if not clauses:
+        return out
+    first = clauses[0]
+    for role in ("subject", "predicate", "object"):
+        comp = first.get("components", {}).get(role)
+        if comp is not None:
+            out[f"{role}_sim"] = float(comp["score"])
+    if "phrase" in first.get("components", {}):
+        out["predicate_sim"] = float(first["components"]["phrase"]["score"])
+    coeffs = first.get("coefficients", {})
+    out["components_shared"] = float(coeffs.get("K2", {}).get("value", 1.0))
+    out["role_exchange"] = float(any(c.get("coefficients", {}).get("role_exchange", {}).get("fired")
+                                     for c in clauses))
+    out["ba_bei"] = float(any(c.get("coefficients", {}).get("ba_bei", {}).get("fired") for c in clauses))
+    return out
+
+
+def compare(p1: Profile, p2: Profile, match: Match, paper_score: float, paper_detail: dict,
+            patterns: tuple[str, str], config: RuleConfig) -> tuple[float, dict[str, float], dict]:
+    """(signed score, feature values, polarity verdict)."""
+    cfg = config
+    cov = coverage(p1.content, p2.content, match)
+    cov_mean = (cov["cov1"] + cov["cov2"]) / 2
+    cov_min = min(cov["cov1"], cov["cov2"])
+    parts = _paper_parts(paper_detail)
+    qsame = p1.qtype == p2.qtype
+    entity_mismatch = _entities_differ(p1, p2)
+    pol = compare_events(p1.events, p2.events, match.similar, match.opposite)
+    n1, n2 = len(p1.content), len(p2.content)
+    feats: dict[str, float] = {
+        **parts,
+        "coverage": cov_mean, "coverage_min": cov_min, "exact_overlap": cov["exact"],
+        "unmatched_content": cov["unmatched"] / 10.0,
+        "qtype_same": float(qsame), "qtype_differs": float(not qsame),
+        "both_questions": float(p1.qtype is not None and p2.qtype is not None),
+        "negation_mismatch": float(bool(pol.mismatched)),
+        "negation_unaligned": float(bool(pol.unaligned_negated)),
+        "antonym_predicate": float(bool(pol.antonyms)),
+        "pattern_differs": float(patterns[0] != patterns[1]),
+        "entity_mismatch": float(entity_mismatch),
+        "length_ratio": min(n1, n2) / max(n1, n2) if max(n1, n2) else 1.0,
+        "paper_score": float(paper_score),
+    }
+    content = cfg.signed_coverage_weight * cov_mean + (1 - cfg.signed_coverage_weight) * parts["structure_sim"]
+    if not qsame:
+        content *= cfg.signed_qtype_factor
+    if entity_mismatch:
+        content *= cfg.signed_entity_factor
+    matches = cov_min >= cfg.signed_opposite_gate and qsame and not entity_mismatch
+    verdict, reason, cue = "unclear", "", None
+    if pol.contradicts:
+        pair = (pol.mismatched or pol.antonyms)[0]
+        what = (f"{pair[0].lemma}{'(negated: ' + '/'.join(pair[0].cues) + ')' if pair[0].negated else ''} vs "
+                f"{pair[1].lemma}{'(negated: ' + '/'.join(pair[1].cues) + ')' if pair[1].negated else ''}")
+        kind = "antonymous predicates" if pol.antonyms and not pol.mismatched else "negation on one side of the same event"
+        cue = {"kind": "antonym" if pol.antonyms and not pol.mismatched else "negation",
+               "events": [pair[0].to_dict(), pair[1].to_dict()]}
+        if matches:
+            verdict, reason = "opposite", f"{kind}: {what}; the rest of the content matches (coverage {cov_min:.2f})"
+        else:
+            why = ("question types differ" if not qsame else "names/numbers differ" if entity_mismatch
+                   else f"content differs too (coverage {cov_min:.2f} < {cfg.signed_opposite_gate:g})")
+            reason = f"{kind}: {what}, but {why}"
+    elif parts["role_exchange"]:
+        reason = "the same predicate with agent and patient exchanged: not the same statement"
+        cue = {"kind": "role_exchange"}
+    elif matches:
+        verdict, reason = "agree", f"content matches (coverage {cov_min:.2f}) and aligned predicates agree"
+    else:
+        reason = (f"question types differ ({p1.qtype or 'none'} / {p2.qtype or 'none'})" if not qsame else
+                  "names/numbers differ" if entity_mismatch else f"content differs (coverage {cov_min:.2f})")
+    if parts["role_exchange"] and verdict != "opposite" and cfg.use_role_exchange:
+        content *= cfg.role_exchange
+    content = max(0.0, min(1.0, content))
+    score = -content if verdict == "opposite" else content
+    feats["opposite"] = float(verdict == "opposite")
+    feats["rules_score"] = score
+    return score, feats, {"verdict": verdict, "reason": reason, "cue": cue}
