@@ -111,6 +111,8 @@ class RuleConfig:
     signed_coverage_weight: float = 0.8
     #: factor on the content score when the question types differ (怎么还款 / 什么时候还款)
     signed_qtype_factor: float = 0.7
+    #: factor on the content score when agent and patient are exchanged (猫追老鼠 / 老鼠追猫)
+    signed_role_factor: float = 0.25
     #: factor when a number, name or date of one side is missing from the other
     signed_entity_factor: float = 0.6
     #: an opposite verdict needs both coverages at least this high (the rest of the content matches)
@@ -130,7 +132,7 @@ class RuleConfig:
         for name in ("subject_weight", "predicate_weight", "object_weight", "centre_weight", "modifier_weight",
                      "pattern_interrogative", "pattern_other", "ba_bei_threshold", "role_exchange",
                      "exchange_margin", "word_alignment_weight", "distinct_entity_cap", "signed_hownet_weight",
-                     "signed_char_weight", "signed_coverage_weight", "signed_qtype_factor", "signed_entity_factor",
+                     "signed_char_weight", "signed_coverage_weight", "signed_qtype_factor", "signed_entity_factor", "signed_role_factor",
                      "signed_opposite_gate"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not 0.0 <= float(value) <= 1.0:

@@ -27,7 +27,7 @@ from typing import Callable, Sequence
 from simcalc.errors import ResourceNotFoundError
 from simcalc.resources import project_data_path
 
-from .question import is_a_not_a
+from .question import is_a_not_a, question_word_set
 from .tokens import pos_class
 
 _PREDICATE_TAGS = ("v", "a")
@@ -108,6 +108,9 @@ def potential_form(token: str, cues: Cues) -> str | None:
     return None
 
 
+#: verbs that take a verb (想借钱, 喜欢吃): a negation on them reaches the verb after them too
+VERB_TAKING = frozenset("""想 要 能 会 可以 能够 可 愿意 喜欢 爱 打算 准备 敢 肯 需要 应该 应当 必须 得 让 使 希望 同意 允许 继续
+开始 想要 敢于 乐意 再 去 来 用 会不会""".split())
 _NOT_EVENT_TAGS = ("r", "u", "w", "c", "m", "q", "e", "o", "y")
 _SKIP_BACK = frozenset("了得的着过")
 
@@ -117,6 +120,7 @@ def events(tokens: Sequence[str], pos: Sequence[str], cues: Cues) -> tuple[list[
     *not* negations). Tolerant of tagging errors: the word a cue governs counts as a predicate whatever
     its tag (无法|借款/n, 借/p|不|出来), except pronouns, numerals, particles and punctuation."""
     n = len(tokens)
+    qwords = question_word_set()
     evs: dict[int, Event] = {}
     questions: list[str] = []
 
@@ -132,9 +136,10 @@ def events(tokens: Sequence[str], pos: Sequence[str], cues: Cues) -> tuple[list[
         return (j < n and not is_cue(tokens[j]) and pos[j][:1] not in _NOT_EVENT_TAGS
                 and not all(ch in _PUNCT for ch in tokens[j]) and not is_a_not_a(tokens[j]))
 
-    def previous(i: int) -> int | None:
+    def previous(i: int, past_modals: bool = False) -> int | None:
         j = i - 1
-        while j >= 0 and tokens[j] in _SKIP_BACK:
+        while j >= 0 and (tokens[j] in _SKIP_BACK or (past_modals and (tokens[j] in VERB_TAKING or
+                                                                       tokens[j] in qwords or pos[j][:1] == "d"))):
             j -= 1
         return j if j >= 0 and governed(j) else None
 
@@ -168,13 +173,15 @@ def events(tokens: Sequence[str], pos: Sequence[str], cues: Cues) -> tuple[list[
             tok, end = tok + nxt, i + 1
         potential = tok == "不" and nxt in cues.potential and previous(i) is not None \
             and pos[previous(i)][:1] not in ("n", "d")
-        if tok in cues.suffix or potential:  # 还款失败, 借|不|出来
-            j = previous(i)
+        if tok in cues.suffix or potential:  # 还款失败, 借|不|出来 (借款为什么会失败: past 会 and 为什么)
+            j = previous(i) if potential else (previous(i, past_modals=True) or previous(i))
             if potential:
                 skip.add(i + 1)
                 tok = tok + nxt
             if j is not None:
-                event(j).toggle(tok)
+                e = event(j)
+                if not e.negated:  # "it does not work" is a fact: a second failure cue does not undo it
+                    e.toggle(tok)
             elif tok in cues.suffix:
                 event(i)  # 失败了怎么办: the failure itself is the event
             continue
@@ -183,15 +190,21 @@ def events(tokens: Sequence[str], pos: Sequence[str], cues: Cues) -> tuple[list[
                 event(i)
             continue
         if tok in ("没有", "没", "不", "沒有", "沒") and i > 0 and _is_tail(tokens, end + 1) \
-                and governed(i - 1):
+                and previous(i) is not None:
             questions.append(f"final {tok}")  # 还款了没有: a yes/no question
             continue
         # the cue's scope: the first governed word (after adverbs and further cues), then adjacent predicates
         j, pending = end + 1, [tok]
-        while j < n and (pos[j][:1] == "d" or is_cue(tokens[j])):
+        while j < n and (pos[j][:1] in ("d", "p") or is_cue(tokens[j])):
             if is_cue(tokens[j]):
                 pending.append(tokens[j])
                 skip.add(j)
+            elif pos[j][:1] == "p" and j + 1 < n and pos[j + 1][:1] in ("n", "r"):  # 不要和我说话: past 和我
+                j += 1
+                while j + 1 < n and pos[j + 1][:1] in ("n", "r"):
+                    j += 1
+            elif pos[j][:1] == "p":
+                break
             j += 1
         if not governed(j):
             if tok not in ("不", "没", "没有"):  # 不能。 / 无法 / 不是我的: the cue is the (negated) event
@@ -205,6 +218,8 @@ def events(tokens: Sequence[str], pos: Sequence[str], cues: Cues) -> tuple[list[
         while True:
             for cue in pending:
                 event(j).toggle(cue)
+            if tokens[j] not in VERB_TAKING:  # 不想借钱: past 想; 没下来可以取消: stops after 下来
+                break
             j += 1
             if j >= n or not _is_predicate(pos[j]) or is_cue(tokens[j]) or is_a_not_a(tokens[j]):
                 break
@@ -234,11 +249,12 @@ class PolarityCompare:
     agreed: list[tuple[Event, Event]] = field(default_factory=list)  # aligned, same polarity
     antonyms: list[tuple[Event, Event]] = field(default_factory=list)  # opposite predicates, same polarity
     unaligned_negated: list[Event] = field(default_factory=list)  # negated events with no counterpart
+    offset: list[tuple[Event, Event]] = field(default_factory=list)  # mismatches the other side offsets
 
     @property
     def contradicts(self) -> bool:
         """Aligned polarity differs, or antonymous predicates of the same polarity — and not both (不好/坏)."""
-        return bool(self.mismatched) != bool(self.antonyms) if (self.mismatched or self.antonyms) else False
+        return bool(self.mismatched) != bool(self.antonyms)
 
 
 def compare_events(ev1: Sequence[Event], ev2: Sequence[Event], similar: Callable[[str, str], float],
@@ -272,4 +288,16 @@ def compare_events(ev1: Sequence[Event], ev2: Sequence[Event], similar: Callable
         if e1.negated:
             out.unaligned_negated.append(e1)
     out.unaligned_negated += [e2 for e2 in ev2 if e2.negated and id(e2) not in matched2]
+    # a mismatch stands only when the other side's event has no same-polarity mention here either, and the
+    # side whose event is affirmative negates nothing else (还款失败 / 借款不成功: both say it failed)
+    negated1, negated2 = any(e.negated for e in ev1), any(e.negated for e in ev2)
+    kept = []
+    for e1, e2 in out.mismatched:
+        echo = any(e.negated == e2.negated and same_event(e.lemma, e2.lemma) for e in ev1)
+        elsewhere = negated2 if e1.negated else negated1
+        if echo or elsewhere:
+            out.offset.append((e1, e2))
+        else:
+            kept.append((e1, e2))
+    out.mismatched = kept
     return out

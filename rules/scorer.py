@@ -160,7 +160,8 @@ class RulesScorer(Scorer):
             paper, detail = comparer.sentences(sa, sb)
             match = Match(self.config, self.words.relation, sa.senses, sb.senses)
             rules_score, values, polarity = signed_compare(sa.profile, sb.profile, match, paper, detail,
-                                                           (sa.pattern[0], sb.pattern[0]), self.config)
+                                                           (sa.pattern[0], sb.pattern[0]), self.config,
+                                                           (sa.sentence.parse.tokens, sb.sentence.parse.tokens))
             score = rules_score if signed else paper
             formula = detail.pop("formula")
             explanation = {

@@ -32,11 +32,10 @@ from simcalc.resources import project_data_path
 from .config import RuleConfig
 from .polarity import Cues, Event, compare_events, events, load_cues, morpheme_antonyms
 from .question import is_a_not_a, question_type, question_word_set
-from .tokens import pos_class
+from .tokens import dictionary_tag
 
 _PUNCT_RE = re.compile(r"^[\W_]+$")
 _ENTITY_RE = re.compile(r"[0-9０-９A-Za-zＡ-Ｚａ-ｚ]")
-_FUNCTION_TAGS = ("u", "p", "c", "e", "o", "y", "w", "q", "h", "k")
 _ENTITY_TAGS = ("nh", "ns", "m", "nt")
 #: the IDF weight of a word: log(total / freq) from the segmenter's dictionary, clipped (unknown words
 #: count like rare ones, not more: a typo must not dominate) and shifted so the commonest words weigh little
@@ -46,10 +45,18 @@ ADVERB_WEIGHT = 0.5
 
 
 @lru_cache(maxsize=None)
-def light_words() -> frozenset[str]:
-    path = project_data_path("wordlists/light_words.txt")
+def _word_list(name: str) -> frozenset[str]:
+    path = project_data_path(f"wordlists/{name}")
     return frozenset(w for line in path.read_text(encoding="utf-8").splitlines()
                      if (w := line.split("#", 1)[0].strip()))
+
+
+def light_words() -> frozenset[str]:
+    return _word_list("light_words.txt") | _word_list("function_words.txt")
+
+
+def transfer_morphemes() -> frozenset[str]:
+    return _word_list("transfer_morphemes.txt")
 
 
 @dataclass
@@ -94,22 +101,52 @@ def profile(text: str, tokens: Sequence[str], pos: Sequence[str], config: RuleCo
             knows: Callable[[str], bool] | None) -> Profile:
     cues = load_cues(config.negation_words)
     qtype, qmarker = question_type(text, tokens)
-    evs, questions = events(tokens, pos, cues)
+    evs, questions = events(tokens, predicate_tags(tokens, pos), cues)
     skip = light_words() | question_word_set() | config.question_words | cues.negation | cues.prefix \
         | cues.suffix
     content = []
-    predicates = {e.index for e in evs if e.lemma == tokens[e.index] or tokens[e.index].startswith(e.lemma)}
     for i, (tok, tag) in enumerate(zip(tokens, pos)):
-        if tok in skip or _PUNCT_RE.match(tok) or is_a_not_a(tok):
+        # content is decided by the word lists, not by the tag: the parser's tags are noisy on short
+        # questions (借/p 不 出来, 追/k 猫/k)
+        if tok in skip or _PUNCT_RE.match(tok) or is_a_not_a(tok) or tag == "wp":
             continue
-        if tag[:1] in _FUNCTION_TAGS and tag != "nh" and i not in predicates:  # 借/p 不 出来: a mis-tagged verb
-            continue
-        if tag == "wp" or (tok in cues.potential and i > 0 and tokens[i - 1] in ("不", "没")):
+        if tok in cues.potential and i > 0 and tokens[i - 1] in ("不", "没"):
             continue
         entity = bool(_ENTITY_RE.search(tok)) or tag in _ENTITY_TAGS
         weight = idf.weight(tok) * (ADVERB_WEIGHT if tag[:1] == "d" else 1.0)
         content.append(ContentWord(tok, i, weight, entity, bool(knows(tok)) if knows else True))
     return Profile(content, qtype, qmarker, evs, questions)
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> dict[str, int]:
+    from .parse.segment import default_segmenter
+
+    return default_segmenter(None).frequencies
+
+
+def _predicate_word(word: str) -> bool:
+    """A verb or adjective by jieba's dictionary; a word it lacks (难吃 is there, 好用 may not be) counts
+    when its last character is one."""
+    tag = dictionary_tag(word)
+    if tag:
+        return tag[:1] in ("v", "a")
+    if _dictionary().get(word):
+        return False  # in the dictionary with another tag (长发/n, 老婆/n)
+    return len(word) == 2 and dictionary_tag(word[-1])[:1] in ("v", "a")
+
+
+def predicate_tags(tokens: Sequence[str], pos: Sequence[str]) -> list[str]:
+    """The parser's tags, with a verb/adjective from jieba's dictionary where the parser says neither
+    noun/pronoun nor verb/adjective (its tags are noisy on short sentences: 追/nz, 贵/k)."""
+    out = []
+    for tok, tag in zip(tokens, pos):
+        if tag[:1] not in ("v", "a", "r", "d", "p", "u", "c", "m", "q", "w") and tag not in ("n", "nh", "ns", "ni"):
+            alt = dictionary_tag(tok)
+            if alt[:1] in ("v", "a"):
+                tag = alt[:1]
+        out.append(tag)
+    return out
 
 
 def char_dice(x: str, y: str) -> float:
@@ -136,11 +173,17 @@ class Match:
         return self._rel[key]
 
     def opposite(self, x: str, y: str) -> bool:
-        if x == y:
+        """Antonymous predicates: both words verbs or adjectives (by jieba's dictionary: kinship converses
+        such as 舅舅/老婆 and nouns such as 长发/短发 are not), and a morpheme pair or a trusted relation."""
+        if x == y or not (_predicate_word(x) and _predicate_word(y)):
             return False
         if morpheme_antonyms(x, y, load_cues(self.config.negation_words)):
             return True
         r = self.rel(x, y)
+        if r.kind == "converse":
+            marks = transfer_morphemes()
+            if any(ch in marks for ch in x) and any(ch in marks for ch in y):
+                return False  # 借/贷, 买/卖: one event from either side, not opposites
         return r.kind is not None and (r.opposite or r.rule in self.config.signed_opposite_rules)
 
     def similar(self, x: str, y: str) -> float:
@@ -153,11 +196,9 @@ class Match:
             return 0.0
         cfg = self.config
         score = cfg.signed_char_weight * char_dice(x.token, y.token)
-        if morpheme_antonyms(x.token, y.token, load_cues(cfg.negation_words)):
+        if self.opposite(x.token, y.token):
             return 1.0  # antonyms are the same slot with the other polarity: polarity decides
         if x.known and y.known:
-            if self.opposite(x.token, y.token):
-                return 1.0
             score = max(score, cfg.signed_hownet_weight * self.rel(x.token, y.token, x.index, y.index).magnitude)
         return score
 
@@ -186,6 +227,30 @@ def coverage(c1: Sequence[ContentWord], c2: Sequence[ContentWord], match: Match)
     unmatched = sum(x.weight * (1 - b) for x, b in zip(c1, best1)) + sum(y.weight * (1 - b) for y, b in zip(c2, best2))
     return {"cov1": sum(x.weight * b for x, b in zip(c1, best1)) / w1,
             "cov2": sum(y.weight * b for y, b in zip(c2, best2)) / w2, "exact": exact, "unmatched": unmatched}
+
+
+_NO_SWAP = frozenset("把 被 叫 让 是".split())
+
+
+def roles_swapped(p1: Profile, p2: Profile, tokens1: Sequence[str], tokens2: Sequence[str]) -> str | None:
+    """Word-order evidence that agent and patient are exchanged under one predicate (猫追老鼠 / 老鼠追猫),
+    independent of the parse: a shared predicate with content words before it on one side found after it
+    on the other, both ways. 把/被 and 是 sentences are left to the structural rules."""
+    if _NO_SWAP & (set(tokens1) | set(tokens2)):
+        return None
+    content2 = {w.token: w.index for w in p2.content}
+    for e in p1.events:
+        if e.lemma not in content2 or e.negated:
+            continue
+        i, j = e.index, content2[e.lemma]
+        before1 = {w.token for w in p1.content if w.index < i}
+        after1 = {w.token for w in p1.content if w.index > i}
+        before2 = {w.token for w in p2.content if w.index < j}
+        after2 = {w.token for w in p2.content if w.index > j}
+        moved_back, moved_front = before1 & after2 - before2, after1 & before2 - after2
+        if moved_back and moved_front:
+            return f"{'/'.join(sorted(moved_back))} and {'/'.join(sorted(moved_front))} change sides of {e.lemma}"
+    return None
 
 
 def _entities_differ(p1: Profile, p2: Profile) -> bool:
@@ -217,13 +282,17 @@ def _paper_parts(detail: dict) -> dict[str, float]:
 
 
 def compare(p1: Profile, p2: Profile, match: Match, paper_score: float, paper_detail: dict,
-            patterns: tuple[str, str], config: RuleConfig) -> tuple[float, dict[str, float], dict]:
+            patterns: tuple[str, str], config: RuleConfig, tokens: tuple[Sequence[str], Sequence[str]] = ((), ())
+            ) -> tuple[float, dict[str, float], dict]:
     """(signed score, feature values, polarity verdict)."""
     cfg = config
     cov = coverage(p1.content, p2.content, match)
     cov_mean = (cov["cov1"] + cov["cov2"]) / 2
     cov_min = min(cov["cov1"], cov["cov2"])
     parts = _paper_parts(paper_detail)
+    swap = roles_swapped(p1, p2, *tokens) if cov_min >= cfg.signed_opposite_gate else None
+    if swap and not parts["ba_bei"]:
+        parts["role_exchange"] = 1.0
     qsame = p1.qtype == p2.qtype
     entity_mismatch = _entities_differ(p1, p2)
     pol = compare_events(p1.events, p2.events, match.similar, match.opposite)
@@ -243,6 +312,8 @@ def compare(p1: Profile, p2: Profile, match: Match, paper_score: float, paper_de
         "paper_score": float(paper_score),
     }
     content = cfg.signed_coverage_weight * cov_mean + (1 - cfg.signed_coverage_weight) * parts["structure_sim"]
+    if paper_detail.get("clauses") and str(paper_detail["clauses"][0].get("pairing", "")).startswith("crossed"):
+        content = max(content, parts["structure_sim"])  # converse predicates with exchanged roles: one event
     if not qsame:
         content *= cfg.signed_qtype_factor
     if entity_mismatch:
@@ -256,14 +327,19 @@ def compare(p1: Profile, p2: Profile, match: Match, paper_score: float, paper_de
         kind = "antonymous predicates" if pol.antonyms and not pol.mismatched else "negation on one side of the same event"
         cue = {"kind": "antonym" if pol.antonyms and not pol.mismatched else "negation",
                "events": [pair[0].to_dict(), pair[1].to_dict()]}
-        if matches:
+        negated_side = p1 if pair[0].negated else p2
+        rhetorical = cue["kind"] == "negation" and negated_side.qtype == "yesno" and negated_side.qmarker in ("吗", "么")
+        if matches and not rhetorical:
             verdict, reason = "opposite", f"{kind}: {what}; the rest of the content matches (coverage {cov_min:.2f})"
+        elif rhetorical:
+            reason = f"{kind}: {what}, but in a yes/no question (不能…吗 asks what 能…吗 asks)"
         else:
             why = ("question types differ" if not qsame else "names/numbers differ" if entity_mismatch
                    else f"content differs too (coverage {cov_min:.2f} < {cfg.signed_opposite_gate:g})")
             reason = f"{kind}: {what}, but {why}"
     elif parts["role_exchange"]:
-        reason = "the same predicate with agent and patient exchanged: not the same statement"
+        reason = ("the same predicate with agent and patient exchanged: not the same statement"
+                  + (f" ({swap})" if swap else ""))
         cue = {"kind": "role_exchange"}
     elif matches:
         verdict, reason = "agree", f"content matches (coverage {cov_min:.2f}) and aligned predicates agree"
@@ -271,7 +347,7 @@ def compare(p1: Profile, p2: Profile, match: Match, paper_score: float, paper_de
         reason = (f"question types differ ({p1.qtype or 'none'} / {p2.qtype or 'none'})" if not qsame else
                   "names/numbers differ" if entity_mismatch else f"content differs (coverage {cov_min:.2f})")
     if parts["role_exchange"] and verdict != "opposite" and cfg.use_role_exchange:
-        content *= cfg.role_exchange
+        content *= cfg.signed_role_factor
     content = max(0.0, min(1.0, content))
     score = -content if verdict == "opposite" else content
     feats["opposite"] = float(verdict == "opposite")

@@ -12,6 +12,8 @@ habits break it on exactly the sentences the rules are about:
   numeral or preposition.
 * ``追猫``: the HMM glues a one-character verb to its one-character object (a word jieba's dictionary does
   not have): split it, or 猫追老鼠 / 老鼠追猫 lose their object.
+* ``很多``, ``很少``: a degree adverb glued to a one-character adjective; ``没收|到``: a negation glued to the
+  verb of a verb-complement (没|收到). Split, so the adjective / the negated verb are seen.
 * ``一|本书``: after a numeral, a classifier glued to the noun (本书 "this book") is split (本|书).
 * ``我爱你``, ``很矮``, ``没去``, ``价格下降``: dictionary entries that glue a pronoun, a degree adverb or a
   negation to a word, or two words into a phrase. When the word knowledge does not know the whole token
@@ -35,6 +37,10 @@ log = logging.getLogger(__name__)
 #: Real words beginning with 把/被 that must stay whole.
 BA_BEI_WORDS = frozenset("""把握 把手 把关 把戏 把柄 把持 把玩 把式 把头 把子 把酒 把脉 把守 把风 把门儿
 被子 被告 被告人 被窝 被单 被褥 被面 被套 被迫 被动 被害 被害人 被捕 被选举权 被执行人 被保险人 被动式""".split())
+#: Degree adverbs jieba glues to a one-character adjective (很多, 很少, 太大): split so the adjective is seen.
+DEGREE = frozenset("很挺蛮")
+#: Result complements: 没收|到 is 没|收到 (did not receive), not 没收 (confiscate) + 到.
+RESULT_COMPLEMENTS = frozenset("到完好掉住见懂过")
 #: Classifiers that jieba glues to a following noun after a numeral.
 CLASSIFIERS = frozenset("个本座件只张条辆台位名家部篇首支杯碗块双份封间所棵朵匹头架艘种次门项")
 _GLUE_TAGS = ("v", "m", "p")
@@ -65,7 +71,7 @@ def _tags() -> dict[str, str]:
 
     source = jieba.get_dict_file().name
     stat = os.stat(source)
-    cached = cache_dir() / f"jieba-tags-v3-{stat.st_size}-{int(stat.st_mtime)}.marshal"
+    cached = cache_dir() / f"jieba-tags-v4-{stat.st_size}-{int(stat.st_mtime)}.marshal"
     try:
         with open(cached, "rb") as handle:
             return marshal.load(handle)
@@ -75,9 +81,9 @@ def _tags() -> dict[str, str]:
     with open(source, encoding="utf-8") as handle:
         for line in handle:
             parts = line.split()
-            # the repairs ask for the tags of single characters and of verbs/numerals only: keeping
-            # just those makes the table a fifth of the dictionary (it loads at every cold start)
-            if len(parts) >= 3 and (len(parts[0]) == 1 or parts[2][:1] in ("v", "m")):
+            # the repairs ask for the tags of single characters and of verbs/numerals, polarity for
+            # verbs/adjectives: keeping just those keeps the table small (it loads at every cold start)
+            if len(parts) >= 3 and (len(parts[0]) == 1 or parts[2][:1] in ("v", "m", "a")):
                 tags[parts[0]] = parts[2]
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
@@ -88,6 +94,12 @@ def _tags() -> dict[str, str]:
     except OSError as exc:  # a read-only cache only costs speed
         log.debug("cannot cache jieba tags: %s", exc)
     return tags
+
+
+def dictionary_tag(token: str) -> str:
+    """jieba's dictionary tag of a single character, verb, adjective or numeral ('' otherwise). A second
+    opinion where the parser's tags are noisy (追/nz, 贵/k on short sentences)."""
+    return _tags().get(token, "")
 
 
 def read_user_words(user_dict: str | Path | None) -> frozenset[str]:
@@ -135,10 +147,15 @@ def repair(tokens: Sequence[str], protected: frozenset[str] = frozenset(),
     notes: list[str] = []
     verbs_after = [False] * len(tokens)
     seen = False
+    pending_prefix = ""
     for i in range(len(tokens) - 1, -1, -1):
         verbs_after[i] = seen
         seen = seen or tags.get(tokens[i], "").startswith("v")
     for i, tok in enumerate(tokens):
+        if pending_prefix:  # the second half of a 没收|到 → 没|收到 split
+            out.append(pending_prefix + tok)
+            pending_prefix = ""
+            continue
         if tok in protected or len(tok) < 2 or is_a_not_a(tok):
             out.append(tok)
             continue
@@ -151,6 +168,22 @@ def repair(tokens: Sequence[str], protected: frozenset[str] = frozenset(),
                 and freq.get(tok[-1], 0) >= _GLUE_MIN_FREQ):
             out += [tok[:-1], tok[-1]]
             notes.append(f"split {tok} → {tok[:-1]} {tok[-1]} (unknown word glued to {tok[-1]})")
+            continue
+        if (len(tok) == 2 and tok[1] in "了过着" and tags.get(tok[0], "")[:1] == "v" and known is not None
+                and not known(tok)):
+            out += [tok[0], tok[1]]
+            notes.append(f"split {tok} → {tok[0]} {tok[1]} (verb + aspect particle)")
+            continue
+        if (len(tok) == 2 and tok[0] in DEGREE and tags.get(tok[1], "")[:1] == "a"):
+            out += [tok[0], tok[1]]
+            notes.append(f"split {tok} → {tok[0]} {tok[1]} (degree adverb + adjective)")
+            continue
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if (len(tok) == 2 and tok[0] in "没不" and nxt in RESULT_COMPLEMENTS
+                and freq.get(tok[1] + nxt, 0) >= 100):
+            out += [tok[0]]
+            pending_prefix = tok[1]
+            notes.append(f"split {tok} {nxt} → {tok[0]} {tok[1] + nxt} (negation + verb-complement)")
             continue
         if (len(tok) == 2 and not freq.get(tok) and tags.get(tok[0], "")[:1] == "v"
                 and tags.get(tok[1], "")[:1] in ("n", "r") and (known is None or not known(tok))):
