@@ -8,6 +8,11 @@ Rules, tried in this order on a pair of concepts (the first that fires is report
 
 1. ``sememe_pair``: a basic sememe of one and a basic sememe of the other (or two values of the
    same relation role) are an antonym/converse pair (HowNet 2000 pairs from ``antonym_converse_whole2000.tsv``, or OpenHowNet's taxonomy triples);
+   ``sememe_word``: a basic sememe of one is opposed to a sememe whose Chinese name is a word with
+   exactly the other's definition (反对 ``oppose|反对`` is the converse of ``appreciate|赞成``, and the
+   word 赞成 has the definition ``agree|同意`` of 同意: 同意/反对). HowNet names its sememes with
+   words, so an opposition between sememes carries over to the words that lexicalise them; the rule
+   needs a word lookup (:attr:`AntonymRules.lookup`, set by the engine);
 2. ``hypernym_pair``: their first basic sememes have hypernyms (up to ``hypernym_levels`` up) that are
    such a pair (Li & Li's agree/disagree example: AttitudeByGood vs AttitudeByBad);
 3. ``sibling_values``: both definitions name the same attribute (e.g. ``height|高度``) and give two
@@ -26,7 +31,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable, Sequence
 
 from .defs import Concept
 from .limits import MEMO_LIMIT
@@ -105,6 +110,15 @@ class AntonymRules:
         self._memo: dict[tuple[str, str], object] = {}
         self._related = {x for x, _ in sememe_relations}
         self._capable: dict[str, bool] = {}
+        self._opposed: dict[str, list[tuple[str, str]]] = {}
+        for (x, y), rel in sorted(sememe_relations.items()):
+            self._opposed.setdefault(x, []).append((y, rel))
+        #: word -> its concepts (for ``sememe_word``); None switches that rule off
+        self.lookup: Callable[[str], Sequence[Concept]] | None = None
+
+    def listed(self, w1: str, w2: str) -> bool:
+        """Whether the word-level antonym list pairs the two words."""
+        return (w1, w2) in self.word_pairs
 
     def _basic(self, c: Concept) -> list[str]:
         return ([c.first] if c.first else []) + [o for o in c.others if o not in (POSITIVE_MARK, NEGATIVE_MARK)]
@@ -158,6 +172,9 @@ class AntonymRules:
                 rel = self.relations.get((x, y))
                 if rel and x not in shared and y not in shared:
                     return AntonymEvidence("sememe_pair", rel, (x, y))
+        found = self._sememe_word(c1, c2, b1, b2)
+        if found is not None:
+            return found
         for role, x in c1.relations:  # values of the same role (KDML puts most content there)
             for role2, y in c2.relations:
                 rel = self.relations.get((x, y)) if role == role2 else None
@@ -189,6 +206,19 @@ class AntonymRules:
             return AntonymEvidence("sentiment", "antonym", (only1[0], only2[0]),
                                    via=f"{c1.raw}: {p1}, {c2.raw}: {p2} (desired/undesired markers)")
         return "eligible" if not (p1 and p2) else None
+
+    def _sememe_word(self, c1: Concept, c2: Concept, b1: list[str], b2: list[str]) -> AntonymEvidence | None:
+        """Rule ``sememe_word`` (see the module docstring), in both directions."""
+        if self.lookup is None:
+            return None
+        for mine, other, flip in ((b2, c1, False), (b1, c2, True)):
+            for x in mine:
+                for y, rel in self._opposed.get(x, ()):
+                    name = y.partition("|")[2]
+                    if name and any(c.raw == other.raw for c in self.lookup(name)):
+                        pair = (x, y) if flip else (y, x)
+                        return AntonymEvidence("sememe_word", rel, pair, via=f"{name} is {other.raw}")
+        return None
 
     @staticmethod
     def _def_polarity(c: Concept) -> str | None:

@@ -28,13 +28,13 @@ import logging
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from .antonym import AntonymEvidence, AntonymRules
+from .antonym import NEGATIVE_MARK, POSITIVE_MARK, AntonymEvidence, AntonymRules
 from .cilin import Cilin
 from .fast import CompiledConcepts
 from .flat import FlatSememes
 from .lexicon import Sense, _IndexedLexicon
 from .limits import MEMO_LIMIT
-from .relation import CONFIDENT_RULES, Relation
+from .relation import CONFIDENT_RULES, Relation, is_confident
 from .similarity import ConceptSimilarity, LiuLiParams
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,16 @@ log = logging.getLogger(__name__)
 SYNONYM = 1.0 - 1e-9
 #: Two sense pairs whose similarities differ by less than this are tied for the maximum.
 TIE = 1e-12
+#: A noun pair at least this similar in HowNet is checked for being two distinct members of one class
+#: (狗/猫, 苹果/香蕉 share a definition; 北京/上海 differ only in capital|国都 / city|市).
+COHYPONYM_MIN = 0.9
+#: ... and then scores at most this: HowNet 2000 gives 狗/猫 1.0, so a substituted noun would not show.
+#: 0.8 keeps such pairs "close" for word-similarity use (MC30 rates furnace/stove 0.78) while putting
+#: them clearly below synonyms; the rule engine can read :attr:`Relation.cohyponym` and cap harder.
+COHYPONYM_CAP = 0.8
+_ENTITY_ROOTS = frozenset({"entity|实体"})
+#: Largest scale on which two values of listed words count as opposites (see ``_scale_pair``).
+LISTED_SCALE_VALUES = 6
 #: Default work budget of one chain step. HowNet 2000's most ambiguous word (打) has 28 DEFs, so a
 #: word pair costs at most 784 units in the ``hownet`` step and this limit only cuts long character
 #: compositions.
@@ -82,6 +92,7 @@ class WordSimilarity:
     max_chars: int = 8
     relation_cache: int = 200_000
     confident_rules: frozenset = CONFIDENT_RULES  # set at construction: relations are cached
+    cohyponym_cap: float = COHYPONYM_CAP  # 1.0 switches the cap off; so does signed=False (faithful Liu & Li)
 
     def __post_init__(self) -> None:
         self.concepts = ConceptSimilarity(self.lexicon.tree, self.params)
@@ -92,6 +103,11 @@ class WordSimilarity:
         self._flat: FlatSememes | None | bool = False
         # bounded and thread-safe (functools' LRU holds a lock around its bookkeeping)
         self._relation = functools.lru_cache(maxsize=self.relation_cache)(self._relation_uncached)
+        if self.antonyms is not None and self.antonyms.lookup is None:
+            self.antonyms.lookup = self._concepts_of
+
+    def _concepts_of(self, word: str) -> list:
+        return [self.lexicon.concepts[i] for i in self.def_ids(word)]
 
     # -- lazily loaded resources ------------------------------------------------------------------
     @property
@@ -178,9 +194,33 @@ class WordSimilarity:
             return -best, bi, bj, bev
         return best, bi, bj, None
 
+    def _opposite_pair(self, w1: str, w2: str, ids1: Sequence[int], ids2: Sequence[int],
+                       budget: Budget | None = None) -> tuple[float, int, int, AntonymEvidence] | None:
+        """The most similar sense pair that a concept rule calls opposite, or None."""
+        best = None
+        resolve = self.antonyms.resolve
+        for i in ids1:
+            if budget is not None:
+                budget.spend(len(ids2))
+            for j in ids2:
+                s, found = self._pair(i, j)
+                if found is None or (best is not None and s <= best[0] + TIE):
+                    continue
+                ev = resolve(found, w1, w2)
+                if ev is not None:
+                    best = (s, i, j, ev)
+        return best
+
     def _decide(self, w1: str, w2: str, ids1: Sequence[int], ids2: Sequence[int],
-                budget: Budget | None = None) -> tuple[float, int, int, AntonymEvidence | None]:
-        """(signed score, chosen DEF ids, evidence) in the ``hownet`` step, word list included."""
+                budget: Budget | None = None, wide1: Sequence[int] | None = None,
+                wide2: Sequence[int] | None = None) -> tuple[float, int, int, AntonymEvidence | None]:
+        """(signed score, chosen DEF ids, evidence) in the ``hownet`` step, word-level rules included.
+
+        Li & Li's maximum over the sense pairs ``ids1`` x ``ids2``; then, when no concept rule fired on
+        the best pair but the word list pairs the words, the closest *opposite* sense pair among the
+        senses the context allows (``wide1`` x ``wide2``: the chosen senses' part of speech) wins over
+        it: a rare sense (大 as clan|辈分 next to 房子, 冷 and 热 sharing ``perception|感知``) must not make
+        a listed antonym pair similar. Two sources agreeing is the evidence; either alone is not."""
         if len(ids1) == 1 and len(ids2) == 1:  # most words: one DEF each
             i, j = ids1[0], ids2[0]
             if budget is not None:
@@ -191,11 +231,125 @@ class WordSimilarity:
                 score = -score
         else:
             score, i, j, ev = self._best_pair(w1, w2, ids1, ids2, budget)
-        if ev is None and self.signed and self.antonyms and score < SYNONYM:
-            ev = self.antonyms.words(w1, w2)
-            if ev is not None:
-                score = -abs(score)
+        if ev is None and self.signed and self.antonyms is not None:
+            if self.antonyms.listed(w1, w2):
+                found = (self._opposite_pair(w1, w2, wide1 or ids1, wide2 or ids2, budget)
+                         or self._scale_pair(wide1 or ids1, wide2 or ids2))
+                if found is not None:
+                    sim, i, j, ev = found
+                    score = -sim
+            if ev is None:
+                score, ev = self._word_rules(w1, w2, score)
         return score, i, j, ev
+
+    def _scale_pair(self, ids1: Sequence[int], ids2: Sequence[int]) -> tuple[float, int, int, AntonymEvidence] | None:
+        """For listed words only: the most similar sense pair giving two values of one attribute on a
+        small scale (热闹/安静 on occasion|场面, 5 values). Rule 3 alone accepts two-valued scales only;
+        here the list is the second source, but colour (14 values, 红色/绿色 are listed) stays out."""
+        tree, concepts, best = self.lexicon.tree, self.lexicon.concepts, None
+        for i in ids1:
+            for j in ids2:
+                c1, c2 = concepts[i], concepts[j]
+                if c1.function_word or c2.function_word or c1.first != c2.first or c1.raw == c2.raw:
+                    continue
+                shared = set(c1.others) & set(c2.others)
+                for x in (o for o in c1.others if o not in shared):
+                    y = next((o for o in c2.others if o not in shared and tree.siblings(x, o) in shared
+                              and tree.n_children(tree.siblings(x, o)) <= LISTED_SCALE_VALUES), None)
+                    if y is not None:
+                        s = self._pair(i, j)[0]
+                        if best is None or s > best[0] + TIE:
+                            best = (s, i, j, AntonymEvidence("sibling_values", "antonym", (x, y),
+                                                             via=f"{tree.siblings(x, y)}, listed words"))
+                        break
+        return best
+
+    def _word_rules(self, w1: str, w2: str, score: float) -> tuple[float, AntonymEvidence | None]:
+        """Word-level opposites for a pair no concept rule decided: ``morpheme`` (two words that differ
+        in one character, those characters being opposites: 好吃/难吃, 进口/出口), then the word list.
+        Words found synonymous stay so unless the list pairs them (进口/出口 share both HowNet DEFs)."""
+        if score >= SYNONYM and not self.antonyms.listed(w1, w2):
+            return score, None  # a shared concept (考上/考取) outweighs one opposite character
+        ev = self._morpheme(w1, w2)
+        if ev is None and score < SYNONYM:
+            ev = self.antonyms.words(w1, w2)
+        return (-abs(score), ev) if ev is not None else (score, None)
+
+    def _morpheme(self, w1: str, w2: str) -> AntonymEvidence | None:
+        """Rule ``morpheme``: same length, one differing character, the two characters opposite in a
+        sense a concept rule finds (listed characters) and neither word a noun only (大学/小学 and
+        上海/下海 are not opposites)."""
+        if len(w1) != len(w2) or len(w1) < 2:
+            return None
+        diff = [k for k in range(len(w1)) if w1[k] != w2[k]]
+        if len(diff) != 1:
+            return None
+        for w in (w1, w2):
+            pos = {p for p, _ in self.lexicon.entries.get(self.lexicon.key(w) or w, ())}
+            if pos and pos <= {"N"}:
+                return None
+        a, b = w1[diff[0]], w2[diff[0]]
+        rel = self.relation(a, b)
+        if rel.rule is None or rel.rule == "word_list" or not rel.confident:
+            return None
+        return AntonymEvidence("morpheme", "converse" if rel.converse else "antonym", None,
+                               via=f"{a}/{b}: {rel.rule}" + (f" {rel.via}" if rel.via else ""))
+
+    def _strict(self, ev: AntonymEvidence, s1: Sense | None, s2: Sense | None) -> bool:
+        """A sememe-level opposite that holds without the word list: the opposed sememes are the whole
+        difference between the two definitions (markers aside) and neither is an entity (kin terms
+        differ in male|男/female|女 and in kinship: 哥哥/老婆). ``sememe_word`` and ``morpheme``
+        (confident characters) always hold."""
+        if ev.rule in ("sememe_word", "morpheme"):
+            return True
+        if ev.rule != "sememe_pair" or not ev.sememes or s1 is None or s2 is None:
+            return False
+        c1, c2 = s1.concept, s2.concept
+        if self._is_entity(c1) or self._is_entity(c2) or not self._cilin_neighbours(s1.word, s2.word):
+            return False
+        x, y = ev.sememes
+
+        def rest(c, opposed: str) -> set:
+            items = {m for m in ([c.first] if c.first else []) + list(c.others)
+                     if m not in (opposed, POSITIVE_MARK, NEGATIVE_MARK)}
+            return items | {f"{r}={v}" for r, v in c.relations if v != opposed}
+
+        return rest(c1, x) == rest(c2, y) or rest(c1, y) == rest(c2, x)
+
+    def _cilin_neighbours(self, w1: str, w2: str) -> bool:
+        """Whether Cilin files the two words in one level-3 class (its first four code characters):
+        Cilin puts antonyms side by side (同意 Gb15B01, 反对 Gb15D01), while a rare HowNet sense pair
+        (下 as few|少 vs 显 as HighRank|高等) joins words Cilin keeps apart."""
+        cilin = self.cilin
+        if cilin is None or w1 not in cilin or w2 not in cilin:
+            return False
+        classes = {c[:4] for c in cilin.codes[w1]}
+        return any(c[:4] in classes for c in cilin.codes[w2])
+
+    def _is_entity(self, c) -> bool:
+        if not c.first:
+            return False
+        chain = self.lexicon.tree.ancestors(c.first)
+        return (chain[-1] if chain else c.first) in _ENTITY_ROOTS
+
+    def _capped(self, w1: str, w2: str, score: float, i: int, j: int) -> tuple[float, bool]:
+        """(score, cohyponym): the score capped at :attr:`cohyponym_cap` for distinct nouns HowNet
+        (nearly) cannot tell apart (DEF ids ``i``, ``j``) and Cilin does not call synonyms."""
+        if score >= COHYPONYM_MIN and self._cohyponym(w1, w2, i, j):
+            return min(score, self.cohyponym_cap), True
+        return score, False
+
+    def _cohyponym(self, w1: str, w2: str, i: int, j: int) -> bool:
+        concepts = self.lexicon.concepts
+        if (self.cohyponym_cap >= 1.0 or not self.signed or w1 == w2
+                or not (self._is_entity(concepts[i]) and self._is_entity(concepts[j]))):
+            return False
+        cilin = self.cilin
+        w1, w2 = self.lexicon.key(w1) or w1, self.lexicon.key(w2) or w2
+        if cilin is None or w1 not in cilin or w2 not in cilin:
+            return False  # no second opinion: keep HowNet's
+        codes2 = set(cilin.codes[w2])
+        return not any(c.endswith("=") and c in codes2 for c in cilin.codes[w1])
 
     # -- the fast path ----------------------------------------------------------------------------
     def similarity(self, w1: str, w2: str) -> float:
@@ -204,7 +358,8 @@ class WordSimilarity:
             return 1.0
         ids1, ids2 = self._ids.get(w1) or self.def_ids(w1), self._ids.get(w2) or self.def_ids(w2)
         if ids1 and ids2 and len(ids1) * len(ids2) <= self.step_budget:  # else the step is cut: the chain
-            return self._decide(w1, w2, ids1, ids2)[0]
+            score, i, j, _ = self._decide(w1, w2, ids1, ids2)
+            return self._capped(w1, w2, score, i, j)[0]
         if not self.oov_chain:
             return 0.0
         return self._relation(w1, w2, None, None).score
@@ -222,9 +377,11 @@ class WordSimilarity:
         return self._relation(w1, w2, k1, k2)
 
     def _sense(self, word: str, key: tuple | None, def_id: int) -> Sense:
-        """The Sense object for a chosen DEF id: from the given senses, else the word's first entry."""
-        if key:
-            w, pos, _ = next(k for k in key if k[2] == def_id)
+        """The Sense object for a chosen DEF id: from the given senses, else (no senses given, or a
+        sense of the same POS that :meth:`_allowed` added) the word's entry with that DEF."""
+        given = next((k for k in key if k[2] == def_id), None) if key else None
+        if given:
+            w, pos, _ = given
             return Sense(w, pos, self.lexicon.concepts[def_id], def_id)
         spelled = self.lexicon.key(word) or word
         pos = next((p for p, d in self.lexicon.entries.get(spelled, ()) if d == def_id), "")
@@ -238,9 +395,10 @@ class WordSimilarity:
         ids1 = tuple(dict.fromkeys(k[2] for k in k1)) if k1 else self.def_ids(w1)
         ids2 = tuple(dict.fromkeys(k[2] for k in k2)) if k2 else self.def_ids(w2)
         if ids1 and ids2 and len(ids1) * len(ids2) <= self.step_budget:  # the same cut as in report()
-            score, i, j, ev = self._decide(w1, w2, ids1, ids2)
+            score, i, j, ev = self._decide(w1, w2, ids1, ids2, None, self._allowed(w1, k1), self._allowed(w2, k2))
+            score, cohyponym = self._capped(w1, w2, score, i, j)
             return self._make_relation(w1, w2, score, abs(score), ev, self._sense(w1, k1, i),
-                                       self._sense(w2, k2, j), "hownet")
+                                       self._sense(w2, k2, j), "hownet", cohyponym)
         if not self.oov_chain:
             return Relation(w1, w2, 0.0, 0.0, False, False, None, False, None, None, "none")
         senses1 = [self._sense(w1, k1, k[2]) for k in k1] if k1 else None
@@ -252,15 +410,29 @@ class WordSimilarity:
         return self._make_relation(w1, w2, report["score"], report.get("similarity", 0.0), ev, None, None,
                                    report["method"])
 
+    def _allowed(self, word: str, key: tuple | None) -> tuple[int, ...] | None:
+        """The senses the context allows: every sense of ``word`` with a part of speech of the chosen
+        ones (WSD's collocation choice is weak evidence, its POS is not); None without chosen senses."""
+        if not key:
+            return None
+        wanted = {k[1] for k in key}
+        chosen = tuple(dict.fromkeys(k[2] for k in key))
+        spelled = self.lexicon.key(word) or word
+        extra = [d for p, d in self.lexicon.entries.get(spelled, ()) if p in wanted and d not in chosen]
+        return chosen + tuple(dict.fromkeys(extra))
+
     def _make_relation(self, w1: str, w2: str, score: float, similarity: float, ev: AntonymEvidence | None,
-                       s1: Sense | None, s2: Sense | None, method: str) -> Relation:
+                       s1: Sense | None, s2: Sense | None, method: str, cohyponym: bool = False) -> Relation:
+        listed = self.antonyms is not None and self.antonyms.listed(w1, w2)
         if ev is None:
-            return Relation(w1, w2, score, similarity, False, False, None, False, s1, s2, method)
+            return Relation(w1, w2, score, similarity, False, False, None, False, s1, s2, method,
+                            listed=listed, cohyponym=cohyponym)
         via = " vs ".join(ev.sememes) if ev.sememes else None
         if ev.via:
             via = f"{via} ({ev.via})" if via else ev.via
+        confident = is_confident(ev.rule, listed, self._strict(ev, s1, s2), self.confident_rules)
         return Relation(w1, w2, score, similarity, ev.relation == "antonym", ev.relation == "converse",
-                        ev.rule, ev.rule in self.confident_rules, s1, s2, method, via)
+                        ev.rule, confident, s1, s2, method, via, listed, cohyponym)
 
     # -- the explained path -----------------------------------------------------------------------
     def report(self, w1: str, w2: str, senses1: list[Sense] | None = None,
@@ -306,13 +478,12 @@ class WordSimilarity:
                        note="no lexicon knows both words; similarity 0")
             return out
         score = result.pop("score")
-        if self.signed and result.get("antonym") is None and self.antonyms and result["similarity"] < SYNONYM:
-            ev = self.antonyms.words(w1, w2)
+        if self.signed and out["method"] != "hownet" and self.antonyms is not None:  # hownet: in _decide
+            score, ev = self._word_rules(w1, w2, score)
             if ev is not None:
                 result["antonym"] = ev.to_dict()
-                score = -abs(score)
-        if result.get("antonym"):
-            result["antonym"]["confident"] = result["antonym"]["rule"] in self.confident_rules
+                result["antonym"]["confident"] = is_confident(ev.rule, self.antonyms.listed(w1, w2),
+                                                              self._strict(ev, None, None), self.confident_rules)
         out.update(score=score, oov_chain=chain, **result)
         return out
 
@@ -323,14 +494,8 @@ class WordSimilarity:
         ids2 = tuple(dict.fromkeys(k[2] for k in k2)) if k2 else self.def_ids(w2)
         if not ids1 or not ids2:
             return None
-        if len(ids1) == 1 and len(ids2) == 1:
-            budget.spend(1)
-            i, j = ids1[0], ids2[0]
-            sim, found = self._pair(i, j)
-            ev = self.antonyms.resolve(found, w1, w2) if found is not None else None
-            score = -sim if ev is not None else sim
-        else:
-            score, i, j, ev = self._best_pair(w1, w2, ids1, ids2, budget)
+        score, i, j, ev = self._decide(w1, w2, ids1, ids2, budget, self._allowed(w1, k1), self._allowed(w2, k2))
+        score, cohyponym = self._capped(w1, w2, score, i, j)
         c1, c2 = self.lexicon.concepts[i], self.lexicon.concepts[j]
         s1, s2 = self._sense(w1, k1, i), self._sense(w2, k2, j)
         return {
@@ -340,8 +505,18 @@ class WordSimilarity:
                        {"word": s2.word, "pos": s2.pos or None, **c2.to_dict()}],
             "sense_pairs_compared": len(ids1) * len(ids2),
             "explanation": self.concepts.explain(c1, c2),
-            "antonym": ev.to_dict() if ev else None,
+            "antonym": self._evidence_dict(w1, w2, ev, s1, s2),
+            **({"cohyponym": {"cap": self.cohyponym_cap, "why": "distinct nouns HowNet cannot tell apart, "
+                                                                "not synonyms in Cilin"}} if cohyponym else {}),
         }
+
+    def _evidence_dict(self, w1: str, w2: str, ev: AntonymEvidence | None, s1: Sense | None,
+                       s2: Sense | None) -> dict | None:
+        if ev is None:
+            return None
+        listed = self.antonyms.listed(w1, w2)
+        return {**ev.to_dict(), "listed": listed,
+                "confident": is_confident(ev.rule, listed, self._strict(ev, s1, s2), self.confident_rules)}
 
     def _step_cilin(self, w1: str, w2: str, budget: Budget) -> dict | None:
         cilin = self.cilin

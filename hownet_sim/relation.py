@@ -19,7 +19,25 @@ from .lexicon import Sense
 
 #: HowNet rules with a measured precision of at least 0.5 (see the module docstring); pass another set
 #: as ``WordSimilarity(confident_rules=...)`` after measuring, e.g. on disambiguated senses.
-CONFIDENT_RULES = frozenset({"sememe_pair"})
+CONFIDENT_RULES = frozenset({"sememe_pair", "sememe_word"})
+#: Rules that read the two concepts (or, ``morpheme``, the concepts of the differing characters): a
+#: word pair they call opposite *and* the word-level antonym list pairs is confident whatever the rule.
+CONCEPT_RULES = frozenset({"sememe_pair", "sememe_word", "hypernym_pair", "sibling_values", "sentiment",
+                           "morpheme"})
+
+
+def is_confident(rule: str | None, listed: bool, strict: bool, confident_rules: frozenset = CONFIDENT_RULES) -> bool:
+    """Whether an opposite may flip a sentence: two independent sources agree (a HowNet concept rule
+    and the word list), or a HowNet sememe-level rule alone when ``strict`` holds for the senses (the
+    opposed sememes are the whole difference between two non-entity definitions: 有/没有, 贵/便宜,
+    not 哥哥/老婆, whose DEFs differ in male/female *and* in kinship)."""
+    if rule is None:
+        return False
+    if listed and rule in CONCEPT_RULES:
+        return True
+    if rule not in confident_rules:
+        return False
+    return strict if rule == "sememe_pair" else True
 
 
 @dataclass(frozen=True)
@@ -45,6 +63,8 @@ class Relation:
     sense2: Sense | None
     method: str
     via: str | None = None  # the evidence in words (sememe pair, attribute, list entry)
+    listed: bool = False  # the word-level antonym list pairs the two words
+    cohyponym: bool = False  # distinct words HowNet cannot tell apart (狗/猫): the score was capped
 
     @property
     def opposite(self) -> bool:
@@ -55,7 +75,8 @@ class Relation:
         return {
             "word1": self.word1, "word2": self.word2, "score": self.score, "similarity": self.similarity,
             "antonym": self.antonym, "converse": self.converse, "rule": self.rule,
-            "confident": self.confident, "via": self.via, "method": self.method,
+            "confident": self.confident, "via": self.via, "method": self.method, "listed": self.listed,
+            "cohyponym": self.cohyponym,
             "sense1": self.sense1.to_dict() if self.sense1 else None,
             "sense2": self.sense2.to_dict() if self.sense2 else None,
         }

@@ -60,9 +60,10 @@ def test_relation_api(engine):
     trusting.confident_rules = frozenset({"sememe_pair", "sibling_values"})
     assert trusting.relation("高", "矮").confident
     assert high_low.score == pytest.approx(engine.similarity("高", "矮"))
-    # the community word list: negative score, but never a confident opposite
+    # the community word list alone: negative score, but never a confident opposite; with a concept
+    # rule (here two values of the fixture's 3-valued colour scale) the two sources agree
     red_green = engine.relation("红", "绿")
-    assert red_green.antonym and red_green.rule == "word_list" and not red_green.confident
+    assert red_green.antonym and red_green.listed and red_green.rule == "sibling_values" and red_green.confident
     assert red_green.score < 0
     mum_dad = engine.relation("妈妈", "爸爸")  # 妈妈 is only in Cilin: the chain, then the list
     assert mum_dad.method == "cilin" and mum_dad.rule == "word_list" and not mum_dad.confident

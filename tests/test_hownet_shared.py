@@ -106,7 +106,8 @@ def test_words_sharing_a_concept_are_not_opposites(engine, shared_data, w1, w2):
 def test_opposites_and_their_confidence(engine, w1, w2, kind, rule):
     rel = engine.relation(w1, w2)
     assert rel.score < 0 and getattr(rel, kind) and rel.rule == rule, rel
-    assert rel.confident == (rule == "sememe_pair")  # the only rule measured at precision >= 0.5
+    # listed in the word list and found by a HowNet concept rule: two sources, confident
+    assert rel.confident == (rule != "word_list") and rel.listed
     assert rel.score == pytest.approx(engine.similarity(w1, w2))
 
 
@@ -116,8 +117,12 @@ def test_two_valued_category_is_not_a_scale(engine):
 
 
 def test_word_list_opposites_are_not_confident(engine):
-    rel = engine.relation("同意", "反对")  # only the community list calls these opposites
+    rel = engine.relation("不能", "可以")  # only the community list calls these opposites
     assert rel.antonym and rel.rule == "word_list" and not rel.confident
+    # 同意/反对 was such a pair; HowNet's appreciate|赞成/oppose|反对 converse, with the word 赞成 defined
+    # as agree|同意, now makes it a HowNet opposite too
+    rel = engine.relation("同意", "反对")
+    assert rel.converse and rel.rule == "sememe_word" and rel.confident
 
 
 def test_no_pair_sharing_a_definition_is_negative(engine):
@@ -136,7 +141,12 @@ def test_no_pair_sharing_a_definition_is_negative(engine):
     while len(pairs) < 40_000:
         pairs.append(tuple(rng.sample(rng.choice(shared), 2)))
     negative = [(a, b, engine.similarity(a, b)) for a, b in pairs if engine.similarity(a, b) < 0]
-    assert not negative, negative[:10]
+    # the one exception: the word list pairs the words *and* a HowNet rule finds the opposition in
+    # another sense or in the differing characters (小写/大写, 进口/出口: HowNet gives both one DEF)
+    unexplained = [(a, b, s) for a, b, s in negative
+                   if not (engine.relation(a, b).listed and engine.relation(a, b).rule != "word_list")]
+    assert not unexplained, unexplained[:10]
+    assert len({tuple(sorted(p[:2])) for p in negative}) < 40, sorted({tuple(sorted(p[:2])) for p in negative})
 
 
 def test_case_variants_are_found(engine, shared_data):
