@@ -133,7 +133,7 @@ def _predicate_word(word: str) -> bool:
     when its last character is one."""
     tag = dictionary_tag(word)
     if tag:
-        return tag[:1] in ("v", "a")
+        return tag[:1] in ("v", "a") or (len(word) == 1 and tag == "m")  # 多/少 are tagged m
     if _dictionary().get(word):
         return False  # in the dictionary with another tag (长发/n, 老婆/n)
     return len(word) == 2 and dictionary_tag(word[-1])[:1] in ("v", "a")
