@@ -115,6 +115,8 @@ class RuleConfig:
     signed_role_factor: float = 0.25
     #: factor when a number, name or date of one side is missing from the other
     signed_entity_factor: float = 0.6
+    #: *simcalc*: the signed engine may call a pair opposite at all (off: every verdict is agree/unclear)
+    use_polarity: bool = True
     #: an opposite verdict needs both coverages at least this high (the rest of the content matches)
     signed_opposite_gate: float = 0.8
     #: hownet_sim relation rules trusted to call two predicates antonymous in the signed engine (besides
@@ -158,7 +160,7 @@ class RuleConfig:
         return out
 
 
-#: Ablation names → the switch that turns one rule off (bench/rules.py measures each).
+#: Ablation names → the switch that turns one rule off in mode "paper" (bench/rules.py measures each).
 ABLATIONS: dict[str, dict[str, Any]] = {
     "no_pattern (K1)": {"use_pattern": False},
     "no_component (K2)": {"use_component_coefficient": False},
@@ -168,6 +170,17 @@ ABLATIONS: dict[str, dict[str, Any]] = {
     "no_role_exchange": {"use_role_exchange": False},
     "no_topic_alignment": {"topic_alignment": False},
     "no_entity_cap": {"distinct_entity_cap": 1.0},
+}
+
+
+#: The signed engine's ablations (mode "signed"): each switches one of its rules off.
+SIGNED_ABLATIONS: dict[str, dict[str, Any]] = {
+    "no_polarity (never opposite)": {"use_polarity": False},
+    "no_question_type": {"signed_qtype_factor": 1.0},
+    "no_role_exchange": {"use_role_exchange": False},
+    "no_entity_check": {"signed_entity_factor": 1.0},
+    "no_hownet (strings only)": {"signed_hownet_weight": 0.0},
+    "no_structure (coverage only)": {"signed_coverage_weight": 1.0},
 }
 
 

@@ -19,6 +19,8 @@ QTYPES = ("reason", "time", "place", "which", "quantity", "who", "manner", "what
 #: an A-not-A token (能不能, 可不可以, 是不是, 借没借到); 不/没 between a repeated first character
 _A_NOT_A = re.compile(r"^(.)\1?[^不没]*?[不没]\1")
 _FINAL_PARTICLES = "吗么嘛"
+#: request openings that ask nobody's identity (谁知道…, 谁能告诉我…): skipped before typing the question
+PREAMBLES = ("有谁知道", "谁能告诉我", "谁能告诉", "谁知道", "谁有", "有谁", "请问", "求问", "问一下", "问下")
 _YESNO_TAILS = ("没有", "没", "不")
 
 
@@ -51,6 +53,11 @@ def is_a_not_a(token: str) -> bool:
 def question_type(text: str, tokens: Sequence[str]) -> tuple[str | None, str | None]:
     """(qtype, marker) or (None, None) for a sentence that asks nothing."""
     core = "".join(ch for ch in text if not ch.isspace())
+    for opening in PREAMBLES:
+        if core.startswith(opening) and len(core) > len(opening):
+            core = core[len(opening):]
+            tokens = [t for t in tokens if t not in ("谁", "请问")]
+            break
     token_set = set(tokens)
     for qtype, kind, marker in question_markers():
         if (kind == "text" and marker in core) or (kind == "token" and marker in token_set):

@@ -187,7 +187,12 @@ class RulesScorer(Scorer):
 
     @staticmethod
     def sentence_view(side: Side) -> dict:
-        """One analysed sentence as the explanation (and the drawings) show it: parse, components, senses."""
+        """One analysed sentence as the explanation (and the drawings) show it: parse, components, senses.
+        Built once per analysed sentence (a batch repeats sentences; the view is per sentence, not per
+        pair) and shared by the results that show it: treat it as read-only."""
+        cached = getattr(side, "_view", None)
+        if cached is not None:
+            return cached
         view = side.sentence.to_dict()
         view["text"] = side.text
         view["pattern"] = {"pattern": side.pattern[0], "marker": side.pattern[1]}
@@ -195,6 +200,7 @@ class RulesScorer(Scorer):
                           for s in side.senses]
         if side.profile is not None:
             view["signed"] = side.profile.to_dict()
+        side._view = view
         return view
 
 

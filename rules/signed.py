@@ -105,12 +105,15 @@ def profile(text: str, tokens: Sequence[str], pos: Sequence[str], config: RuleCo
     skip = light_words() | question_word_set() | config.question_words | cues.negation | cues.prefix \
         | cues.suffix
     content = []
+    complements = {e.index + 2 for e in evs for c in e.cues
+                   if c[:1] == "不" and c[1:] in cues.potential and e.index + 2 < len(tokens)
+                   and tokens[e.index + 1] == "不" and tokens[e.index + 2] == c[1:]}
     for i, (tok, tag) in enumerate(zip(tokens, pos)):
         # content is decided by the word lists, not by the tag: the parser's tags are noisy on short
         # questions (借/p 不 出来, 追/k 猫/k)
         if tok in skip or _PUNCT_RE.match(tok) or is_a_not_a(tok) or tag == "wp":
             continue
-        if tok in cues.potential and i > 0 and tokens[i - 1] in ("不", "没"):
+        if i in complements:  # 借|不|出来: 出来 belongs to the negated verb
             continue
         entity = bool(_ENTITY_RE.search(tok)) or tag in _ENTITY_TAGS
         weight = idf.weight(tok) * (ADVERB_WEIGHT if tag[:1] == "d" else 1.0)
@@ -130,7 +133,7 @@ def _predicate_word(word: str) -> bool:
     when its last character is one."""
     tag = dictionary_tag(word)
     if tag:
-        return tag[:1] in ("v", "a")
+        return tag[:1] in ("v", "a") or (len(word) == 1 and tag == "m")  # 多/少 are tagged m
     if _dictionary().get(word):
         return False  # in the dictionary with another tag (长发/n, 老婆/n)
     return len(word) == 2 and dictionary_tag(word[-1])[:1] in ("v", "a")
@@ -329,10 +332,12 @@ def compare(p1: Profile, p2: Profile, match: Match, paper_score: float, paper_de
                "events": [pair[0].to_dict(), pair[1].to_dict()]}
         negated_side = p1 if pair[0].negated else p2
         rhetorical = cue["kind"] == "negation" and negated_side.qtype == "yesno" and negated_side.qmarker in ("吗", "么")
-        if matches and not rhetorical:
+        if matches and not rhetorical and cfg.use_polarity:
             verdict, reason = "opposite", f"{kind}: {what}; the rest of the content matches (coverage {cov_min:.2f})"
         elif rhetorical:
             reason = f"{kind}: {what}, but in a yes/no question (不能…吗 asks what 能…吗 asks)"
+        elif matches:
+            reason = f"{kind}: {what} (polarity switched off)"
         else:
             why = ("question types differ" if not qsame else "names/numbers differ" if entity_mismatch
                    else f"content differs too (coverage {cov_min:.2f} < {cfg.signed_opposite_gate:g})")

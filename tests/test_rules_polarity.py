@@ -171,3 +171,78 @@ def test_mismatch_needs_every_mention_to_disagree():
 ])
 def test_question_types(text, tokens, expected):
     assert question_type(text, tokens)[0] == expected
+
+
+def test_request_openings_are_not_who_questions():
+    assert question_type("谁能告诉我这是什么成语", ["谁", "能", "告诉", "我", "这", "是", "什么", "成语"])[0] == "what"
+    assert question_type("谁去北京", ["谁", "去", "北京"])[0] == "who"
+
+
+# -- part 2: the whole engine on template suites (shared data) ---------------------------------------
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).parent))
+import rules_suites as S  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def engine(shared_data):
+    from simcalc.rules.scorer import RulesScorer
+
+    return RulesScorer(data_dir=shared_data)
+
+
+def _rate(engine, pairs, ok) -> float:
+    results = engine.score_batch(pairs)
+    return sum(bool(ok(r)) for r in results) / len(results)
+
+
+#: suite → (pairs, what each pair should get, the least share that must pass: measured, rounded down)
+SUITES = {
+    "negation": (S.negation_pairs, "opposite", 0.95),
+    "antonyms": (S.antonym_pairs, "opposite", 0.9),
+    "same polarity": (S.same_polarity_pairs, "similar", 1.0),
+    "negation on another event": (S.other_event_negation_pairs, "not opposite", 1.0),
+    "two ways of failing": (S.failure_pairs, "similar", 0.95),
+    "A-not-A vs 吗": (S.a_not_a_pairs, "similar", 0.95),
+    "roles swapped": (S.role_swap_pairs, "not similar", 0.9),
+    "把/被": (S.ba_bei_pairs, "similar", 0.95),
+    "another amount": (S.number_pairs, "not similar", 1.0),
+}
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("suite", list(SUITES))
+def test_template_suites(engine, suite):
+    make, want, least = SUITES[suite]
+    thr = engine.threshold
+    ok = {"opposite": lambda r: r.score < 0 and r.details["polarity"]["verdict"] == "opposite",
+          "not opposite": lambda r: r.score >= 0 and r.details["polarity"]["verdict"] != "opposite",
+          "similar": lambda r: r.score >= thr,
+          "not similar": lambda r: 0 <= r.score < thr}[want]
+    assert _rate(engine, make(), ok) >= least
+
+
+@pytest.mark.shared_data
+def test_same_question_type_scores_above_another_type(engine):
+    triples = S.question_type_triples()
+    same = engine.score_batch([(a, b) for a, b, _ in triples])
+    other = engine.score_batch([(a, c) for a, _, c in triples])
+    assert all(x.score > y.score for x, y in zip(same, other))
+    assert all(y.details["features"]["qtype_differs"] == 1.0 for y in other)
+
+
+@pytest.mark.shared_data
+def test_opposite_verdicts_say_why(engine):
+    r = engine.score("我喜欢吃苹果", "我不喜欢吃苹果")
+    assert r.details["polarity"]["verdict"] == "opposite" and "喜欢" in r.details["polarity"]["reason"]
+    assert r.details["polarity"]["cue"]["kind"] == "negation" and r.details["features"]["negation_mismatch"] == 1.0
+    r = engine.score("这个房间很大", "这个房间很小")
+    assert r.details["polarity"]["cue"]["kind"] == "antonym" and r.details["features"]["antonym_predicate"] == 1.0
+    # a negation whose content does not otherwise match is not an opposite, and the reason says so
+    r = engine.score("我喜欢吃苹果", "我不喜欢看电影")
+    assert r.score >= 0 and "content differs" in r.details["polarity"]["reason"]
+    # a negated yes/no question asks what the plain one asks
+    r = engine.score("可以用微信还款吗", "不可以用微信还款吗")
+    assert r.score >= 0 and "yes/no question" in r.details["polarity"]["reason"]
