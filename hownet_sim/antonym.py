@@ -10,7 +10,7 @@ Rules, tried in this order on a pair of concepts (the first that fires is report
    same relation role) are an antonym/converse pair (HowNet 2000 pairs from ``antonym_converse_whole2000.tsv``, or OpenHowNet's taxonomy triples);
    ``sememe_word``: a basic sememe of one is opposed to a sememe whose Chinese name is a word with
    exactly the other's definition (反对 ``oppose|反对`` is the converse of ``appreciate|赞成``, and the
-   word 赞成 has the definition ``agree|同意`` of 同意: 同意/反对). HowNet names its sememes with
+   word 赞成 has the one definition ``agree|同意`` of 同意: 同意/反对). HowNet names its sememes with
    words, so an opposition between sememes carries over to the words that lexicalise them; the rule
    needs a word lookup (:attr:`AntonymRules.lookup`, set by the engine);
 2. ``hypernym_pair``: their first basic sememes have hypernyms (up to ``hypernym_levels`` up) that are
@@ -215,7 +215,9 @@ class AntonymRules:
             for x in mine:
                 for y, rel in self._opposed.get(x, ()):
                     name = y.partition("|")[2]
-                    if name and any(c.raw == other.raw for c in self.lookup(name)):
+                    named = self.lookup(name) if name else ()
+                    # the name must be unambiguous: 大 names big|大 but also has clan|辈分
+                    if len({c.raw for c in named}) == 1 and named[0].raw == other.raw:
                         pair = (x, y) if flip else (y, x)
                         return AntonymEvidence("sememe_word", rel, pair, via=f"{name} is {other.raw}")
         return None

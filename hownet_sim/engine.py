@@ -52,6 +52,9 @@ COHYPONYM_MIN = 0.9
 #: them clearly below synonyms; the rule engine can read :attr:`Relation.cohyponym` and cap harder.
 COHYPONYM_CAP = 0.8
 _ENTITY_ROOTS = frozenset({"entity|实体"})
+#: Character-level rules the ``morpheme`` rule trusts: not ``hypernym_pair`` (measured precision 0.00:
+#: 借/还 are under take|取/give|给, so 借款/还款 would be opposites) nor the bare word list.
+MORPHEME_RULES = frozenset({"sememe_pair", "sememe_word", "sibling_values", "sentiment"})
 #: Largest scale on which two values of listed words count as opposites (see ``_scale_pair``).
 LISTED_SCALE_VALUES = 6
 #: Default work budget of one chain step. HowNet 2000's most ambiguous word (打) has 28 DEFs, so a
@@ -239,7 +242,7 @@ class WordSimilarity:
                     sim, i, j, ev = found
                     score = -sim
             if ev is None:
-                score, ev = self._word_rules(w1, w2, score)
+                score, ev = self._word_rules(w1, w2, score, known=True)
         return score, i, j, ev
 
     def _scale_pair(self, ids1: Sequence[int], ids2: Sequence[int]) -> tuple[float, int, int, AntonymEvidence] | None:
@@ -264,21 +267,25 @@ class WordSimilarity:
                         break
         return best
 
-    def _word_rules(self, w1: str, w2: str, score: float) -> tuple[float, AntonymEvidence | None]:
+    def _word_rules(self, w1: str, w2: str, score: float,
+                    known: bool = False) -> tuple[float, AntonymEvidence | None]:
         """Word-level opposites for a pair no concept rule decided: ``morpheme`` (two words that differ
         in one character, those characters being opposites: 好吃/难吃, 进口/出口), then the word list.
         Words found synonymous stay so unless the list pairs them (进口/出口 share both HowNet DEFs)."""
         if score >= SYNONYM and not self.antonyms.listed(w1, w2):
             return score, None  # a shared concept (考上/考取) outweighs one opposite character
-        ev = self._morpheme(w1, w2)
+        # characters fill a gap in HowNet only: a word it lacks (难吃), or two words it cannot tell
+        # apart (进口/出口); where it defines both differently (大笑 laugh, 微笑 smile) it has decided
+        ev = self._morpheme(w1, w2) if not known or score >= SYNONYM else None
         if ev is None and score < SYNONYM:
             ev = self.antonyms.words(w1, w2)
         return (-abs(score), ev) if ev is not None else (score, None)
 
     def _morpheme(self, w1: str, w2: str) -> AntonymEvidence | None:
-        """Rule ``morpheme``: same length, one differing character, the two characters opposite in a
-        sense a concept rule finds (listed characters) and neither word a noun only (大学/小学 and
-        上海/下海 are not opposites)."""
+        """Rule ``morpheme``: same length, one differing character, the two characters opposite by a
+        concept rule (好/难: easy|易 vs difficult|难) and neither word a noun only (大学/小学 and
+        上海/下海 are not opposites). The parallel build (X吃/Y吃) is the second source, so the rule
+        counts as strict: confident without the word list."""
         if len(w1) != len(w2) or len(w1) < 2:
             return None
         diff = [k for k in range(len(w1)) if w1[k] != w2[k]]
@@ -290,10 +297,10 @@ class WordSimilarity:
                 return None
         a, b = w1[diff[0]], w2[diff[0]]
         rel = self.relation(a, b)
-        if rel.rule is None or rel.rule == "word_list" or not rel.confident:
+        if rel.rule not in MORPHEME_RULES:
             return None
-        return AntonymEvidence("morpheme", "converse" if rel.converse else "antonym", None,
-                               via=f"{a}/{b}: {rel.rule}" + (f" {rel.via}" if rel.via else ""))
+        return AntonymEvidence("morpheme", "converse" if rel.converse else "antonym", (a, b),
+                               via=f"{rel.rule}" + (f" {rel.via}" if rel.via else ""))
 
     def _strict(self, ev: AntonymEvidence, s1: Sense | None, s2: Sense | None) -> bool:
         """A sememe-level opposite that holds without the word list: the opposed sememes are the whole

@@ -20,6 +20,7 @@ class WordRelation:
     kind: str | None = None  # "antonym" | "converse" | None
     rule: str | None = None
     method: str = ""
+    cohyponym: bool = False  # distinct nouns HowNet cannot tell apart (狗/猫, 北京/上海): score capped
 
     @property
     def magnitude(self) -> float:
@@ -64,7 +65,7 @@ class HowNetWords:
             return WordRelation(1.0, False, None, None, "identical")
         rel = self.engine.relation(w1, w2, list(s1) if s1 else None, list(s2) if s2 else None)
         kind = "converse" if rel.converse else ("antonym" if rel.antonym else None)
-        return WordRelation(rel.score, bool(kind) and rel.confident, kind, rel.rule, rel.method)
+        return WordRelation(rel.score, bool(kind) and rel.confident, kind, rel.rule, rel.method, rel.cohyponym)
 
 
 class TableWords:

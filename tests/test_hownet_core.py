@@ -98,7 +98,9 @@ def test_oov_chain_steps_are_reported(engine):
     assert flat["method"] == "flat_sememes" and 0.2 < flat["score"] < 1
     chars = engine.report("高楼", "矮楼")
     assert chars["method"] == "characters"
-    assert chars["score"] == pytest.approx((1 + abs(engine.similarity("高", "矮"))) / 2)
+    assert abs(chars["score"]) == pytest.approx((1 + abs(engine.similarity("高", "矮"))) / 2)
+    # one differing character, 高/矮 opposite: the morpheme rule signs the characters step's score
+    assert chars["score"] < 0 and chars["antonym"]["rule"] == "morpheme"
     nothing = engine.report("𠀀", "𠀁")
     assert nothing["method"] == "none" and nothing["score"] == 0
     assert [s["step"] for s in nothing["oov_chain"]] == [
