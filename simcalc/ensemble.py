@@ -16,7 +16,9 @@ content", the structure answers "do they agree". The score is P(similar) in [0, 
 member (the rule engine) calls the pair *opposite* and the *content probability* — a second stack over
 the same members without the structural features that signal contradiction — reaches ``content_gate``
 (chosen on dev so that almost no dev paraphrase is called opposite); then the score is −(content
-probability), in [−1, 0). ``label = score >= threshold``; :attr:`Result.verdict` is *opposite* for a
+probability), in [−1, 0). A ``veto`` feature (roles exchanged: 猫追老鼠 / 老鼠追猫) that fires on a pair
+the stack calls similar holds its score below the threshold (``VETO_SHARE``). ``label = score >= threshold``;
+:attr:`Result.verdict` is *opposite* for a
 negative score, else *similar* / *not similar*. ``details["p_similar"]`` keeps the probability of
 "similar" either way, and ``details["decided_by"]`` names the feature or member that decided.
 
@@ -48,6 +50,7 @@ A config (written by ``simcalc fit-ensemble``; shipped ones in ``simcalc/configs
     member = "rules"                # whose details["polarity"]["verdict"] may say "opposite"
     content_gate = 0.7              # opposite only when the content probability is at least this
     structural = ["negation_mismatch"]      # features left out of the content stack
+    veto = ["role_exchange"]        # firing on a pair the stack calls similar: not similar (held below)
     [polarity.content]              # the content stack: no structural features
     intercept = -2.9
     members = {levenshtein = 1.6}
@@ -147,6 +150,15 @@ class Member:
     info: dict[str, Any] = field(default_factory=dict)  # e.g. dev AUC: reported, not used
 
 
+#: A vetoed pair (a ``[polarity] veto`` feature fired on a pair the stack calls similar) scores this share
+#: of the threshold: below it, so *not similar*, and still above the clear non-matches.
+VETO_SHARE = 0.95
+
+
+def _fires(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0.5
+
+
 def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
 
@@ -215,11 +227,12 @@ class Polarity:
     content_members: dict[str, float]
     content_features: dict[str, dict[str, float]] = field(default_factory=dict)
     structural: list[str] = field(default_factory=list)
+    veto: list[str] = field(default_factory=list)
     info: dict[str, Any] = field(default_factory=dict)  # dev numbers (reported, not used)
 
     def to_toml(self) -> list[str]:
         lines = ["[polarity]", f"member = {_toml(self.member)}", f"content_gate = {_toml(self.content_gate)}",
-                 f"structural = {_toml(self.structural)}"]
+                 f"structural = {_toml(self.structural)}", f"veto = {_toml(self.veto)}"]
         lines += [f"{k} = {_toml(v)}" for k, v in self.info.items()]
         lines += ["", "[polarity.content]", f"intercept = {_toml(self.content_intercept)}",
                   f"members = {_toml(self.content_members)}", f"features = {_toml(self.content_features)}"]
@@ -239,13 +252,14 @@ class Polarity:
         features = content.get("features", {})
         if not isinstance(features, dict):
             raise InputFormatError(f"{where} content.features must be a table of tables")
-        structural = table.get("structural", [])
-        if not isinstance(structural, list) or not all(isinstance(v, str) for v in structural):
-            raise InputFormatError(f"{where}: structural must be a list of feature names")
+        structural, veto = table.get("structural", []), table.get("veto", [])
+        for key, names in (("structural", structural), ("veto", veto)):
+            if not isinstance(names, list) or not all(isinstance(v, str) for v in names):
+                raise InputFormatError(f"{where}: {key} must be a list of feature names")
         return cls(member, gate, _number(content.get("intercept", 0.0), f"{where} content.intercept"),
                    _number_table(content.get("members", {}), f"{where} content.members"),
                    {str(m): _number_table(t, f"{where} content.features.{m}") for m, t in features.items()},
-                   list(structural), {k: v for k, v in table.items() if k.startswith("dev_")})
+                   list(structural), list(veto), {k: v for k, v in table.items() if k.startswith("dev_")})
 
 
 @dataclass
@@ -575,7 +589,7 @@ class EnsembleScorer(Scorer):
         if self.polarity is None:
             return p_similar
         pol = self.polarity
-        zc = pol.content_intercept + sum(c * calibrated[m] for m, c in pol.content_members.items())
+        zc = pol.content_intercept + sum(c * calibrated[m] for m, c in pol.content_members.items() if c)
         for member, table in pol.content_features.items():
             zc += sum(c * standardised.get(member, {}).get(name, 0.0) for name, c in table.items())
         content = _sigmoid(zc)
@@ -585,7 +599,14 @@ class EnsembleScorer(Scorer):
         details["content"] = content
         details["polarity"] = {"member": pol.member, "verdict": verdict, "reason": said.get("reason", ""),
                                "content_gate": pol.content_gate, "opposite": opposite}
-        return -content if opposite else p_similar
+        if opposite:
+            return -content
+        values = member_results[pol.member].details.get("features") or {}
+        fired = [name for name in pol.veto if _fires(values.get(name))]
+        if fired and self.threshold is not None and p_similar >= self.threshold:
+            details["polarity"]["veto"] = fired[0]  # e.g. roles exchanged: a different event, however close
+            return self.threshold * VETO_SHARE
+        return p_similar
 
     def _decided_by(self, result: Result, calibrated: dict[str, float], standardised: dict[str, dict[str, float]],
                     details: dict[str, Any]) -> str:
@@ -599,6 +620,10 @@ class EnsembleScorer(Scorer):
                      if n in f.coefficients and (details["members"][f.member]["details"].get("features") or {}).get(n)]
             head = f"{fired[0]}: " if fired else ""
             return f"{head}{polarity['reason']}" if polarity.get("reason") else f"{head}{polarity['member']} polarity"
+        if polarity.get("veto"):
+            reason = f" ({polarity['reason']})" if polarity.get("reason") else ""
+            return f"{polarity['veto']}: a structural veto of {polarity['member']}{reason}; P(similar) " \
+                   f"{details['p_similar']:.2f} held below the threshold"
         sign = 1.0 if result.label else -1.0
         pushes: dict[str, float] = {}
         for member, _ in self.members:

@@ -30,7 +30,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import registry
-from .ensemble import CALIBRATIONS, COMBINATIONS, Calibration, EnsembleConfig, FeatureSet, Member, Polarity
+from .ensemble import (CALIBRATIONS, COMBINATIONS, VETO_SHARE, Calibration, EnsembleConfig, FeatureSet, Member,
+                       Polarity)
 from .errors import InputFormatError
 from .evaluate import best_threshold, binary_metrics, detect_task, score_labelled
 from .io import PairReader, read_sentences
@@ -44,6 +45,9 @@ DEFAULT_MEMBERS = ("levenshtein", "jaro_winkler", "char_jaccard", "tfidf", "cvls
 #: close the content is: in the main stack, never in the content stack that gates *opposite*.
 STRUCTURAL = ("negation_mismatch", "negation_unaligned", "antonym_predicate", "role_exchange", "opposite",
               "paper_score", "rules_score")
+#: Structural features that veto "similar" (a product rule, not fitted: exchanged roles are another event
+#: however close the words; BQ dev has too few such pairs to teach a coefficient). Their dev cost is reported.
+VETO = ("role_exchange",)
 #: The feature by which a member says its polarity verdict was *opposite* (1) in dev scores.
 OPPOSITE_FEATURE = "opposite"
 #: Regularisation of the stack with features (inverse strength, standardised features): 23 rule
@@ -183,6 +187,15 @@ def fit_from_scores(raw: np.ndarray, labels: np.ndarray, members: Sequence[str],
                                                   max_false_opposite)
         notes.append(line)
     stack_t = best_threshold(signed_scores, y)
+    if polarity is not None and polarity.veto:
+        fired = np.zeros(len(y), dtype=bool)
+        for name in polarity.veto:
+            fired |= polar[0].raw[:, polar[0].raw_names.index(name)] > 0.5
+        vetoed = fired & (signed_scores >= stack_t)
+        signed_scores = np.where(vetoed, stack_t * VETO_SHARE, signed_scores)
+        polarity.info.update(dev_vetoed=int(vetoed.sum()), dev_vetoed_labelled_1=int((vetoed & (y == 1)).sum()))
+        notes.append(f"veto {', '.join(polarity.veto)}: {int(vetoed.sum())} dev pairs held below the threshold, "
+                     f"{int((vetoed & (y == 1)).sum())} of them labelled 1")
     log.info("fit-ensemble: dev accuracy mean %.4f, stacking %.4f", float(np.mean((mean_scores >= mean_t) == y)),
              float(np.mean((signed_scores >= stack_t) == y)))
     notes.append(f"dev accuracy {float(np.mean((signed_scores >= stack_t) == y)):.4f}")
@@ -272,7 +285,7 @@ def _polarity(polar: _Features, members: Sequence[str], cal: np.ndarray, matrix:
         features.setdefault(member, {})[feature] = round(float(c), 6)
     polarity = Polarity(polar.member, round(gate, 6), round(intercept, 6),
                         {members[j]: round(float(c), 6) for j, c in zip(content_members, coef[:k])}, features,
-                        [n for n in STRUCTURAL if n in polar.names], info)
+                        [n for n in STRUCTURAL if n in polar.names], [n for n in VETO if n in polar.raw_names], info)
     line = (f"signed: {polar.member} said opposite on {info['dev_said_opposite']} dev pairs; content gate "
             f"{gate:.4f} (content-stack threshold {floor:.4f}, at most {max_false_opposite:.1%} of dev paraphrases) "
             f"keeps {info['dev_opposite']}, of them {info['dev_opposite_labelled_0']} labelled 0; false opposites "

@@ -42,7 +42,8 @@ KNOWN_PAIR_COLUMNS = (
     ("句子1", "句子2"), ("问题1", "问题2"),
 )
 KNOWN_LABEL_COLUMNS = ("label", "labels", "score", "similarity", "is_duplicate", "gold_label", "标签")
-OUTPUT_COLUMNS = ("score", "prediction", "verdict", "error", "warning")
+#: ``verdict`` comes last: scripts that read the earlier columns by position keep working.
+OUTPUT_COLUMNS = ("score", "prediction", "error", "warning", "verdict")
 _IDENTIFIER = re.compile(r"^[^\W\d][\w.\- ]*$")
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # long fields are cut later, with a warning
 
@@ -331,9 +332,9 @@ def _cell(value: Any) -> str:
 
 
 def output_names(input_columns: Sequence[str], with_prediction: bool, with_verdict: bool = False) -> dict[str, str]:
-    """The columns scoring adds (score, prediction when a threshold applies, verdict when asked: similar /
-    not similar / opposite, error, warning), each renamed ``simcalc_<name>`` when the input already has a
-    column of that name."""
+    """The columns scoring adds (score, prediction when a threshold applies, error, warning, and the verdict
+    when asked: similar / not similar / opposite), each renamed ``simcalc_<name>`` when the input already
+    has a column of that name."""
     taken = {str(h).lower() for h in input_columns}
     wanted = [c for c in OUTPUT_COLUMNS if (c != "prediction" or with_prediction) and (c != "verdict" or with_verdict)]
     return {c: (f"simcalc_{c}" if c in taken else c) for c in wanted}
