@@ -35,6 +35,8 @@ FEATURES: dict[str, str] = {
     "opposite": "1 when the polarity verdict is 'opposite'",
     "paper_score": "the Li & Li (2015) signed score (mode 'paper'), -1..1",
     "rules_score": "the signed rule score (mode 'signed'), -1..1",
+    "qtype_conflict": "1 when the question types ask different slots (怎么/什么时候; a slot against yes/no)",
+    "char_overlap": "Dice coefficient of the two sentences' character bigrams (punctuation dropped), 0..1",
 }
 FEATURE_NAMES: tuple[str, ...] = tuple(FEATURES)
 

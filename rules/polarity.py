@@ -33,6 +33,7 @@ from .tokens import pos_class
 _PREDICATE_TAGS = ("v", "a")
 _RUN_TAGS = ("d", "v", "a")  # a negation's scope runs through adverbs and predicates
 _TAIL = frozenset("了呢啊呀吗么嘛吧")
+_QUOTES = frozenset("“”‘’\"'《》「」『』")
 _PUNCT = frozenset("，,。.？?！!；;：:、~～ ")
 
 
@@ -195,8 +196,10 @@ def events(tokens: Sequence[str], pos: Sequence[str], cues: Cues) -> tuple[list[
             continue
         # the cue's scope: the first governed word (after adverbs and further cues), then adjacent predicates
         j, pending = end + 1, [tok]
-        while j < n and (pos[j][:1] in ("d", "p") or is_cue(tokens[j])):
-            if is_cue(tokens[j]):
+        while j < n and (pos[j][:1] in ("d", "p") or is_cue(tokens[j]) or tokens[j] in _QUOTES):
+            if tokens[j] in _QUOTES:  # 没有“借钱”提示
+                pass
+            elif is_cue(tokens[j]):
                 pending.append(tokens[j])
                 skip.add(j)
             elif pos[j][:1] == "p" and j + 1 < n and pos[j + 1][:1] in ("n", "r"):  # 不要和我说话: past 和我

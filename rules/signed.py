@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable, Sequence
@@ -77,6 +78,7 @@ class Profile:
     qmarker: str | None
     events: list[Event]
     questions: list[str]
+    bigrams: Counter = field(default_factory=Counter)  # character bigrams (char_overlap)
 
     def to_dict(self) -> dict:
         return {"content": [w.token for w in self.content], "question_type": self.qtype,
@@ -105,6 +107,7 @@ def profile(text: str, tokens: Sequence[str], pos: Sequence[str], config: RuleCo
     skip = light_words() | question_word_set() | config.question_words | cues.negation | cues.prefix \
         | cues.suffix
     content = []
+    joined_cues = cues.suffix | cues.prefix
     complements = {e.index + 2 for e in evs for c in e.cues
                    if c[:1] == "不" and c[1:] in cues.potential and e.index + 2 < len(tokens)
                    and tokens[e.index + 1] == "不" and tokens[e.index + 2] == c[1:]}
@@ -115,10 +118,14 @@ def profile(text: str, tokens: Sequence[str], pos: Sequence[str], config: RuleCo
             continue
         if i in complements:  # 借|不|出来: 出来 belongs to the negated verb
             continue
+        if i > 0 and tokens[i - 1] + tok in joined_cues:  # 不|成功, 没|办法: part of a cue
+            continue
         entity = bool(_ENTITY_RE.search(tok)) or tag in _ENTITY_TAGS
         weight = idf.weight(tok) * (ADVERB_WEIGHT if tag[:1] == "d" else 1.0)
         content.append(ContentWord(tok, i, weight, entity, bool(knows(tok)) if knows else True))
-    return Profile(content, qtype, qmarker, evs, questions)
+    chars = [ch for ch in text if ch.isalnum()]
+    bigrams = Counter(a + b for a, b in zip(chars, chars[1:])) if len(chars) > 1 else Counter(chars)
+    return Profile(content, qtype, qmarker, evs, questions, bigrams)
 
 
 @lru_cache(maxsize=1)
@@ -256,6 +263,22 @@ def roles_swapped(p1: Profile, p2: Profile, tokens1: Sequence[str], tokens2: Seq
     return None
 
 
+#: question types that ask for a specific slot: two different ones (怎么 / 什么时候), or one of them against a
+#: yes/no or content question, ask different things; what/which/who/yes-no among themselves, or a manner or
+#: reason question against a statement, often ask the same (这是什么 / 哪个是 …; 怎么开通 / 开通花呗)
+SLOT_TYPES = frozenset({"manner", "reason", "time", "quantity", "place"})
+_STRONG_AGAINST_NONE = frozenset({"time", "quantity", "place"})
+
+
+def qtype_conflict(q1: str | None, q2: str | None) -> bool:
+    """Whether two different question types ask different things (a strong difference), see SLOT_TYPES."""
+    if q1 == q2:
+        return False
+    if q1 is None or q2 is None:
+        return (q1 or q2) in _STRONG_AGAINST_NONE
+    return q1 in SLOT_TYPES or q2 in SLOT_TYPES
+
+
 def _entities_differ(p1: Profile, p2: Profile) -> bool:
     e1 = {w.token for w in p1.content if w.entity}
     e2 = {w.token for w in p2.content if w.entity}
@@ -305,6 +328,7 @@ def compare(p1: Profile, p2: Profile, match: Match, paper_score: float, paper_de
         "coverage": cov_mean, "coverage_min": cov_min, "exact_overlap": cov["exact"],
         "unmatched_content": cov["unmatched"] / 10.0,
         "qtype_same": float(qsame), "qtype_differs": float(not qsame),
+        "qtype_conflict": float(qtype_conflict(p1.qtype, p2.qtype)),
         "both_questions": float(p1.qtype is not None and p2.qtype is not None),
         "negation_mismatch": float(bool(pol.mismatched)),
         "negation_unaligned": float(bool(pol.unaligned_negated)),
@@ -314,11 +338,17 @@ def compare(p1: Profile, p2: Profile, match: Match, paper_score: float, paper_de
         "length_ratio": min(n1, n2) / max(n1, n2) if max(n1, n2) else 1.0,
         "paper_score": float(paper_score),
     }
-    content = cfg.signed_coverage_weight * cov_mean + (1 - cfg.signed_coverage_weight) * parts["structure_sim"]
+    total = sum(p1.bigrams.values()) + sum(p2.bigrams.values())
+    char_overlap = 2.0 * sum((p1.bigrams & p2.bigrams).values()) / total if total else 1.0
+    feats["char_overlap"] = char_overlap
+    cov_mix = cfg.signed_min_weight * cov_min + (1 - cfg.signed_min_weight) * cov_mean
+    content = (cfg.signed_coverage_weight * cov_mix + cfg.signed_char_overlap_weight * char_overlap
+               + (1 - cfg.signed_coverage_weight - cfg.signed_char_overlap_weight) * parts["structure_sim"])
     if paper_detail.get("clauses") and str(paper_detail["clauses"][0].get("pairing", "")).startswith("crossed"):
         content = max(content, parts["structure_sim"])  # converse predicates with exchanged roles: one event
+    conflict = qtype_conflict(p1.qtype, p2.qtype)
     if not qsame:
-        content *= cfg.signed_qtype_factor
+        content *= cfg.signed_qtype_factor if conflict else cfg.signed_qtype_weak_factor
     if entity_mismatch:
         content *= cfg.signed_entity_factor
     matches = cov_min >= cfg.signed_opposite_gate and qsame and not entity_mismatch
