@@ -56,6 +56,18 @@ def _members_html(details: Mapping) -> str:
     out = [f'<table class="sc-table sc-members"><caption>Ensemble members (config {_esc(details.get("config", "?"))}, '
            f'combination {_esc(details.get("combination", "?"))})</caption><thead>{head}</thead>'
            f'<tbody>{"".join(rows)}</tbody></table>']
+    for member, table in (details.get("features") or {}).items():  # a stack over features: each one's push
+        body = "".join(f'<tr><th scope="row">{_esc(n)}</th><td class="sc-num">{_num(f.get("value"))}</td>'
+                       f'<td class="sc-num">{_num(f.get("coefficient"), signed=True)}</td>'
+                       f'<td class="sc-num">{_num(f.get("contribution"), signed=True)}</td></tr>'
+                       for n, f in sorted(table.items(), key=lambda kv: -abs(kv[1].get("contribution") or 0)))
+        out.append(f'<details class="sc-member-details"><summary>{_esc(member)}: features in the stack</summary>'
+                   '<table class="sc-table"><thead><tr><th scope="col">Feature</th><th scope="col">Value</th>'
+                   '<th scope="col">Coefficient</th><th scope="col">Contribution</th></tr></thead>'
+                   f'<tbody>{body}</tbody></table></details>')
+    if "p_similar" in details:
+        content = f', content {_num(details["content"])}' if "content" in details else ""
+        out.append(f'<p class="sc-p-similar">P(similar) {_num(details["p_similar"])}{content}</p>')
     if details.get("unused"):
         unused = ", ".join(details["unused"])
         out.append(f'<p class="sc-unused">Not used (zero weight in the config): {_esc(unused)}</p>')
