@@ -615,9 +615,12 @@ class EnsembleScorer(Scorer):
         verdict, each measured against its dev average (features are centred; members by ``dev_mean``)."""
         polarity = details.get("polarity", {})
         if polarity.get("opposite"):
-            fired = [n for f in self.config.features if f.member == polarity["member"]
-                     for n in self.polarity.structural  # type: ignore[union-attr]
-                     if n in f.coefficients and (details["members"][f.member]["details"].get("features") or {}).get(n)]
+            own = details["members"][polarity["member"]]["details"]
+            values = own.get("features") or {}
+            cue = ((own.get("polarity") or {}).get("cue") or {}).get("kind", "")
+            fired = [n for n in self.polarity.structural  # type: ignore[union-attr]
+                     if _fires(values.get(n)) and n not in ("opposite", "paper_score", "rules_score")]
+            fired.sort(key=lambda n: not (cue and n.startswith(cue[:7])))  # the rule engine's own cue first
             head = f"{fired[0]}: " if fired else ""
             return f"{head}{polarity['reason']}" if polarity.get("reason") else f"{head}{polarity['member']} polarity"
         if polarity.get("veto"):
