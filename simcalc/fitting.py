@@ -189,8 +189,8 @@ def fit_from_scores(raw: np.ndarray, labels: np.ndarray, members: Sequence[str],
     stack_t = best_threshold(signed_scores, y)
     if polarity is not None and polarity.veto:
         fired = np.zeros(len(y), dtype=bool)
-        for name in polarity.veto:
-            fired |= polar[0].raw[:, polar[0].raw_names.index(name)] > 0.5
+        for feature in polarity.veto:
+            fired |= polar[0].raw[:, polar[0].raw_names.index(feature)] > 0.5
         vetoed = fired & (signed_scores >= stack_t)
         signed_scores = np.where(vetoed, stack_t * VETO_SHARE, signed_scores)
         polarity.info.update(dev_vetoed=int(vetoed.sum()), dev_vetoed_labelled_1=int((vetoed & (y == 1)).sum()))

@@ -71,8 +71,9 @@ def synthetic(n: int = 3000, seed: int = 0):
     y[negated] = 0
     coverage = np.clip(content + rng.normal(0, 0.1, n), 0, 1)
     raw = np.column_stack([content, np.clip(content + rng.normal(0, 0.2, n), 0, 1)])
-    features = {"polar": (["coverage", "negation_mismatch", "opposite", "constant"],
-                          np.column_stack([coverage, negated, negated, np.ones(n)]).astype(float))}
+    swapped = (rng.random(n) < 0.02) & ~negated  # roles exchanged: a veto
+    features = {"polar": (["coverage", "negation_mismatch", "opposite", "constant", "role_exchange"],
+                          np.column_stack([coverage, negated, negated, np.ones(n), swapped]).astype(float))}
     return raw, y, features, negated
 
 
@@ -98,10 +99,12 @@ def test_the_content_gate_keeps_false_opposites_among_dev_paraphrases_at_most_ha
     config = fit_from_scores(raw, y, ["lex", "polar"], {}, features=features)
     pol = config.polarity
     assert pol is not None and pol.member == "polar"
-    assert set(pol.structural) == {"negation_mismatch", "opposite"}
-    assert not {"negation_mismatch", "opposite"} & set(pol.content_features.get("polar", {}))
+    assert set(pol.structural) == {"negation_mismatch", "opposite", "role_exchange"}
+    assert not set(pol.structural) & set(pol.content_features.get("polar", {}))
     assert "polar" not in pol.content_members  # the polarity member's own signed score is not "content"
     assert pol.info["dev_false_opposite_rate"] <= 0.005
+    assert pol.veto == ["role_exchange"] and pol.info["dev_vetoed"] >= 1
+    assert config.name == "ensemble"  # the veto's feature loop once overwrote it
     assert pol.info["dev_opposite"] >= 0.8 * negated.sum()  # ... and most true opposites still pass
     assert pol.info["dev_opposite_labelled_0"] >= pol.info["dev_opposite"] - int(0.005 * y.sum())
 
