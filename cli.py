@@ -12,9 +12,11 @@ a JSON object ``{"error": {"type": ..., "message": ..., "exit_code": 2}}`` on st
 """
 from __future__ import annotations
 
+if __name__ not in ("simcalc.cli", "__main__", "__mp_main__"):  # one import name per file (simcalc/__init__.py)
+    raise ImportError(f"import the command line as simcalc.cli, not {__name__}")
+
 import json
 import logging
-import math
 import signal
 import sys
 from typing import Any
@@ -22,6 +24,7 @@ from typing import Any
 import click
 
 from simcalc.config import DEFAULT_SCORER
+from simcalc.result import json_ready
 from simcalc.server.settings import DEFAULT_SCORERS as DEFAULT_SERVED
 
 EXAMPLES_COMPARE = """
@@ -69,7 +72,7 @@ def _scorer(name: str, threshold: float | None = None, model: str | None = None,
 
 
 def _echo_json(obj: Any, err: bool = False) -> None:
-    click.echo(json.dumps(_clean(obj), ensure_ascii=False, indent=2, allow_nan=False), err=err)
+    click.echo(json.dumps(json_ready(obj), ensure_ascii=False, indent=2, allow_nan=False), err=err)
 
 
 def _emit(data: dict, as_json: bool, render) -> None:
@@ -78,17 +81,6 @@ def _emit(data: dict, as_json: bool, render) -> None:
         _echo_json(data)
     else:
         click.echo(render())
-
-
-def _clean(obj: Any) -> Any:
-    """JSON has no NaN or infinity: undefined metrics (one class only) become null."""
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_clean(v) for v in obj]
-    return obj
 
 
 scorer_option = click.option("--scorer", "-s", default=DEFAULT_SCORER, show_default=True,
@@ -114,6 +106,33 @@ user_dict_option = click.option("--user-dict", type=click.Path(exists=True, dir_
 config_option = click.option("--config", "config", default=None,
                              help="Ensemble config: a shipped name (default, bq, lcqmc, lexical) or a .toml file "
                                   "written by `simcalc fit-ensemble`.")
+
+
+quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+output_option = click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+                             help="Output file (written atomically); default: standard output.")
+
+
+def file_options(labelled: bool = False):
+    """How a pair file is read (``--columns``, ``--format``, ``--encoding``, ``--header``): one set of options
+    for every command that reads one (``score``; ``eval`` and ``fit-ensemble``, whose files have labels)."""
+    columns = ("Sentence and label columns, e.g. s1,s2,label (names or 1-based numbers)." if labelled else
+               "The two sentence columns (and optionally the label): names or 1-based numbers, e.g. s1,s2.")
+    group = (click.option("--columns", default=None, help=columns),
+             click.option("--format", "fmt", type=click.Choice(["tsv", "csv", "jsonl"]), default=None,
+                          help="Input format (default: from the file extension; .tsv/.txt are tab-separated, "
+                               "unquoted)."),
+             click.option("--encoding", default="utf-8", show_default=True,
+                          help="Input encoding: utf-8, utf-8-sig (with BOM), gbk, ... Output is always UTF-8."),
+             click.option("--header/--no-header", default=None,
+                          help="Whether the first row names the columns (default: guess)."))
+
+    def decorate(command):
+        for option in reversed(group):
+            command = option(command)
+        return command
+
+    return decorate
 
 
 def pair_options(command):
@@ -237,21 +256,14 @@ Rows that cannot be scored keep their place and get a message in the `error` col
 INPUT `-` reads standard input (give --format when it is not TSV).
 """)
 @click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
-              help="Output file (written atomically); default: standard output.")
+@output_option
 @scorer_option
 @threshold_option
 @model_option
 @config_option
-@click.option("--columns", default=None,
-              help="The two sentence columns (and optionally the label): names or 1-based numbers, e.g. s1,s2.")
-@click.option("--format", "fmt", type=click.Choice(["tsv", "csv", "jsonl"]), default=None,
-              help="Input format (default: from the file extension; .tsv/.txt are tab-separated, unquoted).")
+@file_options()
 @click.option("--output-format", type=click.Choice(["tsv", "csv", "jsonl"]), default=None,
               help="Output format (default: from the output extension, else the input's).")
-@click.option("--encoding", default="utf-8", show_default=True,
-              help="Input encoding: utf-8, utf-8-sig (with BOM), gbk, ... Output is always UTF-8.")
-@click.option("--header/--no-header", default=None, help="Whether the first row names the columns (default: guess).")
 @click.option("--corpus", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Fit corpus statistics (tfidf) on this file instead of the sentences scored.")
 @click.option("--batch-size", default=None, type=click.IntRange(1, 100000),
@@ -263,7 +275,7 @@ INPUT `-` reads standard input (give --format when it is not TSV).
               help="Worker processes (0: one per CPU core). Output is identical to --jobs 1; it pays off "
                    "on long files for tfidf and the neural scorers, little for the other lexical ones "
                    "(see README).")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@quiet_option
 @click.option("--strict", is_flag=True, help="Exit with code 1 when any row could not be scored.")
 @json_option
 def score(input_path: str, output: str | None, scorer: str, threshold: float | None, model: str | None,
@@ -308,7 +320,11 @@ def _stdin_to_file(fmt: str | None) -> str:
     import tempfile
 
     fd, path = tempfile.mkstemp(prefix="simcalc-stdin-", suffix="." + (fmt or "tsv"))
-    atexit.register(lambda: os.path.exists(path) and os.unlink(path))  # before copying: Ctrl-C may come mid-copy
+    def remove() -> None:
+        if os.path.exists(path):
+            os.unlink(path)
+
+    atexit.register(remove)  # before copying: Ctrl-C may come mid-copy
     with os.fdopen(fd, "wb") as out:
         shutil.copyfileobj(click.get_binary_stream("stdin"), out)
     return path
@@ -331,15 +347,11 @@ Examples:
 @click.option("--threshold", default=None, help="Fixed threshold (two, t1,t2, for 3-class data).")
 @click.option("--task", type=click.Choice(["binary", "graded", "3class"]), default=None,
               help="Label type (default: guessed: 0/1 binary, 0/1/2 3-class, else graded).")
-@click.option("--columns", default=None, help="Sentence and label columns, e.g. s1,s2,label.")
-@click.option("--format", "fmt", type=click.Choice(["tsv", "csv", "jsonl"]), default=None,
-              help="Input format (default: from the file extension).")
-@click.option("--encoding", default="utf-8", show_default=True)
-@click.option("--header/--no-header", default=None, help="Whether the first row names the columns (default: guess).")
+@file_options(labelled=True)
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
               help="Also draw the evaluation into this .png/.svg/.pdf: score distribution per label with the "
                    "threshold, ROC and reliability curves (binary), or score vs gold (graded).")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@quiet_option
 @json_option
 def eval_(data: str, scorer: str, model: str | None, config: str | None, threshold_from: str | None, threshold: str | None,
           task: str | None, columns: str | None, fmt: str | None, encoding: str, header: bool | None,
@@ -386,8 +398,7 @@ Large FAQs (> --prefilter-above questions) are prefiltered by TF-IDF to --shortl
 @click.argument("queries", type=click.Path(allow_dash=True, dir_okay=False))
 @click.option("--faq", required=True, type=click.Path(exists=True, dir_okay=False), help="FAQ questions file.")
 @click.option("--top-k", default=3, show_default=True, type=click.IntRange(1, 1000))
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
-              help="Output file (written atomically); default: standard output.")
+@output_option
 @scorer_option
 @threshold_option
 @config_option
@@ -444,14 +455,14 @@ features (the rule engine) stacks them too, and one that says "opposite" makes t
               help="Members whose details features join the stack (comma-separated), 'auto' (every member "
                    "that exposes some) or 'none'.")
 @click.option("--unsigned", is_flag=True, help="No opposite verdict even when a member can say it.")
-@click.option("--columns", default=None, help="Sentence and label columns, e.g. s1,s2,label.")
-@click.option("--encoding", default="utf-8", show_default=True)
+@file_options(labelled=True)
 @click.option("--description", default="", help="A line saying what the config is for.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@quiet_option
 @json_option
 def fit_ensemble(dev_path: str, out: str, members: str | None, combination: str, calibration: str,
                  allow_negative: bool, corpus: str | None, feature_members: str, unsigned: bool, columns: str | None,
-                 encoding: str, description: str, quiet: bool, as_json: bool) -> None:
+                 fmt: str | None, encoding: str, header: bool | None, description: str, quiet: bool,
+                 as_json: bool) -> None:
     """Fit an ensemble's calibrations, weights, stack and threshold on a labelled dev file."""
     from simcalc.fitting import DEFAULT_MEMBERS, dev_report
     from simcalc.fitting import fit_ensemble as fit
@@ -461,7 +472,7 @@ def fit_ensemble(dev_path: str, out: str, members: str | None, combination: str,
         [] if feature_members == "none" else [m.strip() for m in feature_members.split(",") if m.strip()]
     config = fit(dev_path, out, names, combination=combination, calibration=calibration, corpus=corpus,
                  description=description, progress=not quiet, nonnegative=not allow_negative, encoding=encoding,
-                 columns=columns, features=features, signed=not unsigned)
+                 columns=columns, fmt=fmt, header=header, features=features, signed=not unsigned)
     report = dev_report(config)
 
     def render() -> str:
@@ -679,6 +690,10 @@ def serve(host: str, port: int, scorers: str, configs: tuple[str, ...], default_
         click.echo(f"warning: binding to {host}: the API has no authentication", err=True)
     run(settings, host=host, port=port, workers=workers)
 
+
+from simcalc.check.cli import check as _check  # noqa: E402  (simcalc check: its own module, simcalc/check/cli.py)
+
+main.add_command(_check)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -14,12 +14,12 @@ import argparse
 import json
 import logging
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import simcalc  # noqa: E402
+from bench.common import pairs, pairs_per_second  # noqa: E402
 from simcalc import datasets, registry  # noqa: E402
 from simcalc.errors import SimcalcError  # noqa: E402
 from simcalc.evaluate import evaluate  # noqa: E402
@@ -42,18 +42,7 @@ def default_scorers() -> list[str]:
 
 
 def throughput(scorer, path: Path, limit: int = 5000) -> float:
-    from simcalc.io import PairReader
-
-    pairs = []
-    for row in PairReader(path):
-        if row.error is None:
-            pairs.append((row.sentence1, row.sentence2))
-        if len(pairs) >= limit:
-            break
-    scorer.score_batch(pairs[:64])  # warm up (model load, caches)
-    started = time.perf_counter()
-    scorer.score_batch(pairs)
-    return len(pairs) / (time.perf_counter() - started)
+    return pairs_per_second(scorer, pairs(path, limit))
 
 
 def main() -> int:

@@ -28,10 +28,8 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -41,21 +39,15 @@ import numpy as np  # noqa: E402
 from simcalc import datasets, registry  # noqa: E402
 from simcalc.ensemble import EnsembleScorer  # noqa: E402
 from simcalc.evaluate import best_threshold, binary_metrics, graded_metrics  # noqa: E402
-from simcalc.io import PairReader  # noqa: E402
+from bench.common import ROOT, cold_start_seconds, pairs_per_second, pairs as read_pairs  # noqa: E402
 from simcalc.resources import cache_dir  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def scored(path: Path, scorer: EnsembleScorer, limit: int | None) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Ensemble and member raw scores (by name) and labels of a labelled file."""
-    pairs, labels = [], []
-    for row in PairReader(path):
-        if row.error is None:
-            pairs.append((row.sentence1, row.sentence2))
-            labels.append(float(row.label))
-        if limit and len(pairs) >= limit:
-            break
+    rows = read_pairs(path, limit, labelled=True)
+    pairs, labels = [(a, b) for a, b, _ in rows], [label for _, _, label in rows]
     results = []
     for start in range(0, len(pairs), 1024):
         results += scorer.score_batch(pairs[start:start + 1024])
@@ -123,34 +115,19 @@ def accuracy_tables(limit: int | None, with_rules: bool = False) -> dict:
 
 
 def throughput(n: int) -> dict:
-    pairs = []
-    for row in PairReader(datasets.resolve("bq_corpus/test.tsv")):
-        if row.error is None:
-            pairs.append((row.sentence1, row.sentence2))
-        if len(pairs) >= n:
-            break
+    pairs = read_pairs(datasets.resolve("bq_corpus/test.tsv"), n)
     out = {}
     for name in ("levenshtein", "jaro_winkler", "char_jaccard", "tfidf", "cvlstm", "mgf", "ensemble"):
         options = {"config": "bq"} if name == "ensemble" else {}
         scorer = registry.get(name, **options)
         if name == "tfidf":
             scorer.fit(s for p in pairs for s in p)
-        scorer.score_batch(pairs[:64])
-        started = time.perf_counter()
-        scorer.score_batch(pairs)
-        out[name] = len(pairs) / (time.perf_counter() - started)
+        out[name] = pairs_per_second(scorer, pairs)
     return out
 
 
 def cold_start(config: str, repeats: int = 3) -> float:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "cli", "compare", "怎么开通花呗", "花呗如何开通", "--config", config],
-                       cwd=ROOT, env=env, check=True, capture_output=True)
-        times.append(time.perf_counter() - started)
-    return min(times)
+    return cold_start_seconds(["compare", "怎么开通花呗", "花呗如何开通", "--config", config], repeats)
 
 
 def render(report: dict) -> str:
@@ -203,15 +180,10 @@ def configs_at(rev: str) -> Path:
     return out
 
 
-def read_pairs(relative: str, limit: int | None) -> tuple[list[tuple[str, str]], np.ndarray]:
-    pairs, labels = [], []
-    for row in PairReader(datasets.resolve(relative)):
-        if row.error is None:
-            pairs.append((row.sentence1, row.sentence2))
-            labels.append(float(row.label))
-        if limit and len(pairs) >= limit:
-            break
-    return pairs, np.array(labels)
+def labelled_pairs(relative: str, limit: int | None) -> tuple[list[tuple[str, str]], np.ndarray]:
+    """A benchmark file's pairs and labels (``bench.common.pairs``)."""
+    rows = read_pairs(datasets.resolve(relative), limit, labelled=True)
+    return [(a, b) for a, b, _ in rows], np.array([y for _, _, y in rows])
 
 
 def member_results(member, scorer, relative: str, pairs, cache: Path | None):
@@ -252,7 +224,7 @@ def signed_tables(before: str | None, limit: int | None, cache: Path | None, set
     for label, relative in SIGNED_SETS:
         if sets and label not in sets:
             continue
-        pairs, y = read_pairs(relative, limit)
+        pairs, y = labelled_pairs(relative, limit)
         graded = label.startswith("CNSD")
         block = {}
         for name, config in configs.items():
@@ -304,18 +276,11 @@ def behaviour(configs: dict[str, str]) -> dict:
 
 def signed_speed(before: str | None, n: int) -> dict:
     """Rows/s of the default engine against the earlier revision's default, one process, same pairs."""
-    pairs = read_pairs("bq_corpus/test.tsv", n)[0]
+    pairs = labelled_pairs("bq_corpus/test.tsv", n)[0]
     configs = {"default": "default"}
     if before:
         configs = {f"default @{before}": str(configs_at(before) / "bq.toml"), **configs}
-    out = {}
-    for name, config in configs.items():
-        scorer = EnsembleScorer(config)
-        scorer.score_batch(pairs[:64])
-        started = time.perf_counter()
-        scorer.score_batch(pairs)
-        out[name] = len(pairs) / (time.perf_counter() - started)
-    return out
+    return {name: pairs_per_second(EnsembleScorer(config), pairs) for name, config in configs.items()}
 
 
 def render_signed(report: dict) -> str:

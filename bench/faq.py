@@ -21,12 +21,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import simcalc  # noqa: E402
 from simcalc import datasets  # noqa: E402
-from simcalc.io import PairReader  # noqa: E402
+from bench.common import pairs as read_pairs  # noqa: E402
 
 
 def build(size: int, n_queries: int, seed: int = 1) -> tuple[list[str], list[tuple[str, int]]]:
-    positives = [(r.sentence1, r.sentence2) for r in PairReader(datasets.resolve("bq_corpus/test.tsv"))
-                 if r.error is None and r.label == "1" and r.sentence1 != r.sentence2]
+    positives = read_pairs(datasets.resolve("bq_corpus/test.tsv"),
+                           where=lambda r: r.label == "1" and r.sentence1 != r.sentence2)
     random.Random(seed).shuffle(positives)
     faq: list[str] = []
     seen: set[str] = set()
@@ -38,12 +38,12 @@ def build(size: int, n_queries: int, seed: int = 1) -> tuple[list[str], list[tup
             seen.add(question)
             faq.append(question)
             queries.append((query, len(faq) - 1))
-    for row in PairReader(datasets.resolve("bq_corpus/train.tsv")):
+    for sentence1, _ in read_pairs(datasets.resolve("bq_corpus/train.tsv")):
         if len(faq) >= size:
             break
-        if row.error is None and row.sentence1 not in seen:
-            seen.add(row.sentence1)
-            faq.append(row.sentence1)
+        if sentence1 not in seen:
+            seen.add(sentence1)
+            faq.append(sentence1)
     order = list(range(len(faq)))
     random.Random(seed + 1).shuffle(order)
     position = {old: new for new, old in enumerate(order)}

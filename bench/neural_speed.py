@@ -34,7 +34,7 @@ def _cpu() -> float:
 def _run(args: list[str], env: dict[str, str]) -> tuple[float, float]:
     """(wall seconds, CPU seconds) of one fresh ``python -m simcalc.cli ARGS`` process."""
     cpu, start = _cpu(), time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "cli", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "simcalc.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"simcalc {' '.join(args)} failed:\n{done.stderr[-2000:]}")

@@ -29,10 +29,7 @@ import itertools
 import json
 import logging
 import os
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -43,6 +40,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import ServerProcess, pairs as read_pairs  # noqa: E402
 
 log = logging.getLogger("bench.serve")
 
@@ -64,7 +63,6 @@ def load_pairs() -> tuple[list[Pair], str]:
     """LCQMC dev pairs (read with simcalc.io like the other benchmarks), or the built-in list."""
     from simcalc import datasets
     from simcalc.errors import ResourceNotFoundError
-    from simcalc.io import PairReader
 
     if os.environ.get("SIMCALC_DATA_DIR"):
         try:
@@ -72,7 +70,7 @@ def load_pairs() -> tuple[list[Pair], str]:
         except ResourceNotFoundError as exc:
             log.warning("%s: using the built-in pairs", exc)
         else:
-            pairs = [(r.sentence1, r.sentence2) for r in PairReader(path) if r.error is None]
+            pairs = read_pairs(path)
             return pairs, f"LCQMC dev ({len(pairs):,} pairs)"
     return list(BUILTIN_PAIRS), f"built-in list ({len(BUILTIN_PAIRS)} pairs; set SIMCALC_DATA_DIR for LCQMC dev)"
 
@@ -85,121 +83,6 @@ class PairStream:
 
     def take(self, n: int) -> list[Pair]:
         return list(itertools.islice(self._cycle, n))
-
-
-# -- the server process ------------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class ServerProcess:
-    """``simcalc serve`` in a subprocess: started, polled until ``/health`` answers, always stopped.
-
-    Its output goes to a temporary file (a pipe nobody reads would block it once full).
-    """
-
-    def __init__(self, scorers: Sequence[str], extra: Sequence[str] = (), ready_timeout: float = 180.0) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.command = [sys.executable, "-m", "simcalc.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-                        "--scorers", ",".join(scorers), *extra]
-        self.ready_timeout = ready_timeout
-        self.proc: subprocess.Popen | None = None
-        self.health: dict[str, Any] = {}
-        self._log = tempfile.NamedTemporaryFile(prefix="simcalc-serve-", suffix=".log", delete=False)
-
-    def __enter__(self) -> ServerProcess:
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
-        log.info("starting: %s", " ".join(self.command[1:]))
-        self.proc = subprocess.Popen(self.command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-                                     stdout=self._log, stderr=subprocess.STDOUT)
-        try:
-            self._wait_ready()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def _wait_ready(self) -> None:
-        import httpx
-
-        started = time.perf_counter()
-        while time.perf_counter() - started < self.ready_timeout:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"simcalc serve exited with code {self.proc.returncode} before answering /health:\n"
-                                 f"{self.output_tail()}")
-            try:
-                response = httpx.get(self.url + "/health", timeout=5.0)
-                if response.status_code == 200:
-                    self.health = response.json()
-                    log.info("server ready after %.1f s: %s", time.perf_counter() - started,
-                             json.dumps(self.health, ensure_ascii=False))
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.25)
-        raise SystemExit(f"simcalc serve did not answer GET /health with 200 within {self.ready_timeout:.0f} s:\n"
-                         f"{self.output_tail()}")
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                log.warning("simcalc serve ignored SIGTERM for 15 s: killing it")
-                self.proc.kill()
-                self.proc.wait()
-        self._log.close()
-
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def output(self) -> str:
-        self._log.flush()
-        return Path(self._log.name).read_text(encoding="utf-8", errors="replace")
-
-    def output_tail(self, chars: int = 3000) -> str:
-        return self.output()[-chars:] or "(no output)"
-
-    def _processes(self) -> list:
-        import psutil
-
-        try:
-            root = psutil.Process(self.proc.pid)
-            return [root, *root.children(recursive=True)]
-        except psutil.NoSuchProcess:
-            return []
-
-    def rss_mb(self) -> float:
-        """Resident memory of the server and its children (uvicorn ``--workers``), in MB."""
-        import psutil
-
-        total = 0
-        for proc in self._processes():
-            try:
-                total += proc.memory_info().rss
-            except psutil.NoSuchProcess:
-                pass
-        return total / 2**20
-
-    def cpu_seconds(self) -> float:
-        import psutil
-
-        total = 0.0
-        for proc in self._processes():
-            try:
-                times = proc.cpu_times()
-                total += times.user + times.system
-            except psutil.NoSuchProcess:
-                pass
-        return total
 
 
 # -- one measurement ---------------------------------------------------------------------------------------

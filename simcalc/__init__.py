@@ -12,13 +12,12 @@ heavy dependencies when first used.
 """
 from __future__ import annotations
 
-import os as _os
+from typing import TYPE_CHECKING
 
-# A source checkout keeps hownet_sim/, rules/, neural/ and cli.py beside simcalc/ (the design card's layout);
-# a wheel installs them as simcalc.hownet_sim, ... (setup.py). Let the same names resolve in a checkout.
-_checkout = _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__)))
-if _os.path.isfile(_os.path.join(_checkout, "setup.py")) and _os.path.isdir(_os.path.join(_checkout, "hownet_sim")):
-    __path__.append(_checkout)
+# The design card keeps hownet_sim/, rules/, neural/ and cli.py at the repository root; they join this package
+# as simcalc.hownet_sim, simcalc.rules, simcalc.neural and simcalc.cli only. In a checkout, simcalc/ holds a
+# symbolic link to each (so imports and the type checker see exactly those four, nothing else of the root);
+# a wheel installs them there (setup.py). Code imports them only as ``simcalc.<name>``.
 
 from .api import compare, get_scorer, score_pairs, scorer_names
 from .errors import (
@@ -32,14 +31,23 @@ from .errors import (
 from .result import Result
 from .scorer import PairwiseScorer, Scorer
 
+if TYPE_CHECKING:  # loaded on first use (below); a type checker sees the real classes
+    from .engine import Engine
+    from .rank import Match
+    from .rows import FailedPair
+
 __version__ = "0.1.0"
 
 
 def __getattr__(name: str):  # lazy: `import simcalc` stays cheap
-    if name in ("Engine", "FailedPair"):
-        from . import engine
+    if name == "Engine":
+        from .engine import Engine
 
-        return getattr(engine, name)
+        return Engine
+    if name == "FailedPair":
+        from .rows import FailedPair
+
+        return FailedPair
     if name == "Match":
         from .rank import Match
 

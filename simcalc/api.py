@@ -5,7 +5,9 @@ from typing import Any, Iterable
 
 from . import registry
 from .config import DEFAULT_SCORER
+from .errors import InputFormatError, InvalidTextError
 from .result import Result
+from .rows import FailedPair, Row, score_rows
 from .scorer import Pair, Scorer
 
 
@@ -19,9 +21,24 @@ def compare(a: str, b: str, scorer: str = DEFAULT_SCORER, **options: Any) -> Res
     return get_scorer(scorer, **options).score(a, b)
 
 
-def score_pairs(pairs: Iterable[Pair], scorer: str = DEFAULT_SCORER, **options: Any) -> list[Result]:
-    """Scores for many pairs, in order; raises on the first pair that cannot be scored."""
-    return get_scorer(scorer, **options).score_batch(pairs)
+def score_pairs(pairs: Iterable[Pair], scorer: str = DEFAULT_SCORER, *, errors: str = "raise",
+                **options: Any) -> list[Result] | list[Result | FailedPair]:
+    """Scores for many pairs, in order, as a list (``Engine.score_pairs`` is the lazy, streaming form).
+
+    ``errors="raise"`` (default) raises on the first pair that cannot be scored; ``"keep"`` puts a
+    :class:`~simcalc.rows.FailedPair` in its place.
+    """
+    if errors not in ("raise", "keep"):
+        raise InputFormatError(f"errors must be 'raise' or 'keep', got {errors!r}")
+    chosen = get_scorer(scorer, **options)
+    if errors == "raise":
+        return chosen.score_batch(pairs)
+    if pairs is None or isinstance(pairs, (str, bytes)):
+        raise InvalidTextError("pairs must be an iterable of (sentence1, sentence2) pairs")
+    items = list(pairs)
+    outcomes = score_rows(chosen, [Row.from_pair(i, pair) for i, pair in enumerate(items)])
+    return [o.result if o.result is not None else FailedPair(i, items[i], o.error or "")
+            for i, o in enumerate(outcomes)]
 
 
 def scorer_names() -> list[str]:

@@ -5,7 +5,7 @@ import logging
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -18,31 +18,23 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class ScoredRow:
-    """A row of the input file and what became of it."""
+class ScoredRow(RowOutcome):
+    """A row of the input file (``row``) and what became of it (the :class:`RowOutcome` it extends)."""
 
-    row: PairRow
-    outcome: RowOutcome
+    row: PairRow = field(kw_only=True)
+
+    @classmethod
+    def of(cls, row: PairRow, outcome: RowOutcome) -> "ScoredRow":
+        return cls(outcome.result, outcome.error, outcome.place, row=row)
 
     @property
-    def score(self) -> float | None:
-        return self.outcome.score
+    def outcome(self) -> RowOutcome:
+        return self
 
     @property
     def prediction(self) -> int | None:
-        return self.outcome.label
-
-    @property
-    def error(self) -> str | None:
-        return self.outcome.error
-
-    @property
-    def warning(self) -> str | None:
-        return self.outcome.warning
-
-    @property
-    def details(self) -> dict[str, Any]:
-        return self.outcome.details
+        """The file's ``prediction`` column: the label at the scorer's threshold."""
+        return self.label
 
 
 def file_row(row: PairRow) -> Row:
@@ -88,12 +80,12 @@ def iter_scored(reader: PairReader, scorer: Scorer, batch_size: int | None = Non
                     yield [file_row(r) for r in rows]
 
             for outcomes in score_batches_parallel(sent(), scorer, jobs, bar):
-                yield from map(ScoredRow, held.popleft(), outcomes)
+                yield from map(ScoredRow.of, held.popleft(), outcomes)
             return
         for rows in _batches(reader, batch_size, bar):
             outcomes = score_rows(scorer, [file_row(r) for r in rows])
             bar.update(len(rows))
-            yield from map(ScoredRow, rows, outcomes)
+            yield from map(ScoredRow.of, rows, outcomes)
 
 
 def _batches(reader: PairReader, batch_size: int, bar) -> Iterator[list[PairRow]]:

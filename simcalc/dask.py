@@ -7,7 +7,7 @@ has a threshold), ``error``, ``warning`` — and the error-row contract are the 
 be scored keeps its place with the reason in ``error``. Error messages carry no ``line N:`` prefix
 (a partition has no file lines); the row's index says where it is.
 
-The engine is loaded **once per worker process**, not per partition:
+The scorer is loaded **once per worker process**, not per partition:
 
 * ``scorer="cvlstm"`` (a registry name + options): each worker builds it from its
   :class:`~simcalc.scorer.Recipe` on first use and keeps it in a module-level cache keyed by the recipe. Models and data must
@@ -42,13 +42,13 @@ from .io import _text, output_names
 from .rows import Row, score_rows
 from .scorer import Recipe, Scorer
 
-_ENGINES: dict[str, Scorer] = {}  # per process: key → scorer
+_SCORERS: dict[str, Scorer] = {}  # per process: key → scorer
 _BUILDS: dict[str, int] = {}  # per process: key → how many times it was built or received (tests read it)
 _LOCK = threading.Lock()
 
 
 class ScorerPlugin(WorkerPlugin):
-    """Puts one pickled scorer into every worker's engine cache when the worker starts (or joins)."""
+    """Puts one pickled scorer into every worker's scorer cache when the worker starts (or joins)."""
 
     def __init__(self, key: str, payload: bytes) -> None:
         self.key = key
@@ -57,23 +57,23 @@ class ScorerPlugin(WorkerPlugin):
 
     def setup(self, worker: Any = None) -> None:
         with _LOCK:
-            if self.key not in _ENGINES:
-                _ENGINES[self.key] = pickle.loads(self.payload)
+            if self.key not in _SCORERS:
+                _SCORERS[self.key] = pickle.loads(self.payload)
                 _BUILDS[self.key] = _BUILDS.get(self.key, 0) + 1
 
 
-def _engine(key: str, fallback: Recipe | Scorer | None) -> Scorer:
+def _worker_scorer(key: str, fallback: Recipe | Scorer | None) -> Scorer:
     """This process's scorer for ``key``: cached, else built from a recipe / taken from the object."""
-    scorer = _ENGINES.get(key)
+    scorer = _SCORERS.get(key)
     if scorer is not None:
         return scorer
     with _LOCK:
-        if key not in _ENGINES:
+        if key not in _SCORERS:
             if fallback is None:
                 raise RuntimeError(f"simcalc scorer {key} was not sent to this worker (ScorerPlugin missing)")
-            _ENGINES[key] = registry.build(fallback) if isinstance(fallback, Recipe) else fallback
+            _SCORERS[key] = registry.build(fallback) if isinstance(fallback, Recipe) else fallback
             _BUILDS[key] = _BUILDS.get(key, 0) + 1
-        return _ENGINES[key]
+        return _SCORERS[key]
 
 
 def _prepare(scorer: str | Scorer, options: dict[str, Any]) -> tuple[Scorer, str, Recipe | Scorer | None]:
@@ -97,7 +97,7 @@ def _prepare(scorer: str | Scorer, options: dict[str, Any]) -> tuple[Scorer, str
     key = f"{scorer.name}-{hashlib.sha1(payload).hexdigest()[:16]}"
     client = _client()
     if client is None:
-        _ENGINES.setdefault(key, scorer)
+        _SCORERS.setdefault(key, scorer)
         return scorer, key, scorer
     register = getattr(client, "register_plugin", None) or client.register_worker_plugin  # older distributed
     register(ScorerPlugin(key, payload))
@@ -124,7 +124,7 @@ def _cell(value: Any) -> Any:
 def _score_items(pairs: Sequence[tuple[Any, Any, str | None]], key: str, fallback: Any,
                  batch_size: int | None) -> list[tuple]:
     """``(sentence1, sentence2, error or None)`` → ``(score, prediction, error, warning)``, in order."""
-    scorer = _engine(key, fallback)
+    scorer = _worker_scorer(key, fallback)
     batch_size = scorer.rows_per_batch(batch_size)
     out: list[tuple] = []
     for start in range(0, len(pairs), batch_size):

@@ -60,17 +60,24 @@ class Engine:
         return self.scorer.score(a, b)
 
     def explain(self, a: str, b: str) -> Result:
-        """Like :meth:`compare`; ``str(...)`` of :func:`render` gives the readable account.
+        """Deprecated: the same as :meth:`compare` (every result carries its explanation in ``details``);
+        use ``engine.render(engine.compare(a, b))`` for the readable account."""
+        import warnings
 
-        For an ensemble, ``result.details["members"]`` holds each member's raw and calibrated score,
-        weight and own details.
-        """
-        return self.scorer.score(a, b)
+        warnings.warn("Engine.explain is Engine.compare; use compare() and render() the result",
+                      DeprecationWarning, stacklevel=2)
+        return self.compare(a, b)
 
     def render(self, result: Result) -> str:
-        from .explain import render_result
+        """The readable account of a result: the scorer's own rendering when it has one
+        (:class:`~simcalc.scorer.Renders`, e.g. the rule engine), else the generic one.
 
-        return render_result(result)
+        For an ensemble, ``result.details["members"]`` holds each member's raw and calibrated score,
+        weight and own details."""
+        from .explain import render_result
+        from .scorer import Renders
+
+        return self.scorer.render(result) if isinstance(self.scorer, Renders) else render_result(result)
 
     def score_pairs(self, pairs: Iterable[Any], batch_size: int | None = None,
                     errors: str | None = None) -> Iterator[Result | FailedPair]:

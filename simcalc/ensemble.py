@@ -560,7 +560,7 @@ class EnsembleScorer(Scorer):
                 details["left_out"] = dict(self.left_out)
                 result.warnings.append("left out (could not load): " + ", ".join(self.left_out)
                                        + ("; weights renormalised" if self.combination == "mean" else ""))
-            result.with_threshold(self.threshold)
+            result = result.with_threshold(self.threshold)  # a labelled copy sharing ``details``
             if stacking and (self.config.features or self.polarity is not None):
                 details["decided_by"] = self._decided_by(result, calibrated, standardised, details)
             results.append(result)
@@ -569,7 +569,7 @@ class EnsembleScorer(Scorer):
     def _signed(self, calibrated: dict[str, float], standardised: dict[str, dict[str, float]],
                 member_results: dict[str, Result], details: dict[str, Any]) -> float:
         """The stack's P(similar), or −(content probability) for a gated *opposite*; fills ``details``."""
-        z = self.config.intercept + sum(m.stack * calibrated[m.name] for m, _ in self.members)  # type: ignore[operator]
+        z = self.config.intercept + sum((m.stack or 0.0) * calibrated[m.name] for m, _ in self.members)
         contributions: dict[str, dict[str, dict[str, float]]] = {}
         for feature_set in self.config.features:
             values = member_results[feature_set.member].details.get("features") or {}
@@ -644,7 +644,7 @@ class EnsembleScorer(Scorer):
 
     def _combine(self, calibrated: dict[str, float]) -> float:
         if self.combination == "stacking":
-            z = self.config.intercept + sum(m.stack * calibrated[m.name] for m, _ in self.members)  # type: ignore[operator]
+            z = self.config.intercept + sum((m.stack or 0.0) * calibrated[m.name] for m, _ in self.members)
             return _sigmoid(z)
         return min(1.0, max(0.0, sum(self.weights[k] * p for k, p in calibrated.items())))
 

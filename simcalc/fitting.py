@@ -59,8 +59,8 @@ MAX_FALSE_OPPOSITE = 0.005
 
 def score_members(path: str | Path, scorers: dict[str, Scorer], *, progress: bool = False,
                   **read: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Raw scores (rows × members, in ``scorers`` order) and labels of the rows every member scored
-    (:func:`simcalc.evaluate.score_labelled` with several members)."""
+    """Raw scores (rows × members) and labels of the rows every member scored: a shorthand for
+    :func:`simcalc.evaluate.score_labelled` (use that for features and error rows)."""
     scored = score_labelled(path, scorers, progress=progress, **read)
     return scored.raw, scored.labels
 

@@ -56,10 +56,10 @@ def gather_info(load: bool = True) -> dict[str, Any]:
                         "missing": missing, "error": error, "description": spec.description,
                         "install": [INSTALL[m] for m in missing if m in INSTALL]})
     root = resources.data_dir()
-    data = {"SIMCALC_DATA_DIR": str(root) if root else None, "cache_dir": str(resources.cache_dir()), "files": {}}
+    files: dict[str, dict[str, Any]] = {}
     for rel, purpose in KNOWN_DATA.items():
-        present = bool(root and (root / rel).exists())
-        data["files"][rel] = {"present": present, "purpose": purpose}
+        files[rel] = {"present": bool(root and (root / rel).exists()), "purpose": purpose}
+    data = {"SIMCALC_DATA_DIR": str(root) if root else None, "cache_dir": str(resources.cache_dir()), "files": files}
     packages = {name: importlib.util.find_spec(name) is not None for name in PACKAGES}
     backends: dict[str, Any] = {"torch": _version("torch"), "cuda": None}
     if packages["torch"]:

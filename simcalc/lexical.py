@@ -155,7 +155,7 @@ class TfidfScorer(_CharView, Scorer):
                 head = f.readline().rstrip("\n").split("\t")
                 if head[0] != "#documents" or len(head) != 2:
                     raise InputFormatError(f"{path}: not a simcalc idf table (first line must be #documents<TAB>N)")
-                df = Counter()
+                df: Counter[str] = Counter()
                 for line in f:
                     gram, _, count = line.rstrip("\n").rpartition("\t")
                     df[gram] = int(count)

@@ -99,7 +99,7 @@ def _binary(report: Mapping[str, Any], scores: np.ndarray, labels: np.ndarray, s
     ax_dist, ax_roc, ax_rel = fig.subplots(1, 3)
     threshold = report.get("threshold")
     _distribution(ax_dist, scores, labels, (0, 1), ("label 0 (different)", "label 1 (similar)"),
-                  _bins(scores, *score_range), [threshold] if threshold is not None else [],
+                  _bins(scores, score_range[0], score_range[1]), [threshold] if threshold is not None else [],
                   _short_source(report.get("threshold_source")))
     if threshold is not None:
         ax_dist.set_title(f"score distribution per label: accuracy {_fmt(report.get('accuracy'))}, "
@@ -181,7 +181,7 @@ def _three_class(report: Mapping[str, Any], scores: np.ndarray, labels: np.ndarr
     fig = _figure(13, 4.8)
     ax_dist, ax_mean = fig.subplots(1, 2)
     _distribution(ax_dist, scores, labels, (0, 1, 2), ("label 0", "label 1", "label 2"),
-                  _bins(scores, *score_range), list(report.get("threshold") or []),
+                  _bins(scores, score_range[0], score_range[1]), list(report.get("threshold") or []),
                   _short_source(report.get("threshold_source")))
     ax_mean.boxplot([scores[labels == v] for v in (0, 1, 2)], positions=[0, 1, 2], widths=0.5, showfliers=False)
     ax_mean.set(xlabel="gold label", ylabel="score")

@@ -39,9 +39,10 @@ def data_dir() -> Path | None:
 
 
 def search_roots() -> list[Path]:
-    roots = []
-    if data_dir() is not None:
-        roots.append(data_dir())
+    roots: list[Path] = []
+    given = data_dir()
+    if given is not None:
+        roots.append(given)
     roots.append(cache_dir() / "data")
     return roots
 

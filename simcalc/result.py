@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 #: The three verdicts (:attr:`Result.verdict`).
@@ -19,6 +19,17 @@ def verdict_of(score: float | None, label: int | None) -> str | None:
     if label is None:
         return None
     return SIMILAR if label else NOT_SIMILAR
+
+
+def json_ready(obj: Any) -> Any:
+    """``obj`` with NaN and infinities as None: JSON has neither (an undefined metric, one class only, is null)."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: json_ready(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [json_ready(v) for v in obj]
+    return obj
 
 
 @dataclass
@@ -46,11 +57,12 @@ class Result:
             raise SimcalcError(f"scorer {self.scorer!r} produced NaN; please report this as a bug")
 
     def with_threshold(self, threshold: float | None) -> "Result":
-        """Set ``label`` from ``threshold`` (score >= threshold means similar)."""
-        if threshold is not None:
-            self.threshold = float(threshold)
-            self.label = int(self.score >= threshold)
-        return self
+        """A copy labelled at ``threshold`` (score >= threshold means similar); this result is unchanged.
+        ``None`` keeps the result as it is."""
+        if threshold is None:
+            return self
+        return replace(self, label=int(self.score >= threshold), threshold=float(threshold),
+                       details=self.details, warnings=list(self.warnings))
 
     @property
     def verdict(self) -> str | None:

@@ -145,8 +145,7 @@ class Scorer(ABC):
         results = scorer._score_texts([(a.text, b.text) for a, b in prepared])
         for result, (a, b) in zip(results, prepared):
             result.warnings.extend(a.warnings + b.warnings)
-            result.with_threshold(self.threshold)
-        return results
+        return [result.with_threshold(self.threshold) for result in results]
 
     def fit(self, sentences: Iterable[str]) -> "Scorer":
         """Fix corpus statistics for all later scoring (no-op for most scorers)."""

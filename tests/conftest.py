@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -45,55 +46,30 @@ def engine(lexicon):
     return build_engine(lexicon, HOWNET_FIXTURES)
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def serve_process(tmp_path):
     """Start ``simcalc serve ARGS`` on a free loopback port; returns its base URL once /health answers.
 
-    Every server started is stopped (terminate, then kill) when the test ends; a server that never
-    comes up fails the test with its own output.
+    The benchmarks' starter (bench/common.py) runs it, here from a folder outside the checkout. Every server
+    started is stopped (terminate, then kill) when the test ends; a server that never comes up fails the
+    test with its own output.
     """
-    import subprocess
-    import sys
-    import time
+    root = str(Path(__file__).resolve().parents[1])
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    from bench.common import ServerProcess
 
-    import httpx
-
-    started: list[subprocess.Popen] = []
+    started: list[ServerProcess] = []
 
     def start(*args: str, timeout: float = 120.0) -> str:
-        port = _free_port()
-        log = open(tmp_path / f"serve-{port}.log", "w+")
-        proc = subprocess.Popen([sys.executable, "-m", "simcalc.cli", "serve", "--port", str(port), *args],
-                                stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
-        started.append(proc)
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                log.seek(0)
-                pytest.fail(f"simcalc serve exited with {proc.returncode}:\n{log.read()[-3000:]}")
-            try:
-                if httpx.get(url + "/health", timeout=2).status_code == 200:
-                    return url
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        log.seek(0)
-        pytest.fail(f"simcalc serve did not answer /health within {timeout:g} s:\n{log.read()[-3000:]}")
+        server = ServerProcess(None, args, timeout, cwd=tmp_path)
+        started.append(server)
+        try:
+            server.__enter__()
+        except SystemExit as exc:
+            pytest.fail(str(exc))
+        return server.url
 
     yield start
-    for proc in started:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
+    for server in started:
+        server.stop()

@@ -125,7 +125,7 @@ def test_score_shows_a_progress_bar_with_pairs_per_second(tmp_path):
 
     src = tmp_path / "p.tsv"
     src.write_text("sentence1\tsentence2\n" + "你好\t您好\n" * 50, encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "cli", "score", str(src), "-o", str(tmp_path / "o.tsv")],
+    proc = subprocess.run([sys.executable, "-m", "simcalc.cli", "score", str(src), "-o", str(tmp_path / "o.tsv")],
                           capture_output=True, text=True)
     assert proc.returncode == 0 and "50/50" in proc.stderr and "pair/s" in proc.stderr
 

@@ -79,7 +79,7 @@ def test_unknown_scorer_lists_known_ones():
 
 def test_light_paths_do_not_import_heavy_packages():
     code = (
-        "import sys, cli, simcalc\n"
+        "import sys, simcalc\nfrom simcalc import cli\n"
         "from click.testing import CliRunner\n"
         "CliRunner().invoke(cli.main, ['--help'])\n"
         "for n in ['levenshtein','jaro_winkler','char_jaccard','tfidf']:\n"

@@ -132,7 +132,7 @@ def test_sigterm_during_parallel_scoring_leaves_no_file_and_no_workers(tmp_path)
             f.write("\n".join(body) + "\n")
     out = tmp_path / "scored.tsv"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "cli", "score", str(data), "-s", "jaro_winkler", "--jobs", "2",
+    proc = subprocess.Popen([sys.executable, "-m", "simcalc.cli", "score", str(data), "-s", "jaro_winkler", "--jobs", "2",
                              "-q", "-o", str(out)], cwd=ROOT, env=env, stderr=subprocess.PIPE)
     parts: list[Path] = []
     deadline = time.monotonic() + 30

@@ -94,7 +94,7 @@ def test_accuracy_table_chart(tmp_path):
 
 def test_matplotlib_dask_and_torch_stay_unimported_by_the_cli_and_lexical_scoring(tmp_path):
     data = labelled_pairs(tmp_path / "d.tsv", 30)
-    code = ("import sys, cli, simcalc.plot, simcalc.parallel\n"
+    code = ("import sys, simcalc.plot, simcalc.parallel\nfrom simcalc import cli\n"
             "from click.testing import CliRunner\n"
             f"r = CliRunner().invoke(cli.main, ['eval', {str(data)!r}, '--scorer', 'levenshtein', '--threshold', '0.5', '-q'])\n"
             "assert r.exit_code == 0, r.output\n"

@@ -118,3 +118,21 @@ def test_the_fitted_check_is_one_message():
 def test_outcome_of_a_failed_row_has_no_score():
     failed = RowOutcome(None, "bad", "line 1")
     assert (failed.score, failed.label, failed.warning, failed.details, failed.features) == (None, None, None, {}, {})
+
+
+def test_one_verb_per_idea():
+    pairs = [("你好", "您好"), ("", "x")]
+    kept = simcalc.score_pairs(pairs, scorer="levenshtein", errors="keep")  # the list form of Engine.score_pairs
+    streamed = list(simcalc.Engine(scorer="levenshtein", errors="keep").score_pairs(pairs))
+    assert [getattr(r, "score", None) for r in kept] == [getattr(r, "score", None) for r in streamed]
+    assert isinstance(kept[1], FailedPair) and kept[1].error == streamed[1].error
+    with pytest.raises(InvalidTextError, match="pair 1"):
+        simcalc.score_pairs(pairs, scorer="levenshtein")
+    result = simcalc.compare("你好", "您好", scorer="levenshtein")
+    labelled = result.with_threshold(0.1)
+    assert labelled.label == 1 and labelled.threshold == 0.1
+    assert (result.label, result.threshold) == (0, 0.618)  # a copy: the original is unchanged
+    engine = simcalc.Engine(scorer="levenshtein")
+    with pytest.warns(DeprecationWarning):
+        assert engine.explain("你好", "您好").score == engine.compare("你好", "您好").score
+    assert "levenshtein" in engine.render(engine.compare("你好", "您好"))

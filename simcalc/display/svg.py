@@ -29,7 +29,9 @@ def _marks(view: Mapping) -> tuple[dict[int, tuple[str, bool, str]], list[str], 
     for n, clause in enumerate(clauses, 1):
         suffix = f" {n}" if len(clauses) > 1 else ""
         for role in ("predicate", "subject", "object"):
-            mark((clause.get("components") or {}).get(role), role, suffix)
+            component = (clause.get("components") or {}).get(role)
+            if component is not None:
+                mark(component, role, suffix)
         for part in clause.get("participants") or []:
             mark(part, "participant", suffix)
         bits = []
@@ -99,7 +101,7 @@ class _Tree:
                         _text_width(self.marks.get(i, ("", False, ""))[2], self.TAG) + 10)
                     for i, (t, p) in enumerate(zip(self.tokens, self.pos), 1)]
         self.x: list[float] = []
-        left = self.PAD
+        left = float(self.PAD)
         for w in self.col:
             self.x.append(left + w / 2)
             left += w
@@ -140,9 +142,9 @@ class _Tree:
         return out
 
     def _legend_items(self) -> list[tuple[str, str, float]]:
-        roles = [r for r in ("subject", "predicate", "object", "participant", "phrase")
+        roles: list[str] = [r for r in ("subject", "predicate", "object", "participant", "phrase")
                  if r in self.roles or r in ("subject", "predicate", "object")]
-        items = [(r, r, 26 + _text_width(r, 12) + 14) for r in roles]
+        items: list[tuple[str, str, float]] = [(r, r, 26 + _text_width(r, 12) + 14) for r in roles]
         hint = "bold box = centre word, tint = other words"
         items.append(("hint", hint, _text_width(hint, 12) + 10))
         return items

@@ -162,13 +162,13 @@ class ScorerPool:
         return self._faq_indexes[key]
 
     def health(self) -> dict[str, Any]:
-        scorers = {}
+        scorers: dict[str, dict[str, Any]] = {}
         for key, entry in self.entries.items():
             scorers[key] = {"status": entry.status, "error": entry.error, "load_seconds": round(entry.load_seconds, 3)}
             if entry.left_out:  # an ensemble that serves without some members says so
                 scorers[key]["left_out"] = entry.left_out
         degraded = any(not e.ready or e.left_out for e in self.entries.values()) or self._faq_errors
-        out = {"status": "degraded" if degraded else "ok", "default": self.default, "aliases": dict(self.aliases),
+        out: dict[str, Any] = {"status": "degraded" if degraded else "ok", "default": self.default, "aliases": dict(self.aliases),
                "scorers": scorers}
         if self.faq is not None:
             out["faq"] = {"questions": len(self.faq), "unprepared": dict(self._faq_errors)}

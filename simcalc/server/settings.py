@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 #: Environment variable that carries the settings to uvicorn worker processes.
 ENV_VAR = "SIMCALC_SERVE_SETTINGS"
@@ -72,7 +73,8 @@ class ServerSettings:
     def from_json(cls, text: str) -> "ServerSettings":
         data = json.loads(text)
         known = {f.name for f in fields(cls)}
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known})
+        values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known}
+        return cls(**values)
 
     @classmethod
     def from_env(cls) -> "ServerSettings":
