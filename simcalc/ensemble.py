@@ -485,7 +485,7 @@ class EnsembleScorer(Scorer):
                 else self.config.mean_threshold
         #: signed only while the stack runs (a member left out → the unsigned mean)
         self.polarity = self.config.polarity if self.combination == "stacking" else None
-        self.range = (-1.0, 1.0) if self.polarity is not None else (0.0, 1.0)
+        setattr(self, "range", (-1.0, 1.0) if self.polarity is not None else (0.0, 1.0))  # per config, not class
 
     def _load_member(self, member: Member) -> Scorer:
         from . import registry
@@ -570,7 +570,7 @@ class EnsembleScorer(Scorer):
                 member_results: dict[str, Result], details: dict[str, Any]) -> float:
         """The stack's P(similar), or −(content probability) for a gated *opposite*; fills ``details``."""
         z = self.config.intercept + sum((m.stack or 0.0) * calibrated[m.name] for m, _ in self.members)
-        contributions: dict[str, dict[str, dict[str, float]]] = {}
+        contributions: dict[str, dict[str, dict[str, Any]]] = {}
         for feature_set in self.config.features:
             values = member_results[feature_set.member].details.get("features") or {}
             table = contributions.setdefault(feature_set.member, {})
@@ -590,8 +590,8 @@ class EnsembleScorer(Scorer):
             return p_similar
         pol = self.polarity
         zc = pol.content_intercept + sum(c * calibrated[m] for m, c in pol.content_members.items() if c)
-        for member, table in pol.content_features.items():
-            zc += sum(c * standardised.get(member, {}).get(name, 0.0) for name, c in table.items())
+        for member, weights in pol.content_features.items():
+            zc += sum(c * standardised.get(member, {}).get(name, 0.0) for name, c in weights.items())
         content = _sigmoid(zc)
         said = member_results[pol.member].details.get("polarity") or {}
         verdict = said.get("verdict") if isinstance(said, dict) else None

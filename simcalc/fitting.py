@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -143,7 +143,7 @@ def fit_ensemble(dev: str | Path, out: str | Path, members: Sequence[str] = DEFA
 def fit_from_scores(raw: np.ndarray, labels: np.ndarray, members: Sequence[str], options: dict[str, dict], *,
                     combination: str = "stacking", calibration: str = "isotonic", nonnegative: bool = True,
                     name: str = "ensemble", description: str = "", source: str = "dev",
-                    features: dict[str, tuple[Sequence[str], np.ndarray]] | None = None,
+                    features: Mapping[str, tuple[Sequence[str], np.ndarray]] | None = None,
                     signed: bool = True, max_false_opposite: float = MAX_FALSE_OPPOSITE) -> EnsembleConfig:
     """The config for members' raw dev scores (rows × members) and labels.
 
@@ -225,7 +225,7 @@ class _Features:
         self.matrix = (values[:, varies] - self.center) / self.scale
 
 
-def _feature_sets(features: dict[str, tuple[Sequence[str], np.ndarray]]) -> list[_Features]:
+def _feature_sets(features: Mapping[str, tuple[Sequence[str], np.ndarray]]) -> list[_Features]:
     return [_Features(m, names, values) for m, (names, values) in features.items() if len(names)]
 
 
@@ -295,7 +295,7 @@ def _polarity(polar: _Features, members: Sequence[str], cal: np.ndarray, matrix:
 
 def dev_report(config: EnsembleConfig) -> dict:
     """What ``fit-ensemble`` prints: members with weight, stack coefficient and dev AUC."""
-    out = {"config": config.source, "combination": config.combination, "threshold": config.threshold,
+    out: dict[str, Any] = {"config": config.source, "combination": config.combination, "threshold": config.threshold,
            "fitted_on": config.fitted_on,
            "members": {m.name: {"weight": m.weight, "stack": m.stack, **m.info} for m in config.members}}
     if config.features:
