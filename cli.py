@@ -171,15 +171,15 @@ def compare(sentence1: str, sentence2: str, scorer: str, threshold: float | None
             model: str | None, user_dict: str | None, config: str | None, as_json: bool) -> None:
     """Score how similar SENTENCE1 and SENTENCE2 are.
 
-    Prints the score (in the scorer's range; most are 0..1, the rule engine -1..1) and, when the
-    scorer has a threshold, whether the pair counts as similar.
+    Prints the score (in the scorer's range; most are 0..1, the rule engine and the default engine -1..1)
+    and the verdict: similar / not similar (when the scorer has a threshold), or opposite (a negative
+    score: same topic, contradicting polarity).
     """
     result = _scorer(scorer, threshold, model, user_dict=user_dict, config=config).score(sentence1, sentence2)
     if as_json:
         _echo_json(result.to_dict())
         return
-    verdict = "" if result.label is None else ("  similar" if result.label else "  not similar")
-    click.echo(f"{result.score:.4f}{verdict}")
+    click.echo(f"{result.score:.4f}" + (f"  {result.verdict}" if result.verdict else ""))
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
 
@@ -434,8 +434,10 @@ def match(queries: str, faq: str, top_k: int, output: str | None, scorer: str, t
 Examples:
   simcalc fit-ensemble --dev bq_corpus/dev.tsv --out bq.toml
   simcalc fit-ensemble --dev lcqmc/dev.tsv --members levenshtein,tfidf,mgf --combination mean --out my.toml
+  simcalc fit-ensemble --dev bq_corpus/dev.tsv --members tfidf,cvlstm,mgf,rules --features rules --out signed.toml
   simcalc eval bq_corpus/test.tsv --config bq.toml
-The threshold is chosen on DEV (best accuracy); evaluate on a different file.
+The threshold is chosen on DEV (best accuracy); evaluate on a different file. A member that exposes
+features (the rule engine) stacks them too, and one that says "opposite" makes the config signed.
 """)
 @click.option("--dev", "dev_path", required=True, type=click.Path(exists=True, dir_okay=False),
               help="Labelled dev pairs (0/1; graded labels are cut at the middle of their range).")
@@ -449,21 +451,28 @@ The threshold is chosen on DEV (best accuracy); evaluate on a different file.
               help="Keep members with a negative stack coefficient (default: drop them and refit).")
 @click.option("--corpus", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Fit TF-IDF on this file instead of the dev sentences.")
+@click.option("--features", "feature_members", default="auto", show_default=True,
+              help="Members whose details features join the stack (comma-separated), 'auto' (every member "
+                   "that exposes some) or 'none'.")
+@click.option("--unsigned", is_flag=True, help="No opposite verdict even when a member can say it.")
 @file_options(labelled=True)
 @click.option("--description", default="", help="A line saying what the config is for.")
 @quiet_option
 @json_option
 def fit_ensemble(dev_path: str, out: str, members: str | None, combination: str, calibration: str,
-                 allow_negative: bool, corpus: str | None, columns: str | None, fmt: str | None, encoding: str,
-                 header: bool | None, description: str, quiet: bool, as_json: bool) -> None:
+                 allow_negative: bool, corpus: str | None, feature_members: str, unsigned: bool, columns: str | None,
+                 fmt: str | None, encoding: str, header: bool | None, description: str, quiet: bool,
+                 as_json: bool) -> None:
     """Fit an ensemble's calibrations, weights, stack and threshold on a labelled dev file."""
     from simcalc.fitting import DEFAULT_MEMBERS, dev_report
     from simcalc.fitting import fit_ensemble as fit
 
     names = [m.strip() for m in members.split(",") if m.strip()] if members else list(DEFAULT_MEMBERS)
+    features = None if feature_members == "auto" else \
+        [] if feature_members == "none" else [m.strip() for m in feature_members.split(",") if m.strip()]
     config = fit(dev_path, out, names, combination=combination, calibration=calibration, corpus=corpus,
                  description=description, progress=not quiet, nonnegative=not allow_negative, encoding=encoding,
-                 columns=columns, fmt=fmt, header=header)
+                 columns=columns, fmt=fmt, header=header, features=features, signed=not unsigned)
     report = dev_report(config)
 
     def render() -> str:

@@ -1,7 +1,17 @@
 #!/usr/bin/env python
-"""The ensemble against each of its members, on four benchmarks, plus a throughput table.
+"""The ensemble against each of its members, on four benchmarks, plus a throughput table; with
+``--signed``, the signed default engine against the configs of an earlier revision.
 
     SIMCALC_DATA_DIR=../shared/data python bench/ensemble.py [--limit N] [--json out.json]
+    SIMCALC_DATA_DIR=../shared/data python bench/ensemble.py --signed --before REV [--cache DIR]
+
+``--signed`` (the README's "signed default" tables): the default config and ``lcqmc`` of this checkout and
+of git revision REV (``--before``), on BQ test / LCQMC test (accuracy at the config's dev threshold, AUC,
+similar-labelled pairs called *opposite*), BQ dev + LCQMC dev (pairs called *opposite* and how many are
+labelled not similar), PAWS-X zh dev (AUC, Spearman) and CNSD STS-B dev (Spearman); the behaviour suites
+of tests/rules_suites.py by verdict; rows/s of the new default against the old on BQ test pairs in the
+same process, and cold starts. ``--cache DIR`` keeps each member's scores, features and polarity per file
+on disk (the rule engine takes minutes per file on a loaded machine); delete it after changing a member.
 
 Protocol (nothing is tuned on a reported split):
   * BQ test      — config ``bq`` (fit on BQ dev); with ``--with-rules`` also a config fitted here on BQ dev
@@ -18,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import subprocess
 import sys
 from pathlib import Path
 
@@ -28,7 +39,7 @@ import numpy as np  # noqa: E402
 from simcalc import datasets, registry  # noqa: E402
 from simcalc.ensemble import EnsembleScorer  # noqa: E402
 from simcalc.evaluate import best_threshold, binary_metrics, graded_metrics  # noqa: E402
-from bench.common import cold_start_seconds, pairs_per_second, pairs as read_pairs  # noqa: E402
+from bench.common import ROOT, cold_start_seconds, pairs_per_second, pairs as read_pairs  # noqa: E402
 from simcalc.resources import cache_dir  # noqa: E402
 
 
@@ -149,20 +160,197 @@ def render(report: dict) -> str:
     return "\n".join(lines)
 
 
+# -- the signed default ------------------------------------------------------------------------------
+SIGNED_SETS = (("BQ test", "bq_corpus/test.tsv"), ("LCQMC test", "lcqmc/test.tsv"), ("BQ dev", "bq_corpus/dev.tsv"),
+               ("LCQMC dev", "lcqmc/dev.tsv"), ("PAWS-X zh dev", "pawsx_zh/dev.tsv"),
+               ("CNSD STS-B dev", "cnsd_sts_b/dev.tsv"))
+
+
+def configs_at(rev: str) -> Path:
+    """The shipped configs (and the files beside them) of git revision ``rev``, in a cache folder."""
+    out = cache_dir() / "bench" / f"configs-{rev}"
+    if not (out / "bq.toml").exists():
+        out.mkdir(parents=True, exist_ok=True)
+        names = subprocess.run(["git", "ls-tree", "--name-only", f"{rev}:simcalc/configs"], cwd=ROOT, check=True,
+                               capture_output=True, text=True).stdout.split()
+        for name in names:
+            blob = subprocess.run(["git", "show", f"{rev}:simcalc/configs/{name}"], cwd=ROOT, check=True,
+                                  capture_output=True).stdout
+            (out / name).write_bytes(blob)
+    return out
+
+
+def labelled_pairs(relative: str, limit: int | None) -> tuple[list[tuple[str, str]], np.ndarray]:
+    """A benchmark file's pairs and labels (``bench.common.pairs``)."""
+    rows = read_pairs(datasets.resolve(relative), limit, labelled=True)
+    return [(a, b) for a, b, _ in rows], np.array([y for _, _, y in rows])
+
+
+def member_results(member, scorer, relative: str, pairs, cache: Path | None):
+    """One member's results on a file, from ``cache`` when there (score, features and polarity only)."""
+    from simcalc.result import Result
+
+    import hashlib
+
+    recipe = scorer.recipe().key if scorer.recipe() is not None else repr(sorted(member.options.items()))
+    key = f"{relative.replace('/', '_')}.{len(pairs)}.{member.name}.{hashlib.md5(recipe.encode()).hexdigest()[:10]}"
+    path = cache / f"{key}.json" if cache else None
+    if path is not None and path.exists():
+        rows = json.loads(path.read_text(encoding="utf-8"))
+    else:
+        rows = []
+        for start in range(0, len(pairs), 1024):
+            for r in scorer.score_batch(pairs[start:start + 1024]):
+                rows.append([r.score, {k: r.details[k] for k in ("features", "polarity") if k in r.details}])
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    return [Result(score, member.name, details=details) for score, details in rows]
+
+
+def ensemble_results(scorer: EnsembleScorer, relative: str, pairs, cache: Path | None):
+    """The ensemble's results on a file: each member's (cached) results combined as ``score_batch`` would."""
+    per_member = {m.name: member_results(m, s, relative, pairs, cache) for m, s in scorer.members}
+    return scorer.combine(per_member, len(pairs))
+
+
+def signed_tables(before: str | None, limit: int | None, cache: Path | None, sets: list[str] | None = None) -> dict:
+    old = configs_at(before) if before else None
+    configs = {"default": "default", "lcqmc": "lcqmc"}
+    if old is not None:
+        configs = {f"default @{before}": str(old / "bq.toml"), "default": "default",
+                   f"lcqmc @{before}": str(old / "lcqmc.toml"), "lcqmc": "lcqmc"}
+    report: dict = {}
+    for label, relative in SIGNED_SETS:
+        if sets and label not in sets:
+            continue
+        pairs, y = labelled_pairs(relative, limit)
+        graded = label.startswith("CNSD")
+        block = {}
+        for name, config in configs.items():
+            scorer = EnsembleScorer(config)
+            results = ensemble_results(scorer, relative, pairs, cache)
+            s = np.array([r.score for r in results])
+            verdicts = [r.verdict for r in results]
+            row = {"spearman": graded_metrics(s, y)["spearman"]}
+            if not graded:
+                m = binary_metrics(s, y, scorer.threshold)
+                opposite = np.array([v == "opposite" for v in verdicts])
+                row.update(accuracy=m["accuracy"], roc_auc=m["roc_auc"], similar=int((y == 1).sum()),
+                           similar_called_opposite=int((opposite & (y == 1)).sum()), opposite=int(opposite.sum()),
+                           opposite_labelled_0=int((opposite & (y == 0)).sum()))
+            block[name] = row
+        report[label] = {"n": len(y), "rows": block}
+    return report
+
+
+def behaviour(configs: dict[str, str]) -> dict:
+    """Share of each template suite (tests/rules_suites.py) that gets the verdict the suite asks for."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    import rules_suites as S
+
+    checks = {
+        "negation → opposite": (S.negation_pairs(), {"opposite"}),
+        "antonymous predicates → opposite": (S.antonym_pairs(), {"opposite"}),
+        "same polarity → similar": (S.same_polarity_pairs(), {"similar"}),
+        "negation on another event → not opposite": (S.other_event_negation_pairs(), {"similar", "not similar"}),
+        "two ways of failing → similar": (S.failure_pairs(), {"similar"}),
+        "A-not-A vs 吗 → similar": (S.a_not_a_pairs(), {"similar"}),
+        "roles swapped → not similar": (S.role_swap_pairs(), {"not similar"}),
+        "把/被 → similar": (S.ba_bei_pairs(), {"similar"}),
+        "other amount → not similar": (S.number_pairs(), {"not similar"}),
+    }
+    out: dict = {}
+    for name, config in configs.items():
+        scorer = registry.get("rules") if config == "rules" else EnsembleScorer(config)
+        for label, (pairs, wanted) in checks.items():
+            results = scorer.score_batch(pairs)
+            out.setdefault(label, {})[name] = (sum(r.verdict in wanted for r in results), len(pairs))
+        triples = S.question_type_triples()
+        same = scorer.score_batch([(a, b) for a, b, _ in triples])
+        other = scorer.score_batch([(a, c) for a, _, c in triples])
+        out.setdefault("same question type > other type", {})[name] = (
+            sum(x.score > z.score for x, z in zip(same, other)), len(triples))
+    return out
+
+
+def signed_speed(before: str | None, n: int) -> dict:
+    """Rows/s of the default engine against the earlier revision's default, one process, same pairs."""
+    pairs = labelled_pairs("bq_corpus/test.tsv", n)[0]
+    configs = {"default": "default"}
+    if before:
+        configs = {f"default @{before}": str(configs_at(before) / "bq.toml"), **configs}
+    return {name: pairs_per_second(EnsembleScorer(config), pairs) for name, config in configs.items()}
+
+
+def render_signed(report: dict) -> str:
+    lines = []
+    sets = report["signed"]
+    lines += ["### Signed default: accuracy and opposites (thresholds from each config's dev)", "",
+              "| config | set | acc | AUC | similar called opposite | called opposite | of them labelled 0 |",
+              "|---|---|---|---|---|---|---|"]
+    for label in ("BQ test", "LCQMC test", "BQ dev", "LCQMC dev"):
+        for name, m in sets.get(label, {}).get("rows", {}).items():
+            share = m["similar_called_opposite"] / max(1, m["similar"])
+            lines.append(f"| {name} | {label} | {100 * m['accuracy']:.2f} | {100 * m['roc_auc']:.2f} | "
+                         f"{m['similar_called_opposite']} / {m['similar']} ({100 * share:.2f} %) | {m['opposite']} | "
+                         f"{m['opposite_labelled_0']} |")
+    if "PAWS-X zh dev" in sets and "CNSD STS-B dev" in sets:
+        lines += ["", "| config | PAWS-X zh dev AUC | PAWS-X zh dev Spearman | CNSD STS-B dev Spearman |",
+                  "|---|---|---|---|"]
+        for name in sets["PAWS-X zh dev"]["rows"]:
+            p, c = sets["PAWS-X zh dev"]["rows"][name], sets["CNSD STS-B dev"]["rows"][name]
+            lines.append(f"| {name} | {100 * p['roc_auc']:.2f} | {100 * p['spearman']:.2f} | {100 * c['spearman']:.2f} |")
+    if "behaviour" in report:
+        names = list(next(iter(report["behaviour"].values())))
+        lines += ["", "### Behaviour suites (tests/rules_suites.py): pairs with the verdict the suite asks for", "",
+                  "| suite | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+        for label, row in report["behaviour"].items():
+            lines.append(f"| {label} | " + " | ".join(f"{ok}/{n}" for ok, n in row.values()) + " |")
+    if "signed_speed" in report:
+        speed = report["signed_speed"]
+        base = next(iter(speed.values()))
+        lines += ["", "### Speed (BQ test pairs, one process, same run)", "", "| config | pairs/s | ratio |", "|---|---|---|"]
+        lines += [f"| {name} | {v:,.0f} | {v / base:.2f} |" for name, v in speed.items()]
+        lines += ["", "| cold start `simcalc compare` | seconds |", "|---|---|"]
+        lines += [f"| --config {c} | {v:.2f} |" for c, v in report["cold_start"].items()]
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--limit", type=int, default=None, help="At most N pairs per file (quick runs).")
     parser.add_argument("--pairs", type=int, default=3000, help="Pairs for the throughput table.")
     parser.add_argument("--no-speed", action="store_true")
     parser.add_argument("--with-rules", action="store_true", help="Also fit and report BQ with the rules member.")
+    parser.add_argument("--signed", action="store_true", help="The signed default tables (see above) instead.")
+    parser.add_argument("--before", default=None, help="--signed: git revision whose configs to compare with.")
+    parser.add_argument("--cache", type=Path, default=None, help="--signed: folder for member scores per file.")
+    parser.add_argument("--no-behaviour", action="store_true", help="--signed: skip the behaviour suites.")
+    parser.add_argument("--sets", default=None, help="--signed: only these sets (comma-separated labels).")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    report = {"accuracy": accuracy_tables(args.limit, args.with_rules)}
-    if not args.no_speed:
-        report["throughput"] = throughput(args.pairs)
-        report["cold_start"] = {c: cold_start(c) for c in ("default", "lexical")}
-    print(render(report))
+    if args.signed:
+        report = {"signed": signed_tables(args.before, args.limit, args.cache,
+                                          args.sets.split(",") if args.sets else None)}
+        names = {"rules": "rules", "default": "default"}
+        if args.before:
+            names = {f"default @{args.before}": str(configs_at(args.before) / "bq.toml"), **names}
+        if not args.no_behaviour:
+            report["behaviour"] = behaviour(names)
+        if not args.no_speed:
+            report["signed_speed"] = signed_speed(args.before, args.pairs)
+            report["cold_start"] = {"default": cold_start("default")}
+            if args.before:
+                report["cold_start"][f"@{args.before} bq"] = cold_start(str(configs_at(args.before) / "bq.toml"))
+        print(render_signed(report))
+    else:
+        report = {"accuracy": accuracy_tables(args.limit, args.with_rules)}
+        if not args.no_speed:
+            report["throughput"] = throughput(args.pairs)
+            report["cold_start"] = {c: cold_start(c) for c in ("default", "lexical")}
+        print(render(report))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False))
     return 0

@@ -61,6 +61,7 @@ class Side:
     sentence: Sentence
     pattern: tuple[str, str]
     senses: list[Any]
+    profile: Any = None  # the signed engine's view (rules/signed.Profile)
 
     def sense(self, word: Word) -> Any:
         return self.senses[word.index - 1] if 0 < word.index <= len(self.senses) else None

@@ -41,6 +41,10 @@ def _read_patterns(name: str) -> tuple[tuple[str, str, str], ...]:
     return tuple(rows)
 
 
+#: "signed": the default engine (rules/signed.py); "paper": Li & Li 2015's formula unchanged
+MODES = ("signed", "paper")
+
+
 @dataclass(frozen=True)
 class RuleConfig:
     # -- sentence similarity S = Σ component weight · S_component (Li & Li formula (3)) ------------
@@ -94,6 +98,37 @@ class RuleConfig:
     #: *simcalc*: a notional word scores only against words of its POS class in modifiers (rule (3)),
     #: but centre words are compared whatever their POS
     words_disambiguated: bool = True
+    # -- the signed engine (mode "signed", the default; rules/signed.py) ----------------------------
+    # weights and factors below: a grid on BQ dev + LCQMC dev (mean of the two accuracies, each at its
+    # own dev threshold), 2026-12-03; see bench/rules.py for the measured numbers
+    #: *simcalc*: "signed" = content similarity with polarity verdicts (rules/signed.py); "paper" = the
+    #: 2015 formula K·|S| exactly as Li & Li (for those who want the paper's method)
+    mode: str = "signed"
+    #: weight of HowNet similarity when two content words differ as strings (identical strings count 1;
+    #: below 1 because HowNet 2000 gives 狗/猫, 北京/上海 1.0: a substituted word must show)
+    signed_hownet_weight: float = 0.5
+    #: weight of the character Dice coefficient of two differing words (借款/借, 微粒贷/微粒货)
+    signed_char_weight: float = 0.6
+    #: content = this · IDF coverage + signed_char_overlap_weight · character-bigram Dice + the rest ·
+    #: the paper's structural |S|; coverage = signed_min_weight · the smaller direction + the rest · the mean
+    signed_coverage_weight: float = 0.7
+    signed_char_overlap_weight: float = 0.2
+    signed_min_weight: float = 1.0
+    #: factor on the content score when the question types ask different things (怎么还款 / 什么时候还款;
+    #: rules/signed.qtype_conflict), and when they differ less (这是什么 / 哪个是; 怎么开通 / 开通)
+    signed_qtype_factor: float = 0.6
+    signed_qtype_weak_factor: float = 1.0
+    #: factor on the content score when agent and patient are exchanged (猫追老鼠 / 老鼠追猫)
+    signed_role_factor: float = 0.25
+    #: factor when a number, name or date of one side is missing from the other
+    signed_entity_factor: float = 0.8
+    #: *simcalc*: the signed engine may call a pair opposite at all (off: every verdict is agree/unclear)
+    use_polarity: bool = True
+    #: an opposite verdict needs both coverages at least this high (the rest of the content matches)
+    signed_opposite_gate: float = 0.8
+    #: hownet_sim relation rules trusted to call two predicates antonymous in the signed engine (besides
+    #: the morpheme pairs of data/wordlists/antonym_morphemes.txt); the content gate keeps them safe
+    signed_opposite_rules: frozenset[str] = frozenset({"sememe_pair", "sibling_values", "word_list"})
     #: cap of clauses compared clause by clause (several HED/COO predicates)
     max_clauses: int = 4
     #: word lists (project files in data/wordlists, see their headers for sources)
@@ -105,10 +140,17 @@ class RuleConfig:
     def __post_init__(self) -> None:
         for name in ("subject_weight", "predicate_weight", "object_weight", "centre_weight", "modifier_weight",
                      "pattern_interrogative", "pattern_other", "ba_bei_threshold", "role_exchange",
-                     "exchange_margin", "word_alignment_weight", "distinct_entity_cap"):
+                     "exchange_margin", "word_alignment_weight", "distinct_entity_cap", "signed_hownet_weight",
+                     "signed_char_weight", "signed_coverage_weight", "signed_qtype_factor", "signed_entity_factor", "signed_role_factor", "signed_qtype_weak_factor",
+                     "signed_char_overlap_weight", "signed_min_weight",
+                     "signed_opposite_gate"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not 0.0 <= float(value) <= 1.0:
                 raise InputFormatError(f"rule config: {name} must be a number in [0, 1], got {value!r}")
+        if self.signed_coverage_weight + self.signed_char_overlap_weight > 1.0 + 1e-9:
+            raise InputFormatError("rule config: signed_coverage_weight + signed_char_overlap_weight must be <= 1")
+        if self.mode not in MODES:
+            raise InputFormatError(f"rule config: mode must be one of {', '.join(MODES)}, got {self.mode!r}")
 
     def replace(self, **changes: Any) -> "RuleConfig":
         unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
@@ -128,7 +170,7 @@ class RuleConfig:
         return out
 
 
-#: Ablation names → the switch that turns one rule off (bench/rules.py measures each).
+#: Ablation names → the switch that turns one rule off in mode "paper" (bench/rules.py measures each).
 ABLATIONS: dict[str, dict[str, Any]] = {
     "no_pattern (K1)": {"use_pattern": False},
     "no_component (K2)": {"use_component_coefficient": False},
@@ -138,6 +180,17 @@ ABLATIONS: dict[str, dict[str, Any]] = {
     "no_role_exchange": {"use_role_exchange": False},
     "no_topic_alignment": {"topic_alignment": False},
     "no_entity_cap": {"distinct_entity_cap": 1.0},
+}
+
+
+#: The signed engine's ablations (mode "signed"): each switches one of its rules off.
+SIGNED_ABLATIONS: dict[str, dict[str, Any]] = {
+    "no_polarity (never opposite)": {"use_polarity": False},
+    "no_question_type": {"signed_qtype_factor": 1.0, "signed_qtype_weak_factor": 1.0},
+    "no_role_exchange": {"use_role_exchange": False},
+    "no_entity_check": {"signed_entity_factor": 1.0},
+    "no_hownet (strings only)": {"signed_hownet_weight": 0.0},
+    "no_char_overlap": {"signed_char_overlap_weight": 0.0, "signed_coverage_weight": 1.0},
 }
 
 

@@ -1,4 +1,10 @@
-"""The ``rules`` scorer: Li & Li (2015) sentence similarity, signed in [-1, 1] and explained.
+"""The ``rules`` scorer: sentence similarity signed in [-1, 1], explained, with a fixed feature vector.
+
+Two modes (``RulesScorer(mode=...)`` or the config's ``mode``): ``signed`` (default, :mod:`.signed`):
+content similarity in [0, 1], negative only when the polarity verdict is *opposite*; ``paper``: Li & Li
+(2015)'s ``K·|S|`` unchanged (also registered as ``rules-paper``: :class:`PaperRulesScorer`). Every
+Result carries ``details["features"]`` (:data:`simcalc.rules.features.FEATURE_NAMES`, both modes) and
+``details["polarity"]`` (verdict, reason, cue).
 
 Pipeline per pair: segment (jieba, user dictionary, :mod:`simcalc.rules.tokens` repairs) → parse (the selected
 backend, see :mod:`simcalc.rules.parse.select`) → components (:mod:`simcalc.rules.components`) → senses in context
@@ -19,12 +25,16 @@ from simcalc.scorer import Pair, Scorer
 from .compare import Comparer, Side
 from .components import analyse
 from .config import RuleConfig, load_config
+from .features import feature_dict
 from .patterns import detect_pattern
+from .signed import IdfTable, Match, compare as signed_compare, profile
 from .tokens import read_user_words, repair
 
 log = logging.getLogger(__name__)
 
 CACHE_SIZE = 20_000
+#: the signed mode's decision threshold when none is given (chosen on BQ dev + LCQMC dev, bench/rules.py)
+SIGNED_THRESHOLD = 0.5
 
 
 class RulesScorer(Scorer):
@@ -41,9 +51,13 @@ class RulesScorer(Scorer):
 
     def __init__(self, threshold: float | None = None, config: RuleConfig | str | Path | None = None,
                  parser: Any = None, user_dict: str | Path | None = None, words: Any = None,
-                 data_dir: str | Path | None = None, **kwargs: Any) -> None:
+                 data_dir: str | Path | None = None, mode: str | None = None, **kwargs: Any) -> None:
         super().__init__(threshold=threshold, **kwargs)
         self.config = config if isinstance(config, RuleConfig) else load_config(config)
+        if mode is not None:
+            self.config = self.config.replace(mode=mode)
+        if threshold is None and self.config.mode == "signed":
+            self.threshold = SIGNED_THRESHOLD
         self.user_dict = str(user_dict) if user_dict else None
         if self.user_dict and not Path(self.user_dict).expanduser().is_file():
             from simcalc.errors import ResourceNotFoundError
@@ -61,6 +75,7 @@ class RulesScorer(Scorer):
             words = HowNetWords(str(data_dir) if data_dir else None)
         self.words = words
         self._segment = None
+        self._idf: IdfTable | None = None
         self._cache: OrderedDict[str, Side] = OrderedDict()
         self._lock = threading.Lock()
         self.cache_size = CACHE_SIZE
@@ -84,7 +99,7 @@ class RulesScorer(Scorer):
     def describe(self) -> dict:
         out = super().describe()
         out.update(parser=getattr(self.parser, "name", type(self.parser).__name__), user_dict=self.user_dict,
-                   words=self.words.describe())
+                   words=self.words.describe(), mode=self.config.mode)
         return out
 
     # -- analysis ---------------------------------------------------------------------------------
@@ -94,6 +109,12 @@ class RulesScorer(Scorer):
 
             self._segment = default_segmenter(self.user_dict)
         return self._segment
+
+    def _idf_table(self) -> IdfTable:
+        if self._idf is None:
+            segment = self._segmenter()
+            self._idf = IdfTable(segment.frequencies, getattr(getattr(segment, "_tokenizer", None), "total", None))
+        return self._idf
 
     def analyse_many(self, texts: Sequence[str]) -> dict[str, Side]:
         """Parse and analyse the distinct texts not cached yet (one parser batch)."""
@@ -113,7 +134,9 @@ class RulesScorer(Scorer):
                 sentence = analyse(parse, self.config)
                 sentence.notes = notes + sentence.notes
                 senses = self.words.senses(parse.tokens, parse.pos)
-                new[text] = Side(text, sentence, detect_pattern(text, parse.tokens, self.config), senses)
+                view = profile(text, parse.tokens, parse.pos, self.config, self._idf_table(),
+                               getattr(self.words, "knows", None))
+                new[text] = Side(text, sentence, detect_pattern(text, parse.tokens, self.config), senses, view)
             with self._lock:
                 for text, side in new.items():
                     self._cache[text] = side
@@ -131,18 +154,28 @@ class RulesScorer(Scorer):
         sides = self.analyse_many([t for pair in pairs for t in pair])
         comparer = Comparer(self.config, self.words)
         results = []
+        signed = self.config.mode == "signed"
         for a, b in pairs:
             sa, sb = sides[a], sides[b]
-            score, detail = comparer.sentences(sa, sb)
+            paper, detail = comparer.sentences(sa, sb)
+            match = Match(self.config, self.words.relation, sa.senses, sb.senses)
+            rules_score, values, polarity = signed_compare(sa.profile, sb.profile, match, paper, detail,
+                                                           (sa.pattern[0], sb.pattern[0]), self.config,
+                                                           (sa.sentence.parse.tokens, sb.sentence.parse.tokens))
+            score = rules_score if signed else paper
+            formula = detail.pop("formula")
             explanation = {
-                "formula": detail.pop("formula"),
+                "mode": self.config.mode,
+                "formula": (f"signed: {polarity['verdict']}, score {rules_score:.4f} ({polarity['reason']}); "
+                            f"paper {formula}") if signed else formula,
                 "sentences": [self.sentence_view(sa), self.sentence_view(sb)],
                 **detail,
             }
             warnings = []
             for side in (sa, sb):
                 warnings.extend(side.sentence.parse.warnings)
-            results.append(Result(score, self.name, details={"explanation": explanation}, warnings=warnings))
+            details = {"explanation": explanation, "features": feature_dict(values), "polarity": polarity}
+            results.append(Result(score, self.name, details=details, warnings=warnings))
         return results
 
     @staticmethod
@@ -154,10 +187,28 @@ class RulesScorer(Scorer):
 
     @staticmethod
     def sentence_view(side: Side) -> dict:
-        """One analysed sentence as the explanation (and the drawings) show it: parse, components, senses."""
+        """One analysed sentence as the explanation (and the drawings) show it: parse, components, senses.
+        Built once per analysed sentence (a batch repeats sentences; the view is per sentence, not per
+        pair) and shared by the results that show it: treat it as read-only."""
+        cached = getattr(side, "_view", None)
+        if cached is not None:
+            return cached
         view = side.sentence.to_dict()
         view["text"] = side.text
         view["pattern"] = {"pattern": side.pattern[0], "marker": side.pattern[1]}
         view["senses"] = [None if not s else s[0].concept.raw if len(s) == 1 else [x.concept.raw for x in s]
                           for s in side.senses]
+        if side.profile is not None:
+            view["signed"] = side.profile.to_dict()
+        side._view = view
         return view
+
+
+class PaperRulesScorer(RulesScorer):
+    """``rules-paper``: the rule engine in mode ``paper`` (Li & Li 2015's formula unchanged)."""
+
+    name = "rules-paper"
+    default_threshold = 0.5
+
+    def __init__(self, *args: Any, mode: str | None = "paper", **kwargs: Any) -> None:
+        super().__init__(*args, mode=mode, **kwargs)

@@ -1,7 +1,7 @@
-"""Tokens for the rule engine: jieba segmentation plus three repairs the rule engine depends on, and
+"""Tokens for the rule engine: jieba segmentation plus the repairs the rule engine depends on, and
 the notional POS classes of Li & Li (2015).
 
-Why repairs: the predicate/subject/object split is only as good as the words it sees, and three jieba
+Why repairs: the predicate/subject/object split is only as good as the words it sees, and some jieba
 habits break it on exactly the sentences the rules are about:
 
 * ``把门``, ``被单``: a dictionary word swallows the 把/被 of a Ba/Bei sentence (小明|把门|打开了), so the
@@ -10,6 +10,10 @@ habits break it on exactly the sentences the rules are about:
 * ``张三卖``, ``张三一``: the HMM glues an unknown name to the next one-character verb or numeral. Split a
   word jieba's dictionary does not know when its last character is a frequent one-character verb,
   numeral or preposition.
+* ``追猫``: the HMM glues a one-character verb to its one-character object (a word jieba's dictionary does
+  not have): split it, or 猫追老鼠 / 老鼠追猫 lose their object.
+* ``很多``, ``很少``: a degree adverb glued to a one-character adjective; ``没收|到``: a negation glued to the
+  verb of a verb-complement (没|收到). Split, so the adjective / the negated verb are seen.
 * ``一|本书``: after a numeral, a classifier glued to the noun (本书 "this book") is split (本|书).
 * ``我爱你``, ``很矮``, ``没去``, ``价格下降``: dictionary entries that glue a pronoun, a degree adverb or a
   negation to a word, or two words into a phrase. When the word knowledge does not know the whole token
@@ -26,11 +30,17 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Sequence
 
+from .question import is_a_not_a
+
 log = logging.getLogger(__name__)
 
 #: Real words beginning with 把/被 that must stay whole.
 BA_BEI_WORDS = frozenset("""把握 把手 把关 把戏 把柄 把持 把玩 把式 把头 把子 把酒 把脉 把守 把风 把门儿
 被子 被告 被告人 被窝 被单 被褥 被面 被套 被迫 被动 被害 被害人 被捕 被选举权 被执行人 被保险人 被动式""".split())
+#: Degree adverbs jieba glues to a one-character adjective (很多, 很少, 太大): split so the adjective is seen.
+DEGREE = frozenset("很挺蛮")
+#: Result complements: 没收|到 is 没|收到 (did not receive), not 没收 (confiscate) + 到.
+RESULT_COMPLEMENTS = frozenset("到完好掉住见懂过")
 #: Classifiers that jieba glues to a following noun after a numeral.
 CLASSIFIERS = frozenset("个本座件只张条辆台位名家部篇首支杯碗块双份封间所棵朵匹头架艘种次门项")
 _GLUE_TAGS = ("v", "m", "p")
@@ -61,7 +71,7 @@ def _tags() -> dict[str, str]:
 
     source = jieba.get_dict_file().name
     stat = os.stat(source)
-    cached = cache_dir() / f"jieba-tags-v3-{stat.st_size}-{int(stat.st_mtime)}.marshal"
+    cached = cache_dir() / f"jieba-tags-v4-{stat.st_size}-{int(stat.st_mtime)}.marshal"
     try:
         with open(cached, "rb") as handle:
             return marshal.load(handle)
@@ -71,9 +81,9 @@ def _tags() -> dict[str, str]:
     with open(source, encoding="utf-8") as handle:
         for line in handle:
             parts = line.split()
-            # the repairs ask for the tags of single characters and of verbs/numerals only: keeping
-            # just those makes the table a fifth of the dictionary (it loads at every cold start)
-            if len(parts) >= 3 and (len(parts[0]) == 1 or parts[2][:1] in ("v", "m")):
+            # the repairs ask for the tags of single characters and of verbs/numerals, polarity for
+            # verbs/adjectives: keeping just those keeps the table small (it loads at every cold start)
+            if len(parts) >= 3 and (len(parts[0]) == 1 or parts[2][:1] in ("v", "m", "a")):
                 tags[parts[0]] = parts[2]
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
@@ -84,6 +94,12 @@ def _tags() -> dict[str, str]:
     except OSError as exc:  # a read-only cache only costs speed
         log.debug("cannot cache jieba tags: %s", exc)
     return tags
+
+
+def dictionary_tag(token: str) -> str:
+    """jieba's dictionary tag of a single character, verb, adjective or numeral ('' otherwise). A second
+    opinion where the parser's tags are noisy (追/nz, 贵/k on short sentences)."""
+    return _tags().get(token, "")
 
 
 def read_user_words(user_dict: str | Path | None) -> frozenset[str]:
@@ -131,11 +147,16 @@ def repair(tokens: Sequence[str], protected: frozenset[str] = frozenset(),
     notes: list[str] = []
     verbs_after = [False] * len(tokens)
     seen = False
+    pending_prefix = ""
     for i in range(len(tokens) - 1, -1, -1):
         verbs_after[i] = seen
         seen = seen or tags.get(tokens[i], "").startswith("v")
     for i, tok in enumerate(tokens):
-        if tok in protected or len(tok) < 2:
+        if pending_prefix:  # the second half of a 没收|到 → 没|收到 split
+            out.append(pending_prefix + tok)
+            pending_prefix = ""
+            continue
+        if tok in protected or len(tok) < 2 or is_a_not_a(tok):
             out.append(tok)
             continue
         if (tok[0] in "把被" and len(tok) == 2 and tok not in BA_BEI_WORDS and verbs_after[i]
@@ -147,6 +168,27 @@ def repair(tokens: Sequence[str], protected: frozenset[str] = frozenset(),
                 and freq.get(tok[-1], 0) >= _GLUE_MIN_FREQ):
             out += [tok[:-1], tok[-1]]
             notes.append(f"split {tok} → {tok[:-1]} {tok[-1]} (unknown word glued to {tok[-1]})")
+            continue
+        if (len(tok) == 2 and tok[1] in "了过着" and tags.get(tok[0], "")[:1] == "v" and known is not None
+                and not known(tok)):
+            out += [tok[0], tok[1]]
+            notes.append(f"split {tok} → {tok[0]} {tok[1]} (verb + aspect particle)")
+            continue
+        if (len(tok) == 2 and tok[0] in DEGREE and tags.get(tok[1], "")[:1] == "a"):
+            out += [tok[0], tok[1]]
+            notes.append(f"split {tok} → {tok[0]} {tok[1]} (degree adverb + adjective)")
+            continue
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if (len(tok) == 2 and tok[0] in "没不" and nxt in RESULT_COMPLEMENTS
+                and freq.get(tok[1] + nxt, 0) >= 100):
+            out += [tok[0]]
+            pending_prefix = tok[1]
+            notes.append(f"split {tok} {nxt} → {tok[0]} {tok[1] + nxt} (negation + verb-complement)")
+            continue
+        if (len(tok) == 2 and not freq.get(tok) and tags.get(tok[0], "")[:1] == "v"
+                and tags.get(tok[1], "")[:1] in ("n", "r") and (known is None or not known(tok))):
+            out += [tok[0], tok[1]]
+            notes.append(f"split {tok} → {tok[0]} {tok[1]} (a verb glued to its object by the HMM)")
             continue
         if (out and tags.get(out[-1], "") == "m" and tok[0] in CLASSIFIERS and len(tok) >= 2
                 and freq.get(tok[1:])):
@@ -160,4 +202,29 @@ def repair(tokens: Sequence[str], protected: frozenset[str] = frozenset(),
                 notes.append(f"split {tok} → {' '.join(parts)} (unknown to the lexicon, parts known)")
                 continue
         out.append(tok)
+    return merge_a_not_a(out, notes)
+
+
+def merge_a_not_a(tokens: list[str], notes: list[str]) -> tuple[list[str], list[str]]:
+    """能|不能, 会|不会, 借|没|借到 → one A-not-A token: a yes/no question form, which the rules must not read
+    as a negation (the paper's K3 did: 能不能 counted as declarative *and* negated)."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if nxt in ("不" + tok, "没" + tok) and len(tok) <= 2:
+            out.append(tok + nxt)
+            notes.append(f"merged {tok} {nxt} → {tok + nxt} (A-not-A question)")
+            i += 2
+            continue
+        after = tokens[i + 2] if i + 2 < len(tokens) else ""
+        if nxt in ("不", "没") and after[:1] and tok[:1] == after[:1] and len(tok) <= len(after) <= 2 \
+                and len(tok) <= 2:
+            out.append(tok + nxt + after)
+            notes.append(f"merged {tok} {nxt} {after} → {tok + nxt + after} (A-not-A question)")
+            i += 3
+            continue
+        out.append(tok)
+        i += 1
     return out, notes

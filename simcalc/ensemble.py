@@ -6,7 +6,21 @@ P(similar) by a calibration fitted on labelled dev data (Platt: ``sigmoid(a·raw
 a monotone piecewise-linear table), then the calibrated scores are combined:
 
 * ``mean``: ``Σ wᵢ·pᵢ / Σ wᵢ`` over the members that loaded;
-* ``stacking``: a logistic regression over the calibrated scores, ``sigmoid(b + Σ cᵢ·pᵢ)``.
+* ``stacking``: a logistic regression over the calibrated scores and, optionally, the numeric features
+  members expose in ``details["features"]`` (the rule engine's structure: coverage, negation on aligned
+  predicates, role exchange …), ``sigmoid(b + Σ cᵢ·pᵢ + Σ dⱼ·(xⱼ − centerⱼ)/scaleⱼ)``. A feature that
+  means "different" carries a negative coefficient.
+
+**Signed configs** (a ``[polarity]`` table, the shipped default): the statistics answer "how close is the
+content", the structure answers "do they agree". The score is P(similar) in [0, 1] unless the polarity
+member (the rule engine) calls the pair *opposite* and the *content probability* — a second stack over
+the same members without the structural features that signal contradiction — reaches ``content_gate``
+(chosen on dev so that almost no dev paraphrase is called opposite); then the score is −(content
+probability), in [−1, 0). A ``veto`` feature (roles exchanged: 猫追老鼠 / 老鼠追猫) that fires on a pair
+the stack calls similar holds its score below the threshold (``VETO_SHARE``). ``label = score >= threshold``;
+:attr:`Result.verdict` is *opposite* for a
+negative score, else *similar* / *not similar*. ``details["p_similar"]`` keeps the probability of
+"similar" either way, and ``details["decided_by"]`` names the feature or member that decided.
 
 A config (written by ``simcalc fit-ensemble``; shipped ones in ``simcalc/configs/``)::
 
@@ -21,16 +35,31 @@ A config (written by ``simcalc fit-ensemble``; shipped ones in ``simcalc/configs
     calibration = "platt"
     platt = [6.1, -4.0]             # a, b
     stack = 1.7                     # coefficient in the stack
+    dev_mean = 0.45                 # mean calibrated dev score (explanations: the member's push)
     options = {}                    # passed to the member scorer
 
     [stacking]
     intercept = -3.1
 
+    [features.rules]                # optional: features of a member's details["features"] in the stack
+    coefficients = {coverage = 1.2, negation_mismatch = -0.9}
+    center = {coverage = 0.6, negation_mismatch = 0.05}   # standardisation (x - center) / scale,
+    scale = {coverage = 0.2, negation_mismatch = 0.2}     # recorded from dev (absent: 0 and 1)
+
+    [polarity]                      # optional: a signed score
+    member = "rules"                # whose details["polarity"]["verdict"] may say "opposite"
+    content_gate = 0.7              # opposite only when the content probability is at least this
+    structural = ["negation_mismatch"]      # features left out of the content stack
+    veto = ["role_exchange"]        # firing on a pair the stack calls similar: not similar (held below)
+    [polarity.content]              # the content stack: no structural features
+    intercept = -2.9
+    members = {levenshtein = 1.6}
+    features = {rules = {coverage = 1.1}}
+
 A member that cannot load (missing package or resource) is logged once, left out, and the weights
 are renormalised; a stack needs all its members, so it falls back to the weighted mean (with
-``mean_threshold``). Every result says which members were left out and why. Adding a member (e.g.
-the rule engine ``rules``, signed in [-1, 1], with an ``explanation`` in its details) is a config
-change: refit with ``simcalc fit-ensemble --members ...,rules``.
+``mean_threshold``, unsigned). Every result says which members were left out and why. Configs written
+before features and polarity existed load unchanged (no ``[features.*]``, no ``[polarity]``).
 
 >>> from simcalc.ensemble import EnsembleScorer
 >>> scorer = EnsembleScorer("lexical")                    # doctest: +SKIP
@@ -121,6 +150,118 @@ class Member:
     info: dict[str, Any] = field(default_factory=dict)  # e.g. dev AUC: reported, not used
 
 
+#: A vetoed pair (a ``[polarity] veto`` feature fired on a pair the stack calls similar) scores this share
+#: of the threshold: below it, so *not similar*, and still above the clear non-matches.
+VETO_SHARE = 0.95
+
+
+def _fires(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0.5
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+
+
+def _number_table(value: Any, where: str) -> dict[str, float]:
+    if not isinstance(value, dict):
+        raise InputFormatError(f"{where} must be a table of numbers")
+    return {str(k): _number(v, f"{where}.{k}") for k, v in value.items()}
+
+
+@dataclass
+class FeatureSet:
+    """Features of one member's ``details["features"]`` in the stack: ``coefficient · (x − center) / scale``.
+
+    The scaling is the dev mean and standard deviation when the fit standardised (recorded, so a score
+    never depends on the batch); a feature a result lacks counts as its center (no push either way).
+    """
+
+    member: str
+    coefficients: dict[str, float]
+    center: dict[str, float] = field(default_factory=dict)
+    scale: dict[str, float] = field(default_factory=dict)
+
+    def standardised(self, features: dict[str, Any]) -> dict[str, float]:
+        """Each configured feature's standardised value (missing or non-numeric → 0)."""
+        out = {}
+        for name in self.coefficients:
+            value = features.get(name)
+            center = self.center.get(name, 0.0)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                value = center
+            out[name] = (float(value) - center) / self.scale.get(name, 1.0)
+        return out
+
+    def to_toml(self) -> list[str]:
+        lines = [f"[features.{self.member}]", f"coefficients = {_toml(self.coefficients)}"]
+        if self.center:
+            lines.append(f"center = {_toml(self.center)}")
+        if self.scale:
+            lines.append(f"scale = {_toml(self.scale)}")
+        return lines
+
+    @classmethod
+    def from_toml(cls, member: str, table: Any, where: str) -> "FeatureSet":
+        if not isinstance(table, dict) or "coefficients" not in table:
+            raise InputFormatError(f"{where}: needs coefficients = {{FEATURE = NUMBER, ...}}")
+        coefficients = _number_table(table["coefficients"], f"{where} coefficients")
+        center = _number_table(table.get("center", {}), f"{where} center")
+        scale = _number_table(table.get("scale", {}), f"{where} scale")
+        if any(v <= 0 for v in scale.values()):
+            raise InputFormatError(f"{where}: every scale must be > 0")
+        unknown = (set(center) | set(scale)) - set(coefficients)
+        if unknown:
+            raise InputFormatError(f"{where}: center/scale name features without a coefficient: "
+                                   f"{', '.join(sorted(unknown))}")
+        return cls(member, coefficients, center, scale)
+
+
+@dataclass
+class Polarity:
+    """When a signed config calls a pair *opposite* (see the module docstring)."""
+
+    member: str
+    content_gate: float
+    content_intercept: float
+    content_members: dict[str, float]
+    content_features: dict[str, dict[str, float]] = field(default_factory=dict)
+    structural: list[str] = field(default_factory=list)
+    veto: list[str] = field(default_factory=list)
+    info: dict[str, Any] = field(default_factory=dict)  # dev numbers (reported, not used)
+
+    def to_toml(self) -> list[str]:
+        lines = ["[polarity]", f"member = {_toml(self.member)}", f"content_gate = {_toml(self.content_gate)}",
+                 f"structural = {_toml(self.structural)}", f"veto = {_toml(self.veto)}"]
+        lines += [f"{k} = {_toml(v)}" for k, v in self.info.items()]
+        lines += ["", "[polarity.content]", f"intercept = {_toml(self.content_intercept)}",
+                  f"members = {_toml(self.content_members)}", f"features = {_toml(self.content_features)}"]
+        return lines
+
+    @classmethod
+    def from_toml(cls, table: Any, source: str) -> "Polarity":
+        where = f"{source} [polarity]"
+        if not isinstance(table, dict):
+            raise InputFormatError(f"{where}: must be a table")
+        member, content = table.get("member"), table.get("content")
+        if not isinstance(member, str) or not isinstance(content, dict):
+            raise InputFormatError(f"{where}: needs member = NAME, content_gate = P and a [polarity.content] table")
+        gate = _number(table.get("content_gate"), f"{where} content_gate")
+        if not 0 < gate <= 1:
+            raise InputFormatError(f"{where}: content_gate must be in (0, 1], got {gate}")
+        features = content.get("features", {})
+        if not isinstance(features, dict):
+            raise InputFormatError(f"{where} content.features must be a table of tables")
+        structural, veto = table.get("structural", []), table.get("veto", [])
+        for key, names in (("structural", structural), ("veto", veto)):
+            if not isinstance(names, list) or not all(isinstance(v, str) for v in names):
+                raise InputFormatError(f"{where}: {key} must be a list of feature names")
+        return cls(member, gate, _number(content.get("intercept", 0.0), f"{where} content.intercept"),
+                   _number_table(content.get("members", {}), f"{where} content.members"),
+                   {str(m): _number_table(t, f"{where} content.features.{m}") for m, t in features.items()},
+                   list(structural), list(veto), {k: v for k, v in table.items() if k.startswith("dev_")})
+
+
 @dataclass
 class EnsembleConfig:
     """A parsed ensemble config. ``source`` is where it came from (for messages and relative paths)."""
@@ -135,6 +276,8 @@ class EnsembleConfig:
     fitted_on: str = ""
     source: str = "<dict>"
     base_dir: Path | None = None
+    features: list[FeatureSet] = field(default_factory=list)
+    polarity: Polarity | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "<dict>", base_dir: Path | None = None) -> "EnsembleConfig":
@@ -164,11 +307,33 @@ class EnsembleConfig:
                                   None if stack is None else _number(stack, f"{where} stack"), dict(options), info))
         threshold = head.get("threshold")
         mean_threshold = head.get("mean_threshold", threshold if combination == "mean" else None)
+        names = {m.name for m in members}
+        features_tables = data.get("features", {})
+        if not isinstance(features_tables, dict):
+            raise InputFormatError(f"{source}: features must be [features.MEMBER] tables")
+        features = []
+        for member, table in features_tables.items():
+            if member not in names:
+                raise InputFormatError(f"{source} [features.{member}]: {member!r} is not a member of this ensemble")
+            features.append(FeatureSet.from_toml(member, table, f"{source} [features.{member}]"))
+        polarity = Polarity.from_toml(data["polarity"], source) if "polarity" in data else None
+        if polarity is not None:
+            used = {polarity.member, *polarity.content_members, *polarity.content_features}
+            if used - names:
+                raise InputFormatError(f"{source} [polarity]: not members of this ensemble: "
+                                       f"{', '.join(sorted(used - names))}")
+            if combination != "stacking":
+                raise InputFormatError(f"{source} [polarity]: a signed config needs combination = \"stacking\"")
         return cls(members, combination, None if threshold is None else _number(threshold, f"{source} threshold"),
                    None if mean_threshold is None else _number(mean_threshold, f"{source} mean_threshold"),
                    _number(data.get("stacking", {}).get("intercept", 0.0), f"{source} intercept"),
                    str(head.get("name", Path(source).stem)), str(head.get("description", "")),
-                   str(head.get("fitted_on", "")), source, base_dir)
+                   str(head.get("fitted_on", "")), source, base_dir, features, polarity)
+
+    @property
+    def signed(self) -> bool:
+        """True when the score may be negative (an *opposite* verdict): a ``[polarity]`` table."""
+        return self.polarity is not None
 
     def to_toml(self) -> str:
         """The config as TOML text (the format :meth:`load` reads)."""
@@ -188,6 +353,10 @@ class EnsembleConfig:
                 lines.append(f"stack = {_toml(m.stack)}")
             lines += [f"{k} = {_toml(v)}" for k, v in m.info.items()]
             lines.append(f"options = {_toml(m.options)}")
+        for feature_set in self.features:
+            lines += ["", *feature_set.to_toml()]
+        if self.polarity is not None:
+            lines += ["", *self.polarity.to_toml()]
         return "\n".join(lines) + "\n"
 
 
@@ -286,9 +455,14 @@ class EnsembleScorer(Scorer):
         self.config = load_config(config)
         self.members: list[tuple[Member, Scorer]] = []
         self.left_out: dict[str, str] = {}
-        self.unused = [m.name for m in self.config.members if m.weight == 0 and not m.stack]
+        needed = {f.member for f in self.config.features}
+        if self.config.polarity is not None:
+            p = self.config.polarity
+            needed |= {p.member, *(k for k, v in p.content_members.items() if v), *p.content_features}
+        # zero weight in the mean and in the stacks, no features used: not loaded, not scored
+        self.unused = [m.name for m in self.config.members if m.weight == 0 and not m.stack and m.name not in needed]
         for member in self.config.members:
-            if member.name in self.unused:  # zero weight in the mean and in the stack: not loaded, not scored
+            if member.name in self.unused:
                 continue
             try:
                 self.members.append((member, self._load_member(member)))
@@ -309,6 +483,9 @@ class EnsembleScorer(Scorer):
         if threshold is None:
             self.threshold = self.config.threshold if self.combination == self.config.combination \
                 else self.config.mean_threshold
+        #: signed only while the stack runs (a member left out → the unsigned mean)
+        self.polarity = self.config.polarity if self.combination == "stacking" else None
+        setattr(self, "range", (-1.0, 1.0) if self.polarity is not None else (0.0, 1.0))  # per config, not class
 
     def _load_member(self, member: Member) -> Scorer:
         from . import registry
@@ -357,30 +534,118 @@ class EnsembleScorer(Scorer):
         """Ensemble results from each member's results for the same ``n`` pairs (in order)."""
         results = []
         for i in range(n):
-            parts, calibrated = {}, {}
+            member_results = {m.name: per_member[m.name][i] for m, _ in self.members}
+            calibrated = {m.name: m.calibration(member_results[m.name].score) for m, _ in self.members}
+            stacking = self.combination == "stacking"
+            parts = {}
             for member, _ in self.members:
-                r = per_member[member.name][i]
-                p = member.calibration(r.score)
-                calibrated[member.name] = p
+                r, p = member_results[member.name], calibrated[member.name]
                 parts[member.name] = {"raw": r.score, "calibrated": p, "weight": self.weights[member.name],
-                                      **({"stack_coefficient": member.stack} if self.combination == "stacking" else {}),
+                                      **({"stack_coefficient": member.stack,
+                                          "contribution": member.stack * p} if stacking else {}),  # type: ignore[operator]
                                       "details": r.details}
             details: dict[str, Any] = {"config": self.config.name, "combination": self.combination,
                                        "members": parts}
+            standardised: dict[str, dict[str, float]] = {}
+            if stacking:
+                standardised = {f.member: f.standardised(member_results[f.member].details.get("features") or {})
+                                for f in self.config.features}
+                score = self._signed(calibrated, standardised, member_results, details)
+            else:
+                score = self._combine(calibrated)
             if self.unused:
                 details["unused"] = list(self.unused)
-            result = Result(self._combine(calibrated), self.name, details=details)
+            result = Result(score, self.name, details=details)
             if self.left_out:
                 details["left_out"] = dict(self.left_out)
                 result.warnings.append("left out (could not load): " + ", ".join(self.left_out)
                                        + ("; weights renormalised" if self.combination == "mean" else ""))
-            results.append(result.with_threshold(self.threshold))
+            result = result.with_threshold(self.threshold)  # a labelled copy sharing ``details``
+            if stacking and (self.config.features or self.polarity is not None):
+                details["decided_by"] = self._decided_by(result, calibrated, standardised, details)
+            results.append(result)
         return results
+
+    def _signed(self, calibrated: dict[str, float], standardised: dict[str, dict[str, float]],
+                member_results: dict[str, Result], details: dict[str, Any]) -> float:
+        """The stack's P(similar), or −(content probability) for a gated *opposite*; fills ``details``."""
+        z = self.config.intercept + sum((m.stack or 0.0) * calibrated[m.name] for m, _ in self.members)
+        contributions: dict[str, dict[str, dict[str, Any]]] = {}
+        for feature_set in self.config.features:
+            values = member_results[feature_set.member].details.get("features") or {}
+            table = contributions.setdefault(feature_set.member, {})
+            for name, coefficient in feature_set.coefficients.items():
+                c = coefficient * standardised[feature_set.member][name]
+                z += c
+                raw = values.get(name)
+                table[name] = {"value": float(raw) if isinstance(raw, (int, float)) else None,
+                               "coefficient": coefficient, "contribution": round(c, 6)}
+        p_similar = _sigmoid(z)
+        if not contributions and self.polarity is None:  # a config of scalar members only: as before
+            return p_similar
+        if contributions:
+            details["features"] = contributions
+        details["p_similar"] = p_similar
+        if self.polarity is None:
+            return p_similar
+        pol = self.polarity
+        zc = pol.content_intercept + sum(c * calibrated[m] for m, c in pol.content_members.items() if c)
+        for member, weights in pol.content_features.items():
+            zc += sum(c * standardised.get(member, {}).get(name, 0.0) for name, c in weights.items())
+        content = _sigmoid(zc)
+        said = member_results[pol.member].details.get("polarity") or {}
+        verdict = said.get("verdict") if isinstance(said, dict) else None
+        opposite = verdict == "opposite" and content >= pol.content_gate
+        details["content"] = content
+        details["polarity"] = {"member": pol.member, "verdict": verdict, "reason": said.get("reason", ""),
+                               "content_gate": pol.content_gate, "opposite": opposite}
+        if opposite:
+            return -content
+        values = member_results[pol.member].details.get("features") or {}
+        fired = [name for name in pol.veto if _fires(values.get(name))]
+        if fired and self.threshold is not None and p_similar >= self.threshold:
+            details["polarity"]["veto"] = fired[0]  # e.g. roles exchanged: a different event, however close
+            return self.threshold * VETO_SHARE
+        return p_similar
+
+    def _decided_by(self, result: Result, calibrated: dict[str, float], standardised: dict[str, dict[str, float]],
+                    details: dict[str, Any]) -> str:
+        """In words: what decided the verdict. *Opposite*: the polarity member's reason, named by the
+        structural feature that fired. Otherwise the feature or member that pushed hardest toward the
+        verdict, each measured against its dev average (features are centred; members by ``dev_mean``)."""
+        polarity = details.get("polarity", {})
+        if polarity.get("opposite"):
+            own = details["members"][polarity["member"]]["details"]
+            values = own.get("features") or {}
+            cue = ((own.get("polarity") or {}).get("cue") or {}).get("kind", "")
+            fired = [n for n in self.polarity.structural  # type: ignore[union-attr]
+                     if _fires(values.get(n)) and n not in ("opposite", "paper_score", "rules_score")]
+            fired.sort(key=lambda n: not (cue and n.startswith(cue[:7])))  # the rule engine's own cue first
+            head = f"{fired[0]}: " if fired else ""
+            return f"{head}{polarity['reason']}" if polarity.get("reason") else f"{head}{polarity['member']} polarity"
+        if polarity.get("veto"):
+            reason = f" ({polarity['reason']})" if polarity.get("reason") else ""
+            return f"{polarity['veto']}: a structural veto of {polarity['member']}{reason}; P(similar) " \
+                   f"{details['p_similar']:.2f} held below the threshold"
+        sign = 1.0 if result.label else -1.0
+        pushes: dict[str, float] = {}
+        for member, _ in self.members:
+            centre = member.info.get("dev_mean", 0.5)
+            pushes[member.name] = sign * (member.stack or 0.0) * (calibrated[member.name] - centre)
+        for member, table in details.get("features", {}).items():
+            for name, part in table.items():
+                pushes[f"{member}.{name}"] = sign * part["contribution"]
+        name = max(pushes, key=pushes.__getitem__)
+        text = f"{name} ({'+' if sign > 0 else '-'}{abs(pushes[name]):.2f} toward {result.verdict})"
+        if polarity.get("verdict") == "opposite":  # the structure said opposite, the content gate held it back
+            text += f"; {polarity['member']} said opposite but content {details['content']:.2f} < gate " \
+                    f"{polarity['content_gate']:.2f}"
+        return text
 
     def _combine(self, calibrated: dict[str, float]) -> float:
         if self.combination == "stacking":
             z = self.config.intercept + sum((m.stack or 0.0) * calibrated[m.name] for m, _ in self.members)
-            return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+            return _sigmoid(z)
         return min(1.0, max(0.0, sum(self.weights[k] * p for k, p in calibrated.items())))
 
     def _score_texts(self, pairs: Sequence[Pair]) -> list[Result]:  # pragma: no cover - score_prepared is used

@@ -45,9 +45,12 @@ def _scalar(value: Any) -> str:
 def render_result(result: Result) -> str:
     """A readable, indented account of a score and everything its scorer recorded."""
     head = f"{result.scorer}: {result.score:.4f}"
-    if result.label is not None:
-        head += f"  ({'similar' if result.label else 'not similar'} at threshold {result.threshold:g})"
+    if result.verdict is not None:
+        at = f" at threshold {result.threshold:g}" if result.threshold is not None else ""
+        head += f"  ({result.verdict}{at})"
     lines = [head]
+    if "decided_by" in result.details:  # a signed ensemble: the feature or member that decided, first
+        lines.append(f"  decided by: {result.details['decided_by']}")
     if result.details:
         lines.extend(_render_value(result.details, 1))
     lines.extend(f"  warning: {w}" for w in result.warnings)

@@ -7,8 +7,17 @@ Steps (all on the labelled dev file, never on a test split):
 2. per member, a calibration raw → P(similar): Platt (a one-feature logistic regression) or isotonic;
 3. a logistic-regression stack over the calibrated scores, non-negative: a member with a negative
    coefficient is dropped and the stack refitted; the mean's weights are the stack's coefficients
-   normalised (a member the stack does not trust gets weight 0);
-4. thresholds for both combinations with :func:`simcalc.evaluate.best_threshold`.
+   normalised (a member the stack does not trust gets weight 0). With ``features``, the stack also
+   takes the numeric features those members expose in ``details["features"]``, standardised by their dev
+   mean and standard deviation (recorded in the config), with coefficients of either sign — a feature
+   that means "different" (negation on aligned predicates) earns a negative one;
+4. with a polarity member (one exposing the feature ``opposite``: the rule engine), a signed config: a
+   second, *content* stack without the structural features (:data:`STRUCTURAL`) and without the
+   polarity member's own signed score, and the ``content_gate``: the lowest content probability, not
+   below the content stack's own dev threshold, at which no more than ``max_false_opposite`` of the dev
+   paraphrases (label 1) would be called opposite;
+5. thresholds for both combinations with :func:`simcalc.evaluate.best_threshold` (the signed score's
+   own, opposites included).
 
 Graded dev labels (e.g. STS 0–5) are cut at the middle of their range into similar / not similar.
 """
@@ -16,12 +25,13 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
 from . import registry
-from .ensemble import CALIBRATIONS, COMBINATIONS, Calibration, EnsembleConfig, Member
+from .ensemble import (CALIBRATIONS, COMBINATIONS, VETO_SHARE, Calibration, EnsembleConfig, FeatureSet, Member,
+                       Polarity)
 from .errors import InputFormatError
 from .evaluate import best_threshold, binary_metrics, detect_task, score_labelled
 from .io import PairReader, read_sentences
@@ -31,6 +41,20 @@ log = logging.getLogger(__name__)
 
 #: Members fitted when none are named: every scorer that ships with the package.
 DEFAULT_MEMBERS = ("levenshtein", "jaro_winkler", "char_jaccard", "tfidf", "cvlstm", "mgf")
+#: Features that signal contradiction (or carry the polarity member's signed verdict) rather than how
+#: close the content is: in the main stack, never in the content stack that gates *opposite*.
+STRUCTURAL = ("negation_mismatch", "negation_unaligned", "antonym_predicate", "role_exchange", "opposite",
+              "paper_score", "rules_score")
+#: Structural features that veto "similar" (a product rule, not fitted: exchanged roles are another event
+#: however close the words; BQ dev has too few such pairs to teach a coefficient). Their dev cost is reported.
+VETO = ("role_exchange",)
+#: The feature by which a member says its polarity verdict was *opposite* (1) in dev scores.
+OPPOSITE_FEATURE = "opposite"
+#: Regularisation of the stack with features (inverse strength, standardised features): 23 rule
+#: features, some rare on dev (role exchange), should not take the dev set's noise for signal.
+FEATURE_C = 1.0
+#: Share of dev paraphrases the content gate may let through as *opposite*.
+MAX_FALSE_OPPOSITE = 0.005
 
 
 def score_members(path: str | Path, scorers: dict[str, Scorer], *, progress: bool = False,
@@ -71,8 +95,12 @@ def fit_calibration(raw: np.ndarray, y: np.ndarray, method: str) -> Calibration:
 def fit_ensemble(dev: str | Path, out: str | Path, members: Sequence[str] = DEFAULT_MEMBERS, *,
                  combination: str = "stacking", calibration: str = "isotonic", corpus: str | Path | None = None,
                  name: str | None = None, description: str = "", progress: bool = False, nonnegative: bool = True,
-                 **read) -> EnsembleConfig:
-    """Fit an ensemble on the labelled ``dev`` file and write its config to ``out`` (TOML)."""
+                 features: Sequence[str] | None = None, signed: bool = True, **read) -> EnsembleConfig:
+    """Fit an ensemble on the labelled ``dev`` file and write its config to ``out`` (TOML).
+
+    ``features``: members whose ``details["features"]`` join the stack; None: every member that exposes
+    some; ``()``: none. ``signed``: a ``[polarity]`` table when a stacked member says *opposite*.
+    """
     if combination not in COMBINATIONS:
         raise InputFormatError(f"combination must be one of {', '.join(COMBINATIONS)}, got {combination!r}")
     if calibration not in CALIBRATIONS:
@@ -80,6 +108,10 @@ def fit_ensemble(dev: str | Path, out: str | Path, members: Sequence[str] = DEFA
     members = [registry.canonical(m) for m in members]
     if len(set(members)) != len(members) or not members or "ensemble" in members:
         raise InputFormatError(f"members must be distinct scorer names other than ensemble, got {members}")
+    wanted = None if features is None else [registry.canonical(m) for m in features]
+    if wanted and set(wanted) - set(members):
+        raise InputFormatError(f"--features names members that are not in --members: "
+                               f"{', '.join(sorted(set(wanted) - set(members)))}")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     scorers: dict[str, Scorer] = {}
@@ -94,9 +126,14 @@ def fit_ensemble(dev: str | Path, out: str | Path, members: Sequence[str] = DEFA
             if isinstance(scorer, Fits):
                 options[member] = scorer.save_fitted(out.parent, f"{out.stem}.{member}")
         scorers[member] = scorer
-    dev_scores = score_labelled(dev, scorers, progress=progress, **read)  # rows every member scored
-    config = fit_from_scores(dev_scores.raw, dev_scores.labels, members, options, combination=combination, calibration=calibration,
-                             nonnegative=nonnegative, name=name or out.stem, description=description, source=Path(dev).name)
+    scored = score_labelled(dev, scorers, progress=progress, features=wanted is None or bool(wanted), **read)
+    found = {m: (scored.feature_names[m], scored.features[m]) for m in members
+             if scored.feature_names.get(m) and (wanted is None or m in wanted)}
+    if wanted and set(wanted) - set(found):
+        raise InputFormatError(f"these members expose no features: {', '.join(sorted(set(wanted) - set(found)))}")
+    config = fit_from_scores(scored.raw, scored.labels, members, options, combination=combination,
+                             calibration=calibration, nonnegative=nonnegative, name=name or out.stem,
+                             description=description, source=Path(dev).name, features=found, signed=signed)
     out.write_text(config.to_toml(), encoding="utf-8")
     config.source = str(out)
     config.base_dir = out.resolve().parent
@@ -105,53 +142,165 @@ def fit_ensemble(dev: str | Path, out: str | Path, members: Sequence[str] = DEFA
 
 def fit_from_scores(raw: np.ndarray, labels: np.ndarray, members: Sequence[str], options: dict[str, dict], *,
                     combination: str = "stacking", calibration: str = "isotonic", nonnegative: bool = True,
-                    name: str = "ensemble", description: str = "", source: str = "dev") -> EnsembleConfig:
+                    name: str = "ensemble", description: str = "", source: str = "dev",
+                    features: Mapping[str, tuple[Sequence[str], np.ndarray]] | None = None,
+                    signed: bool = True, max_false_opposite: float = MAX_FALSE_OPPOSITE) -> EnsembleConfig:
     """The config for members' raw dev scores (rows × members) and labels.
 
     ``nonnegative``: members whose stack coefficient comes out negative are dropped from the stack (weight
     and coefficient 0) and the stack is refitted. A negative coefficient on a calibrated similarity
     means "more similar by this member → less likely a paraphrase", which fits the dev domain's quirks
-    (correlated lexical members) and fails out of it (PAWS-X: high overlap, different meaning).
+    (correlated lexical members) and fails out of it (PAWS-X: high overlap, different meaning). Features
+    (``{member: (names, rows × names)}``) keep their sign: they are the structure, not a similarity.
     """
     y, how = binarize(labels)
     if len(set(y.tolist())) < 2:
         raise InputFormatError("the dev labels hold one class only; calibration needs both")
     calibrations = [fit_calibration(raw[:, j], y, calibration) for j in range(raw.shape[1])]
     cal = np.column_stack([[c(v) for v in raw[:, j]] for j, c in enumerate(calibrations)])
+    sets = _feature_sets(features or {}) if combination == "stacking" else []
+    matrix = np.column_stack([fs.matrix for fs in sets]) if sets else np.zeros((len(y), 0))
+    columns = [(fs.member, n) for fs in sets for n in fs.names]
 
+    coef, keep, intercept, stack_scores = _stack(cal, matrix, y, nonnegative, C=FEATURE_C if sets else 100.0)
+    positive = np.clip(coef[:len(members)], 0, None)
+    weights = positive / positive.sum() if positive.sum() > 0 else np.full(len(members), 1 / len(members))
+    mean_scores = cal @ weights
+    mean_t = best_threshold(mean_scores, y)
+    feature_sets = [FeatureSet(fs.member, {n: round(float(coef[len(members) + columns.index((fs.member, n))]), 6)
+                                           for n in fs.names},
+                               {n: round(float(c), 6) for n, c in zip(fs.names, fs.center)},
+                               {n: round(float(c), 6) for n, c in zip(fs.names, fs.scale)}) for fs in sets]
+    # the rounded numbers of the config are the ones that score: refit nothing, recompute from them
+    stack_scores = _sigmoid(intercept + cal @ coef[:len(members)] + matrix @ coef[len(members):])
+    notes = [f"{source}: {len(y)} pairs, {how}, calibration {calibration}"]
+    if len(keep) != len(members):
+        notes.append("dropped from the stack for a negative coefficient: "
+                     + ", ".join(m for j, m in enumerate(members) if j not in keep))
+    if sets:
+        notes.append(f"features standardised by dev mean/sd, logistic C={FEATURE_C}: "
+                     + ", ".join(f"{fs.member} ({len(fs.names)})" for fs in sets))
+    polarity, signed_scores = None, stack_scores
+    polar = [fs for fs in sets if OPPOSITE_FEATURE in fs.raw_names] if signed else []
+    if polar:
+        polarity, signed_scores, line = _polarity(polar[0], members, cal, matrix, columns, y, stack_scores,
+                                                  max_false_opposite)
+        notes.append(line)
+    stack_t = best_threshold(signed_scores, y)
+    if polarity is not None and polarity.veto:
+        fired = np.zeros(len(y), dtype=bool)
+        for feature in polarity.veto:
+            fired |= polar[0].raw[:, polar[0].raw_names.index(feature)] > 0.5
+        vetoed = fired & (signed_scores >= stack_t)
+        signed_scores = np.where(vetoed, stack_t * VETO_SHARE, signed_scores)
+        polarity.info.update(dev_vetoed=int(vetoed.sum()), dev_vetoed_labelled_1=int((vetoed & (y == 1)).sum()))
+        notes.append(f"veto {', '.join(polarity.veto)}: {int(vetoed.sum())} dev pairs held below the threshold, "
+                     f"{int((vetoed & (y == 1)).sum())} of them labelled 1")
+    log.info("fit-ensemble: dev accuracy mean %.4f, stacking %.4f", float(np.mean((mean_scores >= mean_t) == y)),
+             float(np.mean((signed_scores >= stack_t) == y)))
+    notes.append(f"dev accuracy {float(np.mean((signed_scores >= stack_t) == y)):.4f}")
+    return EnsembleConfig(
+        members=[Member(m, round(float(w), 6), c, round(float(k), 6), options.get(m, {}),
+                        {"dev_auc": round(binary_metrics(raw[:, j], y, 0.5)["roc_auc"], 4),
+                         "dev_mean": round(float(cal[:, j].mean()), 6)})
+                 for j, (m, w, c, k) in enumerate(zip(members, weights, calibrations, coef[:len(members)]))],
+        combination=combination, threshold=round(stack_t if combination == "stacking" else mean_t, 6),
+        mean_threshold=round(mean_t, 6), intercept=round(intercept, 6), name=name, description=description,
+        fitted_on="; ".join(notes), features=feature_sets, polarity=polarity)
+
+
+class _Features:
+    """One member's dev features, constant columns dropped, with their standardisation."""
+
+    def __init__(self, member: str, names: Sequence[str], values: np.ndarray) -> None:
+        values = np.asarray(values, dtype=float)
+        center = np.nanmean(values, axis=0) if len(values) else np.zeros(len(names))
+        values = np.where(np.isfinite(values), values, center)
+        scale = values.std(axis=0)
+        varies = scale > 1e-9
+        self.member, self.raw_names = member, list(names)
+        self.names = [n for n, v in zip(names, varies) if v]
+        self.center, self.scale = center[varies], scale[varies]
+        self.raw = values
+        self.matrix = (values[:, varies] - self.center) / self.scale
+
+
+def _feature_sets(features: Mapping[str, tuple[Sequence[str], np.ndarray]]) -> list[_Features]:
+    return [_Features(m, names, values) for m, (names, values) in features.items() if len(names)]
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -700, 700)))
+
+
+def _stack(cal: np.ndarray, matrix: np.ndarray, y: np.ndarray, nonnegative: bool, C: float
+           ) -> tuple[np.ndarray, list[int], float, np.ndarray]:
+    """A logistic stack over calibrated members (columns of ``cal``, kept non-negative when asked: the
+    negative ones dropped and the stack refitted) and standardised features (either sign). Returns all
+    coefficients (members then features, dropped members 0), the kept members, intercept, dev P."""
     from sklearn.linear_model import LogisticRegression
 
-    keep = list(range(len(members)))
+    keep = list(range(cal.shape[1]))
     while True:
-        stack = LogisticRegression(C=100.0, max_iter=1000).fit(cal[:, keep], y)
-        negative = [k for k, c in zip(keep, stack.coef_[0]) if c < 0]
+        x = np.column_stack([cal[:, keep], matrix])
+        stack = LogisticRegression(C=C, max_iter=2000).fit(x, y)
+        negative = [k for k, c in zip(keep, stack.coef_[0][:len(keep)]) if c < 0]
         if not nonnegative or not negative or len(negative) == len(keep):
             break
         keep = [k for k in keep if k not in negative]
-    coef = np.zeros(len(members))
-    coef[keep] = stack.coef_[0]
-    positive = np.clip(coef, 0, None)
-    weights = positive / positive.sum() if positive.sum() > 0 else np.full(len(coef), 1 / len(coef))
-    mean_scores = cal @ weights
-    stack_scores = stack.predict_proba(cal[:, keep])[:, 1]
-    mean_t, stack_t = best_threshold(mean_scores, y), best_threshold(stack_scores, y)
-    log.info("fit-ensemble: dev accuracy mean %.4f, stacking %.4f", float(np.mean((mean_scores >= mean_t) == y)),
-             float(np.mean((stack_scores >= stack_t) == y)))
-    return EnsembleConfig(
-        members=[Member(m, round(float(w), 6), c, round(float(k), 6), options.get(m, {}),
-                        {"dev_auc": round(binary_metrics(raw[:, j], y, 0.5)["roc_auc"], 4)})
-                 for j, (m, w, c, k) in enumerate(zip(members, weights, calibrations, coef))],
-        combination=combination, threshold=round(stack_t if combination == "stacking" else mean_t, 6),
-        mean_threshold=round(mean_t, 6), intercept=round(float(stack.intercept_[0]), 6),
-        name=name, description=description,
-        fitted_on=f"{source}: {len(y)} pairs, {how}, calibration {calibration}"
-                  + ("" if len(keep) == len(members) else
-                     f"; dropped from the stack for a negative coefficient: "
-                     f"{', '.join(m for j, m in enumerate(members) if j not in keep)}"))
+    coef = np.zeros(cal.shape[1] + matrix.shape[1])
+    coef[keep] = stack.coef_[0][:len(keep)]
+    coef[cal.shape[1]:] = stack.coef_[0][len(keep):]
+    coef = np.round(coef, 6)
+    return coef, keep, float(stack.intercept_[0]), stack.predict_proba(x)[:, 1]
+
+
+def _polarity(polar: _Features, members: Sequence[str], cal: np.ndarray, matrix: np.ndarray,
+              columns: list[tuple[str, str]], y: np.ndarray, stack_scores: np.ndarray, max_false_opposite: float
+              ) -> tuple[Polarity, np.ndarray, str]:
+    """The content stack and gate of a signed config, the signed dev scores, and a line for ``fitted_on``."""
+    content_cols = [j for j, (m, n) in enumerate(columns) if n not in STRUCTURAL]
+    content_members = [j for j, m in enumerate(members) if m != polar.member]
+    said = polar.raw[:, polar.raw_names.index(OPPOSITE_FEATURE)] > 0.5
+    # fitted on the pairs the member did not call opposite: there the label speaks of content alone
+    fit_rows = ~said if len(set(y[~said].tolist())) == 2 else np.ones(len(y), dtype=bool)
+    coef, keep, intercept, _ = _stack(cal[fit_rows][:, content_members], matrix[fit_rows][:, content_cols],
+                                      y[fit_rows], True, FEATURE_C)
+    k = len(content_members)
+    content = _sigmoid(intercept + cal[:, content_members] @ coef[:k] + matrix[:, content_cols] @ coef[k:])
+    floor = best_threshold(content[fit_rows], y[fit_rows])  # "same topic": content alone says similar
+    positives = max(1, int(y.sum()))
+    allowed = int(np.floor(max_false_opposite * positives))
+    paraphrase_content = np.sort(content[said & (y == 1)])[::-1]  # a gate above the (allowed+1)-th passes ≤ allowed
+    gate = float(np.nextafter(paraphrase_content[allowed], 1.0)) if len(paraphrase_content) > allowed else floor
+    gate = min(1.0, max(gate, floor))
+    opposite = said & (content >= gate)
+    signed = np.where(opposite, -content, stack_scores)
+    info = {"dev_said_opposite": int(said.sum()), "dev_opposite": int(opposite.sum()),
+            "dev_opposite_labelled_0": int((opposite & (y == 0)).sum()),
+            "dev_false_opposite_rate": round(float((opposite & (y == 1)).sum() / positives), 6)}
+    features: dict[str, dict[str, float]] = {}
+    for c, j in zip(coef[k:], content_cols):
+        member, feature = columns[j]
+        features.setdefault(member, {})[feature] = round(float(c), 6)
+    polarity = Polarity(polar.member, round(gate, 6), round(intercept, 6),
+                        {members[j]: round(float(c), 6) for j, c in zip(content_members, coef[:k])}, features,
+                        [n for n in STRUCTURAL if n in polar.names], [n for n in VETO if n in polar.raw_names], info)
+    line = (f"signed: {polar.member} said opposite on {info['dev_said_opposite']} dev pairs; content gate "
+            f"{gate:.4f} (content-stack threshold {floor:.4f}, at most {max_false_opposite:.1%} of dev paraphrases) "
+            f"keeps {info['dev_opposite']}, of them {info['dev_opposite_labelled_0']} labelled 0; false opposites "
+            f"{info['dev_false_opposite_rate']:.2%} of dev paraphrases")
+    return polarity, signed, line
 
 
 def dev_report(config: EnsembleConfig) -> dict:
     """What ``fit-ensemble`` prints: members with weight, stack coefficient and dev AUC."""
-    return {"config": config.source, "combination": config.combination, "threshold": config.threshold,
-            "fitted_on": config.fitted_on,
-            "members": {m.name: {"weight": m.weight, "stack": m.stack, **m.info} for m in config.members}}
+    out: dict[str, Any] = {"config": config.source, "combination": config.combination, "threshold": config.threshold,
+           "fitted_on": config.fitted_on,
+           "members": {m.name: {"weight": m.weight, "stack": m.stack, **m.info} for m in config.members}}
+    if config.features:
+        out["features"] = {f.member: f.coefficients for f in config.features}
+    if config.polarity is not None:
+        out["polarity"] = {"member": config.polarity.member, "content_gate": config.polarity.content_gate,
+                           **config.polarity.info}
+    return out

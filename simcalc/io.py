@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import IO, Any, Iterator, Sequence
 
 from .errors import InputFormatError
+from .result import verdict_of
 
 FORMATS = ("tsv", "csv", "jsonl")
 KNOWN_PAIR_COLUMNS = (
@@ -41,7 +42,8 @@ KNOWN_PAIR_COLUMNS = (
     ("句子1", "句子2"), ("问题1", "问题2"),
 )
 KNOWN_LABEL_COLUMNS = ("label", "labels", "score", "similarity", "is_duplicate", "gold_label", "标签")
-OUTPUT_COLUMNS = ("score", "prediction", "error", "warning")
+#: ``verdict`` comes last: scripts that read the earlier columns by position keep working.
+OUTPUT_COLUMNS = ("score", "prediction", "error", "warning", "verdict")
 _IDENTIFIER = re.compile(r"^[^\W\d][\w.\- ]*$")
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # long fields are cut later, with a warning
 
@@ -329,11 +331,12 @@ def _cell(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def output_names(input_columns: Sequence[str], with_prediction: bool) -> dict[str, str]:
-    """The columns scoring adds (score, prediction when a threshold applies, error, warning), each
-    renamed ``simcalc_<name>`` when the input already has a column of that name."""
+def output_names(input_columns: Sequence[str], with_prediction: bool, with_verdict: bool = False) -> dict[str, str]:
+    """The columns scoring adds (score, prediction when a threshold applies, error, warning, and the verdict
+    when asked: similar / not similar / opposite), each renamed ``simcalc_<name>`` when the input already
+    has a column of that name."""
     taken = {str(h).lower() for h in input_columns}
-    wanted = [c for c in OUTPUT_COLUMNS if c != "prediction" or with_prediction]
+    wanted = [c for c in OUTPUT_COLUMNS if (c != "prediction" or with_prediction) and (c != "verdict" or with_verdict)]
     return {c: (f"simcalc_{c}" if c in taken else c) for c in wanted}
 
 
@@ -420,7 +423,7 @@ class PairWriter:
 
     def _start(self, header: list[str] | None) -> None:
         self.input_header = list(header or [])
-        self.out_names = output_names(self.input_header, self.with_prediction)
+        self.out_names = output_names(self.input_header, self.with_prediction, with_verdict=self.with_prediction)
         if self.fmt != "jsonl":
             self._write_fields(self.input_header + list(self.out_names.values()))
         self._started = True
@@ -437,7 +440,7 @@ class PairWriter:
         if not self._started:
             self._start(header)
         values = {"score": None if score is None else round(score, 6), "prediction": prediction,
-                  "error": error, "warning": warning}
+                  "verdict": verdict_of(score, prediction), "error": error, "warning": warning}
         if row.extra.get("extra_fields"):
             values["error"] = f"{error} (extra fields: {json.dumps(row.extra['extra_fields'], ensure_ascii=False)})"
         ours = {name: values[c] for c, name in self.out_names.items()}

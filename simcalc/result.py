@@ -5,6 +5,21 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+#: The three verdicts (:attr:`Result.verdict`).
+SIMILAR, NOT_SIMILAR, OPPOSITE = "similar", "not similar", "opposite"
+VERDICTS = (SIMILAR, NOT_SIMILAR, OPPOSITE)
+
+
+def verdict_of(score: float | None, label: int | None) -> str | None:
+    """The verdict of a score and its label (see :attr:`Result.verdict`); None for a failed row."""
+    if score is None:
+        return None
+    if score < 0:
+        return OPPOSITE
+    if label is None:
+        return None
+    return SIMILAR if label else NOT_SIMILAR
+
 
 def json_ready(obj: Any) -> Any:
     """``obj`` with NaN and infinities as None: JSON has neither (an undefined metric, one class only, is null)."""
@@ -24,6 +39,7 @@ class Result:
     ``score`` lies in the scorer's ``range``; ``label`` is 1/0 when a decision threshold was applied;
     ``details`` is a JSON-serialisable dict (component scores, chosen senses, probabilities ...) that
     ``simcalc explain`` renders; ``warnings`` records anything done to the input (e.g. truncation).
+    :attr:`verdict` puts score and label into words.
     """
 
     score: float
@@ -48,11 +64,23 @@ class Result:
         return replace(self, label=int(self.score >= threshold), threshold=float(threshold),
                        details=self.details, warnings=list(self.warnings))
 
+    @property
+    def verdict(self) -> str | None:
+        """``"opposite"``, ``"similar"``, ``"not similar"``, or None (no threshold, no sign).
+
+        Derived, never stored: a negative score is *opposite* (only signed scorers — the rule engine, the
+        default ensemble — produce one: same topic, contradicting polarity), else the label decides. An
+        unsigned scorer therefore only ever says similar / not similar.
+        """
+        return verdict_of(self.score, self.label)
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"score": self.score, "scorer": self.scorer}
         if self.label is not None:
             out["label"] = self.label
             out["threshold"] = self.threshold
+        if self.verdict is not None:
+            out["verdict"] = self.verdict
         if self.details:
             out["details"] = self.details
         if self.warnings:

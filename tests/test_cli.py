@@ -81,7 +81,7 @@ def test_score_gbk_file_to_stdout(run, tmp_path):
     result = run("score", str(src), "--encoding", "gbk", "-q", "--scorer", "levenshtein")
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert lines[0] == "sentence1\tsentence2\tscore\tprediction\terror\twarning"
+    assert lines[0] == "sentence1\tsentence2\tscore\tprediction\terror\twarning\tverdict"
     assert lines[1].startswith("怎么开通花呗\t花呗如何开通\t0.333333\t0")
 
 

@@ -84,10 +84,10 @@ def test_score_file_keeps_order_columns_and_reports_bad_rows(tmp_path, scorer):
     summary = score_file(src, out, scorer, progress=False, batch_size=2)
     assert summary == {**summary, "rows": 7, "scored": 2, "errors": 5}
     lines = out.read_text(encoding="utf-8").splitlines()
-    assert lines[0].split("\t") == ["sentence1", "sentence2", "label", "score", "prediction", "error", "warning"]
+    assert lines[0].split("\t") == ["sentence1", "sentence2", "label", "score", "prediction", "error", "warning", "verdict"]
     rows = [line.split("\t") for line in lines[1:]]
     assert [r[0] for r in rows] == ["你好", "only-one-field", "", "？？", "", "再见", "花呗"]
-    assert rows[0][3:] == ["1.000000", "1", "", ""]
+    assert rows[0][3:] == ["1.000000", "1", "", "", "similar"]
     assert rows[1][5] == "line 3: expected 3 columns, found 1"
     assert rows[2][5] == "line 4: sentence1 is empty (or only whitespace/control characters)"
     assert rows[3][5] == "line 5: sentence1 has only punctuation; there is nothing to compare"

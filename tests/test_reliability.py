@@ -38,7 +38,7 @@ def test_a_file_with_only_a_header_keeps_its_column_names(tmp_path, suffix):
     summary = score_file(src, out, simcalc.get_scorer("levenshtein"), progress=False)
     assert summary["rows"] == 0
     assert out.read_text(encoding="utf-8").splitlines() == [
-        sep.join(["id", "sentence1", "sentence2", "score", "prediction", "error", "warning"])]
+        sep.join(["id", "sentence1", "sentence2", "score", "prediction", "error", "warning", "verdict"])]
 
 
 def test_ctrl_c_while_reading_stdin_leaves_no_temp_file(tmp_path):

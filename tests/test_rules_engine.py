@@ -1,4 +1,5 @@
-"""The rule engine's logic on hand-built parses and a word table: every coefficient fires and stays quiet.
+"""The rule engine's paper mode (Li & Li 2015) on hand-built parses and a word table: every coefficient
+fires and stays quiet. (The signed default mode: tests/test_rules_polarity.py and test_rules_features.py.)
 
 No shared data needed: parses come from :class:`FakeParser` (LTP-style trees written here) and word
 similarities from :class:`simcalc.rules.words.TableWords`, so each test isolates one rule.
@@ -64,12 +65,13 @@ class FakeParser:
 
 @pytest.fixture(scope="module")
 def scorer() -> RulesScorer:
-    return RulesScorer(parser=FakeParser(), words=TableWords(TABLE, converse={("卖", "买")}))
+    return RulesScorer(parser=FakeParser(), words=TableWords(TABLE, converse={("卖", "买")}), mode="paper")
 
 
 def explained(scorer, a, b, **config):
     if config:
-        scorer = RulesScorer(parser=FakeParser(), words=scorer.words, config=RuleConfig().replace(**config))
+        scorer = RulesScorer(parser=FakeParser(), words=scorer.words,
+                             config=RuleConfig().replace(mode="paper", **config))
     result = scorer.score(a, b)
     return result.score, result.details["explanation"]
 

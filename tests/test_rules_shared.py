@@ -60,9 +60,17 @@ def test_converse_predicates_with_swapped_roles_are_paraphrases(rules, b):
 
 
 def test_interrogative_against_declarative_is_lowered(rules):
-    question, statement = rules.score("你去北京吗？", "你去北京。"), rules.score("你去北京。", "你去北京。")
+    from simcalc.rules.config import RuleConfig
+
+    paper = rules.with_config(RuleConfig().replace(mode="paper"))
+    question, statement = paper.score("你去北京吗？", "你去北京。"), paper.score("你去北京。", "你去北京。")
     assert question.details["explanation"]["K1"]["fired"]
-    assert question.score < 0.5 * statement.score
+    assert question.score < 0.5 * statement.score  # the paper's K1 = 0.1
+    # the signed engine: a question type against none lowers the score, far less than K1
+    question, statement = rules.score("你去北京吗？", "你去北京。"), rules.score("你去北京。", "你去北京。")
+    assert question.details["features"]["qtype_differs"] == 1.0
+    assert question.details["features"]["pattern_differs"] == 1.0
+    assert 0.5 * statement.score < question.score < statement.score
 
 
 def test_domain_words_from_the_user_dictionary(shared_data, rules):

@@ -16,12 +16,17 @@ def _num(value: Any, signed: bool = False) -> str:
     return f"{value:+.4f}" if signed else f"{value:.4f}"
 
 
-def _verdict(label: Any, threshold: Any) -> str:
+def _verdict(label: Any, threshold: Any, verdict: Any = None, decided_by: Any = None) -> str:
+    """The verdict in words (``Result.verdict``: similar / not similar / opposite), its threshold and what
+    decided it (a signed ensemble's ``details["decided_by"]``)."""
+    decided = f' <span class="sc-decided-by">decided by {_esc(decided_by)}</span>' if decided_by else ""
+    if verdict == "opposite":
+        return f'<span class="sc-verdict sc-opposite">opposite</span>{decided}'
     if label is None:
         return '<span class="sc-verdict sc-verdict-none">no decision threshold</span>'
     word, cls = ("similar", "sc-similar") if label else ("not similar", "sc-not-similar")
     shown = f"{threshold:g}" if isinstance(threshold, (int, float)) else _num(threshold)
-    return f'<span class="sc-verdict {cls}">{word}</span> <span class="sc-threshold">at threshold {shown}</span>'
+    return f'<span class="sc-verdict {cls}">{word}</span> <span class="sc-threshold">at threshold {shown}</span>{decided}'
 
 
 def _value_html(value: Any, depth: int = 0) -> str:
@@ -51,6 +56,18 @@ def _members_html(details: Mapping) -> str:
     out = [f'<table class="sc-table sc-members"><caption>Ensemble members (config {_esc(details.get("config", "?"))}, '
            f'combination {_esc(details.get("combination", "?"))})</caption><thead>{head}</thead>'
            f'<tbody>{"".join(rows)}</tbody></table>']
+    for member, table in (details.get("features") or {}).items():  # a stack over features: each one's push
+        body = "".join(f'<tr><th scope="row">{_esc(n)}</th><td class="sc-num">{_num(f.get("value"))}</td>'
+                       f'<td class="sc-num">{_num(f.get("coefficient"), signed=True)}</td>'
+                       f'<td class="sc-num">{_num(f.get("contribution"), signed=True)}</td></tr>'
+                       for n, f in sorted(table.items(), key=lambda kv: -abs(kv[1].get("contribution") or 0)))
+        out.append(f'<details class="sc-member-details"><summary>{_esc(member)}: features in the stack</summary>'
+                   '<table class="sc-table"><thead><tr><th scope="col">Feature</th><th scope="col">Value</th>'
+                   '<th scope="col">Coefficient</th><th scope="col">Contribution</th></tr></thead>'
+                   f'<tbody>{body}</tbody></table></details>')
+    if "p_similar" in details:
+        content = f', content {_num(details["content"])}' if "content" in details else ""
+        out.append(f'<p class="sc-p-similar">P(similar) {_num(details["p_similar"])}{content}</p>')
     if details.get("unused"):
         unused = ", ".join(details["unused"])
         out.append(f'<p class="sc-unused">Not used (zero weight in the config): {_esc(unused)}</p>')
@@ -192,12 +209,12 @@ def explanation_html(result: Any, analysis: Mapping | None = None) -> str:
     :class:`~simcalc.result.Result` or its ``to_dict()``; ``analysis``: from :class:`PairAnalyser` (or None)."""
     data = _as_dict(result)
     scorer = data.get("scorer")
-    signed = scorer == "rules"
     details = data.get("details") or {}
+    signed = scorer == "rules" or "p_similar" in details
     out = ['<section class="simcalc-explanation" aria-label="Explanation">',
            f'<h2 class="sc-headline"><span class="sc-scorer">{_esc(scorer or "?")}</span> '
            f'<span class="sc-score">{_num(data.get("score"), signed=signed)}</span> '
-           f'{_verdict(data.get("label"), data.get("threshold"))}</h2>']
+           f'{_verdict(data.get("label"), data.get("threshold"), data.get("verdict"), details.get("decided_by"))}</h2>']
     if scorer == "ensemble":
         out.append('<section class="sc-section"><h3>Ensemble</h3>' + _members_html(details) + "</section>")
     elif details and not (scorer == "rules" and "explanation" in details):

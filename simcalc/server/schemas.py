@@ -66,6 +66,8 @@ class ResultBody(BaseModel):
     scorer: str
     label: int | None = None
     threshold: float | None = None
+    verdict: Literal["similar", "not similar", "opposite"] | None = Field(
+        None, description="opposite: a negative score (same topic, contradicting polarity); else the label in words")
     details: dict[str, Any] | None = None
     warnings: list[str] | None = None
 

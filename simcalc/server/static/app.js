@@ -42,10 +42,12 @@ async function loadScorers() {
 }
 
 function describe(result) {
+  // the server's three-way verdict (similar / not similar / opposite) and what decided it
   const score = result.score.toFixed(4);
-  if (result.label === undefined || result.label === null) return `${result.scorer}: ${score}`;
-  const verdict = result.label ? "similar" : "not similar";
-  return `${result.scorer}: ${score} — ${verdict} (threshold ${result.threshold})`;
+  if (!result.verdict) return `${result.scorer}: ${score}`;
+  const threshold = result.threshold === undefined || result.threshold === null ? "" : ` (threshold ${result.threshold})`;
+  const decided = result.details && result.details.decided_by ? `; decided by ${result.details.decided_by}` : "";
+  return `${result.scorer}: ${score} — ${result.verdict}${threshold}${decided}`;
 }
 
 async function compare(event) {

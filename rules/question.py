@@ -1,0 +1,78 @@
+"""Question type of a sentence: which slot the question asks about (manner, reason, time …) or yes/no.
+
+Why: on question data two sentences with the same content ask different things when their question
+words differ (花呗怎么还款 / 花呗什么时候还款), and question words must never be compared as content or
+become component centres. The markers live in data/wordlists/question_types.tsv (first match wins);
+A-not-A forms (能不能, 可不可以, 借没借), a final 吗/么 and a final 没有/不/没 after a verb are yes/no
+questions, found here by pattern because they are productive.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Sequence
+
+from simcalc.errors import ResourceNotFoundError
+from simcalc.resources import project_data_path
+
+QTYPES = ("reason", "time", "place", "which", "quantity", "who", "manner", "what", "yesno")
+#: an A-not-A token (能不能, 可不可以, 是不是, 借没借到); 不/没 between a repeated first character
+_A_NOT_A = re.compile(r"^(.)\1?[^不没]*?[不没]\1")
+_FINAL_PARTICLES = "吗么嘛"
+#: request openings that ask nobody's identity (谁知道…, 谁能告诉我…): skipped before typing the question
+PREAMBLES = ("有谁知道", "谁能告诉我", "谁能告诉", "谁知道", "谁有", "有谁", "请问", "求问", "问一下", "问下")
+_YESNO_TAILS = ("没有", "没", "不")
+
+
+@lru_cache(maxsize=None)
+def question_markers(name: str = "question_types.tsv") -> tuple[tuple[str, str, str], ...]:
+    """(qtype, kind, marker) rows of the question-type file, in file order."""
+    path = project_data_path(f"wordlists/{name}")
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 3 or parts[0] not in QTYPES or parts[1] not in ("token", "text"):
+            raise ResourceNotFoundError(f"{path}: line {number}: expected qtype<TAB>token|text<TAB>marker")
+        rows.append((parts[0], parts[1], parts[2]))
+    return tuple(rows)
+
+
+@lru_cache(maxsize=None)
+def question_word_set(name: str = "question_types.tsv") -> frozenset[str]:
+    """Every marker of the file that can be a token (never content, never a component centre)."""
+    return frozenset(m for _, _, m in question_markers(name))
+
+
+def is_a_not_a(token: str) -> bool:
+    """能不能, 可不可以, 有没有, 是不是, 借没借到 — a yes/no question form, not a negation."""
+    return len(token) >= 3 and bool(_A_NOT_A.match(token))
+
+
+def question_type(text: str, tokens: Sequence[str]) -> tuple[str | None, str | None]:
+    """(qtype, marker) or (None, None) for a sentence that asks nothing."""
+    core = "".join(ch for ch in text if not ch.isspace())
+    for opening in PREAMBLES:
+        if core.startswith(opening) and len(core) > len(opening):
+            core = core[len(opening):]
+            tokens = [t for t in tokens if t not in ("谁", "请问")]
+            break
+    token_set = set(tokens)
+    for qtype, kind, marker in question_markers():
+        if (kind == "text" and marker in core) or (kind == "token" and marker in token_set):
+            return qtype, marker
+    for tok in tokens:
+        if is_a_not_a(tok):
+            return "yesno", tok
+    stripped = core.rstrip("?？!！。.~～ ")
+    if stripped and stripped[-1] in _FINAL_PARTICLES:
+        return "yesno", stripped[-1]
+    content = [t for t in tokens if t.strip("?？!！。.,，~～ ")]
+    while content and content[-1] in ("了", "呢", "啊", "呀"):
+        content.pop()
+    if len(content) >= 2 and content[-1] in _YESNO_TAILS:
+        return "yesno", f"final {content[-1]}"
+    if core.endswith(("?", "？")):
+        return "yesno", "?"
+    return None, None

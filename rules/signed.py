@@ -1,0 +1,390 @@
+"""The signed rule score (mode ``signed``, the default): content similarity in [0, 1], negative only when
+the polarity verdict says *opposite*.
+
+Why not the paper's ``K·|S|`` (still available as mode ``paper``): on question data its multipliers are
+noise — K1 = 0.1 fires on half the paraphrases, negation words flip pairs whose negation sits on another
+event, unmatched words cost nothing and question words become component centres. Here:
+
+* **Content** (:class:`Profile`, :func:`coverage`): every content word (participants included; light
+  words, question words and negation cues excluded) is weighted by its IDF (jieba's dictionary
+  frequencies) and matched in the other sentence: the identical string is the base (1.0); otherwise
+  HowNet (``signed_hownet_weight`` × similarity) or shared characters (``signed_char_weight`` × Dice) add
+  where strings differ. Numbers, names and dates match only as the same string (HowNet gives 北京/上海 and
+  狗/猫 1.0). Coverage is the matched IDF share, both directions.
+* **Question type** (:mod:`simcalc.rules.question`): the same content asking a different slot
+  (怎么还款 / 什么时候还款) is scaled by ``signed_qtype_factor``.
+* **Polarity** (:mod:`simcalc.rules.polarity`): negation compared on aligned predicates only; an
+  *opposite* verdict needs the rest of the content to match (both coverages ≥ ``signed_opposite_gate``),
+  the same question type and no entity difference, and says why.
+* **Roles** from the paper's analysis: agent and patient exchanged under the same predicate scales the
+  score by ``role_exchange``; a 把/被 pair with matching roles keeps it.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Callable, Sequence
+
+from simcalc.resources import project_data_path
+
+from .config import RuleConfig
+from .polarity import Cues, Event, compare_events, events, load_cues, morpheme_antonyms
+from .question import is_a_not_a, question_type, question_word_set
+from .tokens import dictionary_tag
+
+_PUNCT_RE = re.compile(r"^[\W_]+$")
+_ENTITY_RE = re.compile(r"[0-9０-９A-Za-zＡ-Ｚａ-ｚ]")
+_ENTITY_TAGS = ("nh", "ns", "m", "nt")
+#: the IDF weight of a word: log(total / freq) from the segmenter's dictionary, clipped (unknown words
+#: count like rare ones, not more: a typo must not dominate) and shifted so the commonest words weigh little
+IDF_CAP = 13.0
+IDF_FLOOR = 4.0
+ADVERB_WEIGHT = 0.5
+
+
+@lru_cache(maxsize=None)
+def _word_list(name: str) -> frozenset[str]:
+    path = project_data_path(f"wordlists/{name}")
+    return frozenset(w for line in path.read_text(encoding="utf-8").splitlines()
+                     if (w := line.split("#", 1)[0].strip()))
+
+
+def light_words() -> frozenset[str]:
+    return _word_list("light_words.txt") | _word_list("function_words.txt")
+
+
+def transfer_morphemes() -> frozenset[str]:
+    return _word_list("transfer_morphemes.txt")
+
+
+@dataclass
+class ContentWord:
+    token: str
+    index: int  # 0-based position in the parse
+    weight: float
+    entity: bool
+    known: bool
+
+
+@dataclass
+class Profile:
+    """What the signed comparison needs of one sentence (computed once per distinct sentence)."""
+
+    content: list[ContentWord]
+    qtype: str | None
+    qmarker: str | None
+    events: list[Event]
+    questions: list[str]
+    bigrams: Counter = field(default_factory=Counter)  # character bigrams (char_overlap)
+
+    def to_dict(self) -> dict:
+        return {"content": [w.token for w in self.content], "question_type": self.qtype,
+                "question_marker": self.qmarker, "events": [e.to_dict() for e in self.events],
+                "yes_no_forms": list(self.questions)}
+
+
+class IdfTable:
+    """IDF weights from a word → frequency table (jieba's dictionary)."""
+
+    def __init__(self, freq: dict[str, int], total: float | None = None) -> None:
+        self.freq = freq
+        self.total = float(total or sum(freq.values()) or 1.0)
+
+    def weight(self, word: str) -> float:
+        f = self.freq.get(word) or 0
+        idf = math.log(self.total / f) if f > 0 else IDF_CAP
+        return max(0.5, min(idf, IDF_CAP) - IDF_FLOOR)
+
+
+def profile(text: str, tokens: Sequence[str], pos: Sequence[str], config: RuleConfig, idf: IdfTable,
+            knows: Callable[[str], bool] | None) -> Profile:
+    cues = load_cues(config.negation_words)
+    qtype, qmarker = question_type(text, tokens)
+    evs, questions = events(tokens, predicate_tags(tokens, pos), cues)
+    skip = light_words() | question_word_set() | config.question_words | cues.negation | cues.prefix \
+        | cues.suffix
+    content = []
+    joined_cues = cues.suffix | cues.prefix
+    complements = {e.index + 2 for e in evs for c in e.cues
+                   if c[:1] == "不" and c[1:] in cues.potential and e.index + 2 < len(tokens)
+                   and tokens[e.index + 1] == "不" and tokens[e.index + 2] == c[1:]}
+    for i, (tok, tag) in enumerate(zip(tokens, pos)):
+        # content is decided by the word lists, not by the tag: the parser's tags are noisy on short
+        # questions (借/p 不 出来, 追/k 猫/k)
+        if tok in skip or _PUNCT_RE.match(tok) or is_a_not_a(tok) or tag == "wp":
+            continue
+        if i in complements:  # 借|不|出来: 出来 belongs to the negated verb
+            continue
+        if i > 0 and tokens[i - 1] + tok in joined_cues:  # 不|成功, 没|办法: part of a cue
+            continue
+        entity = bool(_ENTITY_RE.search(tok)) or tag in _ENTITY_TAGS
+        weight = idf.weight(tok) * (ADVERB_WEIGHT if tag[:1] == "d" else 1.0)
+        content.append(ContentWord(tok, i, weight, entity, bool(knows(tok)) if knows else True))
+    chars = [ch for ch in text if ch.isalnum()]
+    bigrams = Counter(a + b for a, b in zip(chars, chars[1:])) if len(chars) > 1 else Counter(chars)
+    return Profile(content, qtype, qmarker, evs, questions, bigrams)
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> dict[str, int]:
+    from .parse.segment import default_segmenter
+
+    return default_segmenter(None).frequencies
+
+
+def _predicate_word(word: str) -> bool:
+    """A verb or adjective by jieba's dictionary; a word it lacks (难吃 is there, 好用 may not be) counts
+    when its last character is one."""
+    tag = dictionary_tag(word)
+    if tag:
+        return tag[:1] in ("v", "a") or (len(word) == 1 and tag == "m")  # 多/少 are tagged m
+    if _dictionary().get(word):
+        return False  # in the dictionary with another tag (长发/n, 老婆/n)
+    return len(word) == 2 and dictionary_tag(word[-1])[:1] in ("v", "a")
+
+
+def predicate_tags(tokens: Sequence[str], pos: Sequence[str]) -> list[str]:
+    """The parser's tags, with a verb/adjective from jieba's dictionary where the parser says neither
+    noun/pronoun nor verb/adjective (its tags are noisy on short sentences: 追/nz, 贵/k)."""
+    out = []
+    for tok, tag in zip(tokens, pos):
+        if tag[:1] not in ("v", "a", "r", "d", "p", "u", "c", "m", "q", "w") and tag not in ("n", "nh", "ns", "ni"):
+            alt = dictionary_tag(tok)
+            if alt[:1] in ("v", "a"):
+                tag = alt[:1]
+        out.append(tag)
+    return out
+
+
+def char_dice(x: str, y: str) -> float:
+    common = sum(min(x.count(ch), y.count(ch)) for ch in set(x))
+    return 2.0 * common / (len(x) + len(y))
+
+
+@dataclass
+class Match:
+    """Word matching between two profiles with the signed config's weights (memoised per pair)."""
+
+    config: RuleConfig
+    relation: Callable[[str, str, Any, Any], Any]
+    senses1: Sequence[Any]
+    senses2: Sequence[Any]
+    _rel: dict = field(default_factory=dict)
+
+    def rel(self, x: str, y: str, i: int | None = None, j: int | None = None) -> Any:
+        key = (x, y)
+        if key not in self._rel:
+            s1 = self.senses1[i] if i is not None and i < len(self.senses1) else None
+            s2 = self.senses2[j] if j is not None and j < len(self.senses2) else None
+            self._rel[key] = self.relation(x, y, s1, s2)
+        return self._rel[key]
+
+    def opposite(self, x: str, y: str) -> bool:
+        """Antonymous predicates: both words verbs or adjectives (by jieba's dictionary: kinship converses
+        such as 舅舅/老婆 and nouns such as 长发/短发 are not), and a morpheme pair or a trusted relation."""
+        if x == y or not (_predicate_word(x) and _predicate_word(y)):
+            return False
+        if morpheme_antonyms(x, y, load_cues(self.config.negation_words)):
+            return True
+        r = self.rel(x, y)
+        if r.kind == "converse":
+            marks = transfer_morphemes()
+            if any(ch in marks for ch in x) and any(ch in marks for ch in y):
+                return False  # 借/贷, 买/卖: one event from either side, not opposites
+        return r.kind is not None and (r.opposite or r.rule in self.config.signed_opposite_rules)
+
+    def similar(self, x: str, y: str) -> float:
+        return 0.0 if self.opposite(x, y) else self.rel(x, y).magnitude
+
+    def words(self, x: ContentWord, y: ContentWord) -> float:
+        if x.token == y.token:
+            return 1.0
+        if x.entity or y.entity:
+            return 0.0
+        cfg = self.config
+        score = cfg.signed_char_weight * char_dice(x.token, y.token)
+        if self.opposite(x.token, y.token):
+            return 1.0  # antonyms are the same slot with the other polarity: polarity decides
+        if x.known and y.known:
+            score = max(score, cfg.signed_hownet_weight * self.rel(x.token, y.token, x.index, y.index).magnitude)
+        return score
+
+
+def coverage(c1: Sequence[ContentWord], c2: Sequence[ContentWord], match: Match) -> dict[str, float]:
+    """Coverage both directions, the identical-string share and the unmatched IDF mass."""
+    if not c1 and not c2:
+        return {"cov1": 1.0, "cov2": 1.0, "exact": 1.0, "unmatched": 0.0}
+    if not c1 or not c2:
+        return {"cov1": 0.0, "cov2": 0.0, "exact": 0.0,
+                "unmatched": sum(w.weight for w in (*c1, *c2))}
+    best1 = [0.0] * len(c1)
+    best2 = [0.0] * len(c2)
+    for i, x in enumerate(c1):
+        for j, y in enumerate(c2):
+            m = match.words(x, y)
+            if m > best1[i]:
+                best1[i] = m
+            if m > best2[j]:
+                best2[j] = m
+    w1 = sum(x.weight for x in c1)
+    w2 = sum(y.weight for y in c2)
+    tokens1, tokens2 = {x.token for x in c1}, {y.token for y in c2}
+    exact = (sum(x.weight for x in c1 if x.token in tokens2) + sum(y.weight for y in c2 if y.token in tokens1)) \
+        / (w1 + w2)
+    unmatched = sum(x.weight * (1 - b) for x, b in zip(c1, best1)) + sum(y.weight * (1 - b) for y, b in zip(c2, best2))
+    return {"cov1": sum(x.weight * b for x, b in zip(c1, best1)) / w1,
+            "cov2": sum(y.weight * b for y, b in zip(c2, best2)) / w2, "exact": exact, "unmatched": unmatched}
+
+
+_NO_SWAP = frozenset("把 被 叫 让 是".split())
+
+
+def roles_swapped(p1: Profile, p2: Profile, tokens1: Sequence[str], tokens2: Sequence[str]) -> str | None:
+    """Word-order evidence that agent and patient are exchanged under one predicate (猫追老鼠 / 老鼠追猫),
+    independent of the parse: a shared predicate with content words before it on one side found after it
+    on the other, both ways. 把/被 and 是 sentences are left to the structural rules."""
+    if _NO_SWAP & (set(tokens1) | set(tokens2)):
+        return None
+    content2 = {w.token: w.index for w in p2.content}
+    for e in p1.events:
+        if e.lemma not in content2 or e.negated:
+            continue
+        i, j = e.index, content2[e.lemma]
+        before1 = {w.token for w in p1.content if w.index < i}
+        after1 = {w.token for w in p1.content if w.index > i}
+        before2 = {w.token for w in p2.content if w.index < j}
+        after2 = {w.token for w in p2.content if w.index > j}
+        moved_back, moved_front = before1 & after2 - before2, after1 & before2 - after2
+        if moved_back and moved_front:
+            return f"{'/'.join(sorted(moved_back))} and {'/'.join(sorted(moved_front))} change sides of {e.lemma}"
+    return None
+
+
+#: question types that ask for a specific slot: two different ones (怎么 / 什么时候), or one of them against a
+#: yes/no or content question, ask different things; what/which/who/yes-no among themselves, or a manner or
+#: reason question against a statement, often ask the same (这是什么 / 哪个是 …; 怎么开通 / 开通花呗)
+SLOT_TYPES = frozenset({"manner", "reason", "time", "quantity", "place"})
+_STRONG_AGAINST_NONE = frozenset({"time", "quantity", "place"})
+
+
+def qtype_conflict(q1: str | None, q2: str | None) -> bool:
+    """Whether two different question types ask different things (a strong difference), see SLOT_TYPES."""
+    if q1 == q2:
+        return False
+    if q1 is None or q2 is None:
+        return (q1 or q2) in _STRONG_AGAINST_NONE
+    return q1 in SLOT_TYPES or q2 in SLOT_TYPES
+
+
+def _entities_differ(p1: Profile, p2: Profile) -> bool:
+    e1 = {w.token for w in p1.content if w.entity}
+    e2 = {w.token for w in p2.content if w.entity}
+    return bool(e1 or e2) and e1 != e2
+
+
+def _paper_parts(detail: dict) -> dict[str, float]:
+    """Component similarities, K2, |S|, role exchange and Ba/Bei from the paper's explanation."""
+    out = {"subject_sim": 0.0, "predicate_sim": 0.0, "object_sim": 0.0, "components_shared": 0.0,
+           "structure_sim": float(abs(detail.get("S", 0.0))), "role_exchange": 0.0, "ba_bei": 0.0}
+    clauses = detail.get("clauses") or []
+    if not clauses:
+        return out
+    first = clauses[0]
+    for role in ("subject", "predicate", "object"):
+        comp = first.get("components", {}).get(role)
+        if comp is not None:
+            out[f"{role}_sim"] = float(comp["score"])
+    if "phrase" in first.get("components", {}):
+        out["predicate_sim"] = float(first["components"]["phrase"]["score"])
+    coeffs = first.get("coefficients", {})
+    out["components_shared"] = float(coeffs.get("K2", {}).get("value", 1.0))
+    out["role_exchange"] = float(any(c.get("coefficients", {}).get("role_exchange", {}).get("fired")
+                                     for c in clauses))
+    out["ba_bei"] = float(any(c.get("coefficients", {}).get("ba_bei", {}).get("fired") for c in clauses))
+    return out
+
+
+def compare(p1: Profile, p2: Profile, match: Match, paper_score: float, paper_detail: dict,
+            patterns: tuple[str, str], config: RuleConfig, tokens: tuple[Sequence[str], Sequence[str]] = ((), ())
+            ) -> tuple[float, dict[str, float], dict]:
+    """(signed score, feature values, polarity verdict)."""
+    cfg = config
+    cov = coverage(p1.content, p2.content, match)
+    cov_mean = (cov["cov1"] + cov["cov2"]) / 2
+    cov_min = min(cov["cov1"], cov["cov2"])
+    parts = _paper_parts(paper_detail)
+    swap = roles_swapped(p1, p2, *tokens) if cov_min >= cfg.signed_opposite_gate else None
+    if swap and not parts["ba_bei"]:
+        parts["role_exchange"] = 1.0
+    qsame = p1.qtype == p2.qtype
+    entity_mismatch = _entities_differ(p1, p2)
+    pol = compare_events(p1.events, p2.events, match.similar, match.opposite)
+    n1, n2 = len(p1.content), len(p2.content)
+    feats: dict[str, float] = {
+        **parts,
+        "coverage": cov_mean, "coverage_min": cov_min, "exact_overlap": cov["exact"],
+        "unmatched_content": cov["unmatched"] / 10.0,
+        "qtype_same": float(qsame), "qtype_differs": float(not qsame),
+        "qtype_conflict": float(qtype_conflict(p1.qtype, p2.qtype)),
+        "both_questions": float(p1.qtype is not None and p2.qtype is not None),
+        "negation_mismatch": float(bool(pol.mismatched)),
+        "negation_unaligned": float(bool(pol.unaligned_negated)),
+        "antonym_predicate": float(bool(pol.antonyms)),
+        "pattern_differs": float(patterns[0] != patterns[1]),
+        "entity_mismatch": float(entity_mismatch),
+        "length_ratio": min(n1, n2) / max(n1, n2) if max(n1, n2) else 1.0,
+        "paper_score": float(paper_score),
+    }
+    total = sum(p1.bigrams.values()) + sum(p2.bigrams.values())
+    char_overlap = 2.0 * sum((p1.bigrams & p2.bigrams).values()) / total if total else 1.0
+    feats["char_overlap"] = char_overlap
+    cov_mix = cfg.signed_min_weight * cov_min + (1 - cfg.signed_min_weight) * cov_mean
+    content = (cfg.signed_coverage_weight * cov_mix + cfg.signed_char_overlap_weight * char_overlap
+               + (1 - cfg.signed_coverage_weight - cfg.signed_char_overlap_weight) * parts["structure_sim"])
+    if paper_detail.get("clauses") and str(paper_detail["clauses"][0].get("pairing", "")).startswith("crossed"):
+        content = max(content, parts["structure_sim"])  # converse predicates with exchanged roles: one event
+    conflict = qtype_conflict(p1.qtype, p2.qtype)
+    if not qsame:
+        content *= cfg.signed_qtype_factor if conflict else cfg.signed_qtype_weak_factor
+    if entity_mismatch:
+        content *= cfg.signed_entity_factor
+    matches = cov_min >= cfg.signed_opposite_gate and qsame and not entity_mismatch
+    verdict, reason, cue = "unclear", "", None
+    if pol.contradicts:
+        pair = (pol.mismatched or pol.antonyms)[0]
+        what = (f"{pair[0].lemma}{'(negated: ' + '/'.join(pair[0].cues) + ')' if pair[0].negated else ''} vs "
+                f"{pair[1].lemma}{'(negated: ' + '/'.join(pair[1].cues) + ')' if pair[1].negated else ''}")
+        kind = "antonymous predicates" if pol.antonyms and not pol.mismatched else "negation on one side of the same event"
+        cue = {"kind": "antonym" if pol.antonyms and not pol.mismatched else "negation",
+               "events": [pair[0].to_dict(), pair[1].to_dict()]}
+        negated_side = p1 if pair[0].negated else p2
+        rhetorical = cue["kind"] == "negation" and negated_side.qtype == "yesno" and negated_side.qmarker in ("吗", "么")
+        if matches and not rhetorical and cfg.use_polarity:
+            verdict, reason = "opposite", f"{kind}: {what}; the rest of the content matches (coverage {cov_min:.2f})"
+        elif rhetorical:
+            reason = f"{kind}: {what}, but in a yes/no question (不能…吗 asks what 能…吗 asks)"
+        elif matches:
+            reason = f"{kind}: {what} (polarity switched off)"
+        else:
+            why = ("question types differ" if not qsame else "names/numbers differ" if entity_mismatch
+                   else f"content differs too (coverage {cov_min:.2f} < {cfg.signed_opposite_gate:g})")
+            reason = f"{kind}: {what}, but {why}"
+    elif parts["role_exchange"]:
+        reason = ("the same predicate with agent and patient exchanged: not the same statement"
+                  + (f" ({swap})" if swap else ""))
+        cue = {"kind": "role_exchange"}
+    elif matches:
+        verdict, reason = "agree", f"content matches (coverage {cov_min:.2f}) and aligned predicates agree"
+    else:
+        reason = (f"question types differ ({p1.qtype or 'none'} / {p2.qtype or 'none'})" if not qsame else
+                  "names/numbers differ" if entity_mismatch else f"content differs (coverage {cov_min:.2f})")
+    if parts["role_exchange"] and verdict != "opposite" and cfg.use_role_exchange:
+        content *= cfg.signed_role_factor
+    content = max(0.0, min(1.0, content))
+    score = -content if verdict == "opposite" else content
+    feats["opposite"] = float(verdict == "opposite")
+    feats["rules_score"] = score
+    return score, feats, {"verdict": verdict, "reason": reason, "cue": cue}
