@@ -210,8 +210,9 @@ def main() -> None:
     ap.add_argument("--speed-pairs", type=int, default=2000)
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--signed-only", action="store_true",
-                    help="skip the paper formula's tuning grid, user-dict rows and ablations (much faster)")
+                    help="skip the paper formula's tuning grid and ablations and the user-dict rows (much faster)")
     ap.add_argument("--no-components", action="store_true", help="skip the GSD component check and speed")
+    ap.add_argument("--no-ablation", action="store_true", help="skip the signed engine's ablations")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     report: dict = {"limit": args.limit}
@@ -233,9 +234,10 @@ def main() -> None:
     banking = project_data_path("userdicts/banking.txt")
     with_dict = RulesScorer(user_dict=banking)
     with_dict.cache_size = 200_000
-    rows[("signed + user dict", "BQ")] = measure(with_dict, data, "BQ")
+    if not args.signed_only:
+        rows[("signed + user dict", "BQ")] = measure(with_dict, data, "BQ")
     ablation = {}
-    for label, change in SIGNED_ABLATIONS.items():
+    for label, change in ({} if args.no_ablation else SIGNED_ABLATIONS).items():
         scorer = signed.with_config(RuleConfig().replace(**change))
         ablation[f"signed: {label}"] = {name: measure(scorer, data, name)["acc"] for name in ("LCQMC", "BQ")}
     ablation["(signed default)"] = {name: rows[("signed (default)", name)]["acc"] for name in ("LCQMC", "BQ")}
