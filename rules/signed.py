@@ -21,6 +21,7 @@ event, unmatched words cost nothing and question words become component centres.
 """
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter
@@ -190,6 +191,7 @@ class Match:
     senses1: Sequence[Any]
     senses2: Sequence[Any]
     _rel: dict = field(default_factory=dict)
+    same: set = field(default_factory=set)  # word pairs to count as one (a converse pair once found)
 
     def rel(self, x: str, y: str, i: int | None = None, j: int | None = None) -> Any:
         key = (x, y)
@@ -225,7 +227,7 @@ class Match:
         return 0.0 if self.opposite(x, y) else self.rel(x, y).magnitude
 
     def words(self, x: ContentWord, y: ContentWord) -> float:
-        if x.token == y.token:
+        if x.token == y.token or (x.token, y.token) in self.same:
             return 1.0
         if x.entity or y.entity:
             return _PRONOUN_CLOSE.get(frozenset((x.token, y.token)), 0.0)
@@ -269,6 +271,12 @@ _NO_SWAP = frozenset("把 被 叫 让 是".split())
 PIVOTS = frozenset("比 给 向 从 对 在 替 为".split())
 
 
+def _predicate_lemmas(p1: Profile, p2: Profile) -> set[str]:
+    """Event lemmas that are verbs/adjectives in jieba's dictionary (a name the parser tags v stays a
+    participant)."""
+    return {e.lemma for e in (*p1.events, *p2.events) if dictionary_tag(e.lemma)[:1] in ("v", "a")}
+
+
 def roles_swapped(p1: Profile, p2: Profile, tokens1: Sequence[str], tokens2: Sequence[str]) -> str | None:
     """Word-order evidence that two participants are exchanged around one pivot (猫追老鼠 / 老鼠追猫, 他比我高
     / 我比他高), independent of the parse: a token found once in each sentence (a shared content word or a
@@ -276,7 +284,7 @@ def roles_swapped(p1: Profile, p2: Profile, tokens1: Sequence[str], tokens2: Seq
     ways. 把/被 and 是 sentences are left to the structural rules; predicates never count as participants."""
     if _NO_SWAP & (set(tokens1) | set(tokens2)):
         return None
-    lemmas = {e.lemma for e in p1.events} | {e.lemma for e in p2.events}
+    lemmas = _predicate_lemmas(p1, p2)
     shared = {w.token for w in p1.content} & {w.token for w in p2.content}
     pivots = [t for t in shared | PIVOTS if tokens1.count(t) == 1 and tokens2.count(t) == 1]
     for t in pivots:
@@ -291,12 +299,26 @@ def roles_swapped(p1: Profile, p2: Profile, tokens1: Sequence[str], tokens2: Seq
     return None
 
 
+def participants_reversed(p1: Profile, p2: Profile) -> tuple[str, str] | None:
+    """Two participants (content words that are not predicates) found in both sentences in the opposite
+    order (我借给他 / 他向我借)."""
+    lemmas = _predicate_lemmas(p1, p2)
+    pos1 = {w.token: w.index for w in p1.content if w.token not in lemmas}
+    pos2 = {w.token: w.index for w in p2.content if w.token not in lemmas}
+    shared = sorted(set(pos1) & set(pos2), key=pos1.get)
+    for a, b in itertools.combinations(shared, 2):
+        if (pos1[a] - pos1[b]) * (pos2[a] - pos2[b]) < 0:
+            return a, b
+    return None
+
+
 def converse_pair(p1: Profile, p2: Profile, match: "Match") -> tuple[str, str] | None:
     """Two differing words, one per side, that are opposite or converse (高/矮, 北边/南边, 卖/买): with the
     participants exchanged they describe one situation (他比我高 / 我比他矮)."""
     cues = load_cues(match.config.negation_words)
-    words2 = [w.token for w in p2.content if not w.entity]
-    for x in (w.token for w in p1.content if not w.entity):
+    shared = {w.token for w in p1.content} & {w.token for w in p2.content}
+    words2 = [w.token for w in p2.content if not w.entity and w.token not in shared]
+    for x in (w.token for w in p1.content if not w.entity and w.token not in shared):
         for y in words2:
             if x == y:
                 continue
@@ -368,7 +390,18 @@ def compare(p1: Profile, p2: Profile, match: Match, paper_score: float, paper_de
     if swap and not parts["ba_bei"]:
         converse = converse_pair(p1, p2, match)
         parts["role_exchange"] = 1.0 if converse is None else 0.0
-    elif paper_detail.get("clauses") and str(paper_detail["clauses"][0].get("pairing", "")).startswith("crossed"):
+    elif swap is None and cov_min >= cfg.signed_swap_gate and not parts["ba_bei"] and participants_reversed(p1, p2):
+        converse = converse_pair(p1, p2, match)  # 我借给他 / 他向我借: converse predicates, participants reversed
+        if converse is not None:
+            swap = "{} and {} in the other order".format(*participants_reversed(p1, p2))
+            parts["role_exchange"] = 0.0
+    if converse and converse[0]:  # the converse words name one relation: count them as matched
+        match.same.add(converse)
+        cov = coverage(p1.content, p2.content, match)
+        cov_mean = (cov["cov1"] + cov["cov2"]) / 2
+        cov_min = min(cov["cov1"], cov["cov2"])
+    if converse is None and paper_detail.get("clauses") and \
+            str(paper_detail["clauses"][0].get("pairing", "")).startswith("crossed"):
         converse = ("", "")  # the paper's analysis found converse predicates with crossed roles
         parts["role_exchange"] = 0.0
     qsame = p1.qtype == p2.qtype

@@ -227,9 +227,12 @@ def _split_names_and_markers(tokens: list[str], protected: frozenset[str], freq:
                 parts = [tok[0], rest[:-1], rest[-1]]
             notes.append(f"split {tok} → {' '.join(parts)} (preposition glued to an unknown name)")
         for part in parts:
-            if (out and len(out[-1]) == 1 and out[-1] in SURNAMES and len(part) == 1 and part in _NAME_NUMERALS):
-                notes.append(f"merged {out[-1]} {part} → {out[-1] + part} (a name)")
-                out[-1] += part
+            if (out and len(out[-1]) == 1 and out[-1] in SURNAMES and part[:1] in _NAME_NUMERALS
+                    and (len(part) == 1 or (len(part) == 2 and part[1] in _NAME_NUMERALS))):
+                notes.append(f"merged {out[-1]} {part[0]} → {out[-1] + part[0]} (a name)")  # 王|五一 → 王五 一
+                out[-1] += part[0]
+                if len(part) == 2:
+                    out.append(part[1])
             else:
                 out.append(part)
     return out
