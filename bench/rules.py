@@ -130,6 +130,9 @@ def suites(scorer: RulesScorer) -> dict:
         "roles swapped → not similar, not opposite": (S.role_swap_pairs(), lambda r: 0 <= r.score < thr),
         "把/被 → similar": (S.ba_bei_pairs(), lambda r: r.score >= thr),
         "other amount → not similar": (S.number_pairs(), lambda r: 0 <= r.score < thr),
+        "A 比 B 高 / B 比 A 矮 → similar": (S.comparative_converse_pairs(), lambda r: r.score >= thr),
+        "A 比 B 高 / B 比 A 高 → not similar": (S.comparative_swap_pairs(), lambda r: 0 <= r.score < thr),
+        "卖给 / 从…买 → similar": (S.transfer_converse_pairs(), lambda r: r.score >= thr),
     }
     out = {}
     for label, (pairs, ok) in checks.items():
