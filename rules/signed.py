@@ -32,7 +32,7 @@ from typing import Any, Callable, Sequence
 from simcalc.resources import project_data_path
 
 from .config import RuleConfig
-from .polarity import Cues, Event, compare_events, events, load_cues, morpheme_antonyms
+from .polarity import Event, compare_events, events, load_cues, morpheme_antonyms
 from .question import is_a_not_a, question_type, question_word_set
 from .tokens import dictionary_tag
 

@@ -7,7 +7,6 @@ segmentation and parsing are not perfect; the rates asserted are the ones measur
 """
 from __future__ import annotations
 
-import itertools
 
 import pytest
 
