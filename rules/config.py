@@ -118,6 +118,11 @@ class RuleConfig:
     #: rules/signed.qtype_conflict), and when they differ less (这是什么 / 哪个是; 怎么开通 / 开通)
     signed_qtype_factor: float = 0.6
     signed_qtype_weak_factor: float = 1.0
+    #: cap on the content score when a number, name or date differs (我有三个苹果 / 我有五个苹果 must not
+    #: pass the default threshold however much else matches)
+    signed_entity_cap: float = 0.45
+    #: word-order role exchange is looked for when the smaller coverage is at least this
+    signed_swap_gate: float = 0.6
     #: factor on the content score when agent and patient are exchanged (猫追老鼠 / 老鼠追猫)
     signed_role_factor: float = 0.25
     #: factor when a number, name or date of one side is missing from the other
@@ -142,7 +147,7 @@ class RuleConfig:
                      "pattern_interrogative", "pattern_other", "ba_bei_threshold", "role_exchange",
                      "exchange_margin", "word_alignment_weight", "distinct_entity_cap", "signed_hownet_weight",
                      "signed_char_weight", "signed_coverage_weight", "signed_qtype_factor", "signed_entity_factor", "signed_role_factor", "signed_qtype_weak_factor",
-                     "signed_char_overlap_weight", "signed_min_weight",
+                     "signed_char_overlap_weight", "signed_min_weight", "signed_entity_cap", "signed_swap_gate",
                      "signed_opposite_gate"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not 0.0 <= float(value) <= 1.0:
@@ -188,7 +193,7 @@ SIGNED_ABLATIONS: dict[str, dict[str, Any]] = {
     "no_polarity (never opposite)": {"use_polarity": False},
     "no_question_type": {"signed_qtype_factor": 1.0, "signed_qtype_weak_factor": 1.0},
     "no_role_exchange": {"use_role_exchange": False},
-    "no_entity_check": {"signed_entity_factor": 1.0},
+    "no_entity_check": {"signed_entity_factor": 1.0, "signed_entity_cap": 1.0},
     "no_hownet (strings only)": {"signed_hownet_weight": 0.0},
     "no_char_overlap": {"signed_char_overlap_weight": 0.0, "signed_coverage_weight": 1.0},
 }

@@ -231,8 +231,8 @@ def events(tokens: Sequence[str], pos: Sequence[str], cues: Cues) -> tuple[list[
 
 def morpheme_antonyms(w1: str, w2: str, cues: Cues) -> bool:
     """Two words of the same length differing in one character that is an antonymous morpheme pair
-    (好吃/难吃, 上班/下班, 开机/关机)."""
-    if len(w1) != len(w2) or len(w1) < 2 or w1 == w2:
+    (好吃/难吃, 上班/下班, 开机/关机; one-character words too: 冷/热, which HowNet 2000 scores 1.0)."""
+    if len(w1) != len(w2) or w1 == w2:
         return False
     diff = [(x, y) for x, y in zip(w1, w2) if x != y]
     return len(diff) == 1 and diff[0] in cues.morphemes

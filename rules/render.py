@@ -67,6 +67,14 @@ def render_explanation(result: Any) -> str:
         for name, c in clause.get("coefficients", {}).items():
             value = f"{c['value']:g}" if "value" in c else ""
             lines.append(f"  {name:<14} {value:<5} {'fired' if c['fired'] else 'not fired'}: {c['reason']}")
+    polarity = result.details.get("polarity")
+    if polarity:
+        lines.append(f"polarity         {polarity['verdict']}: {polarity['reason']}")
+    features = result.details.get("features")
+    if features:
+        shown = ("coverage_min", "char_overlap", "qtype_differs", "negation_mismatch", "antonym_predicate",
+                 "role_exchange", "entity_mismatch", "paper_score", "rules_score")
+        lines.append("features         " + ", ".join(f"{k} {features[k]:.3g}" for k in shown if k in features))
     for warning in result.warnings:
         lines.append(f"warning: {warning}")
     return "\n".join(lines)

@@ -21,6 +21,7 @@ event, unmatched words cost nothing and question words become component centres.
 """
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter
@@ -31,12 +32,16 @@ from typing import Any, Callable, Sequence
 from simcalc.resources import project_data_path
 
 from .config import RuleConfig
-from .polarity import Cues, Event, compare_events, events, load_cues, morpheme_antonyms
+from .polarity import Event, compare_events, events, load_cues, morpheme_antonyms
 from .question import is_a_not_a, question_type, question_word_set
 from .tokens import dictionary_tag
 
 _PUNCT_RE = re.compile(r"^[\W_]+$")
 _ENTITY_RE = re.compile(r"[0-9０-９A-Za-zＡ-Ｚａ-ｚ]")
+#: Chinese numerals (三个, 两千, 五万元) and dates/times (明天, 去年, 星期三, 五月): compared exactly
+_NUMBER_RE = re.compile(r"^[零〇一二三四五六七八九十百千万亿两几半]+[个元块岁次年月日号点天周本件只张条位名分秒]?$")
+_TIME_RE = re.compile(r"^(今|明|昨|前|后|去|本|上|下|这)(天|年|月|周|个月|星期|礼拜)$|^(星期|礼拜|周)[一二三四五六日天]$"
+                      r"|^(凌晨|早上|上午|中午|下午|晚上|今晚|明晚|昨晚)$")
 _ENTITY_TAGS = ("nh", "ns", "m", "nt")
 #: the IDF weight of a word: log(total / freq) from the segmenter's dictionary, clipped (unknown words
 #: count like rare ones, not more: a typo must not dominate) and shifted so the commonest words weigh little
@@ -58,6 +63,14 @@ def light_words() -> frozenset[str]:
 
 def transfer_morphemes() -> frozenset[str]:
     return _word_list("transfer_morphemes.txt")
+
+
+#: personal pronouns: participants, compared exactly (我/你 differ; 你/您 and 我/我们 are close)
+PRONOUNS = frozenset("我 你 您 他 她 它 我们 你们 他们 她们 咱 咱们".split())
+PRONOUN_WEIGHT = 1.0
+_PRONOUN_CLOSE = {frozenset(p): v for p, v in ((("你", "您"), 1.0), (("我", "我们"), 0.8), (("你", "你们"), 0.8),
+                                               (("您", "你们"), 0.8), (("我", "咱"), 1.0), (("我们", "咱们"), 1.0),
+                                               (("他", "她"), 0.6), (("他们", "她们"), 0.6))}
 
 
 @dataclass
@@ -120,7 +133,12 @@ def profile(text: str, tokens: Sequence[str], pos: Sequence[str], config: RuleCo
             continue
         if i > 0 and tokens[i - 1] + tok in joined_cues:  # 不|成功, 没|办法: part of a cue
             continue
-        entity = bool(_ENTITY_RE.search(tok)) or tag in _ENTITY_TAGS
+        if tag == "q" or (len(tok) == 1 and tag[:1] in ("u", "c", "e", "y", "o")):
+            continue  # classifiers and one-character particles whatever the lists say
+        if tok in PRONOUNS:
+            content.append(ContentWord(tok, i, PRONOUN_WEIGHT, True, False))  # compared exactly
+            continue
+        entity = bool(_ENTITY_RE.search(tok) or _NUMBER_RE.match(tok) or _TIME_RE.match(tok)) or tag in _ENTITY_TAGS
         weight = idf.weight(tok) * (ADVERB_WEIGHT if tag[:1] == "d" else 1.0)
         content.append(ContentWord(tok, i, weight, entity, bool(knows(tok)) if knows else True))
     chars = [ch for ch in text if ch.isalnum()]
@@ -173,6 +191,7 @@ class Match:
     senses1: Sequence[Any]
     senses2: Sequence[Any]
     _rel: dict = field(default_factory=dict)
+    same: set = field(default_factory=set)  # word pairs to count as one (a converse pair once found)
 
     def rel(self, x: str, y: str, i: int | None = None, j: int | None = None) -> Any:
         key = (x, y)
@@ -182,10 +201,18 @@ class Match:
             self._rel[key] = self.relation(x, y, s1, s2)
         return self._rel[key]
 
+    def known(self, word: str) -> bool:
+        knows = getattr(self.relation.__self__, "knows", None) if hasattr(self.relation, "__self__") else None
+        return True if knows is None else bool(knows(word))
+
     def opposite(self, x: str, y: str) -> bool:
         """Antonymous predicates: both words verbs or adjectives (by jieba's dictionary: kinship converses
         such as 舅舅/老婆 and nouns such as 长发/短发 are not), and a morpheme pair or a trusted relation."""
-        if x == y or not (_predicate_word(x) and _predicate_word(y)):
+        if x == y:
+            return False
+        if len(x) == len(y) == 1 and morpheme_antonyms(x, y, load_cues(self.config.negation_words)):
+            return True  # 冷/热: one-character antonymous morphemes are words themselves
+        if not (_predicate_word(x) and _predicate_word(y)):
             return False
         if morpheme_antonyms(x, y, load_cues(self.config.negation_words)):
             return True
@@ -200,10 +227,10 @@ class Match:
         return 0.0 if self.opposite(x, y) else self.rel(x, y).magnitude
 
     def words(self, x: ContentWord, y: ContentWord) -> float:
-        if x.token == y.token:
+        if x.token == y.token or (x.token, y.token) in self.same:
             return 1.0
         if x.entity or y.entity:
-            return 0.0
+            return _PRONOUN_CLOSE.get(frozenset((x.token, y.token)), 0.0)
         cfg = self.config
         score = cfg.signed_char_weight * char_dice(x.token, y.token)
         if self.opposite(x.token, y.token):
@@ -240,26 +267,68 @@ def coverage(c1: Sequence[ContentWord], c2: Sequence[ContentWord], match: Match)
 
 
 _NO_SWAP = frozenset("把 被 叫 让 是".split())
+#: function words that may be the pivot of a role exchange (他比我高 / 我比他高, 北京在上海的北边)
+PIVOTS = frozenset("比 给 向 从 对 在 替 为".split())
+
+
+def _predicate_lemmas(p1: Profile, p2: Profile) -> set[str]:
+    """Event lemmas that are verbs/adjectives in jieba's dictionary (a name the parser tags v stays a
+    participant)."""
+    return {e.lemma for e in (*p1.events, *p2.events) if dictionary_tag(e.lemma)[:1] in ("v", "a")}
 
 
 def roles_swapped(p1: Profile, p2: Profile, tokens1: Sequence[str], tokens2: Sequence[str]) -> str | None:
-    """Word-order evidence that agent and patient are exchanged under one predicate (猫追老鼠 / 老鼠追猫),
-    independent of the parse: a shared predicate with content words before it on one side found after it
-    on the other, both ways. 把/被 and 是 sentences are left to the structural rules."""
+    """Word-order evidence that two participants are exchanged around one pivot (猫追老鼠 / 老鼠追猫, 他比我高
+    / 我比他高), independent of the parse: a token found once in each sentence (a shared content word or a
+    preposition such as 比) with a participant before it on one side found after it on the other, both
+    ways. 把/被 and 是 sentences are left to the structural rules; predicates never count as participants."""
     if _NO_SWAP & (set(tokens1) | set(tokens2)):
         return None
-    content2 = {w.token: w.index for w in p2.content}
-    for e in p1.events:
-        if e.lemma not in content2 or e.negated:
-            continue
-        i, j = e.index, content2[e.lemma]
-        before1 = {w.token for w in p1.content if w.index < i}
-        after1 = {w.token for w in p1.content if w.index > i}
-        before2 = {w.token for w in p2.content if w.index < j}
-        after2 = {w.token for w in p2.content if w.index > j}
-        moved_back, moved_front = before1 & after2 - before2, after1 & before2 - after2
+    lemmas = _predicate_lemmas(p1, p2)
+    shared = {w.token for w in p1.content} & {w.token for w in p2.content}
+    pivots = [t for t in shared | PIVOTS if tokens1.count(t) == 1 and tokens2.count(t) == 1]
+    for t in pivots:
+        i, j = tokens1.index(t), tokens2.index(t)
+        before1 = {w.token for w in p1.content if w.index < i and w.token not in lemmas}
+        after1 = {w.token for w in p1.content if w.index > i and w.token not in lemmas}
+        before2 = {w.token for w in p2.content if w.index < j and w.token not in lemmas}
+        after2 = {w.token for w in p2.content if w.index > j and w.token not in lemmas}
+        moved_back, moved_front = (before1 & after2) - before2, (after1 & before2) - after2
         if moved_back and moved_front:
-            return f"{'/'.join(sorted(moved_back))} and {'/'.join(sorted(moved_front))} change sides of {e.lemma}"
+            return f"{'/'.join(sorted(moved_back))} and {'/'.join(sorted(moved_front))} change sides of {t}"
+    return None
+
+
+def participants_reversed(p1: Profile, p2: Profile) -> tuple[str, str] | None:
+    """Two participants (content words that are not predicates) found in both sentences in the opposite
+    order (我借给他 / 他向我借)."""
+    lemmas = _predicate_lemmas(p1, p2)
+    pos1 = {w.token: w.index for w in p1.content if w.token not in lemmas}
+    pos2 = {w.token: w.index for w in p2.content if w.token not in lemmas}
+    shared = sorted(set(pos1) & set(pos2), key=pos1.get)
+    for a, b in itertools.combinations(shared, 2):
+        if (pos1[a] - pos1[b]) * (pos2[a] - pos2[b]) < 0:
+            return a, b
+    return None
+
+
+def converse_pair(p1: Profile, p2: Profile, match: "Match") -> tuple[str, str] | None:
+    """Two differing words, one per side, that are opposite or converse (高/矮, 北边/南边, 卖/买): with the
+    participants exchanged they describe one situation (他比我高 / 我比他矮)."""
+    cues = load_cues(match.config.negation_words)
+    shared = {w.token for w in p1.content} & {w.token for w in p2.content}
+    words2 = [w.token for w in p2.content if not w.entity and w.token not in shared]
+    for x in (w.token for w in p1.content if not w.entity and w.token not in shared):
+        for y in words2:
+            if x == y:
+                continue
+            if morpheme_antonyms(x, y, cues):
+                return x, y
+            if match.known(x) and match.known(y):
+                r = match.rel(x, y)
+                if r.kind is not None and (r.opposite or r.rule in match.config.signed_opposite_rules
+                                           or r.kind == "converse"):
+                    return x, y
     return None
 
 
@@ -280,8 +349,8 @@ def qtype_conflict(q1: str | None, q2: str | None) -> bool:
 
 
 def _entities_differ(p1: Profile, p2: Profile) -> bool:
-    e1 = {w.token for w in p1.content if w.entity}
-    e2 = {w.token for w in p2.content if w.entity}
+    e1 = {w.token for w in p1.content if w.entity and w.token not in PRONOUNS}
+    e2 = {w.token for w in p2.content if w.entity and w.token not in PRONOUNS}
     return bool(e1 or e2) and e1 != e2
 
 
@@ -316,9 +385,25 @@ def compare(p1: Profile, p2: Profile, match: Match, paper_score: float, paper_de
     cov_mean = (cov["cov1"] + cov["cov2"]) / 2
     cov_min = min(cov["cov1"], cov["cov2"])
     parts = _paper_parts(paper_detail)
-    swap = roles_swapped(p1, p2, *tokens) if cov_min >= cfg.signed_opposite_gate else None
+    swap = roles_swapped(p1, p2, *tokens) if cov_min >= cfg.signed_swap_gate else None
+    converse = None
     if swap and not parts["ba_bei"]:
-        parts["role_exchange"] = 1.0
+        converse = converse_pair(p1, p2, match)
+        parts["role_exchange"] = 1.0 if converse is None else 0.0
+    elif swap is None and cov_min >= cfg.signed_swap_gate and not parts["ba_bei"] and participants_reversed(p1, p2):
+        converse = converse_pair(p1, p2, match)  # 我借给他 / 他向我借: converse predicates, participants reversed
+        if converse is not None:
+            swap = "{} and {} in the other order".format(*participants_reversed(p1, p2))
+            parts["role_exchange"] = 0.0
+    if converse and converse[0]:  # the converse words name one relation: count them as matched
+        match.same.add(converse)
+        cov = coverage(p1.content, p2.content, match)
+        cov_mean = (cov["cov1"] + cov["cov2"]) / 2
+        cov_min = min(cov["cov1"], cov["cov2"])
+    if converse is None and paper_detail.get("clauses") and \
+            str(paper_detail["clauses"][0].get("pairing", "")).startswith("crossed"):
+        converse = ("", "")  # the paper's analysis found converse predicates with crossed roles
+        parts["role_exchange"] = 0.0
     qsame = p1.qtype == p2.qtype
     entity_mismatch = _entities_differ(p1, p2)
     pol = compare_events(p1.events, p2.events, match.similar, match.opposite)
@@ -344,16 +429,21 @@ def compare(p1: Profile, p2: Profile, match: Match, paper_score: float, paper_de
     cov_mix = cfg.signed_min_weight * cov_min + (1 - cfg.signed_min_weight) * cov_mean
     content = (cfg.signed_coverage_weight * cov_mix + cfg.signed_char_overlap_weight * char_overlap
                + (1 - cfg.signed_coverage_weight - cfg.signed_char_overlap_weight) * parts["structure_sim"])
-    if paper_detail.get("clauses") and str(paper_detail["clauses"][0].get("pairing", "")).startswith("crossed"):
+    if converse == ("", ""):
         content = max(content, parts["structure_sim"])  # converse predicates with exchanged roles: one event
     conflict = qtype_conflict(p1.qtype, p2.qtype)
     if not qsame:
         content *= cfg.signed_qtype_factor if conflict else cfg.signed_qtype_weak_factor
     if entity_mismatch:
-        content *= cfg.signed_entity_factor
+        content = min(content * cfg.signed_entity_factor, cfg.signed_entity_cap)
     matches = cov_min >= cfg.signed_opposite_gate and qsame and not entity_mismatch
     verdict, reason, cue = "unclear", "", None
-    if pol.contradicts:
+    if converse is not None and not pol.mismatched:
+        verdict = "agree" if matches or cov_min >= cfg.signed_opposite_gate else "unclear"
+        reason = (f"converse: {converse[0]}/{converse[1]} with the participants exchanged ({swap}) describe one "
+                  "situation") if swap else "converse predicates with crossed roles (the paper's K3·K4 = +1)"
+        cue = {"kind": "converse", "words": list(converse)}
+    elif pol.contradicts:
         pair = (pol.mismatched or pol.antonyms)[0]
         what = (f"{pair[0].lemma}{'(negated: ' + '/'.join(pair[0].cues) + ')' if pair[0].negated else ''} vs "
                 f"{pair[1].lemma}{'(negated: ' + '/'.join(pair[1].cues) + ')' if pair[1].negated else ''}")

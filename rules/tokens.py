@@ -145,6 +145,7 @@ def repair(tokens: Sequence[str], protected: frozenset[str] = frozenset(),
         freq = default_segmenter(None).frequencies
     out: list[str] = []
     notes: list[str] = []
+    tokens = _split_names_and_markers(list(tokens), protected, freq, tags, notes)
     verbs_after = [False] * len(tokens)
     seen = False
     pending_prefix = ""
@@ -203,6 +204,38 @@ def repair(tokens: Sequence[str], protected: frozenset[str] = frozenset(),
                 continue
         out.append(tok)
     return merge_a_not_a(out, notes)
+
+
+#: Prepositions the HMM glues to an unknown name after them (比小红大, 从张三).
+MARKER_PREFIXES = frozenset("比从给向跟对被把和")
+#: Common surnames: a surname and a numeral character the HMM splits (张|三, 李|四) are one name.
+SURNAMES = frozenset("张王李赵刘陈杨黄吴周徐孙马朱胡郭何林罗郑梁谢宋唐许韩冯邓曹彭曾肖董袁潘蒋蔡杜叶程苏魏吕丁沈姚卢姜崔钟谭陆汪范金廖贾夏韦方邹孟熊秦邱江尹薛段雷侯史陶贺顾毛郝龚邵严覃戴莫孔汤")
+_NAME_NUMERALS = frozenset("一二三四五六七八九")
+
+
+def _split_names_and_markers(tokens: list[str], protected: frozenset[str], freq: dict[str, int],
+                             tags: dict[str, str], notes: list[str]) -> list[str]:
+    """比小红大 → 比 小红 大; 从张三 → 从 张三; 张 三 → 张三 (names the HMM mangles; the swap and entity
+    checks compare names exactly, so they must come out whole and alike on both sides)."""
+    out: list[str] = []
+    for tok in tokens:
+        parts = [tok]
+        if (tok not in protected and len(tok) >= 3 and not freq.get(tok) and tok[0] in MARKER_PREFIXES):
+            rest = tok[1:]
+            parts = [tok[0], rest]
+            if len(rest) >= 3 and not freq.get(rest) and tags.get(rest[-1], "")[:1] in ("a", "v"):
+                parts = [tok[0], rest[:-1], rest[-1]]
+            notes.append(f"split {tok} → {' '.join(parts)} (preposition glued to an unknown name)")
+        for part in parts:
+            if (out and len(out[-1]) == 1 and out[-1] in SURNAMES and part[:1] in _NAME_NUMERALS
+                    and (len(part) == 1 or (len(part) == 2 and part[1] in _NAME_NUMERALS))):
+                notes.append(f"merged {out[-1]} {part[0]} → {out[-1] + part[0]} (a name)")  # 王|五一 → 王五 一
+                out[-1] += part[0]
+                if len(part) == 2:
+                    out.append(part[1])
+            else:
+                out.append(part)
+    return out
 
 
 def merge_a_not_a(tokens: list[str], notes: list[str]) -> tuple[list[str], list[str]]:

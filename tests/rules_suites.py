@@ -80,3 +80,26 @@ def question_type_triples() -> list[tuple[str, str, str]]:
 def number_pairs() -> list[tuple[str, str]]:
     """The same sentence with another amount: not similar."""
     return [(f"我想借{x}元", f"我想借{y}元") for x, y in itertools.permutations(AMOUNTS, 2)]
+
+
+COMPARED = ["他", "我", "小明", "小红", "哥哥", "妹妹"]
+COMPARATIVES = [("高", "矮"), ("大", "小"), ("快", "慢"), ("胖", "瘦"), ("早", "晚")]
+NAMES = ["张三", "李四", "王五", "赵六"]
+GOODS = ["一本书", "一辆车", "一台电脑"]
+
+
+def comparative_converse_pairs() -> list[tuple[str, str]]:
+    """A 比 B X / B 比 A anti-X: one situation (similar)."""
+    return [(f"{a}比{b}{x}", f"{b}比{a}{y}") for a, b in itertools.permutations(COMPARED, 2) if a < b
+            for x, y in COMPARATIVES]
+
+
+def comparative_swap_pairs() -> list[tuple[str, str]]:
+    """A 比 B X / B 比 A X: not similar (roles exchanged), not opposite."""
+    return [(f"{a}比{b}{x}", f"{b}比{a}{x}") for a, b in itertools.permutations(COMPARED, 2) if a < b
+            for x, _ in COMPARATIVES]
+
+
+def transfer_converse_pairs() -> list[tuple[str, str]]:
+    """A 卖给 B X / B 从 A 那里买了 X: one event (similar)."""
+    return [(f"{a}卖给{b}{g}", f"{b}从{a}那里买了{g}") for a, b in itertools.permutations(NAMES, 2) for g in GOODS]
