@@ -154,8 +154,12 @@ for _spec in (
                "cosine of character 1-2-gram TF-IDF vectors, fitted on the sentences scored or a corpus",
                ),
     ScorerSpec("rules", "simcalc.rules.scorer:RulesScorer", "rules",
-               "Li & Li 2015 syntactic-structure rule engine over HowNet: subject/predicate/object components, "
-               "pattern/negation/Ba-Bei coefficients; signed -1..1", ("torch", "jieba")),
+               "rule engine over a dependency parse and HowNet (after Li & Li 2015), question-aware: content "
+               "coverage, question types, polarity on aligned predicates, roles; signed -1..1 (negative = opposite), "
+               "with a fixed feature vector in its details", ("torch", "jieba")),
+    ScorerSpec("rules-paper", "simcalc.rules.scorer:PaperRulesScorer", "rules",
+               "Li & Li 2015 formula unchanged (K·|S|: pattern, component, negation and supplementary "
+               "coefficients); signed -1..1", ("torch", "jieba")),
     ScorerSpec("ensemble", "simcalc.ensemble:EnsembleScorer", "ensemble",
                "members calibrated on dev data and combined (mean or stacking) as a TOML config says; "
                "the default"),
