@@ -26,7 +26,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
-from simcalc.errors import ResourceNotFoundError
+from simcalc.errors import InputFormatError, ResourceNotFoundError
 
 if TYPE_CHECKING:  # torch is imported where tensors are made, so metrics/config helpers stay light
     import torch
@@ -153,6 +153,20 @@ def save_train_state(directory: str | Path, state: dict[str, Any]) -> None:
 
     torch.save(state, staging / STATE)
     _commit(staging, directory, [STATE])
+
+
+def load_train_state(path: str | Path) -> dict[str, Any]:
+    """A ``train_state.pt`` read as data only (tensors, numbers, strings, lists, dicts): a file that would run
+    code when unpickled — one copied from elsewhere, or tampered with — is refused, never executed."""
+    import pickle
+
+    import torch
+
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise InputFormatError(f"{path}: not a training state simcalc wrote (it holds objects other than tensors "
+                               f"and plain data; refusing to load it): {str(exc).splitlines()[0]}") from None
 
 
 def verify_manifest(directory: Path, config: dict[str, Any]) -> None:

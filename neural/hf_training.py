@@ -100,7 +100,7 @@ def _train(train: str, dev: str, out_dir: Path, init_dir: Path, s: dict[str, Any
 
     from simcalc.evaluate import best_threshold, binary_metrics
 
-    from .checkpoint import STATE, save_train_state, write_metrics
+    from .checkpoint import STATE, load_train_state, save_train_state, write_metrics
     from .device import select_device
     from .hf import cross_score, length_chunks, load_model, load_tokenizer
     from .losses import bce, pcl_constants, propensity_corrected_loss
@@ -176,7 +176,7 @@ def _train(train: str, dev: str, out_dir: Path, init_dir: Path, s: dict[str, Any
     history: list[dict[str, Any]] = []
     start_epoch, best_acc, best_epoch, best_threshold_value = 0, -1.0, -1, None
     if s["resume"] and state_path.exists():
-        state = torch.load(state_path, map_location="cpu", weights_only=False)
+        state = load_train_state(state_path)
         _check_resumable(state.get("fingerprint"), prints, out_dir, state["history"])
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])

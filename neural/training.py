@@ -219,7 +219,7 @@ def _train(kind: str, train: str, dev: str, out: str, s: dict[str, Any]) -> dict
     import torch
 
     from .checkpoint import (STATE, Featurizer, levels_of, read_config, read_metrics, save_checkpoint,
-                             save_train_state, verify_manifest, write_metrics)
+                             save_train_state, verify_manifest, write_metrics, load_train_state)
     from .device import select_device
     from .losses import bce, equilibrium_cross_entropy, pcl_constants, propensity_corrected_loss
     from .models import build_model, probabilities
@@ -321,7 +321,7 @@ def _train(kind: str, train: str, dev: str, out: str, s: dict[str, Any]) -> dict
     start_epoch, best_acc, best_epoch = 0, -1.0, -1
     best_model_state: dict[str, Any] | None = None
     if resuming:
-        state = torch.load(state_path, map_location="cpu", weights_only=False)
+        state = load_train_state(state_path)
         _check_resumable(state.get("fingerprint"), prints, out_dir, state["history"])
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 import time
+import pathlib
 from pathlib import Path
 
 import pytest
@@ -212,3 +213,31 @@ def test_a_partial_request_body_is_answered_408_and_its_connection_closed():
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+class _Trap:
+    """Unpickling this runs code: it writes the file named in its argument."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+
+    def __reduce__(self):
+        return (pathlib.Path.write_text, (pathlib.Path(self.target), "ran"))
+
+
+def test_training_resume_never_runs_code_from_a_state_file(tmp_path):
+    """`simcalc train` resumes through load_train_state: a train_state.pt holding objects other than tensors
+    and plain data is refused with a clear error, and nothing in it runs (it was torch.load(weights_only=False))."""
+    torch = pytest.importorskip("torch")
+    from simcalc.errors import InputFormatError
+    from simcalc.neural.checkpoint import load_train_state
+
+    trap = tmp_path / "ran.txt"
+    state = tmp_path / "train_state.pt"
+    torch.save({"epoch": 1, "payload": _Trap(str(trap))}, state)
+    with pytest.raises(InputFormatError, match="refusing to load"):
+        load_train_state(state)
+    assert not trap.exists()
+    good = tmp_path / "good.pt"
+    torch.save({"epoch": 2, "model": {"w": torch.zeros(2)}, "history": [{"lr": 0.1}], "torch_rng": torch.get_rng_state()}, good)
+    assert load_train_state(good)["epoch"] == 2
