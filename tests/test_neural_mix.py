@@ -109,3 +109,28 @@ def test_resize_repeats_whole_copies_before_sampling():
     assert out[:8] == rows * 2 and len(set(out[8:])) == 2
     assert mix.resize(rows, 10, "k") == out
     assert mix.train_target(10) == min(mix.CAP, max(10, min(mix.FLOOR, mix.UPSAMPLE * 10)))
+
+
+def test_general_table_scores_every_reported_set_once(data, tmp_path):
+    """`evaluate --general` reads the test splits and the mix's held-out parts, nothing it trained on."""
+    torch = pytest.importorskip("torch")
+    from simcalc.neural.checkpoint import save_checkpoint
+    from simcalc.neural.evaluate import GENERAL_SETS, format_general_table, general_benchmark
+    from simcalc.neural.models import build_model
+    from simcalc.neural.tokens import Vocab, tokenize
+
+    mix.write_mix(data, tmp_path / "m")
+    config = {"format": 1, "kind": "cvlstm", "emb_dim": 8, "hidden": 8, "dropout": 0.0, "max_chars": 32,
+              "max_words": 6, "min_count": 1, "num_classes": 2, "threshold": 0.5, "level": "char",
+              "encoder": "lstm", "filters": 8, "kernel": 3}
+    vocab = Vocab.build([tokenize(a, "char") for a, _, _ in _rows(tmp_path / "m/train.tsv")])
+    torch.manual_seed(0)
+    model = build_model(config, {"char": len(vocab)})
+    directory = save_checkpoint(tmp_path / "ckpt", config, {"char": vocab}, model)
+    result = general_benchmark("cvlstm", str(directory), tmp_path / "m")
+    expected = {"BQ test": 60, "LCQMC test": 50, "AFQMC dev": 40, "CNSD dev held-out": 20,
+                "PAWS-X dev held-out": 25, "QBQTC dev held-out": 36, "ChineseSTS test": 20}
+    assert {name: result[name]["pairs"] for name, _, _ in GENERAL_SETS} == expected
+    assert all(-100 <= result[name]["spearman"] <= 100 for name, _, task in GENERAL_SETS if task == "graded")
+    table = format_general_table({"a": result, "b": result}).splitlines()
+    assert len(table) == 4 and table[2].startswith("| a |")
