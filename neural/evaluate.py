@@ -191,6 +191,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.general:
         for label, kind, model in rows:
             results[label] = general_benchmark(kind, model, args.general)
+            if args.write:
+                write_benchmarks(model_dir(kind, model), {"general": results[label]})
         print(format_general_table(results))
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=2), encoding="utf-8")
