@@ -2,6 +2,7 @@
 
     python -m simcalc.neural.evaluate [--kinds cvlstm,mgf,mgf:mgf-bq-large] [--model kind=DIR] [--chinesests OUT_DIR] [--write]
     python -m simcalc.neural.evaluate --table        # the README table, from the models' metrics.json only
+    python -m simcalc.neural.evaluate --kinds cvlstm,cvlstm:cvlstm-general --general MIX_DIR  # issue 21 table
 
 Test splits are for reporting only: thresholds come from each model's training dev set, never from the
 data being evaluated. BQ dev is scored too (the model-selection split, with and without the
@@ -86,6 +87,53 @@ def benchmark(kind: str, model: str | None = None) -> dict[str, Any]:
     return out
 
 
+#: The general-member comparison (issue 21): (name, file, metric). ``mix:`` files are the held-out parts
+#: written by :mod:`simcalc.neural.mix` (never trained on, never used for selection).
+GENERAL_SETS = (("BQ test", "bq_corpus/test.tsv", "binary"), ("LCQMC test", "lcqmc/test.tsv", "binary"),
+                ("AFQMC dev", "afqmc/dev.tsv", "binary"), ("CNSD dev held-out", "mix:holdout/cnsd.tsv", "graded"),
+                ("PAWS-X dev held-out", "mix:holdout/pawsx.tsv", "graded"),
+                ("QBQTC dev held-out", "mix:holdout/qbqtc.tsv", "graded"),
+                ("ChineseSTS test", "chinesests:test", "graded"))
+
+
+def general_benchmark(kind: str, model: str | None, mix_dir: str | Path) -> dict[str, Any]:
+    """Accuracy (at the model's own threshold, and at the one LCQMC's held-out dev part picks) and AUC on
+    the binary sets, Spearman ρ on the graded ones (PAWS-X's 0/1 too, as issue 21 reports it)."""
+    from simcalc.datasets import resolve
+    from simcalc.evaluate import best_threshold
+
+    scorer = scorer_class(kind)(model=model)
+    lcqmc_scores, lcqmc_labels, _, _ = score_file(scorer, Path(mix_dir) / "holdout" / "lcqmc.tsv")
+    lcqmc_threshold = best_threshold(lcqmc_scores, np.array([int(float(v)) for v in lcqmc_labels]))
+    out: dict[str, Any] = {"threshold": scorer.threshold, "lcqmc_dev_heldout_threshold": round(lcqmc_threshold, 4)}
+    for name, rel, task in GENERAL_SETS:
+        path = Path(mix_dir) / rel[4:] if rel.startswith("mix:") else resolve(rel)
+        scores, labels, _, _ = score_file(scorer, path)
+        if task == "graded":
+            out[name] = {"spearman": spearman(scores, labels), "pairs": len(labels)}
+        else:
+            own = binary_report(scores, labels, scorer.threshold)
+            out[name] = {"accuracy": own["accuracy"], "f1": own["f1"], "auc": own["auc"],
+                         "accuracy_at_lcqmc_threshold": binary_report(scores, labels, lcqmc_threshold)["accuracy"],
+                         "pairs": len(labels)}
+        log.info("%s %s: %s", model or kind, name, out[name])
+    return out
+
+
+def format_general_table(results: dict[str, Any]) -> str:
+    """One row per model: acc (own threshold) / acc (LCQMC-dev threshold) / AUC, or Spearman ρ."""
+    head = ["model"] + [name for name, _, _ in GENERAL_SETS]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for label, r in results.items():
+        cells = []
+        for name, _, task in GENERAL_SETS:
+            m = r[name]
+            cells.append(f"ρ {m['spearman']}" if task == "graded" else
+                         f"{m['accuracy']} / {m['accuracy_at_lcqmc_threshold']} / AUC {m['auc']}")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def chinesests_experiment(kind: str, out_dir: str | Path, **hyperparams: Any) -> dict[str, Any]:
     """Train ``kind`` on the ChineseSTS 70 % split and report test accuracy/P/R/F1 (CV-LSTM paper, Table 4)."""
     from simcalc.datasets import CHINESESTS_SEED, chinesests_split
@@ -125,6 +173,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--card", action="store_true",
                         help="print each model card's scores table from metrics.json; score nothing")
     parser.add_argument("--json", metavar="FILE", help="write all numbers to FILE")
+    parser.add_argument("--general", metavar="MIX_DIR",
+                        help="issue 21 table instead: BQ/LCQMC test, AFQMC dev and the held-out parts of the mix "
+                             "written by `python -m simcalc.neural.mix --out MIX_DIR`")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     models = dict(m.split("=", 1) for m in args.model)
@@ -137,6 +188,15 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{label}:\n\n{format_card_table(stored_benchmarks(kind, model))}\n")
         return
     results = {}
+    if args.general:
+        for label, kind, model in rows:
+            results[label] = general_benchmark(kind, model, args.general)
+            if args.write:
+                write_benchmarks(model_dir(kind, model), {"general": results[label]})
+        print(format_general_table(results))
+        if args.json:
+            Path(args.json).write_text(json.dumps(results, indent=2), encoding="utf-8")
+        return
     for label, kind, model in rows:
         results[label] = benchmark(kind, model)
         if args.chinesests and label == kind:  # one ChineseSTS model per kind, reported on its default's row

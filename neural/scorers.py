@@ -243,7 +243,7 @@ class CVLSTMScorer(NeuralScorer):
 
     name = "cvlstm"
     kind = "cvlstm"
-    shipped_models = ("cvlstm-bq",)
+    shipped_models = ("cvlstm-bq", "cvlstm-general")  # general: all pair data (issue 21), not the default
 
     def _details(self, out: dict[str, list], row: int, probs: list[float]) -> dict[str, Any]:
         variant = ("CV" if self.config["level"] == "char" else "WV") + "-" + self.config["encoder"].upper()
