@@ -62,6 +62,7 @@ class Side:
     pattern: tuple[str, str]
     senses: list[Any]
     profile: Any = None  # the signed engine's view (rules/signed.Profile)
+    _view: dict | None = field(default=None, repr=False)  # the explanation's view, built once (RulesScorer)
 
     def sense(self, word: Word) -> Any:
         return self.senses[word.index - 1] if 0 < word.index <= len(self.senses) else None

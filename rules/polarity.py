@@ -173,7 +173,7 @@ def events(tokens: Sequence[str], pos: Sequence[str], cues: Cues) -> tuple[list[
             skip.add(i + 1)
             tok, end = tok + nxt, i + 1
         potential = tok == "不" and nxt in cues.potential and previous(i) is not None \
-            and pos[previous(i)][:1] not in ("n", "d")
+            and pos[previous(i)][:1] not in ("n", "d")  # type: ignore[index]
         if tok in cues.suffix or potential:  # 还款失败, 借|不|出来 (借款为什么会失败: past 会 and 为什么)
             j = previous(i) if potential else (previous(i, past_modals=True) or previous(i))
             if potential:

@@ -210,5 +210,5 @@ class PaperRulesScorer(RulesScorer):
     name = "rules-paper"
     default_threshold = 0.5
 
-    def __init__(self, *args: Any, mode: str | None = "paper", **kwargs: Any) -> None:
-        super().__init__(*args, mode=mode, **kwargs)
+    def __init__(self, threshold: float | None = None, mode: str | None = "paper", **kwargs: Any) -> None:
+        super().__init__(threshold=threshold, mode=mode, **kwargs)

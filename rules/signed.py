@@ -305,7 +305,7 @@ def participants_reversed(p1: Profile, p2: Profile) -> tuple[str, str] | None:
     lemmas = _predicate_lemmas(p1, p2)
     pos1 = {w.token: w.index for w in p1.content if w.token not in lemmas}
     pos2 = {w.token: w.index for w in p2.content if w.token not in lemmas}
-    shared = sorted(set(pos1) & set(pos2), key=pos1.get)
+    shared = sorted(set(pos1) & set(pos2), key=lambda token: pos1[token])
     for a, b in itertools.combinations(shared, 2):
         if (pos1[a] - pos1[b]) * (pos2[a] - pos2[b]) < 0:
             return a, b
@@ -393,7 +393,7 @@ def compare(p1: Profile, p2: Profile, match: Match, paper_score: float, paper_de
     elif swap is None and cov_min >= cfg.signed_swap_gate and not parts["ba_bei"] and participants_reversed(p1, p2):
         converse = converse_pair(p1, p2, match)  # 我借给他 / 他向我借: converse predicates, participants reversed
         if converse is not None:
-            swap = "{} and {} in the other order".format(*participants_reversed(p1, p2))
+            swap = "{} and {} in the other order".format(*participants_reversed(p1, p2))  # type: ignore[misc]
             parts["role_exchange"] = 0.0
     if converse and converse[0]:  # the converse words name one relation: count them as matched
         match.same.add(converse)
@@ -437,7 +437,8 @@ def compare(p1: Profile, p2: Profile, match: Match, paper_score: float, paper_de
     if entity_mismatch:
         content = min(content * cfg.signed_entity_factor, cfg.signed_entity_cap)
     matches = cov_min >= cfg.signed_opposite_gate and qsame and not entity_mismatch
-    verdict, reason, cue = "unclear", "", None
+    verdict, reason = "unclear", ""
+    cue: dict[str, Any] | None = None
     if converse is not None and not pol.mismatched:
         verdict = "agree" if matches or cov_min >= cfg.signed_opposite_gate else "unclear"
         reason = (f"converse: {converse[0]}/{converse[1]} with the participants exchanged ({swap}) describe one "
