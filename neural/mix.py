@@ -28,7 +28,7 @@ import json
 import logging
 import os
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
@@ -75,7 +75,6 @@ class Domain:
     parts: tuple[Part, ...]
     label: Label = _keep
     note: str = ""
-    extra: dict = field(default_factory=dict)
 
 
 DOMAINS: tuple[Domain, ...] = (
