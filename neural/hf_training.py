@@ -104,7 +104,7 @@ def _train(train: str, dev: str, out_dir: Path, init_dir: Path, s: dict[str, Any
     from .device import select_device
     from .hf import cross_score, length_chunks, load_model, load_tokenizer
     from .losses import bce, pcl_constants, propensity_corrected_loss
-    from .training import _batches, _check_resumable
+    from .training import _batches, _check_resumable, finish_run, stop_after
 
     device = select_device(s["device"])
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -241,13 +241,7 @@ def _train(train: str, dev: str, out_dir: Path, init_dir: Path, s: dict[str, Any
             "model": model.state_dict(), "optimizer": optimizer.state_dict(), "torch_rng": torch.get_rng_state(),
             "epoch": epoch + 1, "best_acc": best_acc, "best_epoch": best_epoch, "best_threshold": best_threshold_value,
             "history": history, "fingerprint": prints})
-        if epoch + 1 - best_epoch >= s["patience"]:
-            stop_reason = f"early stop: no better dev accuracy for {s['patience']} epochs"
+        stop_reason = stop_after(epoch, best_epoch, s, started) or stop_reason
+        if stop_reason != "epochs":
             break
-        if s["max_minutes"] and (time.time() - started) / 60 >= s["max_minutes"]:
-            stop_reason = f"time budget of {s['max_minutes']} minutes reached"
-            break
-    metrics["stop_reason"] = stop_reason
-    metrics["wall_minutes_this_run"] = (time.time() - started) / 60
-    write_metrics(out_dir, metrics)
-    return metrics
+    return finish_run(out_dir, metrics, stop_reason, started)

@@ -215,6 +215,26 @@ def train_model(kind: str, train: str, dev: str, out: str, **hyperparams: Any) -
         return _train(kind, train, dev, out, settings)
 
 
+def stop_after(epoch: int, best_epoch: int, s: dict[str, Any], started: float) -> str | None:
+    """Why a run stops after ``epoch`` (0-based): early stopping or the time budget; None: go on.
+    Shared by every training loop (CV-LSTM/MGF here, hf-cross in :mod:`.hf_training`)."""
+    if epoch + 1 - best_epoch >= s["patience"]:
+        return f"early stop: no better dev accuracy for {s['patience']} epochs"
+    if s["max_minutes"] and (time.time() - started) / 60 >= s["max_minutes"]:
+        return f"time budget of {s['max_minutes']} minutes reached"
+    return None
+
+
+def finish_run(out_dir: Path, metrics: dict[str, Any], stop_reason: str, started: float) -> dict[str, Any]:
+    """The run's metrics with why it stopped and how long it ran, written beside the model."""
+    from .checkpoint import write_metrics
+
+    metrics["stop_reason"] = stop_reason
+    metrics["wall_minutes_this_run"] = (time.time() - started) / 60
+    write_metrics(out_dir, metrics)
+    return metrics
+
+
 def _train(kind: str, train: str, dev: str, out: str, s: dict[str, Any]) -> dict[str, Any]:
     import torch
 
@@ -416,13 +436,7 @@ def _train(kind: str, train: str, dev: str, out: str, s: dict[str, Any]) -> dict
             "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
             "epoch": epoch + 1, "best_acc": best_acc, "best_epoch": best_epoch, "best_threshold": config.get("threshold"),
             "best_model": best_model_state, "history": history, "fingerprint": prints})
-        if epoch + 1 - best_epoch >= s["patience"]:
-            stop_reason = f"early stop: no better dev accuracy for {s['patience']} epochs"
+        stop_reason = stop_after(epoch, best_epoch, s, started) or stop_reason
+        if stop_reason != "epochs":
             break
-        if s["max_minutes"] and (time.time() - started) / 60 >= s["max_minutes"]:
-            stop_reason = f"time budget of {s['max_minutes']} minutes reached"
-            break
-    metrics["stop_reason"] = stop_reason
-    metrics["wall_minutes_this_run"] = (time.time() - started) / 60
-    write_metrics(out_dir, metrics)
-    return metrics
+    return finish_run(out_dir, metrics, stop_reason, started)

@@ -10,7 +10,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from simcalc.errors import InputFormatError, ResourceNotFoundError
 from simcalc.resources import project_data_path
@@ -27,18 +27,25 @@ def _read_words(name: str) -> frozenset[str]:
     return frozenset(words)
 
 
-@lru_cache(maxsize=None)
-def _read_patterns(name: str) -> tuple[tuple[str, str, str], ...]:
+def read_triples(name: str, valid: Callable[[list[str]], bool], expected: str) -> tuple[tuple[str, str, str], ...]:
+    """The rows of a three-column word table in ``data/wordlists/`` (``#`` comments, blank lines skipped);
+    a row ``valid`` refuses is an error naming the file, the line and the ``expected`` form."""
     path = project_data_path(f"wordlists/{name}")
     rows = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         parts = line.split("\t")
-        if len(parts) != 3 or parts[1] not in ("final", "initial", "punct"):
-            raise ResourceNotFoundError(f"{path}: line {number}: expected pattern<TAB>final|initial|punct<TAB>marker")
+        if len(parts) != 3 or not valid(parts):
+            raise ResourceNotFoundError(f"{path}: line {number}: expected {expected}")
         rows.append((parts[0], parts[1], parts[2]))
     return tuple(rows)
+
+
+@lru_cache(maxsize=None)
+def _read_patterns(name: str) -> tuple[tuple[str, str, str], ...]:
+    return read_triples(name, lambda parts: parts[1] in ("final", "initial", "punct"),
+                        "pattern<TAB>final|initial|punct<TAB>marker")
 
 
 #: "signed": the default engine (rules/signed.py); "paper": Li & Li 2015's formula unchanged

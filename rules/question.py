@@ -12,8 +12,7 @@ import re
 from functools import lru_cache
 from typing import Sequence
 
-from simcalc.errors import ResourceNotFoundError
-from simcalc.resources import project_data_path
+from .config import read_triples
 
 QTYPES = ("reason", "time", "place", "which", "quantity", "who", "manner", "what", "yesno")
 #: an A-not-A token (能不能, 可不可以, 是不是, 借没借到); 不/没 between a repeated first character
@@ -27,16 +26,8 @@ _YESNO_TAILS = ("没有", "没", "不")
 @lru_cache(maxsize=None)
 def question_markers(name: str = "question_types.tsv") -> tuple[tuple[str, str, str], ...]:
     """(qtype, kind, marker) rows of the question-type file, in file order."""
-    path = project_data_path(f"wordlists/{name}")
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        parts = line.split("\t")
-        if len(parts) != 3 or parts[0] not in QTYPES or parts[1] not in ("token", "text"):
-            raise ResourceNotFoundError(f"{path}: line {number}: expected qtype<TAB>token|text<TAB>marker")
-        rows.append((parts[0], parts[1], parts[2]))
-    return tuple(rows)
+    return read_triples(name, lambda parts: parts[0] in QTYPES and parts[1] in ("token", "text"),
+                        "qtype<TAB>token|text<TAB>marker")
 
 
 @lru_cache(maxsize=None)
