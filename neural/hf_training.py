@@ -27,8 +27,6 @@ import numpy as np
 
 from simcalc.errors import InputFormatError
 
-from .data import int_labels, read_pairs
-
 log = logging.getLogger(__name__)
 
 DEFAULTS: dict[str, Any] = {
@@ -104,16 +102,12 @@ def _train(train: str, dev: str, out_dir: Path, init_dir: Path, s: dict[str, Any
     from .device import select_device
     from .hf import cross_score, length_chunks, load_model, load_tokenizer
     from .losses import bce, pcl_constants, propensity_corrected_loss
-    from .training import _batches, _check_resumable, finish_run, stop_after
+    from .training import _batches, _check_resumable, finish_run, stop_after, training_rows
 
     device = select_device(s["device"])
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.time()
-    rows, dev_rows = read_pairs(train), read_pairs(dev)
-    labels, dev_labels = int_labels(rows, train), int_labels(dev_rows, dev)
-    if s["max_train"]:
-        keep = np.random.default_rng(s["seed"]).permutation(len(rows))[: int(s["max_train"])]
-        rows, labels = [rows[i] for i in keep], [labels[i] for i in keep]
+    rows, labels, dev_rows, dev_labels = training_rows(train, dev, s)
     num_classes = max(max(labels), max(dev_labels)) + 1
     if num_classes > 3:
         raise InputFormatError(f"labels go up to {num_classes - 1}; hf-cross trains 0/1 or 0/1/2 (QBQTC) labels")

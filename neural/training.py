@@ -215,6 +215,17 @@ def train_model(kind: str, train: str, dev: str, out: str, **hyperparams: Any) -
         return _train(kind, train, dev, out, settings)
 
 
+def training_rows(train: str | Path, dev: str | Path, s: dict[str, Any]) -> tuple[list, list[int], list, list[int]]:
+    """Train and dev pairs with their integer labels; a seeded subsample of train when ``max_train`` is set.
+    Shared by every training loop."""
+    rows, dev_rows = read_pairs(train), read_pairs(dev)
+    labels, dev_labels = int_labels(rows, train), int_labels(dev_rows, dev)
+    if s["max_train"]:
+        keep = np.random.default_rng(s["seed"]).permutation(len(rows))[: int(s["max_train"])]
+        rows, labels = [rows[i] for i in keep], [labels[i] for i in keep]
+    return rows, labels, dev_rows, dev_labels
+
+
 def stop_after(epoch: int, best_epoch: int, s: dict[str, Any], started: float) -> str | None:
     """Why a run stops after ``epoch`` (0-based): early stopping or the time budget; None: go on.
     Shared by every training loop (CV-LSTM/MGF here, hf-cross in :mod:`.hf_training`)."""
@@ -250,11 +261,7 @@ def _train(kind: str, train: str, dev: str, out: str, s: dict[str, Any]) -> dict
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.time()
 
-    rows, dev_rows = read_pairs(train), read_pairs(dev)
-    labels, dev_labels = int_labels(rows, train), int_labels(dev_rows, dev)
-    if s["max_train"]:
-        keep = np.random.default_rng(s["seed"]).permutation(len(rows))[: int(s["max_train"])]
-        rows, labels = [rows[i] for i in keep], [labels[i] for i in keep]
+    rows, labels, dev_rows, dev_labels = training_rows(train, dev, s)
     num_classes = max(max(labels), max(dev_labels)) + 1
     if kind == "mgf" and num_classes > 2:
         raise InputFormatError("MGF is a binary (sigmoid) model; train 3-label data with cvlstm --loss pcl")

@@ -57,10 +57,15 @@ def _parse(spec: str) -> Parse:
 
 
 class FakeParser:
+    """Parses looked up in a table of LTP-style trees (this file's TREES unless another table is given)."""
+
     name = "fake"
 
+    def __init__(self, trees: dict[str, str] | None = None) -> None:
+        self.trees = TREES if trees is None else trees
+
     def parse_tokens_batch(self, batch):
-        return [_parse(TREES["".join(tokens)]) for tokens in batch]
+        return [_parse(self.trees["".join(tokens)]) for tokens in batch]
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,9 @@ import pytest
 from simcalc.errors import InputFormatError
 from simcalc.rules.config import RuleConfig
 from simcalc.rules.features import FEATURE_NAMES, FEATURES, feature_dict, feature_vector
-from simcalc.rules.parse.types import Parse
 from simcalc.rules.scorer import PaperRulesScorer, RulesScorer
 from simcalc.rules.words import TableWords
+from test_rules_engine import FakeParser
 
 TREES = {
     "我喜欢苹果": "我/r/2/SBV 喜欢/v/0/HED 苹果/n/2/VOB",
@@ -28,26 +28,14 @@ TREES = {
 TABLE = {("我", "你"): 0.9, ("猫", "老鼠"): 0.8}
 
 
-def _parse(spec: str) -> Parse:
-    rows = [t.split("/") for t in spec.split()]
-    return Parse([r[0] for r in rows], [r[1] for r in rows], [int(r[2]) for r in rows], [r[3] for r in rows], "fake")
-
-
-class FakeParser:
-    name = "fake"
-
-    def parse_tokens_batch(self, batch):
-        return [_parse(TREES["".join(tokens)]) for tokens in batch]
-
-
 @pytest.fixture(scope="module")
 def signed() -> RulesScorer:
-    return RulesScorer(parser=FakeParser(), words=TableWords(TABLE))
+    return RulesScorer(parser=FakeParser(TREES), words=TableWords(TABLE))
 
 
 @pytest.fixture(scope="module")
 def paper() -> RulesScorer:
-    return PaperRulesScorer(parser=FakeParser(), words=TableWords(TABLE))
+    return PaperRulesScorer(parser=FakeParser(TREES), words=TableWords(TABLE))
 
 
 PAIRS = [("我喜欢苹果", "我不喜欢苹果"), ("我喜欢苹果", "你喜欢苹果吗"), ("猫追老鼠", "老鼠追猫"),
@@ -102,7 +90,7 @@ def test_signed_score_is_negative_only_for_an_opposite_verdict(signed):
 def test_modes_by_option_and_by_config(signed, paper):
     assert signed.config.mode == "signed" and paper.config.mode == "paper"
     assert paper.name == "rules-paper" and paper.describe()["mode"] == "paper"
-    same = RulesScorer(parser=FakeParser(), words=TableWords(TABLE), config=RuleConfig().replace(mode="paper"))
+    same = RulesScorer(parser=FakeParser(TREES), words=TableWords(TABLE), config=RuleConfig().replace(mode="paper"))
     assert same.score("我喜欢苹果", "你喜欢苹果吗").score == pytest.approx(paper.score("我喜欢苹果", "你喜欢苹果吗").score)
     # the paper's K1 = 0.1 (interrogative vs declarative) still holds in paper mode, not in the signed one
     assert paper.score("我喜欢苹果", "你喜欢苹果吗").score < 0.2
