@@ -326,7 +326,7 @@ def _stdin_to_file(fmt: str | None) -> str:
 
     atexit.register(remove)  # before copying: Ctrl-C may come mid-copy
     with os.fdopen(fd, "wb") as out:
-        shutil.copyfileobj(click.get_binary_stream("stdin"), out)
+        shutil.copyfileobj(sys.stdin.buffer, out)  # click.get_binary_stream is deprecated in click 8.5
     return path
 
 
