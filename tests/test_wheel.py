@@ -140,6 +140,9 @@ def test_rule_engine_runs_from_the_wheel_without_a_data_folder(installed):
     ruled = simcalc("compare", "我喜欢吃苹果", "我不喜欢吃苹果", "--scorer", "rules", "--json")
     assert ruled.returncode == 0, ruled.stderr
     assert json.loads(ruled.stdout)["score"] < 0  # negation flips the sign: the lexicon and rules ran
+    signed = json.loads(simcalc("compare", "我喜欢吃苹果", "我不喜欢吃苹果", "--json").stdout)
+    assert signed["scorer"] == "ensemble" and "left_out" not in signed["details"], signed  # the default is signed
+    assert signed["verdict"] == "opposite" and signed["score"] < 0, signed
     word = simcalc("word-sim", "大", "小", "--json")
     assert word.returncode == 0, word.stderr
     report = json.loads(word.stdout)
