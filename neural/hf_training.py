@@ -102,7 +102,7 @@ def _train(train: str, dev: str, out_dir: Path, init_dir: Path, s: dict[str, Any
     from .device import select_device
     from .hf import cross_score, length_chunks, load_model, load_tokenizer
     from .losses import bce, pcl_constants, propensity_corrected_loss
-    from .training import _batches, _check_resumable, finish_run, stop_after, training_rows
+    from .training import _batches, _check_resumable, finish_run, optimise, stop_after, training_rows
 
     device = select_device(s["device"])
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -194,12 +194,7 @@ def _train(train: str, dev: str, out_dir: Path, init_dir: Path, s: dict[str, Any
         bar = tqdm(batches, desc=f"hf-cross epoch {epoch + 1}", disable=not s["progress"], mininterval=10)
         for idx in bar:
             loss = loss_fn(model(**tokens([rows[i] for i in idx])).logits, y_all[idx].to(device))
-            optimizer.zero_grad()
-            loss.backward()
-            if s["grad_clip"]:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), s["grad_clip"])
-            optimizer.step()
-            total += loss.item() * len(idx)
+            total += optimise(model, optimizer, loss, s["grad_clip"]) * len(idx)
             seen += len(idx)
         bar.close()
         dev_scores = evaluate()

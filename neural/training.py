@@ -226,6 +226,19 @@ def training_rows(train: str | Path, dev: str | Path, s: dict[str, Any]) -> tupl
     return rows, labels, dev_rows, dev_labels
 
 
+def optimise(model: Any, optimizer: Any, loss: Any, grad_clip: float | None) -> float:
+    """One optimiser step on ``loss`` (gradients clipped to ``grad_clip`` when set); the loss's value.
+    Shared by every training loop."""
+    import torch
+
+    optimizer.zero_grad()
+    loss.backward()
+    if grad_clip:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    optimizer.step()
+    return float(loss.item())
+
+
 def stop_after(epoch: int, best_epoch: int, s: dict[str, Any], started: float) -> str | None:
     """Why a run stops after ``epoch`` (0-based): early stopping or the time budget; None: go on.
     Shared by every training loop (CV-LSTM/MGF here, hf-cross in :mod:`.hf_training`)."""
@@ -395,12 +408,7 @@ def _train(kind: str, train: str, dev: str, out: str, s: dict[str, Any]) -> dict
             batch = to_device(featurizer.collate([train_enc[i] for i in idx]))
             y = y_all[idx].to(device)
             loss = loss_fn(model(batch), y)
-            optimizer.zero_grad()
-            loss.backward()
-            if s["grad_clip"]:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), s["grad_clip"])
-            optimizer.step()
-            total += loss.item() * len(idx)
+            total += optimise(model, optimizer, loss, s["grad_clip"]) * len(idx)
             seen += len(idx)
             bar.set_postfix(loss=f"{total / seen:.4f}", refresh=False)
         dev_scores = evaluate()
