@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """What a BERT-base-sized model of your own costs next to mgf: pairs/s of hf-cross, hf-bi and mgf, one run.
 
-    SIMCALC_DATA_DIR=../shared/data python bench/hf_speed.py --work /tmp/hf-bench [--pairs 300] [--device cpu]
+    SIMCALC_DATA_DIR=../shared/data python bench/hf_speed.py --work runs/hf-bench [--pairs 300] [--device cpu]
 
 simcalc ships no pretrained transformer, so this builds BERT-base-shaped models with random weights
 (12 layers, hidden 768, a 21k-character CJK vocabulary: the size of bert-base-chinese / Erlangshen-110M)

@@ -194,3 +194,18 @@ def test_refine_is_off_unless_asked():
     _, heads, _ = plain.parse_ud([tokens])[0]
     assert plain.parse_tokens(tokens).tokens == refined.parse_tokens(tokens).tokens == tokens
     assert len(heads) == len(tokens)
+
+
+def test_exported_training_arguments_carry_no_machine_paths(tmp_path):
+    """A shipped model card records how it was trained, never the trainer's folders (absolute paths → names)."""
+    from simcalc.rules.parse.embedded.train import portable_args
+
+    args = {"out": str(tmp_path / "run1"), "export": "data/parser", "epochs": 30, "train": "train"}
+    assert portable_args(args) == {"out": "run1", "export": "data/parser", "epochs": 30, "train": "train"}
+    assert portable_args(None) is None
+    import json
+
+    from simcalc.resources import project_data_path
+
+    shipped = json.loads(project_data_path("parser/segmenter.json").read_text(encoding="utf-8"))["train_args"]
+    assert not any(isinstance(v, str) and v.startswith("/") for v in shipped.values()), shipped

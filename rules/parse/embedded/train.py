@@ -30,6 +30,14 @@ log = logging.getLogger(__name__)
 GSD = "ud_chinese/UD_Chinese-GSD_r1.4/zh-ud-{split}.conllu"
 
 
+def portable_args(args: dict | None) -> dict | None:
+    """Training arguments as a shipped model card may record them: an absolute path (a folder of the machine
+    that trained) is reduced to its last component, so no machine's paths travel with the weights."""
+    if args is None:
+        return None
+    return {k: Path(v).name if isinstance(v, str) and Path(v).is_absolute() else v for k, v in args.items()}
+
+
 def load_split(split: str) -> list[UDSentence]:
     path = find_resource(GSD.format(split=split), what=f"UD Chinese GSD v1.4 {split}")
     return read_conllu(path, simplify=True)
@@ -114,7 +122,7 @@ def export(checkpoint: Path, out_dir: Path) -> Path:
     weights = {k: v.to(torch.float16).contiguous() for k, v in state["model"].items()}
     save_file(weights, str(out_dir / "model.safetensors"))
     meta = {"format": "simcalc-biaffine-1", "config": state["config"], "vocabs": state["vocabs"],
-            "dev": state.get("dev"), "epoch": state.get("epoch"), "train_args": state.get("args"),
+            "dev": state.get("dev"), "epoch": state.get("epoch"), "train_args": portable_args(state.get("args")),
             "training_data": "UD Chinese GSD v1.4 train (OpenCC t2s, full-width punctuation)"}
     (out_dir / "model.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     build_char_table(state["vocabs"]["chars"], out_dir / "t2s_chars.json")  # parsing must not need OpenCC

@@ -19,7 +19,7 @@ from torch import nn
 from ..conllu import read_conllu
 from ..jieba_segment import Segmenter
 from .segmenter import SegConfig, SegVocab, bmes, build_network, featurize, pad, viterbi, words_from_tags
-from .train import load_split
+from .train import load_split, portable_args
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ def export(checkpoint: Path, out_dir: Path) -> None:
     save_file({k: v.to(torch.float16).contiguous() for k, v in state["model"].items()},
               str(out_dir / "segmenter.safetensors"))
     meta = {"format": "simcalc-bmes-1", "config": state["config"], "vocab": state["vocab"], "dev": state["dev"],
-            "epoch": state["epoch"], "train_args": state["args"],
+            "epoch": state["epoch"], "train_args": portable_args(state["args"]),
             "training_data": "UD Chinese GSD v1.4 train (OpenCC t2s), jieba tags and dictionary as features"}
     (out_dir / "segmenter.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     log.info("exported to %s", out_dir)
