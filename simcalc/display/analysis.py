@@ -79,7 +79,7 @@ class PairAnalyser:
 
     @property
     def reason(self) -> str:
-        return self._reason or "the rule engine (HowNet word knowledge) is not loaded; set SIMCALC_DATA_DIR"
+        return self._reason or "the rule engine is not loaded (drawing parses only was asked for)"
 
     def analyse(self, sentence1: str, sentence2: str, result: Any = None) -> dict:
         """The rules explanation of the pair (``"source": "rules"``), else the two parses with their
