@@ -95,6 +95,12 @@ def choose_backend(backend: str | None, device: str | None = "auto") -> str:
         return "torch" if on_gpu else "numpy"
     if chosen == "numpy" and on_gpu:
         raise ScorerUnavailableError("the numpy backend runs on the CPU only; use backend 'torch' for device 'cuda'")
+    if chosen == "torch":
+        import importlib.util
+
+        if importlib.util.find_spec("torch") is None:
+            raise ScorerUnavailableError("the torch backend needs torch, which is not installed: "
+                                         "`pip install torch`, or use the numpy backend (the default on CPU)")
     return chosen
 
 

@@ -152,3 +152,16 @@ def test_numpy_scorer_keeps_the_blas_thread_count():
     scorer.score("如何还款", "怎么还钱")
     after = [p["num_threads"] for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"]
     assert after == before and scorer.describe()["backend"] == "numpy"
+
+
+def test_shipped_scorers_work_where_torch_cannot_be_imported():
+    code = ("import sys\n"
+            "sys.modules['torch'] = None  # any `import torch` now fails\n"
+            "import simcalc\n"
+            "for name in ('cvlstm', 'mgf'):\n"
+            "    r = simcalc.get_scorer(name).score('怎么开通花呗', '花呗如何开通')\n"
+            "    print(name, r.label)\n")
+    env = {k: v for k, v in __import__("os").environ.items() if k != BACKEND_ENV}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["cvlstm", "1", "mgf", "1"]
