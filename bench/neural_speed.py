@@ -3,12 +3,15 @@
     SIMCALC_DATA_DIR=... python bench/neural_speed.py [--scorers levenshtein,cvlstm,mgf] [--pairs 10000]
         [--threads auto 1 2] [--backends numpy torch] [--repeats 1] [--json FILE]
     SIMCALC_DATA_DIR=... python bench/neural_speed.py --inprocess [--pairs 2048] [--repeats 3]
+    python bench/neural_speed.py --coldstart [--repeats 5]
 
 ``--backends``: each neural cell once per backend (``SIMCALC_NEURAL_BACKEND``; numpy is the default).
 ``--inprocess``: the scorers' own throughput, no process start: ``score_batch`` of one pair at a time and
 of 256 pairs at a time, torch and numpy backends of each shipped model, one thread, rounds interleaved;
 the best round's CPU seconds per pair (steadiest on a shared machine) and the ratio to torch ``mgf-bq``
 (the default ``mgf`` before the numpy backend).
+``--coldstart``: ``simcalc compare`` of one pair with ``--scorer cvlstm`` / ``mgf`` (and mgf-bq-large) on each
+backend, against ``python -c "import torch"``, fresh processes interleaved (bench/coldstart.py's timer).
 
 Each measurement is one fresh ``python -m simcalc.cli score BQ/test.tsv -o OUT --scorer S`` process (interpreter
 start, imports, model load, jieba dictionary, tokenisation, writing): its wall time, and the ratio to
@@ -104,6 +107,35 @@ def print_inprocess(results: list[dict], pairs: int, repeats: int) -> None:
               f"{r['pairs_per_second']:,.0f} | {r['cpu_ratio_to_torch_mgf_bq']:.2f} |")
 
 
+def coldstart(repeats: int) -> None:
+    """Median wall and CPU seconds of ``simcalc compare`` per scorer and backend, and their ratio to ``import torch``."""
+    from coldstart import run  # bench/coldstart.py: (wall, CPU, peak RSS) of one fresh process
+
+    env = {**_environment(tempfile.mkdtemp(prefix="neural-coldstart-")), "PYTHONPATH": str(ROOT)}
+    env.setdefault("OMP_NUM_THREADS", "1")
+    cli = [sys.executable, "-m", "simcalc.cli", "compare", "怎么开通花呗", "花呗如何开通"]
+    cases = {"python -c 'import torch'": ([sys.executable, "-c", "import torch"], env)}
+    for name, extra in (("cvlstm", []), ("mgf", []), ("mgf --model mgf-bq-large", ["--model", "mgf-bq-large"])):
+        for backend in ("numpy", "torch"):
+            cases[f"compare --scorer {name} ({backend})"] = (
+                cli + ["--scorer", name.split()[0], *extra], {**env, "SIMCALC_NEURAL_BACKEND": backend})
+    for cmd, case_env in cases.values():  # warm the file cache and jieba's cache
+        run(cmd, case_env)
+    samples: dict[str, list] = {name: [] for name in cases}
+    for _ in range(repeats):
+        for name, (cmd, case_env) in cases.items():
+            samples[name].append(run(cmd, case_env))
+    torch_wall = statistics.median(r[0] for r in samples["python -c 'import torch'"])
+    torch_cpu = statistics.median(r[1] for r in samples["python -c 'import torch'"])
+    print(f"cold start, median of {repeats} interleaved rounds (load average {os.getloadavg()[0]:.1f}):\n")
+    print("| command | wall s | × import torch | CPU s | × import torch | peak RSS MB |")
+    print("|---|---|---|---|---|---|")
+    for name, runs in samples.items():
+        wall, cpu = statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+        print(f"| {name} | {wall:.2f} | {wall / torch_wall:.2f} | {cpu:.2f} | {cpu / torch_cpu:.2f} | "
+              f"{max(r[2] for r in runs):.0f} |")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scorers", default="levenshtein,cvlstm,mgf,mgf:mgf-bq-large",
@@ -113,10 +145,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--backends", nargs="+", default=[None], choices=["numpy", "torch"],
                         help="neural backends tried (SIMCALC_NEURAL_BACKEND); default: the scorers' own choice")
     parser.add_argument("--inprocess", action="store_true", help="in-process throughput table (see above)")
+    parser.add_argument("--coldstart", action="store_true", help="cold start table per backend (see above)")
     parser.add_argument("--pairs", type=int, default=10000)
     parser.add_argument("--repeats", type=int, default=1, help="median of this many runs per cell")
     parser.add_argument("--json", metavar="FILE", help="also write the numbers as JSON")
     args = parser.parse_args(argv)
+    if args.coldstart:
+        coldstart(max(args.repeats, 1))
+        return
     if args.inprocess:
         os.environ.setdefault("OMP_NUM_THREADS", "1")
         results_inprocess = inprocess(args.pairs, args.repeats)
