@@ -187,8 +187,8 @@ def main(argv: list[str] | None = None) -> None:
             return {**env, "SIMCALC_NEURAL_BACKEND": backend} if backend else env
 
         for name, threads, backend in cells:  # first call of each scorer: empty jieba cache for the first mgf call
-            if name not in first_cold:
-                first_cold[name], _ = _run(["compare", "怎么开通花呗", "花呗如何开通", *scorer(name)], with_backend(backend))
+            if (name, backend) not in first_cold:
+                first_cold[name, backend], _ = _run(["compare", "怎么开通花呗", "花呗如何开通", *scorer(name)], with_backend(backend))
         for name, threads, backend in cells:
             extra = ["--threads", threads] if threads else []
             cold = statistics.median(_run(["compare", "怎么开通花呗", "花呗如何开通", *scorer(name)],
@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> None:
             results.append({"scorer": name, "threads": threads, "backend": backend, "rows": rows,
                             "wall_seconds": statistics.median(r[0] for r in runs),
                             "cpu_seconds": statistics.median(r[1] for r in runs),
-                            "cold_start_seconds": cold, "first_cold_start_seconds": first_cold[name]})
+                            "cold_start_seconds": cold, "first_cold_start_seconds": first_cold[name, backend]})
     base = next((r["wall_seconds"] for r in results if r["scorer"] == "levenshtein"), None)
     base_cpu = next((r["cpu_seconds"] for r in results if r["scorer"] == "levenshtein"), None)
     print(f"`simcalc score` of the first {rows:,} BQ test pairs, one fresh process each "
