@@ -26,6 +26,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
+import numpy as np
+
 from simcalc.errors import InputFormatError, ResourceNotFoundError
 
 if TYPE_CHECKING:  # torch is imported where tensors are made, so metrics/config helpers stay light
@@ -54,22 +56,28 @@ class Featurizer:
         return {lv: encode(tokenize(text, lv), self.vocabs[lv], self.max_len[lv]) for lv in self.levels}
 
     @staticmethod
-    def _pad(seqs: Sequence[Encoded]) -> tuple[torch.Tensor, torch.Tensor]:
+    def pad(seqs: Sequence[Encoded]) -> tuple[np.ndarray, np.ndarray]:
+        """(ids padded to the longest, lengths) as int64 numpy arrays."""
+        width = max(len(s.ids) for s in seqs)
+        ids = np.full((len(seqs), width), PAD_ID, dtype=np.int64)
+        for row, s in enumerate(seqs):
+            ids[row, : len(s.ids)] = s.ids
+        return ids, np.array([len(s.ids) for s in seqs], dtype=np.int64)
+
+    @classmethod
+    def _pad(cls, seqs: Sequence[Encoded]) -> tuple[torch.Tensor, torch.Tensor]:
         import torch
 
-        width = max(len(s.ids) for s in seqs)
-        ids = torch.full((len(seqs), width), PAD_ID, dtype=torch.long)
-        for row, s in enumerate(seqs):
-            ids[row, : len(s.ids)] = torch.tensor(s.ids, dtype=torch.long)
-        return ids, torch.tensor([len(s.ids) for s in seqs], dtype=torch.long)
+        ids, lengths = cls.pad(seqs)
+        return torch.from_numpy(ids), torch.from_numpy(lengths)
 
-    def collate_sentences(self, sentences: Sequence[dict[str, Encoded]]) -> dict[str, torch.Tensor]:
-        """Padded ids of single sentences, for ``model.sentence_vectors``."""
+    def collate_sentences(self, sentences: Sequence[dict[str, Encoded]]) -> dict[str, np.ndarray]:
+        """Padded ids of single sentences (numpy), for a network's ``sentence_vectors``."""
         if self.config["kind"] == "mgf":
-            chars, clen = self._pad([s["char"] for s in sentences])
-            words, wlen = self._pad([s["word"] for s in sentences])
+            chars, clen = self.pad([s["char"] for s in sentences])
+            words, wlen = self.pad([s["word"] for s in sentences])
             return {"chars": chars, "clen": clen, "words": words, "wlen": wlen}
-        ids, lengths = self._pad([s[self.config["level"]] for s in sentences])
+        ids, lengths = self.pad([s[self.config["level"]] for s in sentences])
         return {"ids": ids, "len": lengths}
 
     def collate(self, pairs: Sequence[tuple[dict[str, Encoded], dict[str, Encoded]]]) -> dict[str, torch.Tensor]:
@@ -189,13 +197,8 @@ def read_metrics(directory: str | Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
-def load_checkpoint(directory: str | Path, device: str | torch.device = "cpu"
-                    ) -> tuple[dict[str, Any], dict[str, Vocab], torch.nn.Module]:
-    """(config, vocabularies, model in eval mode) from a checkpoint directory."""
-    from safetensors.torch import load_file
-
-    from .models import build_model
-
+def read_checkpoint(directory: str | Path) -> tuple[dict[str, Any], dict[str, Vocab]]:
+    """(config, vocabularies) of a checkpoint directory whose files match its manifest; no weights read."""
     directory = Path(directory)
     missing = [n for n in (CONFIG, WEIGHTS) if not (directory / n).is_file()]
     if missing:
@@ -204,12 +207,35 @@ def load_checkpoint(directory: str | Path, device: str | torch.device = "cpu"
             "train one with `simcalc train {cvlstm,mgf} --train T --dev D --out DIR`")
     config = json.loads((directory / CONFIG).read_text(encoding="utf-8"))
     verify_manifest(directory, config)
-    vocabs = {lv: Vocab.load(directory / f"vocab_{lv}.json") for lv in levels_of(config)}
+    return config, {lv: Vocab.load(directory / f"vocab_{lv}.json") for lv in levels_of(config)}
+
+
+def load_checkpoint(directory: str | Path, device: str | torch.device = "cpu"
+                    ) -> tuple[dict[str, Any], dict[str, Vocab], torch.nn.Module]:
+    """(config, vocabularies, torch model in eval mode) from a checkpoint directory."""
+    from safetensors.torch import load_file
+
+    from .models import build_model
+
+    config, vocabs = read_checkpoint(directory)
     model = build_model(config, {lv: len(v) for lv, v in vocabs.items()})
-    state = {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(directory / WEIGHTS)).items()}
+    state = {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(Path(directory, WEIGHTS))).items()}
     model.load_state_dict(state)
     model.to(device).eval()
     return config, vocabs, model
+
+
+def load_numpy_network(directory: str | Path) -> tuple[dict[str, Any], dict[str, Vocab], Any]:
+    """(config, vocabularies, numpy network) from a checkpoint directory: inference without torch."""
+    from .numpy_net import build, load_weights
+
+    config, vocabs = read_checkpoint(directory)
+    try:
+        network = build(config, load_weights(Path(directory, WEIGHTS)))
+    except KeyError as exc:
+        raise ResourceNotFoundError(f"{directory}: {WEIGHTS} lacks the tensor {exc} that a {config['kind']} "
+                                    "model has; re-export the checkpoint") from None
+    return config, vocabs, network
 
 
 def export_checkpoint(source: str | Path, target: str | Path, fp16: bool = True) -> Path:

@@ -10,15 +10,19 @@ the caller's back.
 from __future__ import annotations
 
 import os
-
-import torch
+from typing import TYPE_CHECKING
 
 from simcalc.errors import ScorerUnavailableError
 from simcalc.threads import torch_threads  # noqa: F401  (re-exported: training and scorers use it)
 
+if TYPE_CHECKING:  # torch only where a device is chosen: the numpy scorers use the thread helpers below
+    import torch
+
 
 def select_device(device: str | None = "auto") -> torch.device:
     """``auto``: CUDA when torch sees a GPU, else CPU; ``cuda`` without a GPU is a clear error."""
+    import torch
+
     device = (device or "auto").lower()
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")

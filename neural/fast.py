@@ -113,3 +113,28 @@ class FastEncoder:
         _, c1 = self.char1(side["chars"], side["clen"], keep_outputs=True)
         _, w = self.word(side["words"], side["wlen"], keep_outputs=True)
         return m.char_att2(c2, cmask) + m.char_att1(c1, cmask), m.word_att(w, wmask)
+
+
+class TorchNetwork:
+    """A torch model behind the numpy interface of :mod:`simcalc.neural.numpy_net` (numpy ids in, numpy
+    arrays out), so that the scorers run either backend with one code path. Sentence vectors use
+    :class:`FastEncoder` where it applies, the model's own ``sentence_vectors`` otherwise."""
+
+    def __init__(self, model: nn.Module, device: torch.device) -> None:
+        self.model, self.device = model, device
+        self.encoder = FastEncoder(model) if FastEncoder.supports(model) else model
+
+    def _tensors(self, arrays: tuple) -> tuple:
+        import numpy as np
+
+        return tuple(torch.from_numpy(np.ascontiguousarray(v)).to(self.device) for v in arrays)
+
+    def sentence_vectors(self, side: dict) -> tuple:
+        with torch.inference_mode():
+            vectors = self.encoder.sentence_vectors({k: torch.from_numpy(v).to(self.device) for k, v in side.items()})
+        return tuple(v.float().cpu().numpy() for v in vectors)
+
+    def head(self, a: tuple, b: tuple) -> dict:
+        with torch.inference_mode():
+            out = self.model.head(self._tensors(a), self._tensors(b))
+        return {k: v.float().cpu().numpy() for k, v in out.items()}

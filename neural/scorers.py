@@ -2,8 +2,9 @@
 
 Scores are the model's probability that the pair means the same (for a 3-label model, the expected
 label scaled to [0, 1]). The decision threshold defaults to the one chosen on the dev set at training
-time and stored in the checkpoint. Inference is batched (sorted by length to limit padding) under
-``torch.inference_mode``.
+time and stored in the checkpoint. Inference is batched (sorted by length to limit padding) and runs in
+numpy by default (:mod:`simcalc.neural.numpy_net`: no torch import, same scores); ``backend="torch"`` (or
+``SIMCALC_NEURAL_BACKEND=torch``, or a CUDA device) runs the torch model instead.
 
 **Out-of-vocabulary text.** A model knows only the characters/words of its training data; everything
 else is one ``<unk>`` id, so two unrelated sentences in Thai and Russian (or two different emoji) look
@@ -25,10 +26,14 @@ has nothing to go on.
 from __future__ import annotations
 
 import math
+import os
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, ClassVar, Sequence
+from typing import Any, ClassVar, Iterator, Sequence
 
-from simcalc.errors import ResourceNotFoundError
+import numpy as np
+
+from simcalc.errors import ResourceNotFoundError, ScorerUnavailableError
 from simcalc.resources import project_data_path
 from simcalc.result import Result
 from simcalc.scorer import Pair, Scorer
@@ -72,6 +77,60 @@ def _chunks(order: list[int], size: list[int], rows: int, budget: int) -> list[l
     return out if out[0] else []
 
 
+#: Environment variable naming the default backend of the cvlstm/mgf scorers (``numpy`` or ``torch``).
+BACKEND_ENV = "SIMCALC_NEURAL_BACKEND"
+BACKENDS = ("auto", "numpy", "torch")
+
+
+def choose_backend(backend: str | None, device: str | None = "auto") -> str:
+    """``numpy`` or ``torch`` for a scorer. ``None`` reads :data:`BACKEND_ENV` (default ``auto``); ``auto`` is
+    numpy (no torch import: the cold start of a call is mostly torch's) unless a CUDA device is asked for.
+    Both compute the same scores (tests/test_neural_numpy.py); torch is kept for GPUs and training."""
+    chosen = (backend or os.environ.get(BACKEND_ENV) or "auto").strip().lower()
+    if chosen not in BACKENDS:
+        raise ScorerUnavailableError(f"unknown neural backend {chosen!r}; use one of {', '.join(BACKENDS)} "
+                                     f"(option backend= or ${BACKEND_ENV})")
+    on_gpu = (device or "auto").lower().startswith("cuda")
+    if chosen == "auto":
+        return "torch" if on_gpu else "numpy"
+    if chosen == "numpy" and on_gpu:
+        raise ScorerUnavailableError("the numpy backend runs on the CPU only; use backend 'torch' for device 'cuda'")
+    if chosen == "torch":
+        import importlib.util
+
+        if importlib.util.find_spec("torch") is None:
+            raise ScorerUnavailableError("the torch backend needs torch, which is not installed: "
+                                         "`pip install torch`, or use the numpy backend (the default on CPU)")
+    return chosen
+
+
+_blas_pools: Any = None
+
+
+@contextmanager
+def blas_threads(threads: int | None) -> Iterator[None]:
+    """Limit numpy's BLAS pool to ``threads`` for a block (None: no change), restoring it afterwards.
+
+    The pools are found once per process (threadpoolctl scans the loaded libraries, ≈ 1 ms: a third of
+    a one-pair call if done each time)."""
+    global _blas_pools
+    if threads is None:
+        yield
+        return
+    if _blas_pools is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:  # scikit-learn brings it; without it numpy keeps its own thread count
+            _blas_pools = False
+        else:
+            _blas_pools = ThreadpoolController().select(user_api="blas")
+    if not _blas_pools:
+        yield
+        return
+    with _blas_pools.limit(limits=threads):
+        yield
+
+
 def coverage_weight(coverage: float) -> float:
     """How much of the model's probability to keep at this pair coverage (1 at or above MIN_COVERAGE)."""
     return min(1.0, max(0.0, coverage / MIN_COVERAGE))
@@ -88,26 +147,37 @@ class NeuralScorer(Scorer):
 
     def __init__(self, model: str | Path | None = None, threshold: float | None = None,
                  threads: int | str | None = "auto", device: str = "auto", batch_size: int | None = None,
-                 max_chars: int = MAX_CHARS) -> None:
-        """``threads``: torch threads used *while scoring* (restored afterwards): ``"auto"`` = the free
-        cores (:func:`simcalc.neural.device.auto_threads`, decided once here), an int, or None to leave torch's
-        setting alone. ``batch_size``: sentences per forward pass (default 1024 on CPU, 4096 on GPU)."""
+                 max_chars: int = MAX_CHARS, backend: str | None = None) -> None:
+        """``threads``: threads used *while scoring* (torch's, or the BLAS pool's for numpy; restored
+        afterwards): ``"auto"`` = the free cores (:func:`simcalc.neural.device.auto_threads`, decided once
+        here), an int, or None to leave the setting alone. ``batch_size``: sentences per forward pass
+        (default 1024 on CPU, 4096 on GPU). ``backend``: see :func:`choose_backend`."""
         super().__init__(threshold=threshold, max_chars=max_chars)
-        from .checkpoint import Featurizer, load_checkpoint
-        from .device import resolve_threads, select_device
+        from .checkpoint import Featurizer
+        from .device import resolve_threads
 
         self.threads = resolve_threads(threads)
-        self.device = select_device(device)
+        self.backend = choose_backend(backend, device)
         self.model_dir = self.model_path(model)
-        self.config, self.vocabs, self.model = load_checkpoint(self.model_dir, self.device)
+        if self.backend == "numpy":
+            from .checkpoint import load_numpy_network
+
+            self.device_name = "cpu"
+            self.config, self.vocabs, self.network = load_numpy_network(self.model_dir)
+        else:
+            from .checkpoint import load_checkpoint
+            from .device import select_device
+            from .fast import TorchNetwork
+
+            torch_device = select_device(device)
+            self.device_name = str(torch_device)
+            self.config, self.vocabs, model = load_checkpoint(self.model_dir, torch_device)
+            self.network = TorchNetwork(model, torch_device)
         if self.config["kind"] != self.kind:
             raise ResourceNotFoundError(
                 f"{self.model_dir} holds a {self.config['kind']!r} model, not {self.kind!r}; pass a {self.kind} checkpoint")
         self.featurizer = Featurizer(self.config, self.vocabs)
-        from .fast import FastEncoder
-
-        self.encoder = FastEncoder(self.model) if FastEncoder.supports(self.model) else self.model
-        self.batch_size = int(batch_size) if batch_size else (4096 if self.device.type == "cuda" else 1024)
+        self.batch_size = int(batch_size) if batch_size else (4096 if self.device_name.startswith("cuda") else 1024)
         if threshold is None:
             self.threshold = self.config.get("threshold", 0.5)
 
@@ -133,7 +203,8 @@ class NeuralScorer(Scorer):
     def describe(self) -> dict:
         return {**super().describe(), "model": str(self.model_dir), "kind": self.kind,
                 "max_chars": self.config["max_chars"], "max_words": self.config["max_words"],
-                "threads": self.threads, "device": str(self.device), "min_coverage": MIN_COVERAGE}
+                "threads": self.threads, "device": self.device_name, "backend": self.backend,
+                "min_coverage": MIN_COVERAGE}
 
     def _score_texts(self, pairs: Sequence[Pair]) -> list[Result]:
         """Encode each distinct sentence once, in length-sorted batches, then score the pairs.
@@ -166,53 +237,47 @@ class NeuralScorer(Scorer):
                    f"the score leans on a lexical comparison (model weight {weight:.2f})")
         return unit_interval(weight * score + (1 - weight) * lexical), details, [warning]
 
-    def _vectors(self, encoded: list) -> list:
-        """Sentence vectors of encoded sentences, in their order: computed in batches sorted by length
-        (least padding), then put back in place. Call under ``torch.inference_mode()``."""
-        import torch
+    def _threads(self):
+        """The thread count around a block of work: torch's for the torch backend, the BLAS pool's for numpy."""
+        from .device import torch_threads
 
+        return torch_threads(self.threads) if self.backend == "torch" else blas_threads(self.threads)
+
+    def _vectors(self, encoded: list) -> list[np.ndarray]:
+        """Sentence vectors of encoded sentences, in their order: computed in batches sorted by length
+        (least padding), then put back in place."""
         size = [sum(len(e.ids) for e in enc.values()) for enc in encoded]
         order = sorted(range(len(encoded)), key=size.__getitem__)
         chunks = []
         for idx in _chunks(order, size, self.batch_size, TOKEN_BUDGET):
-            side = {k: v.to(self.device) for k, v in self.featurizer.collate_sentences(
-                [encoded[i] for i in idx]).items()}
-            chunks.append(self.encoder.sentence_vectors(side))
-        inverse = torch.empty(len(order), dtype=torch.long)
-        inverse[torch.tensor(order)] = torch.arange(len(order))
-        inverse = inverse.to(self.device)
-        return [torch.cat([c[k] for c in chunks])[inverse] for k in range(len(chunks[0]))]
+            chunks.append(self.network.sentence_vectors(self.featurizer.collate_sentences([encoded[i] for i in idx])))
+        inverse = np.empty(len(order), dtype=np.int64)
+        inverse[np.asarray(order, dtype=np.int64)] = np.arange(len(order))
+        return [np.concatenate([c[k] for c in chunks])[inverse] for k in range(len(chunks[0]))]
 
     # -- encode once, score many (FAQ matching: simcalc.rank) -------------------------------------
     def encode(self, texts: Sequence[str]) -> "EncodedSentences":
         """Sentence vectors of prepared texts, in input order. Both models are siamese up to the
         matching head, so a candidate's vectors can be computed once and reused for every query."""
-        import torch
-
-        from .device import torch_threads
-
         encoded = [self.featurizer.encode(t) for t in texts]
-        with torch_threads(self.threads), torch.inference_mode():
+        with self._threads():
             vectors = tuple(self._vectors(encoded))
         return EncodedSentences(list(texts), encoded, vectors)
 
     def score_encoded(self, left: "EncodedSentences", right: "EncodedSentences") -> list[Result]:
         """Results for row-aligned :meth:`encode` outputs (a 1-row side is broadcast); equal to scoring
         the same pairs with :meth:`score_batch`."""
-        import torch
-
-        from .device import torch_threads
-        from .models import probabilities
+        from .numpy_net import probabilities
 
         n = max(len(left), len(right))
         left, right = left.broadcast(n), right.broadcast(n)
-        with torch_threads(self.threads), torch.inference_mode():
-            out = self.model.head(left.vectors, right.vectors)
+        with self._threads():
+            out = self.network.head(left.vectors, right.vectors)
             probs = probabilities(self.kind, out)
-            grades = torch.arange(probs.size(-1), dtype=probs.dtype, device=probs.device) / (probs.size(-1) - 1)
-            scores = (probs * grades).sum(-1).cpu().tolist()
-            cpu_out = {k: v.cpu().tolist() for k, v in out.items()}
-            probs_list = probs.cpu().tolist()
+            grades = np.arange(probs.shape[-1], dtype=probs.dtype) / (probs.shape[-1] - 1)
+            scores = (probs * grades).sum(-1).tolist()
+        cpu_out = {k: v.tolist() for k, v in out.items()}
+        probs_list = probs.tolist()
         results = []
         for row in range(n):
             pair = (left.encoded[row], right.encoded[row])
@@ -222,7 +287,6 @@ class NeuralScorer(Scorer):
             result.warnings.extend(warnings + self._cut_warnings(pair))
             results.append(result)
         return results
-
 
     def _cut_warnings(self, pair) -> list[str]:
         warnings = []
@@ -282,13 +346,11 @@ class EncodedSentences:
 
     def take(self, ids: Sequence[int]) -> "EncodedSentences":
         """The rows ``ids`` (e.g. a prefiltered shortlist of FAQ candidates)."""
-        import torch
-
-        picked = torch.as_tensor(list(ids), dtype=torch.long)
+        picked = np.asarray(list(ids), dtype=np.int64)
         return EncodedSentences([self.texts[i] for i in ids], [self.encoded[i] for i in ids],
-                                tuple(v[picked.to(v.device)] for v in self.vectors))
+                                tuple(v[picked] for v in self.vectors))
 
     def broadcast(self, n: int) -> "EncodedSentences":
         if len(self) == n:
             return self
-        return EncodedSentences(self.texts * n, self.encoded * n, tuple(v.expand(n, *v.shape[1:]) for v in self.vectors))
+        return EncodedSentences(self.texts * n, self.encoded * n, tuple(np.broadcast_to(v, (n, *v.shape[1:])) for v in self.vectors))

@@ -63,8 +63,8 @@ def _init_worker(payload: bytes, torch_threads: int) -> None:
 
     if "torch" in sys.modules:  # the scorer uses torch: its share of the cores, not the parent's choice
         sys.modules["torch"].set_num_threads(torch_threads)
-        if isinstance(shipped, ScopesThreads) and isinstance(shipped.threads, int):
-            shipped.threads = torch_threads
+    if isinstance(shipped, ScopesThreads) and isinstance(shipped.threads, int):
+        shipped.threads = torch_threads  # torch's or numpy's BLAS pool (the neural scorers' numpy backend)
 
 
 def _score_task(batches: list[list[Row]]) -> list[list[RowOutcome]]:

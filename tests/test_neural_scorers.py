@@ -196,7 +196,7 @@ def test_fast_inference_path_equals_the_model(kind, tmp_path):
         assert model.word_lstm.num_layers == 2
     featurizer = Featurizer(config, vocabs)
     texts = SENTENCES + ["如何", "开通花呗如何还款怎么还钱", "还"]
-    side = featurizer.collate_sentences([featurizer.encode(t) for t in texts])
+    side = {k: torch.from_numpy(v) for k, v in featurizer.collate_sentences([featurizer.encode(t) for t in texts]).items()}
     with torch.inference_mode():
         expected = model.sentence_vectors(side)
         got = FastEncoder(model).sentence_vectors(side)

@@ -1,0 +1,235 @@
+"""The two networks' inference in numpy: the same functions as :mod:`simcalc.neural.models` in eval mode, no torch.
+
+Why: importing torch and building the modules is most of a neural scorer's cold start (and of the default
+engine's), while scoring needs only a few matrix products per step. The weights are the checkpoint's own
+``model.safetensors`` read with safetensors' numpy API, so nothing is converted or shipped twice.
+
+What it computes, per model (dropout is the identity at inference):
+
+* LSTM layers as :mod:`simcalc.neural.fast` runs them: the first layer's input projection is a
+  ``vocab × 4·hidden`` table made at load time, rows are sorted by length and each step runs only on the
+  rows still that long (no padding computed). Gate rows i, f, o are pre-scaled by ½ so that one ``tanh``
+  over all four gates gives them all (σ(x) = ½·tanh(x/2) + ½): one transcendental pass per step.
+* Additive attention pooling, the CNN encoder (two convolutions with max-pooling), and both matching heads.
+
+Scores equal the torch model's within float32 rounding (tests/test_neural_numpy.py: 1e-5 on real pairs).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+Array = np.ndarray
+
+
+def load_weights(path: str | Path) -> dict[str, Array]:
+    """The tensors of a ``model.safetensors`` file as float32 (fp16 shipped weights are widened) numpy arrays."""
+    from safetensors.numpy import load_file
+
+    return {k: (v.astype(np.float32) if np.issubdtype(v.dtype, np.floating) else v)
+            for k, v in load_file(str(path)).items()}
+
+
+def _order(lengths: Array) -> Array:
+    """Row order by descending length (stable, as the torch fast path sorts)."""
+    return np.argsort(-lengths, kind="stable")
+
+
+class LSTMStack:
+    """A unidirectional, batch-first ``nn.LSTM`` (any number of layers) read from an embedding's ids.
+
+    ``__call__`` takes rows already sorted by descending length and returns the last real hidden state
+    of each row and, if asked, the top layer's outputs time-major ``(T, B, H)`` (zeros past each length).
+    """
+
+    def __init__(self, weights: dict[str, Array], prefix: str, embedding: Array) -> None:
+        layers = sum(1 for k in weights if k.startswith(f"{prefix}.weight_ih_l"))
+        hidden = weights[f"{prefix}.weight_hh_l0"].shape[1]
+        scale = np.full(4 * hidden, 0.5, dtype=np.float32)
+        scale[2 * hidden: 3 * hidden] = 1.0  # the cell candidate g keeps its tanh
+        self.hidden = hidden
+        self.layers: list[tuple[Array, Array, Array]] = []  # (W_ih^T, bias, W_hh^T), gates scaled
+        for k in range(layers):
+            w_ih, w_hh = weights[f"{prefix}.weight_ih_l{k}"], weights[f"{prefix}.weight_hh_l{k}"]
+            bias = weights[f"{prefix}.bias_ih_l{k}"] + weights[f"{prefix}.bias_hh_l{k}"]
+            self.layers.append((np.ascontiguousarray((w_ih * scale[:, None]).T), bias * scale,
+                                np.ascontiguousarray((w_hh * scale[:, None]).T)))
+        w_in, bias, _ = self.layers[0]
+        self.table = np.ascontiguousarray(embedding @ w_in + bias)  # (vocab, 4H): layer 1's input part per token
+
+    def __call__(self, ids: Array, lengths: Array, keep_outputs: bool) -> tuple[Array, Array | None]:
+        width = int(lengths[0]) if len(lengths) else 0
+        active = (lengths[None, :] > np.arange(width)[:, None]).sum(1)
+        steps = np.ascontiguousarray(ids[:, :width].T)  # (T, B) ids, time-major
+        below: Array | None = None
+        h = np.zeros((0, self.hidden), dtype=np.float32)
+        for k, (w_in, bias, w_hh) in enumerate(self.layers):
+            last = k == len(self.layers) - 1
+            projected = None if k == 0 else (below.reshape(-1, below.shape[-1]) @ w_in + bias).reshape(  # type: ignore[union-attr]
+                width, len(lengths), -1)
+            h, below = self._layer(steps, projected, active, w_hh, keep_outputs or not last)
+        return h, below
+
+    def _layer(self, steps: Array, projected: Array | None, active: Array, w_hh: Array, keep: bool
+               ) -> tuple[Array, Array | None]:
+        """One layer over sorted rows; ``projected`` (T, B, 4H) is the input part, None for the tabled first layer."""
+        hid = self.hidden
+        batch = steps.shape[1]
+        h = np.zeros((batch, hid), dtype=np.float32)
+        c = np.zeros((batch, hid), dtype=np.float32)
+        out = np.zeros((steps.shape[0], batch, hid), dtype=np.float32) if keep else None
+        for t, n in enumerate(active.tolist()):
+            gates = h[:n] @ w_hh
+            gates += self.table[steps[t, :n]] if projected is None else projected[t, :n]
+            np.tanh(gates, out=gates)
+            for part in (gates[:, : 2 * hid], gates[:, 3 * hid:]):  # i, f and o: σ(x) = ½·tanh(x/2) + ½
+                part *= 0.5
+                part += 0.5
+            i, f, g, o = gates[:, :hid], gates[:, hid: 2 * hid], gates[:, 2 * hid: 3 * hid], gates[:, 3 * hid:]
+            cell = c[:n]
+            cell *= f
+            cell += i * g
+            np.multiply(o, np.tanh(cell), out=h[:n])
+            if out is not None:
+                out[t, :n] = h[:n]
+        return h, out
+
+
+def attention(weights: dict[str, Array], prefix: str, outputs: Array, lengths: Array) -> Array:
+    """Additive attention pooling over time-major ``outputs`` (T, B, H), real steps only."""
+    width, batch, hid = outputs.shape
+    proj = np.tanh(outputs.reshape(-1, hid) @ weights[f"{prefix}.proj.weight"].T + weights[f"{prefix}.proj.bias"])
+    scores = (proj @ weights[f"{prefix}.score.weight"][0]).reshape(width, batch)
+    scores[np.arange(width)[:, None] >= lengths[None, :]] = -np.inf
+    scores = np.exp(scores - scores.max(0, keepdims=True))
+    scores /= scores.sum(0, keepdims=True)
+    return (scores[:, :, None] * outputs).sum(0)
+
+
+def cosine(a: Array, b: Array, eps: float = 1e-8) -> Array:
+    """torch's ``cosine_similarity``: each vector divided by its norm (at least ``eps``), then the dot product."""
+    na = np.maximum(np.linalg.norm(a, axis=-1), eps)
+    nb = np.maximum(np.linalg.norm(b, axis=-1), eps)
+    return ((a / na[:, None]) * (b / nb[:, None])).sum(-1)
+
+
+def _linear(weights: dict[str, Array], name: str, x: Array) -> Array:
+    return x @ weights[f"{name}.weight"].T + weights[f"{name}.bias"]
+
+
+def _relu(x: Array) -> Array:
+    return np.maximum(x, 0.0)
+
+
+def _sigmoid(x: Array) -> Array:
+    return 0.5 * np.tanh(0.5 * x) + 0.5
+
+
+class NumpyCVLSTM:
+    """CV-LSTM / WV-LSTM / CV-CNN (:class:`simcalc.neural.models.CVLSTM`) in numpy."""
+
+    kind = "cvlstm"
+
+    def __init__(self, config: dict[str, Any], weights: dict[str, Array]) -> None:
+        self.w = weights
+        self.encoder = config["encoder"]
+        if self.encoder == "lstm":
+            self.lstm = LSTMStack(weights, "encoder", weights["embedding.weight"])
+
+    def sentence_vectors(self, side: dict[str, Array]) -> tuple[Array, ...]:
+        ids, lengths = side["ids"], np.maximum(side["len"], 1)
+        if self.encoder == "cnn":
+            return (self._cnn(ids, lengths),)
+        order = _order(lengths)
+        h, _ = self.lstm(ids[order], lengths[order], keep_outputs=False)
+        out = np.empty_like(h)
+        out[order] = h
+        return (out,)
+
+    def _conv(self, x: Array, name: str) -> Array:
+        """``Conv1d(padding=k//2)`` of (B, L, C) → (B, L', F) by stacking the k shifted windows."""
+        weight = self.w[f"{name}.weight"]  # (F, C, k)
+        filters, channels, k = weight.shape
+        pad = k // 2
+        padded = np.pad(x, ((0, 0), (pad, pad), (0, 0)))
+        width = x.shape[1] + 2 * pad - k + 1
+        windows = np.concatenate([padded[:, j: j + width] for j in range(k)], axis=-1)  # (B, L', k·C)
+        return windows @ weight.transpose(2, 1, 0).reshape(k * channels, filters) + self.w[f"{name}.bias"]
+
+    def _cnn(self, ids: Array, lengths: Array) -> Array:
+        x = self.w["embedding.weight"][ids]
+        h = _relu(self._conv(x, "encoder.conv1"))
+        h[np.arange(h.shape[1])[None, :] >= lengths[:, None]] = 0.0
+        if h.shape[1] % 2:  # max_pool1d(2, ceil_mode=True): a lone last position is its own window
+            h = np.concatenate([h, np.full_like(h[:, :1], -np.inf)], axis=1)
+        h = h.reshape(h.shape[0], -1, 2, h.shape[2]).max(2)
+        h = _relu(self._conv(h, "encoder.conv2"))
+        h[np.arange(h.shape[1])[None, :] >= ((lengths + 1) // 2)[:, None]] = -np.inf
+        return h.max(1)
+
+    def head(self, a: tuple[Array, ...], b: tuple[Array, ...]) -> dict[str, Array]:
+        cos = cosine(a[0], b[0])
+        return {"logits": cos[:, None] @ self.w["classifier.weight"].T + self.w["classifier.bias"], "cosine": cos}
+
+
+class NumpyMGF:
+    """MGF (:class:`simcalc.neural.models.MGF`) in numpy."""
+
+    kind = "mgf"
+
+    def __init__(self, config: dict[str, Any], weights: dict[str, Array]) -> None:
+        self.w = weights
+        self.hidden = int(config["hidden"])
+        self.char2 = LSTMStack(weights, "char_lstm2", weights["char_embedding.weight"])
+        self.char1 = LSTMStack(weights, "char_lstm1", weights["char_embedding.weight"])
+        self.word = LSTMStack(weights, "word_lstm", weights["word_embedding.weight"])
+
+    def sentence_vectors(self, side: dict[str, Array]) -> tuple[Array, ...]:
+        chars, clen = side["chars"], np.maximum(side["clen"], 1)
+        words, wlen = side["words"], np.maximum(side["wlen"], 1)
+        order = _order(clen)
+        ids, lengths = chars[order], clen[order]
+        c2 = attention(self.w, "char_att2", self.char2(ids, lengths, keep_outputs=True)[1], lengths)  # type: ignore[arg-type]
+        c1 = attention(self.w, "char_att1", self.char1(ids, lengths, keep_outputs=True)[1], lengths)  # type: ignore[arg-type]
+        char_vec = np.empty_like(c2)
+        char_vec[order] = c2 + c1
+        order = _order(wlen)
+        lengths = wlen[order]
+        w = attention(self.w, "word_att", self.word(words[order], lengths, keep_outputs=True)[1], lengths)  # type: ignore[arg-type]
+        word_vec = np.empty_like(w)
+        word_vec[order] = w
+        return char_vec, word_vec
+
+    def head(self, a: tuple[Array, ...], b: tuple[Array, ...]) -> dict[str, Array]:
+        (ca, wa), (cb, wb) = a, b
+        q1, q2 = ca + wa, cb + wb
+        c2 = q1 * q2
+        c3 = c2.sum(-1) / self.hidden
+        path = _relu(_linear(self.w, "dense2", _relu(_linear(self.w, "dense1",
+                                                             np.concatenate([q1, q2, np.abs(q1 - q2), c2], -1)))))
+        p1, p2 = _relu(_linear(self.w, "prime", q1)), _relu(_linear(self.w, "prime", q2))
+        path_prime = np.concatenate([np.abs(p1 - p2), p1 * p2], -1)
+        dense_logit = _linear(self.w, "out", path + path_prime)[:, 0]
+        return {"logit": dense_logit + c3, "dense_logit": dense_logit, "dot_logit": c3,
+                "char_cosine": cosine(ca, cb), "word_cosine": cosine(wa, wb)}
+
+
+def build(config: dict[str, Any], weights: dict[str, Array]) -> NumpyCVLSTM | NumpyMGF:
+    """The numpy network of a checkpoint config (``kind`` = ``cvlstm`` or ``mgf``)."""
+    if config["kind"] == "cvlstm":
+        return NumpyCVLSTM(config, weights)
+    if config["kind"] == "mgf":
+        return NumpyMGF(config, weights)
+    raise ValueError(f"unknown model kind {config['kind']!r}")
+
+
+def probabilities(kind: str, out: dict[str, Array]) -> Array:
+    """(batch, classes) probabilities, as :func:`simcalc.neural.models.probabilities`."""
+    if kind == "mgf":
+        p = _sigmoid(out["logit"])
+        return np.stack([1 - p, p], axis=-1)
+    logits = out["logits"] - out["logits"].max(-1, keepdims=True)
+    e = np.exp(logits)
+    return e / e.sum(-1, keepdims=True)
