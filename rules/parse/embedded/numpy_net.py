@@ -61,6 +61,23 @@ def blas_threads(threads: int | None) -> Iterator[None]:
         yield
 
 
+def length_batches(lengths: Sequence[int], max_sentences: int, max_tokens: int) -> list[list[int]]:
+    """Indices grouped into batches of similar length (shortest first): at most ``max_sentences`` each,
+    and at most ``max_tokens`` positions once padded to the batch's longest, so that padding (which
+    costs as much as words in every product) stays small and memory per batch stays bounded."""
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for i in order:
+        if current and (len(current) == max_sentences or (len(current) + 1) * lengths[i] > max_tokens):
+            batches.append(current)
+            current = []
+        current.append(i)
+    if current:
+        batches.append(current)
+    return batches
+
+
 def dense(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
     """``x @ w + b`` over the last axis as one 2-D product (numpy runs a 3-D ``@`` as many small ones)."""
     out = x.reshape(-1, x.shape[-1]) @ w

@@ -22,7 +22,7 @@ from ..conllu import is_punct
 from ..segment import default_segmenter, model_segmenter
 from ..types import Parse, ParserUnavailableError
 from ..ud_convert import convert
-from .numpy_net import blas_threads
+from .numpy_net import blas_threads, length_batches
 
 log = logging.getLogger(__name__)
 
@@ -80,23 +80,6 @@ def join_pieces(pieces: list[tuple[list[str], list[int], list[str]]]) -> tuple[l
             first_root = piece_heads.index(0) + 1 if 0 in piece_heads else 0
         tags.extend(xpos)
     return tags, heads, rels
-
-
-def length_batches(lengths: Sequence[int], max_sentences: int, max_tokens: int) -> list[list[int]]:
-    """Indices grouped into batches of similar length (shortest first): at most ``max_sentences`` each,
-    and at most ``max_tokens`` positions once padded to the batch's longest, so that padding (which
-    costs as much as words in every product) stays small and memory per batch stays bounded."""
-    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
-    batches: list[list[int]] = []
-    current: list[int] = []
-    for i in order:
-        if current and (len(current) == max_sentences or (len(current) + 1) * lengths[i] > max_tokens):
-            batches.append(current)
-            current = []
-        current.append(i)
-    if current:
-        batches.append(current)
-    return batches
 
 
 def default_model_dir() -> Path:

@@ -26,7 +26,7 @@ from simcalc.errors import ResourceNotFoundError
 from simcalc.resources import project_data_path
 
 from ..conllu import simplify_chars
-from .numpy_net import log_softmax
+from .numpy_net import length_batches, log_softmax
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,7 @@ TAGS = "BMES"
 MAX_DICT_LEN = 5  # dictionary features: words of 2..5 characters starting/ending at a character
 N_DICT = 2 * (MAX_DICT_LEN - 1)
 SEG_FILES = ("segmenter.json", "segmenter.safetensors")
+BATCH_CHARS = 8192  # padded characters per network batch (bounded memory, little padding)
 PAD, UNK = "<pad>", "<unk>"
 _ASCII_LETTER = re.compile(r"[a-z]")
 
@@ -267,7 +268,7 @@ class TrainedSegmenter:
     """
 
     def __init__(self, user_dict: str | Path | None = None, known: Callable[[str], bool] | None = None,
-                 model_dir: str | Path | None = None, batch_size: int = 128) -> None:
+                 model_dir: str | Path | None = None, batch_size: int = 512) -> None:
         from ..jieba_segment import Segmenter
         from .numpy_net import SegmenterNet, load_safetensors
 
@@ -329,9 +330,7 @@ class TrainedSegmenter:
         in_dict = lambda w: freq.get(w, 0) > 0  # noqa: E731 (jieba stores every prefix with count 0)
         jieba_cut = self.jieba._tokenizer.cut
         results: list = [None] * len(texts)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for s in range(0, len(order), self.batch_size):
-            ids = order[s: s + self.batch_size]
+        for ids in length_batches([len(t) for t in texts], self.batch_size, BATCH_CHARS):
             feats = [featurize(texts[i], self.vocab, lambda t: jieba_cut(t, HMM=True), in_dict) for i in ids]
             x = pad(feats)
             paths = viterbi(log_softmax(self.net(*x)), np.maximum((x[0] != 0).sum(1), 1))
