@@ -198,8 +198,9 @@ def test_numpy_segmenter_gives_the_torch_scores_and_words():
 
 @shipped
 def test_parsing_and_the_rules_scorer_never_import_torch():
-    """`simcalc compare --scorer rules` and raw-text parsing run with torch made unimportable."""
-    code = ("import sys; sys.modules['torch'] = None\n"
+    """`simcalc compare --scorer rules` and raw-text parsing run with torch (and the safetensors package)
+    made unimportable."""
+    code = ("import sys; sys.modules['torch'] = None; sys.modules['safetensors'] = None\n"
             "from simcalc.rules.parse.embedded.parser import EmbeddedParser\n"
             "p = EmbeddedParser(); t = p.parse('怎么开通花呗'); assert t.heads.count(0) == 1\n"
             "from simcalc.rules.scorer import RulesScorer\n"
