@@ -285,6 +285,8 @@ def main() -> None:
     ap.add_argument("--speed-sentences", type=int, default=2000)
     ap.add_argument("--threads", default="1", help="threads for the speed runs (comma-separated counts)")
     ap.add_argument("--speed-only", action="store_true", help="only the speed table")
+    ap.add_argument("--rules-segmenters", type=int, default=0, metavar="N",
+                    help="only: the rule engine with jieba vs the trained segmenter on N BQ/LCQMC dev pairs")
     ap.add_argument("--before", type=Path, help="another checkout (e.g. the main branch) to time alongside")
     ap.add_argument("--repeats", type=int, default=3, help="interleaved rounds of the speed runs")
     ap.add_argument("--tokenizers", default="gold,jieba,trained,trained+hownet")
@@ -294,6 +296,11 @@ def main() -> None:
     ap.add_argument("--model-dir", default=None, help="embedded parser weights folder (default: data/parser)")
     ap.add_argument("--json", default=None, help="also write the numbers here")
     args = ap.parse_args()
+    if args.rules_segmenters:
+        rows = rules_segmenter_rows(args.rules_segmenters)
+        if args.json:
+            Path(args.json).write_text(json.dumps(rows, indent=1, ensure_ascii=False), encoding="utf-8")
+        return
     if args.speed_only:
         results = {}
         run_speed(args, results)
@@ -337,6 +344,44 @@ def main() -> None:
         run_speed(args, results)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
+
+
+def read_pairs(rel: str, n: int) -> list[tuple[str, str, int]]:
+    """The first ``n`` labelled pairs of a corpus TSV (sentence1, sentence2, label)."""
+    with open(find_resource(rel), encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))[:n]
+    return [(r["sentence1"], r["sentence2"], int(r["label"])) for r in rows]
+
+
+def rules_segmenter_rows(n: int) -> dict:
+    """The rule engine (default config) with its words cut by jieba (what it ships with) and by the trained
+    segmenter with HowNet words merged back, on the first ``n`` BQ and LCQMC dev pairs: ROC AUC of the score
+    and accuracy at the scorer's threshold. Measures whether the segmenter should replace jieba there."""
+    from sklearn.metrics import roc_auc_score
+
+    from simcalc.rules.parse.segment import model_segmenter
+    from simcalc.rules.scorer import RulesScorer
+
+    rows: dict = {}
+    print(f"\n## The rule engine's segmenter ({n} dev pairs each; default config)\n")
+    print("| data | segmenter | ROC AUC | accuracy | pairs/s |")
+    print("|---|---|---|---|---|")
+    for name, rel in (("BQ dev", "bq_corpus/dev.tsv"), ("LCQMC dev", "lcqmc/dev.tsv")):
+        pairs = read_pairs(rel, n)
+        for kind in ("jieba", "trained+hownet"):
+            scorer = RulesScorer()
+            if kind != "jieba":
+                scorer._segment = model_segmenter(None, known=getattr(scorer.words, "knows", None))
+            start = time.process_time()
+            results = scorer.score_batch([(a, b) for a, b, _ in pairs])
+            rate = len(pairs) / (time.process_time() - start)
+            labels = [y for _, _, y in pairs]
+            scores = [r.score for r in results]
+            acc = 100 * sum((s >= scorer.threshold) == bool(y) for s, y in zip(scores, labels)) / len(pairs)
+            r = rows[f"{name}/{kind}"] = {"auc": 100 * roc_auc_score(labels, scores), "accuracy": acc,
+                                          "pairs_per_cpu_s": rate}
+            print(f"| {name} | {kind} | {r['auc']:.1f} | {r['accuracy']:.1f} | {rate:.0f} |")
+    return rows
 
 
 def run_speed(args, results: dict) -> None:

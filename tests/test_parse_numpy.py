@@ -213,3 +213,16 @@ def test_parsing_and_the_rules_scorer_never_import_torch():
     imported = {line.split("|")[-1].strip() for line in cli.stderr.splitlines() if line.startswith("import time:")}
     assert "simcalc.rules.parse.embedded.parser" in imported
     assert not {m for m in imported if m == "torch" or m.startswith("torch.")}
+
+
+def test_length_batches_cover_every_sentence_within_bounds():
+    from simcalc.rules.parse.embedded.numpy_net import length_batches
+
+    lengths = [((i * 37) % 50) + 1 for i in range(500)] + [400]
+    batches = length_batches(lengths, max_sentences=64, max_tokens=1024)
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+    for b in batches:
+        assert len(b) <= 64
+        assert len(b) == 1 or len(b) * max(lengths[i] for i in b) <= 1024
+    flat = [lengths[i] for b in batches for i in b]
+    assert flat == sorted(flat)  # similar lengths together: little padding
