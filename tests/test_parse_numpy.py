@@ -226,3 +226,20 @@ def test_length_batches_cover_every_sentence_within_bounds():
         assert len(b) == 1 or len(b) * max(lengths[i] for i in b) <= 1024
     flat = [lengths[i] for b in batches for i in b]
     assert flat == sorted(flat)  # similar lengths together: little padding
+
+
+@shipped
+def test_concurrent_parsing_with_a_small_feature_cache(monkeypatch):
+    """Threads share the parser; the word-vector cache may be cleared by one while another reads it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from simcalc.rules.parse.embedded import parser as module
+
+    parser = EmbeddedParser()
+    sentences = _sentences()
+    want = parser.parse_ud(sentences)
+    monkeypatch.setattr(module, "FEATURE_CACHE", 8)
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda k: parser.parse_ud(sentences[k::3]), [0, 1, 2] * 4))
+    for k, out in zip([0, 1, 2] * 4, got):
+        assert out == want[k::3]

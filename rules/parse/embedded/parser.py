@@ -284,24 +284,25 @@ class EmbeddedParser(BaseParser):
 
         Each distinct word form is embedded once (char CNN included) and kept in a bounded cache."""
         cache = self._features
-        missing = list({t for tokens in sentences for t in tokens if t not in cache})
-        if ROOT_KEY not in cache:
-            missing.append(ROOT_KEY)
+        forms = {t for tokens in sentences for t in tokens} | {ROOT_KEY}
+        # this batch's own table: another thread may clear the shared cache meanwhile
+        table = {t: v for t in forms if (v := cache.get(t)) is not None}
+        missing = [t for t in forms if t not in table]
         if missing:
-            if len(cache) + len(missing) > FEATURE_CACHE:
-                cache.clear()
-                missing = list({t for tokens in sentences for t in tokens} | {ROOT_KEY})
             encoded = [self.vocabs.encode_root() if t == ROOT_KEY else self.vocabs.encode_token(t) for t in missing]
             width = max(len(c) for _, c in encoded)
             chars = np.zeros((len(encoded), width), dtype=np.int64)
             for k, (_, c) in enumerate(encoded):
                 chars[k, : len(c)] = c
-            vectors = self.net.embed(np.array([w for w, _ in encoded], dtype=np.int64), chars)
+            vectors = list(self.net.embed(np.array([w for w, _ in encoded], dtype=np.int64), chars))
+            table.update(zip(missing, vectors))
+            if len(cache) + len(missing) > FEATURE_CACHE:
+                cache.clear()
             cache.update(zip(missing, vectors))
         lengths = np.array([len(tokens) + 1 for tokens in sentences], dtype=np.int64)
         x = np.zeros((len(sentences), int(lengths.max()), self.net.input_dim), dtype=np.float32)
         for b, tokens in enumerate(sentences):
-            x[b, : lengths[b]] = [cache[ROOT_KEY], *(cache[t] for t in tokens)]
+            x[b, : lengths[b]] = [table[ROOT_KEY], *(table[t] for t in tokens)]
         return x, lengths
 
     def _parse_tokenized(self, batch: list[list[str]], cuts: list[list[str]] | None = None) -> list[Parse]:
