@@ -3,6 +3,10 @@
 HowNet words merged back); the question gold set; the other UD Chinese treebanks (out of domain); speed.
 
     SIMCALC_DATA_DIR=... python bench/parser.py [--parser embedded|ltp] [--speed-sentences 2000]
+    SIMCALC_DATA_DIR=... python bench/parser.py --speed-only --before ../main --threads 1,2
+
+Speed runs in fresh processes, interleaved with ``--before``'s (another checkout) so that machine load hits
+both alike; compare the ratio, not absolute numbers, on a shared machine.
 
 HED: sentences whose predicted root word is the gold root word (same character span). pred./subj./obj.:
 the rule engine's predicate, subject and object centre words of the first clause (``analyse`` with the
@@ -169,15 +173,64 @@ def segmentation_f1(sentences: list[UDSentence], tokenizer: str) -> float:
     return score.f1(score.words)
 
 
-def speed(parser, texts: list[str], threads: int) -> float:
-    import torch
+#: One speed run in a fresh process (so another checkout can be timed alike): the BQ questions on stdin,
+#: raw text (segmenter + parser) and jieba tokens (parser only, as the rule engine calls it), batches of 512.
+SPEED_CODE = """
+import json, sys, time
+from simcalc.rules.parse import get_parser
+from simcalc.rules.parse.segment import default_segmenter
+texts, kind, threads = json.load(sys.stdin)
+parser = get_parser("embedded", segmenter=kind, threads=threads)
+tokens = [default_segmenter(None)(t) for t in texts]
+parser.parse_batch(texts[:64]); parser.parse_tokens_batch(tokens[:64])  # warm-up
+out = {}
+for name, run in (("raw", lambda b: parser.parse_batch(b)), ("tokens", lambda b: parser.parse_tokens_batch(b))):
+    items = texts if name == "raw" else tokens
+    wall, cpu = time.perf_counter(), time.process_time()
+    for i in range(0, len(items), 512):
+        run(items[i: i + 512])
+    out[name] = {"wall": len(items) / (time.perf_counter() - wall), "cpu": len(items) / (time.process_time() - cpu)}
+out["torch_imported"] = "torch" in sys.modules
+print(json.dumps(out))
+"""
 
-    torch.set_num_threads(threads)
-    parser.parse_batch(texts[:64])  # warm-up: dictionaries, first batch
-    start = time.time()
-    for i in range(0, len(texts), 512):
-        parser.parse_batch(texts[i: i + 512])
-    return len(texts) / (time.time() - start)
+
+def speed_runs(checkouts: dict[str, Path], texts: list[str], kinds: list[str], threads: list[int],
+               repeats: int) -> dict:
+    """Sentences per second (wall and CPU, median of ``repeats`` interleaved rounds) per checkout, segmenter
+    and thread count, each run in a fresh process with that checkout first on the path."""
+    import os
+    import statistics
+    import subprocess
+
+    samples: dict = {}
+    for _ in range(repeats):
+        for label, root in checkouts.items():
+            for kind in kinds:
+                for n in threads:
+                    env = {**os.environ, "PYTHONPATH": str(root), "OMP_NUM_THREADS": str(n),
+                           "OPENBLAS_NUM_THREADS": str(n), "MKL_NUM_THREADS": str(n)}
+                    done = subprocess.run([sys.executable, "-c", SPEED_CODE], input=json.dumps([texts, kind, n]),
+                                          capture_output=True, text=True, cwd=root, env=env, check=True)
+                    samples.setdefault((label, kind, n), []).append(json.loads(done.stdout.strip().splitlines()[-1]))
+    rows = {}
+    for (label, kind, n), runs in samples.items():
+        rows[f"{label}/{kind}/threads_{n}"] = {
+            f"{what}_{clock}": statistics.median(r[what][clock] for r in runs)
+            for what in ("raw", "tokens") for clock in ("wall", "cpu")} | {"torch_imported": runs[0]["torch_imported"]}
+    return rows
+
+
+def print_speed(rows: dict, n: int) -> None:
+    print(f"\nspeed: {n} BQ test questions, batches of 512; sentences/s (wall, and per CPU-second), median of "
+          "interleaved fresh-process runs")
+    print("| checkout | segmenter | threads | raw text wall | raw text CPU | jieba tokens wall | jieba tokens CPU "
+          "| torch imported |")
+    print("|---|---|---|---|---|---|---|---|")
+    for key, r in rows.items():
+        label, kind, threads = key.split("/")
+        print(f"| {label} | {kind} | {threads.split('_')[1]} | {r['raw_wall']:.0f} | {r['raw_cpu']:.0f} | "
+              f"{r['tokens_wall']:.0f} | {r['tokens_cpu']:.0f} | {'yes' if r['torch_imported'] else 'no'} |")
 
 
 def bq_questions(n: int) -> list[str]:
@@ -230,7 +283,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--parser", default="embedded")
     ap.add_argument("--speed-sentences", type=int, default=2000)
-    ap.add_argument("--threads", default="1", help="torch threads for the speed runs")
+    ap.add_argument("--threads", default="1", help="threads for the speed runs (comma-separated counts)")
+    ap.add_argument("--speed-only", action="store_true", help="only the speed table")
+    ap.add_argument("--rules-segmenters", type=int, default=0, metavar="N",
+                    help="only: the rule engine with jieba vs the trained segmenter on N BQ/LCQMC dev pairs")
+    ap.add_argument("--before", type=Path, help="another checkout (e.g. the main branch) to time alongside")
+    ap.add_argument("--repeats", type=int, default=3, help="interleaved rounds of the speed runs")
     ap.add_argument("--tokenizers", default="gold,jieba,trained,trained+hownet")
     ap.add_argument("--splits", default="dev,test")
     ap.add_argument("--udchinese-path", default=None)
@@ -238,9 +296,17 @@ def main() -> None:
     ap.add_argument("--model-dir", default=None, help="embedded parser weights folder (default: data/parser)")
     ap.add_argument("--json", default=None, help="also write the numbers here")
     args = ap.parse_args()
-    import torch
-
-    torch.set_num_threads(1)
+    if args.rules_segmenters:
+        rows = rules_segmenter_rows(args.rules_segmenters)
+        if args.json:
+            Path(args.json).write_text(json.dumps(rows, indent=1, ensure_ascii=False), encoding="utf-8")
+        return
+    if args.speed_only:
+        results = {}
+        run_speed(args, results)
+        if args.json:
+            Path(args.json).write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
+        return
     tokenizers = args.tokenizers.split(",")
     parser = get_parser(args.parser, **({"model_dir": args.model_dir} if args.model_dir else {}))
     results: dict = {"parser": parser.name}
@@ -274,18 +340,59 @@ def main() -> None:
         ud_rows = run_udchinese()
         if ud_rows:
             results["udchinese"] = ud_rows
-    questions = bq_questions(args.speed_sentences)
-    print(f"\nspeed: {len(questions)} BQ questions (raw text: segmenter + parse), batches of 512")
-    for kind in ("trained", "jieba"):
-        if args.parser != "embedded":
-            break
-        timed = get_parser("embedded", segmenter=kind)
-        for threads in [int(t) for t in args.threads.split(",")]:
-            rate = speed(timed, questions, threads)
-            results[f"speed_{kind}_threads_{threads}"] = rate
-            print(f"  {kind} segmenter, torch threads {threads}: {rate:.0f} sentences/s")
+    if args.parser == "embedded" and args.speed_sentences:
+        run_speed(args, results)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
+
+
+def read_pairs(rel: str, n: int) -> list[tuple[str, str, int]]:
+    """The first ``n`` labelled pairs of a corpus TSV (sentence1, sentence2, label)."""
+    with open(find_resource(rel), encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))[:n]
+    return [(r["sentence1"], r["sentence2"], int(r["label"])) for r in rows]
+
+
+def rules_segmenter_rows(n: int) -> dict:
+    """The rule engine (default config) with its words cut by jieba (what it ships with) and by the trained
+    segmenter with HowNet words merged back, on the first ``n`` BQ and LCQMC dev pairs: ROC AUC of the score
+    and accuracy at the scorer's threshold. Measures whether the segmenter should replace jieba there."""
+    from sklearn.metrics import roc_auc_score
+
+    from simcalc.rules.parse.segment import model_segmenter
+    from simcalc.rules.scorer import RulesScorer
+
+    rows: dict = {}
+    print(f"\n## The rule engine's segmenter ({n} dev pairs each; default config)\n")
+    print("| data | segmenter | ROC AUC | accuracy | pairs/s |")
+    print("|---|---|---|---|---|")
+    for name, rel in (("BQ dev", "bq_corpus/dev.tsv"), ("LCQMC dev", "lcqmc/dev.tsv")):
+        pairs = read_pairs(rel, n)
+        for kind in ("jieba", "trained+hownet"):
+            scorer = RulesScorer()
+            if kind != "jieba":
+                scorer._segment = model_segmenter(None, known=getattr(scorer.words, "knows", None))
+            start = time.process_time()
+            results = scorer.score_batch([(a, b) for a, b, _ in pairs])
+            rate = len(pairs) / (time.process_time() - start)
+            labels = [y for _, _, y in pairs]
+            scores = [r.score for r in results]
+            acc = 100 * sum((s >= scorer.threshold) == bool(y) for s, y in zip(scores, labels)) / len(pairs)
+            r = rows[f"{name}/{kind}"] = {"auc": 100 * roc_auc_score(labels, scores), "accuracy": acc,
+                                          "pairs_per_cpu_s": rate}
+            print(f"| {name} | {kind} | {r['auc']:.1f} | {r['accuracy']:.1f} | {rate:.0f} |")
+    return rows
+
+
+def run_speed(args, results: dict) -> None:
+    questions = bq_questions(args.speed_sentences)
+    checkouts = {"this": Path(__file__).resolve().parent.parent}
+    if args.before:
+        checkouts = {"before": args.before.resolve(), "after": checkouts["this"]}
+    rows = speed_runs(checkouts, questions, ["trained", "jieba"], [int(t) for t in args.threads.split(",")],
+                      args.repeats)
+    results["speed"] = rows
+    print_speed(rows, len(questions))
 
 
 def run_udchinese() -> dict | None:

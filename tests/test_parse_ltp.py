@@ -122,3 +122,35 @@ def test_auto_falls_back_when_the_ltp_folder_is_broken(tmp_path, monkeypatch):
     assert get_parser("auto").name == "embedded"  # ... but loading fails, so auto falls back
     with pytest.raises(ParserUnavailableError, match="could not load"):
         get_parser("ltp")
+
+
+def test_hub_cache_is_consulted_only_where_the_model_could_be(tmp_path):
+    """No hub cache folder for the model: decided without importing huggingface_hub (cold start); a cached
+    snapshot with the weights is still found through it."""
+    import os
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "SIMCALC_LTP_MODEL")}
+    env["HF_HOME"] = str(tmp_path / "hf")
+    code = ("import sys\nfrom simcalc.rules.parse.ltp_backend import resolve_model\n"
+            "folder, why = resolve_model('LTP/small')\n"
+            "print(folder, '|', why, '|', 'huggingface_hub' in sys.modules)\n")
+
+    def run() -> list[str]:
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                              cwd=Path(__file__).parent.parent, env=env)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return [part.strip() for part in done.stdout.strip().splitlines()[-1].split("|")]
+
+    folder, why, imported = run()
+    assert folder == "None" and "SIMCALC_LTP_MODEL" in why and imported == "False"
+    pytest.importorskip("huggingface_hub")
+    snapshot = tmp_path / "hf" / "hub" / "models--LTP--small" / "snapshots" / "abc"
+    snapshot.mkdir(parents=True)
+    (snapshot / "config.json").write_text("{}")
+    (snapshot / "pytorch_model.bin").write_bytes(b"")
+    (snapshot.parent.parent / "refs").mkdir()
+    (snapshot.parent.parent / "refs" / "main").write_text("abc")
+    folder, why, imported = run()
+    assert folder == str(snapshot) and "hub cache" in why and imported == "True"

@@ -3,7 +3,8 @@
 >>> from rules.parse import get_parser, render_parse
 >>> print(render_parse(get_parser().parse("我把苹果吃了")))  # doctest: +SKIP
 
-Importing this package is light: torch, jieba and ltp load only when a parser is created.
+Importing this package is light: jieba and ltp load only when a parser is created; the embedded
+parser runs in numpy and never imports torch (training does).
 """
 from __future__ import annotations
 

@@ -39,6 +39,10 @@ def resolve_model(model: str | os.PathLike | None = None) -> tuple[Path | None, 
         return path, f"local LTP model folder {path}"
     if not _HUB_ID.match(name):
         return None, f"LTP model folder {name} does not exist"
+    not_here = (f"LTP model {name!r} is not on this machine (simcalc does not download it); "
+                f"set {MODEL_ENV} to a local LTP model folder")
+    if not any((cache / f"models--{name.replace('/', '--')}").is_dir() for cache in _hub_caches()):
+        return None, not_here  # the common case, decided without importing huggingface_hub (~0.2 s)
     try:
         from huggingface_hub import try_to_load_from_cache
     except ImportError:
@@ -46,8 +50,16 @@ def resolve_model(model: str | os.PathLike | None = None) -> tuple[Path | None, 
     cached = try_to_load_from_cache(name, "config.json")
     if isinstance(cached, str) and (Path(cached).parent / "pytorch_model.bin").exists():
         return Path(cached).parent, f"LTP model {name} from the local hub cache"
-    return None, (f"LTP model {name!r} is not on this machine (simcalc does not download it); "
-                  f"set {MODEL_ENV} to a local LTP model folder")
+    return None, not_here
+
+
+def _hub_caches() -> list[Path]:
+    """Folders where the Hugging Face hub cache may be (its own environment variables and default), so
+    that a model absent from all of them is known absent before importing ``huggingface_hub``."""
+    home = os.environ.get("HF_HOME") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "huggingface")
+    found = [os.environ.get("HF_HUB_CACHE"), os.environ.get("HUGGINGFACE_HUB_CACHE"), os.path.join(home, "hub")]
+    return [Path(f).expanduser() for f in found if f]
 
 
 def ltp_importable() -> bool:

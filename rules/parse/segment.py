@@ -26,14 +26,11 @@ def default_segmenter(user_dict: str | None = None) -> Segmenter:
 def model_segmenter(user_dict: str | None = None, known: Callable[[str], bool] | None = None):
     """The trained segmenter (GSD-style words, the ones the embedded parser was trained on), with the
     user dictionary's words forced and, when ``known`` is given, lexicon words merged back; jieba
-    (:class:`Segmenter`) when its weights or torch are missing. Same interface as :func:`default_segmenter`."""
+    (:class:`Segmenter`) when its weights are missing. Same interface as :func:`default_segmenter`.
+    It runs in numpy (no torch)."""
     from .embedded.segmenter import TrainedSegmenter, segmenter_available
 
     if segmenter_available():
-        try:
-            return TrainedSegmenter(user_dict, known=known)
-        except ImportError as exc:  # torch / safetensors not installed
-            log.warning("trained segmenter unavailable (%s); using jieba", exc)
-    else:
-        log.warning("trained segmenter weights missing in data/parser; using jieba")
+        return TrainedSegmenter(user_dict, known=known)
+    log.warning("trained segmenter weights missing in data/parser; using jieba")
     return default_segmenter(user_dict)

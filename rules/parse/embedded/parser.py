@@ -12,15 +12,17 @@ import logging
 from pathlib import Path
 from typing import Sequence
 
+import numpy as np
+
 from simcalc.errors import ResourceNotFoundError
 from simcalc.resources import project_data_path
-from simcalc.threads import torch_threads
 
 from ..base import BaseParser
 from ..conllu import is_punct
 from ..segment import default_segmenter, model_segmenter
 from ..types import Parse, ParserUnavailableError
 from ..ud_convert import convert
+from .numpy_net import blas_threads, length_batches
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,11 @@ MODEL_FILES = ("model.json", "model.safetensors")
 #: contracted cycle, so one 512-token sentence of a repeated character cost ~700 MB and 7 s; longer
 #: token lists are cut into pieces (at punctuation where possible) whose trees are joined (parataxis).
 MAX_PIECE = 96
+#: Padded positions per network batch (see :func:`length_batches`).
+BATCH_TOKENS = 4096
+#: Word forms whose input vectors are kept between batches (200 floats each: ~16 MB at most).
+FEATURE_CACHE = 20_000
+ROOT_KEY = "\x00<root>"  # the cache key of the artificial root (no text contains it after normalisation)
 
 
 def split_pieces(tokens: Sequence[str], limit: int = MAX_PIECE) -> list[tuple[int, int]]:
@@ -182,10 +189,7 @@ class EmbeddedParser(BaseParser):
                  batch_size: int = 256, threads: int | None = 1, segmenter: str = "trained", refine: bool = False,
                  **kwargs) -> None:
         super().__init__(**kwargs)
-        import torch
-        from safetensors.torch import load_file
-
-        from .model import BiaffineParser, ModelConfig
+        from .numpy_net import ParserNet, load_safetensors
         from .vocab import Vocabs
 
         folder = Path(model_dir) if model_dir else None
@@ -201,18 +205,17 @@ class EmbeddedParser(BaseParser):
         meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
         self.meta = {k: meta.get(k) for k in ("format", "dev", "epoch", "training_data")}
         self.vocabs = Vocabs.from_dict(meta["vocabs"])
-        self.model = BiaffineParser(ModelConfig(**meta["config"]))
-        state = {k: v.float() for k, v in load_file(str(folder / "model.safetensors")).items()}
-        self.model.load_state_dict(state)
-        self.model.eval()
+        #: the network's forward pass in numpy: parsing never imports torch (:mod:`.numpy_net`)
+        self.net = ParserNet(load_safetensors(folder / "model.safetensors"))
+        #: input vector (word embedding ⊕ char-CNN features) per word form, bounded: FAQ words repeat
+        self._features: dict[str, np.ndarray] = {}
         self.model_dir = folder
         self.batch_size = batch_size
         self.user_dict = str(user_dict) if user_dict else None
-        #: torch threads while parsing, set around each batch and restored after: one thread is the
-        #: fastest on a busy machine (the three-layer LSTM over short questions gains little from more,
-        #: and oversubscribed threads made it 12× slower at load 8 on 2 cores); None = torch's default
+        #: BLAS threads while parsing (via threadpoolctl when installed), restored after: one thread is
+        #: the fastest on a busy machine (the LSTM's products over short questions are small, and
+        #: oversubscribed threads were 12× slower at load 8 on 2 cores); None = the BLAS default
         self.threads = threads
-        self._torch = torch
         if segmenter not in ("trained", "jieba"):
             raise ValueError(f"segmenter must be 'trained' or 'jieba', not {segmenter!r}")
         #: raw text is cut by the trained segmenter (GSD's words, which the parser was trained on) unless
@@ -247,7 +250,7 @@ class EmbeddedParser(BaseParser):
         """
         spans = [split_pieces(tokens) for tokens in batch]
         flat = [list(tokens[a:b]) for tokens, sp in zip(batch, spans) for a, b in sp]
-        with torch_threads(self.threads or None):
+        with blas_threads(self.threads or None):
             parsed = self._parse_ud(flat)
         results, k = [], 0
         for sp in spans:
@@ -256,32 +259,51 @@ class EmbeddedParser(BaseParser):
         return results
 
     def _parse_ud(self, batch: Sequence[Sequence[str]]) -> list[tuple[list[str], list[int], list[str]]]:
-        from .decode import decode_tree
-        from .model import pad_batch
+        """Batches of similar length: encode, arc scores, trees (:func:`.decode.decode_batch`), tags and
+        the relation of each word with its chosen head only."""
+        from .decode import decode_batch
+        from .numpy_net import log_softmax
 
-        torch = self._torch
-        order = sorted(range(len(batch)), key=lambda i: len(batch[i]))
         results: list = [None] * len(batch)
         tags, rels = self.vocabs.tags.items, self.vocabs.rels.items
-        with torch.inference_mode():
-            for start in range(0, len(order), self.batch_size):
-                ids = order[start: start + self.batch_size]
-                words, chars = pad_batch([self.vocabs.encode_tokens(batch[i]) for i in ids])
-                mask = words.ne(0)
-                h = self.model.encode(words, chars)
-                s_arc = self.model.arc_scores(h, mask).log_softmax(-1).numpy()
-                tag_ids = self.model.tag_out(h)[:, :, 1:].argmax(-1) + 1  # never the padding tag
-                decoded = torch.zeros_like(words)
-                for b, i in enumerate(ids):
-                    n = len(batch[i])
-                    decoded[b, 1: n + 1] = torch.tensor(decode_tree(s_arc[b, : n + 1, : n + 1]))
-                rel_ids = self.model.rel_scores_for(h, decoded)[:, :, 1:].argmax(-1) + 1
-                for b, i in enumerate(ids):
-                    n = len(batch[i])
-                    results[i] = ([tags[t] for t in tag_ids[b, 1: n + 1].tolist()],
-                                  decoded[b, 1: n + 1].tolist(),
-                                  [rels[r] for r in rel_ids[b, 1: n + 1].tolist()])
+        for ids in length_batches([len(s) + 1 for s in batch], self.batch_size, BATCH_TOKENS):
+            x, lengths = self._inputs([batch[i] for i in ids])
+            h = self.net.encode_embedded(x, lengths)
+            heads = decode_batch(log_softmax(self.net.arc_scores(h, lengths)), lengths)
+            tag_ids = (self.net.tag_scores(h, lengths)[:, :, 1:].argmax(-1) + 1).tolist()  # never the padding tag
+            rel_ids = (self.net.rel_scores_for(h, heads, lengths)[:, :, 1:].argmax(-1) + 1).tolist()
+            head_lists = heads.tolist()
+            for b, i in enumerate(ids):
+                n = len(batch[i]) + 1
+                results[i] = ([tags[t] for t in tag_ids[b][1:n]], head_lists[b][1:n],
+                              [rels[r] for r in rel_ids[b][1:n]])
         return results
+
+    def _inputs(self, sentences: list[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """Input vectors [B, L, D] (the root at position 0, zero padding) and lengths (root included).
+
+        Each distinct word form is embedded once (char CNN included) and kept in a bounded cache."""
+        cache = self._features
+        forms = {t for tokens in sentences for t in tokens} | {ROOT_KEY}
+        # this batch's own table: another thread may clear the shared cache meanwhile
+        table = {t: v for t in forms if (v := cache.get(t)) is not None}
+        missing = [t for t in forms if t not in table]
+        if missing:
+            encoded = [self.vocabs.encode_root() if t == ROOT_KEY else self.vocabs.encode_token(t) for t in missing]
+            width = max(len(c) for _, c in encoded)
+            chars = np.zeros((len(encoded), width), dtype=np.int64)
+            for k, (_, c) in enumerate(encoded):
+                chars[k, : len(c)] = c
+            vectors = list(self.net.embed(np.array([w for w, _ in encoded], dtype=np.int64), chars))
+            table.update(zip(missing, vectors))
+            if len(cache) + len(missing) > FEATURE_CACHE:
+                cache.clear()
+            cache.update(zip(missing, vectors))
+        lengths = np.array([len(tokens) + 1 for tokens in sentences], dtype=np.int64)
+        x = np.zeros((len(sentences), int(lengths.max()), self.net.input_dim), dtype=np.float32)
+        for b, tokens in enumerate(sentences):
+            x[b, : lengths[b]] = [table[ROOT_KEY], *(table[t] for t in tokens)]
+        return x, lengths
 
     def _parse_tokenized(self, batch: list[list[str]], cuts: list[list[str]] | None = None) -> list[Parse]:
         """Parse the caller's tokens. With ``refine=True``, each sentence is first re-cut into the

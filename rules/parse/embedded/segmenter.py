@@ -20,10 +20,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+import numpy as np
+
 from simcalc.errors import ResourceNotFoundError
 from simcalc.resources import project_data_path
 
 from ..conllu import simplify_chars
+from .numpy_net import length_batches, log_softmax
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +34,7 @@ TAGS = "BMES"
 MAX_DICT_LEN = 5  # dictionary features: words of 2..5 characters starting/ending at a character
 N_DICT = 2 * (MAX_DICT_LEN - 1)
 SEG_FILES = ("segmenter.json", "segmenter.safetensors")
+BATCH_CHARS = 8192  # padded characters per network batch (bounded memory, little padding)
 PAD, UNK = "<pad>", "<unk>"
 _ASCII_LETTER = re.compile(r"[a-z]")
 
@@ -120,7 +124,7 @@ class SegVocab:
 
 
 def build_network(config: SegConfig):
-    """The tagger network (torch imported only here and at inference)."""
+    """The tagger network for training (torch imported only here; inference runs :class:`.numpy_net.SegmenterNet`)."""
     import torch
     from torch import nn
 
@@ -151,31 +155,34 @@ def build_network(config: SegConfig):
 _ALLOWED = {(0, 1), (0, 2), (1, 1), (1, 2), (2, 0), (2, 3), (3, 0), (3, 3)}
 
 
-def viterbi(scores, lengths):
-    """Best valid B/M/E/S sequence per sentence from log-probs [B, L, 4], batched over sentences."""
-    import torch
-
+def viterbi(scores: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Best valid B/M/E/S sequence per sentence from log-probs [B, L, 4], batched over sentences (numpy)."""
+    scores = np.asarray(scores, dtype=np.float32)
+    lengths = np.asarray(lengths)
     batch, length, _ = scores.shape
-    trans = torch.full((4, 4), -1e4)
+    trans = np.full((4, 4), -1e4, dtype=np.float32)
     for a, b in _ALLOWED:
         trans[a, b] = 0.0
-    start = torch.tensor([0.0, -1e4, -1e4, 0.0])
-    end = torch.tensor([-1e4, -1e4, 0.0, 0.0])
+    start = np.array([0.0, -1e4, -1e4, 0.0], dtype=np.float32)
+    end = np.array([-1e4, -1e4, 0.0, 0.0], dtype=np.float32)
     best = scores[:, 0] + start
-    back = []
+    back = np.empty((max(length - 1, 0), batch, 4), dtype=np.int64)
+    keep = np.broadcast_to(np.arange(4), (batch, 4))
     for t in range(1, length):
-        cand = best.unsqueeze(2) + trans  # [B, from, to]
-        val, arg = cand.max(1)
-        val = val + scores[:, t]
-        alive = (t < lengths).unsqueeze(1)
-        best = torch.where(alive, val, best)
-        back.append(torch.where(alive, arg, torch.arange(4).expand(batch, 4)))
+        cand = best[:, :, None] + trans  # [B, from, to]
+        arg = cand.argmax(1)
+        val = np.take_along_axis(cand, arg[:, None, :], 1)[:, 0] + scores[:, t]
+        alive = (t < lengths)[:, None]
+        best = np.where(alive, val, best)
+        back[t - 1] = np.where(alive, arg, keep)
     last = (best + end).argmax(1)
-    path = [last]
-    for arg in reversed(back):
-        last = arg.gather(1, last.unsqueeze(1)).squeeze(1)
-        path.append(last)
-    return torch.stack(path[::-1], 1)
+    path = np.empty((batch, length), dtype=np.int64)
+    path[:, -1] = last
+    rows = np.arange(batch)
+    for t in range(length - 2, -1, -1):
+        last = back[t][rows, last]
+        path[:, t] = last
+    return path
 
 
 def featurize(text: str, vocab: SegVocab, jieba_cut: Callable[[str], Iterable[str]],
@@ -184,17 +191,18 @@ def featurize(text: str, vocab: SegVocab, jieba_cut: Callable[[str], Iterable[st
     return chars, left, right, bmes(list(jieba_cut(text))), dict_features(text, in_dict)
 
 
-def pad(features: list[tuple]) -> tuple:
-    import torch
-
+def pad(features: list[tuple]) -> tuple[np.ndarray, ...]:
+    """Padded int64 arrays [B, L] of char, left/right bigram and jieba tag ids, and uint8 [B, L, N_DICT]
+    dictionary features, of :func:`featurize` outputs (training wraps them with ``torch.from_numpy``)."""
     length = max(len(f[0]) for f in features)
-    out = [torch.zeros(len(features), length, dtype=torch.long) for _ in range(4)]
-    dicts = torch.zeros(len(features), length, N_DICT, dtype=torch.uint8)
+    out = [np.zeros((len(features), length), dtype=np.int64) for _ in range(4)]
+    dicts = np.zeros((len(features), length, N_DICT), dtype=np.uint8)
     for b, f in enumerate(features):
         n = len(f[0])
         for k in range(4):
-            out[k][b, :n] = torch.tensor(f[k])
-        dicts[b, :n] = torch.tensor(f[4], dtype=torch.uint8)
+            out[k][b, :n] = f[k]
+        if n:
+            dicts[b, :n] = f[4]
     return (*out, dicts)
 
 
@@ -260,11 +268,9 @@ class TrainedSegmenter:
     """
 
     def __init__(self, user_dict: str | Path | None = None, known: Callable[[str], bool] | None = None,
-                 model_dir: str | Path | None = None, batch_size: int = 128) -> None:
-        import torch
-        from safetensors.torch import load_file
-
+                 model_dir: str | Path | None = None, batch_size: int = 512) -> None:
         from ..jieba_segment import Segmenter
+        from .numpy_net import SegmenterNet, load_safetensors
 
         folder = Path(model_dir) if model_dir else project_data_path("parser/segmenter.json").parent
         if not segmenter_available(folder):
@@ -273,15 +279,13 @@ class TrainedSegmenter:
         meta = json.loads((folder / "segmenter.json").read_text(encoding="utf-8"))
         self.meta = {k: meta.get(k) for k in ("dev", "epoch", "training_data")}
         self.vocab = SegVocab(meta["vocab"]["chars"], meta["vocab"]["bigrams"])
-        self.net = build_network(SegConfig(**meta["config"]))
-        self.net.load_state_dict({k: v.float() for k, v in load_file(str(folder / "segmenter.safetensors")).items()})
-        self.net.eval()
+        #: the tagger's forward pass in numpy (no torch at inference; :mod:`.numpy_net`)
+        self.net = SegmenterNet(load_safetensors(folder / "segmenter.safetensors"))
         self.jieba = Segmenter(user_dict)
         self.user_dict = self.jieba.user_dict
         self.user_words = frozenset(_read_user_words(user_dict)) if user_dict else frozenset()
         self.known = known
         self.batch_size = batch_size
-        self._torch = torch
 
     @property
     def frequencies(self) -> dict[str, int]:
@@ -322,23 +326,16 @@ class TrainedSegmenter:
 
     def _tag(self, texts: list[str]) -> list[list[str]]:
         """The model's words for whitespace-free texts (batched, constrained Viterbi decoding)."""
-        from simcalc.threads import torch_threads
-
-        torch = self._torch
         freq = self.jieba.frequencies
         in_dict = lambda w: freq.get(w, 0) > 0  # noqa: E731 (jieba stores every prefix with count 0)
         jieba_cut = self.jieba._tokenizer.cut
         results: list = [None] * len(texts)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        with torch_threads(1), torch.inference_mode():
-            for s in range(0, len(order), self.batch_size):
-                ids = order[s: s + self.batch_size]
-                feats = [featurize(texts[i], self.vocab, lambda t: jieba_cut(t, HMM=True), in_dict) for i in ids]
-                chars, left, right, jtags, dicts = pad(feats)
-                scores = self.net(chars, left, right, jtags, dicts).log_softmax(-1)
-                paths = viterbi(scores, chars.ne(0).sum(1)).tolist()
-                for b, i in enumerate(ids):
-                    results[i] = words_from_tags(texts[i], paths[b][: len(texts[i])])
+        for ids in length_batches([len(t) for t in texts], self.batch_size, BATCH_CHARS):
+            feats = [featurize(texts[i], self.vocab, lambda t: jieba_cut(t, HMM=True), in_dict) for i in ids]
+            x = pad(feats)
+            paths = viterbi(log_softmax(self.net(*x)), np.maximum((x[0] != 0).sum(1), 1))
+            for b, i in enumerate(ids):
+                results[i] = words_from_tags(texts[i], paths[b, : len(texts[i])].tolist())
         return results
 
     def describe(self) -> dict:

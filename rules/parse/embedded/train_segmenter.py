@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> None:
         random.shuffle(batches)
         t0, total = time.time(), 0.0
         for ids in batches:
-            x = pad([feats[i] for i in ids])
+            x = [torch.from_numpy(a) for a in pad([feats[i] for i in ids])]
             y = torch.full(x[0].shape, -100, dtype=torch.long)
             for b, i in enumerate(ids):
                 y[b, : len(gold[i])] = torch.tensor(gold[i])
@@ -106,8 +106,8 @@ def main(argv: list[str] | None = None) -> None:
         pred = []
         with torch.no_grad():
             for s in range(0, len(dev), 128):
-                x = pad(dev_feats[s: s + 128])
-                paths = viterbi(net(*x).log_softmax(-1), x[0].ne(0).sum(1)).tolist()
+                x = [torch.from_numpy(a) for a in pad(dev_feats[s: s + 128])]
+                paths = viterbi(net(*x).log_softmax(-1).numpy(), x[0].ne(0).sum(1).numpy()).tolist()
                 pred += [words_from_tags("".join(w), p[: sum(map(len, w))]) for w, p in zip(dev[s: s + 128], paths)]
         f1 = word_prf(dev, pred)
         if f1 > best:

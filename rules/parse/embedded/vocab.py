@@ -65,9 +65,18 @@ class Vocabs:
 
     def encode_tokens(self, tokens: Sequence[str]) -> tuple[list[int], list[list[int]]]:
         """Word ids and char ids of a sentence, the root prepended at position 0."""
-        word_ids = [self.words.index[ROOT]] + [self.words.get(word_key(t)) for t in tokens]
-        char_ids = [[self.chars.index[ROOT]]]
+        root_word, root_chars = self.encode_root()
+        word_ids, char_ids = [root_word], [root_chars]
         for t in tokens:
-            form = canonical_form(t)[:MAX_WORD_CHARS] or t[:1]
-            char_ids.append([self.chars.get(ch) for ch in form] or [1])
+            word, chars = self.encode_token(t)
+            word_ids.append(word)
+            char_ids.append(chars)
         return word_ids, char_ids
+
+    def encode_token(self, token: str) -> tuple[int, list[int]]:
+        """Word id and char ids of one word (the char CNN reads at most ``MAX_WORD_CHARS``)."""
+        form = canonical_form(token)[:MAX_WORD_CHARS] or token[:1]
+        return self.words.get(word_key(token)), [self.chars.get(ch) for ch in form] or [1]
+
+    def encode_root(self) -> tuple[int, list[int]]:
+        return self.words.index[ROOT], [self.chars.index[ROOT]]

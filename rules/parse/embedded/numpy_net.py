@@ -1,0 +1,285 @@
+"""The shipped networks' forward passes in numpy: inference without torch.
+
+Why: importing torch alone takes ~1.7 s and ~300 MB; the rule engine only ever runs the parser and
+the segmenter forward, which is a few matrix products and a BiLSTM. torch stays the training framework
+(:mod:`.model`, :mod:`.segmenter`'s ``build_network``); these classes read the same safetensors files
+and must give the same scores (tests/test_parse_numpy.py checks them against torch).
+
+Weights are read by :func:`load_safetensors` (the format is an 8-byte header length, a JSON header and
+raw little-endian arrays), so neither torch nor the ``safetensors`` package is needed at inference.
+"""
+from __future__ import annotations
+
+import json
+import struct
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, Mapping, Sequence
+
+import numpy as np
+
+_DTYPES = {"F16": np.float16, "F32": np.float32, "F64": np.float64, "I64": np.int64, "I32": np.int32,
+           "U8": np.uint8, "I8": np.int8, "BOOL": np.bool_}
+
+
+def load_safetensors(path: str | Path) -> dict[str, np.ndarray]:
+    """All tensors of a safetensors file as float32 numpy arrays (bfloat16 and float16 widened)."""
+    raw = Path(path).read_bytes()
+    (size,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8: 8 + size])
+    body = memoryview(raw)[8 + size:]
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        start, end = info["data_offsets"]
+        shape = tuple(info["shape"])
+        if info["dtype"] == "BF16":  # the high half of a float32
+            bits = np.frombuffer(body[start:end], dtype="<u2").astype(np.uint32) << 16
+            array = bits.view(np.float32)
+        elif info["dtype"] in _DTYPES:
+            array = np.frombuffer(body[start:end], dtype=np.dtype(_DTYPES[info["dtype"]]).newbyteorder("<"))
+        else:
+            raise ValueError(f"{path}: tensor {name} has unsupported dtype {info['dtype']}")
+        out[name] = np.ascontiguousarray(array.reshape(shape), dtype=np.float32)
+    return out
+
+
+_CONTROLLER: list = []  # threadpoolctl's controller, found once (scanning the loaded libraries costs ~0.5 ms)
+
+
+@contextmanager
+def blas_threads(threads: int | None) -> Iterator[None]:
+    """Run a block with at most ``threads`` BLAS threads (threadpoolctl, when installed), restored after.
+    None, or no threadpoolctl: the BLAS library's own setting (``OPENBLAS_NUM_THREADS`` / ``OMP_NUM_THREADS``)."""
+    if threads is None:
+        yield
+        return
+    if not _CONTROLLER:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:
+            _CONTROLLER.append(None)
+        else:
+            _CONTROLLER.append(ThreadpoolController())
+    if _CONTROLLER[0] is None:
+        yield
+        return
+    with _CONTROLLER[0].limit(limits=threads, user_api="blas"):
+        yield
+
+
+def length_batches(lengths: Sequence[int], max_sentences: int, max_tokens: int) -> list[list[int]]:
+    """Indices grouped into batches of similar length (shortest first): at most ``max_sentences`` each,
+    and at most ``max_tokens`` positions once padded to the batch's longest, so that padding (which
+    costs as much as words in every product) stays small and memory per batch stays bounded."""
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for i in order:
+        if current and (len(current) == max_sentences or (len(current) + 1) * lengths[i] > max_tokens):
+            batches.append(current)
+            current = []
+        current.append(i)
+    if current:
+        batches.append(current)
+    return batches
+
+
+def dense(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
+    """``x @ w + b`` over the last axis as one 2-D product (numpy runs a 3-D ``@`` as many small ones)."""
+    out = x.reshape(-1, x.shape[-1]) @ w
+    if b is not None:
+        out += b
+    return out.reshape(*x.shape[:-1], w.shape[1])
+
+
+def _gate_scale(hidden: int) -> np.ndarray:
+    """Per gate column: 0.5 for the sigmoid gates (i, f, o), 1 for the cell input (g), torch's order i f g o.
+    sigmoid(x) = 0.5 * tanh(x / 2) + 0.5, so one tanh call serves all four gates."""
+    scale = np.full(4 * hidden, 0.5, dtype=np.float32)
+    scale[2 * hidden: 3 * hidden] = 1.0
+    return scale
+
+
+class BiLSTM:
+    """A (multi-layer) bidirectional LSTM with torch's ``nn.LSTM`` weight names under ``prefix``.
+
+    Inputs are padded [B, L, D] with per-sentence lengths; padded positions never influence real ones
+    (as with torch's packed sequences) and come out as zeros.
+    """
+
+    def __init__(self, weights: Mapping[str, np.ndarray], prefix: str = "lstm") -> None:
+        self.layers = []
+        layer = 0
+        while f"{prefix}.weight_ih_l{layer}" in weights:
+            dirs = []
+            for suffix in ("", "_reverse"):
+                w_ih = weights[f"{prefix}.weight_ih_l{layer}{suffix}"]
+                w_hh = weights[f"{prefix}.weight_hh_l{layer}{suffix}"]
+                bias = weights[f"{prefix}.bias_ih_l{layer}{suffix}"] + weights[f"{prefix}.bias_hh_l{layer}{suffix}"]
+                scale = _gate_scale(w_hh.shape[1])
+                # pre-scaled so that one tanh gives all gates (see _gate_scale)
+                dirs.append((np.ascontiguousarray((w_ih * scale[:, None]).T), np.ascontiguousarray((w_hh * scale[:, None]).T),
+                             (bias * scale).astype(np.float32)))
+            self.layers.append(dirs)
+            layer += 1
+        self.hidden = self.layers[0][0][1].shape[0]
+
+    def __call__(self, x: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """States [B, L, 2*hidden] of inputs [B, L, D]; positions at or past a sentence's length are zero."""
+        batch, length, dim = x.shape
+        # packed like torch's PackedSequence: longest sentence first, time-major, real positions only, so
+        # the sentences still running at step t are rows offsets[t] .. offsets[t] + alive[t]
+        order = np.argsort(-lengths, kind="stable")
+        lens = lengths[order]
+        alive = (lens[None, :] > np.arange(length)[:, None]).sum(1)
+        offsets = np.concatenate([[0], np.cumsum(alive)[:-1]])
+        steps = np.repeat(np.arange(length), alive)
+        ranks = np.arange(len(steps)) - np.repeat(offsets, alive)  # rank of the row's sentence in ``order``
+        rows = order[ranks]
+        # flip[p]: the packed position of the same sentence's mirrored word (the backward pass reads the
+        # sentence reversed); mirroring twice is the identity, so flip also maps outputs back
+        position = np.full((batch, length), -1, dtype=np.int64)
+        position[ranks, steps] = np.arange(len(steps))
+        flip = position[ranks, lens[ranks] - 1 - steps]
+        packed = x[rows, steps]
+        for layer in self.layers:
+            (wf, uf, bf), (wb, ub, bb) = layer
+            forward = self._run(dense(packed, wf, bf), uf, alive, offsets)
+            backward = self._run(dense(packed[flip], wb, bb), ub, alive, offsets)[flip]
+            packed = np.concatenate([forward, backward], axis=1)
+        out = np.zeros((batch, length, packed.shape[1]), dtype=np.float32)
+        out[rows, steps] = packed
+        return out
+
+    @staticmethod
+    def _run(gates_x: np.ndarray, w_hh: np.ndarray, alive: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        """One direction over packed rows: input-side gate terms [N, 4H] (pre-scaled) → states [N, H]."""
+        hid = w_hh.shape[0]
+        h = np.zeros((int(alive[0]) if len(alive) else 0, hid), dtype=np.float32)
+        c = np.zeros_like(h)
+        out = np.empty((gates_x.shape[0], hid), dtype=np.float32)
+        for n, o in zip(alive.tolist(), offsets.tolist()):
+            if n == 0:
+                break
+            g = np.tanh(gates_x[o: o + n] + h[:n] @ w_hh)
+            g[:, :2 * hid] += 1.0  # sigmoid(x) = (tanh(x / 2) + 1) / 2: the halves are folded in below
+            g[:, 3 * hid:] += 1.0
+            c[:n] = 0.5 * (g[:, hid: 2 * hid] * c[:n] + g[:, :hid] * g[:, 2 * hid: 3 * hid])
+            h[:n] = 0.5 * g[:, 3 * hid:] * np.tanh(c[:n])
+            out[o: o + n] = h[:n]
+        return out
+
+
+def _leaky_relu(x: np.ndarray, slope: float = 0.1) -> np.ndarray:
+    return np.where(x > 0, x, slope * x)
+
+
+def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    top = np.max(x, axis=axis, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    shifted = x - top
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+class ParserNet:
+    """The biaffine parser (:class:`.model.BiaffineParser`) at inference, in numpy.
+
+    ``encode_embedded(x, lengths)`` → states [B, L, 2*hidden]; ``arc_scores`` [B, L, L] (padding heads
+    -inf), ``tag_scores`` [B, L, T], ``rel_scores_for(h, heads, lengths)`` [B, L, R] for the chosen heads
+    only. ``lengths`` count the root (position 0); the products run on real positions only.
+    """
+
+    def __init__(self, weights: Mapping[str, np.ndarray]) -> None:
+        w = weights
+        self.word_embed = w["word_embed.weight"]
+        self.char_embed = w["char_embed.weight"]
+        conv = w["char_cnn.weight"]  # [out, in, k]
+        self.kernel = conv.shape[2]
+        # [k * in, out]: window position major, so a window's features are consecutive chars' embeddings
+        self.conv_w = np.ascontiguousarray(conv.transpose(2, 1, 0).reshape(-1, conv.shape[0]))
+        self.conv_b = w["char_cnn.bias"]
+        self.input_dim = self.word_embed.shape[1] + conv.shape[0]
+        self.lstm = BiLSTM(w, "lstm")
+        self.tag_w, self.tag_b = np.ascontiguousarray(w["tag_out.weight"].T), w["tag_out.bias"]
+        self.mlps = {name: (np.ascontiguousarray(w[f"{name}.0.weight"].T), w[f"{name}.0.bias"])
+                     for name in ("arc_dep", "arc_head", "rel_dep", "rel_head")}
+        self.arc_w = w["arc_attn.weight"][0]  # [arc_dim + 1, arc_dim] (bias on the dependent only)
+        rel = w["rel_attn.weight"]  # [R, D + 1, D + 1]
+        self.n_rels, d1 = rel.shape[0], rel.shape[1]
+        # [D + 1, R * (D + 1)]: dependent side first, so one product gives every relation's row
+        self.rel_w = np.ascontiguousarray(rel.transpose(1, 0, 2).reshape(d1, -1))
+
+    def char_features(self, chars: np.ndarray) -> np.ndarray:
+        """Max-pooled character-CNN features [N, out] of N words' character ids [N, C] (0 = padding)."""
+        n, width = chars.shape
+        emb = self.char_embed[chars]  # [N, C, E]
+        pad = self.kernel // 2
+        padded = np.pad(emb, ((0, 0), (pad, pad), (0, 0)))
+        windows = np.concatenate([padded[:, k: k + width] for k in range(self.kernel)], axis=-1)
+        feats = np.maximum(dense(windows, self.conv_w, self.conv_b), 0.0)
+        feats *= (chars != 0)[:, :, None]
+        return feats.max(axis=1)
+
+    def embed(self, words: np.ndarray, chars: np.ndarray) -> np.ndarray:
+        """Word embedding ⊕ char-CNN features [N, word_dim + char_out] of N words."""
+        return np.concatenate([self.word_embed[words], self.char_features(chars)], axis=-1)
+
+    def encode_embedded(self, x: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        return self.lstm(x, lengths)
+
+    def _mlp(self, name: str, h: np.ndarray, real: np.ndarray) -> np.ndarray:
+        """The MLP on the real positions only (``real``: [B, L] mask), zeros at padding."""
+        w, b = self.mlps[name]
+        out = np.zeros(h.shape[:-1] + (w.shape[1],), dtype=np.float32)
+        out[real] = _leaky_relu(dense(h[real], w, b))
+        return out
+
+    @staticmethod
+    def _real(h: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        return np.arange(h.shape[1])[None, :] < lengths[:, None]
+
+    def arc_scores(self, h: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        real = self._real(h, lengths)
+        dep = self._mlp("arc_dep", h, real)
+        head = self._mlp("arc_head", h, real)
+        scores = (dense(dep, self.arc_w[:-1], self.arc_w[-1])) @ head.transpose(0, 2, 1)
+        scores[~np.broadcast_to(real[:, None, :], scores.shape)] = -np.inf
+        return scores
+
+    def tag_scores(self, h: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        real = self._real(h, lengths)
+        out = np.zeros(h.shape[:-1] + (self.tag_w.shape[1],), dtype=np.float32)
+        out[real] = dense(h[real], self.tag_w, self.tag_b)
+        return out
+
+    def rel_scores_for(self, h: np.ndarray, heads: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """Scores [B, L, R] of each word's relation with the given head (zeros at padding)."""
+        real = self._real(h, lengths)
+        dep = self._mlp("rel_dep", h, real)[real]
+        head = np.take_along_axis(self._mlp("rel_head", h, real), heads[:, :, None], axis=1)[real]
+        one = np.ones((len(dep), 1), dtype=np.float32)
+        dep, head = np.concatenate([dep, one], -1), np.concatenate([head, one], -1)
+        per_rel = dense(dep, self.rel_w).reshape(len(dep), self.n_rels, dep.shape[1])  # [N, R, D+1], small D
+        out = np.zeros(h.shape[:-1] + (self.n_rels,), dtype=np.float32)
+        out[real] = np.einsum("nrd,nd->nr", per_rel, head)
+        return out
+
+
+class SegmenterNet:
+    """The segmenter's tagger (:func:`.segmenter.build_network`) at inference, in numpy: B/M/E/S scores."""
+
+    def __init__(self, weights: Mapping[str, np.ndarray]) -> None:
+        self.char_embed = weights["char_embed.weight"]
+        self.bigram_embed = weights["bigram_embed.weight"]
+        self.lstm = BiLSTM(weights, "lstm")
+        self.out_w, self.out_b = np.ascontiguousarray(weights["out.weight"].T), weights["out.bias"]
+
+    def __call__(self, chars: np.ndarray, left: np.ndarray, right: np.ndarray, jieba_tags: np.ndarray,
+                 dict_feats: np.ndarray) -> np.ndarray:
+        onehot = np.eye(4, dtype=np.float32)[jieba_tags]
+        x = np.concatenate([self.char_embed[chars], self.bigram_embed[left], self.bigram_embed[right], onehot,
+                            dict_feats.astype(np.float32)], axis=-1)
+        lengths = np.maximum((chars != 0).sum(1), 1)
+        return dense(self.lstm(x, lengths), self.out_w, self.out_b)
