@@ -156,10 +156,10 @@ for _spec in (
     ScorerSpec("rules", "simcalc.rules.scorer:RulesScorer", "rules",
                "rule engine over a dependency parse and HowNet (after Li & Li 2015), question-aware: content "
                "coverage, question types, polarity on aligned predicates, roles; signed -1..1 (negative = opposite), "
-               "with a fixed feature vector in its details", ("torch", "jieba")),
+               "with a fixed feature vector in its details", ("jieba",)),
     ScorerSpec("rules-paper", "simcalc.rules.scorer:PaperRulesScorer", "rules",
                "Li & Li 2015 formula unchanged (K·|S|: pattern, component, negation and supplementary "
-               "coefficients); signed -1..1", ("torch", "jieba")),
+               "coefficients); signed -1..1", ("jieba",)),
     ScorerSpec("ensemble", "simcalc.ensemble:EnsembleScorer", "ensemble",
                "members calibrated on dev data and combined (mean or stacking) as a TOML config says; "
                "the default"),
