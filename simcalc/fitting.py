@@ -24,6 +24,7 @@ Graded dev labels (e.g. STS 0–5) are cut at the middle of their range into sim
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -74,17 +75,18 @@ def binarize(labels: np.ndarray) -> tuple[np.ndarray, str]:
     return (labels >= cut).astype(int), f"{task} labels cut at >= {cut:g}"
 
 
-def fit_calibration(raw: np.ndarray, y: np.ndarray, method: str) -> Calibration:
+def fit_calibration(raw: np.ndarray, y: np.ndarray, method: str, weight: np.ndarray | None = None) -> Calibration:
+    """Raw → P(similar) by ``method``; ``weight``: per-row sample weights (balancing domains)."""
     if method == "none":
         return Calibration()
     if method == "platt":
         from sklearn.linear_model import LogisticRegression
 
-        lr = LogisticRegression(C=1e4).fit(raw.reshape(-1, 1), y)
+        lr = LogisticRegression(C=1e4).fit(raw.reshape(-1, 1), y, sample_weight=weight)
         return Calibration("platt", float(lr.coef_[0, 0]), float(lr.intercept_[0]))
     from sklearn.isotonic import IsotonicRegression
 
-    iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(raw, y)
+    iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(raw, y, sample_weight=weight)
     x, yy = iso.X_thresholds_, iso.y_thresholds_
     if len(x) > 256:  # keep the config readable: 256 knots, interpolated
         knots = np.linspace(0, len(x) - 1, 256).round().astype(int)
@@ -180,6 +182,219 @@ def fit_from_scores(raw: np.ndarray, labels: np.ndarray, members: Sequence[str],
     if sets:
         notes.append(f"features standardised by dev mean/sd, logistic C={FEATURE_C}: "
                      + ", ".join(f"{fs.member} ({len(fs.names)})" for fs in sets))
+    polarity, stack_t, signed_scores = _signed_threshold(sets, members, cal, matrix, columns, y, stack_scores,
+                                                         signed, max_false_opposite, notes)
+    log.info("fit-ensemble: dev accuracy mean %.4f, stacking %.4f", float(np.mean((mean_scores >= mean_t) == y)),
+             float(np.mean((signed_scores >= stack_t) == y)))
+    notes.append(f"dev accuracy {float(np.mean((signed_scores >= stack_t) == y)):.4f}")
+    return EnsembleConfig(
+        members=[Member(m, round(float(w), 6), c, round(float(k), 6), options.get(m, {}),
+                        {"dev_auc": round(binary_metrics(raw[:, j], y, 0.5)["roc_auc"], 4),
+                         "dev_mean": round(float(cal[:, j].mean()), 6)})
+                 for j, (m, w, c, k) in enumerate(zip(members, weights, calibrations, coef[:len(members)]))],
+        combination=combination, threshold=round(stack_t if combination == "stacking" else mean_t, 6),
+        mean_threshold=round(mean_t, 6), intercept=round(intercept, 6), name=name, description=description,
+        fitted_on="; ".join(notes), features=feature_sets, polarity=polarity)
+
+
+@dataclass
+class DomainScores:
+    """One domain's fitting data for a general config: members' raw scores (rows × members), labels,
+    features (``{member: (names, rows × names)}``) and the pairs' texts (for the router)."""
+
+    raw: np.ndarray
+    labels: np.ndarray
+    features: Mapping[str, tuple[Sequence[str], np.ndarray]]
+    pairs: Sequence[tuple[str, str]]
+
+
+def fit_general_from_scores(domains: Mapping[str, DomainScores], members: Sequence[str],
+                            options: dict[str, dict], *, calibration: str = "platt", nonnegative: bool = True,
+                            name: str = "general", description: str = "", signed: bool = True,
+                            max_false_opposite: float = MAX_FALSE_OPPOSITE) -> EnsembleConfig:
+    """A routed config: one expert stack per domain, a router, shared calibrations and features.
+
+    * calibrations and the features' standardisation: on all domains together, each domain weighing the
+      same (a domain of 10,000 pairs does not outvote one of 1,200);
+    * an expert per domain: the logistic stack of :func:`fit_from_scores` on that domain's rows; a graded
+      domain (STS 0–5) is fitted to its grade as a soft target (grade share of the range), so the expert's
+      probability keeps the order of grades, not only the middle cut; a binary domain's intercept is
+      shifted so that its own best-accuracy threshold lands on 0.5 (the domains' thresholds differ:
+      AFQMC is 31 % paraphrases, BQ 50 %);
+    * the router (:func:`simcalc.router.fit_router`) on the domains' pairs; the general P(similar) is the
+      router-weighted mean of the experts' probabilities;
+    * polarity (content stack and gate) and the threshold on all domains' rows, as :func:`fit_from_scores`.
+    The config's ``router`` must be saved beside it (:func:`write_config`).
+    """
+    from .ensemble import Expert
+    from .router import fit_router
+
+    names = list(domains)
+    if len(names) < 2:
+        raise InputFormatError("a general config needs at least two domains")
+    graded = {d: detect_task(domains[d].labels) == "graded" for d in names}
+    binary = {d: binarize(domains[d].labels)[0] for d in names}
+    y = np.concatenate([binary[d] for d in names])
+    raw = np.vstack([domains[d].raw for d in names])
+    balance = np.concatenate([np.full(len(binary[d]), len(y) / (len(names) * len(binary[d]))) for d in names])
+    calibrations = [fit_calibration(raw[:, j], y, calibration, balance) for j in range(raw.shape[1])]
+    cal = np.column_stack([[c(v) for v in raw[:, j]] for j, c in enumerate(calibrations)])
+    feature_members = [m for m in members if all(m in domains[d].features for d in names)]
+    sets = _feature_sets({m: (list(domains[names[0]].features[m][0]),
+                              np.vstack([np.asarray(domains[d].features[m][1], dtype=float) for d in names]))
+                          for m in feature_members})
+    matrix = np.column_stack([fs.matrix for fs in sets]) if sets else np.zeros((len(y), 0))
+    columns = [(fs.member, n) for fs in sets for n in fs.names]
+    bounds = np.cumsum([0] + [len(binary[d]) for d in names])
+    experts, logits, notes = [], [], [f"calibration {calibration} on all domains, each weighing the same"]
+    k = len(members)
+    for i, d in enumerate(names):
+        rows = slice(bounds[i], bounds[i + 1])
+        target, weight = binary[d], None
+        if graded[d]:  # soft target: each row once as similar (weight = grade share) and once as not
+            labels = domains[d].labels
+            share = (labels - labels.min()) / (labels.max() - labels.min())
+            target, weight = np.concatenate([np.ones(len(share)), np.zeros(len(share))]), \
+                np.concatenate([share, 1 - share])
+        x_cal, x_mat = cal[rows], matrix[rows]
+        if graded[d]:
+            x_cal, x_mat = np.vstack([x_cal, x_cal]), np.vstack([x_mat, x_mat])
+        coef, keep, intercept, _ = _stack(x_cal, x_mat, target, nonnegative, FEATURE_C, weight)
+        z = intercept + cal[rows] @ coef[:k] + matrix[rows] @ coef[k:]
+        shift = 0.0
+        if not graded[d]:
+            t = min(0.98, max(0.02, best_threshold(_sigmoid(z), binary[d])))
+            shift = -float(np.log(t / (1 - t)))
+        intercept = round(intercept + shift, 6)
+        features: dict[str, dict[str, float]] = {}
+        for c, (member, feature) in zip(coef[k:], columns):
+            features.setdefault(member, {})[feature] = round(float(c), 6)
+        expert = Expert(d, intercept, {m: round(float(c), 6) for m, c in zip(members, coef[:k])}, features,
+                        {"dev_pairs": int(len(binary[d])), "dev_labels": "graded (soft target)" if graded[d]
+                         else "binary", "dev_auc": round(binary_metrics(z, binary[d], 0.0)["roc_auc"], 4)})
+        experts.append(expert)
+        logits.append(intercept + cal @ coef[:k] + matrix @ coef[k:])
+        notes.append(f"{d}: {len(binary[d])} pairs" + (" (graded, soft target)" if graded[d] else "")
+                     + (f", dropped {', '.join(m for j, m in enumerate(members) if j not in keep)}"
+                        if len(keep) != k else ""))
+    texts = [p for d in names for p in domains[d].pairs]
+    router = fit_router(texts, [d for d in names for _ in domains[d].pairs])
+    route = np.array([[r[d] for d in names] for r in (router.route(a, b) for a, b in texts)])
+    stack_scores = (route * _sigmoid(np.column_stack(logits))).sum(axis=1)
+    own = route[np.arange(len(y)), np.repeat(np.arange(len(names)), np.diff(bounds))]
+    notes.append(f"router on the domains' pairs: mean weight of the pair's own domain {own.mean():.3f}")
+    polarity, stack_t, signed_scores = _signed_threshold(sets, members, cal, matrix, columns, y, stack_scores,
+                                                         signed, max_false_opposite, notes)
+    for i, d in enumerate(names):
+        rows = slice(bounds[i], bounds[i + 1])
+        experts[i].info["dev_accuracy"] = round(float(np.mean((signed_scores[rows] >= stack_t) == y[rows])), 4)
+    notes.append("dev accuracy " + ", ".join(f"{e.name} {e.info['dev_accuracy']:.4f}" for e in experts))
+    mean_coef = np.mean([[e.members[m] for m in members] for e in experts], axis=0)
+    positive = np.clip(mean_coef, 0, None)
+    weights = positive / positive.sum() if positive.sum() > 0 else np.full(k, 1 / k)
+    mean_t = best_threshold(cal @ weights, y)
+    feature_sets = [FeatureSet(fs.member, {n: round(float(np.mean([e.features.get(fs.member, {}).get(n, 0.0)
+                                                                   for e in experts])), 6) for n in fs.names},
+                               {n: round(float(c), 6) for n, c in zip(fs.names, fs.center)},
+                               {n: round(float(c), 6) for n, c in zip(fs.names, fs.scale)}) for fs in sets]
+    return EnsembleConfig(
+        members=[Member(m, round(float(w), 6), c, None, options.get(m, {}),
+                        {"dev_auc": round(binary_metrics(raw[:, j], y, 0.5)["roc_auc"], 4),
+                         "dev_mean": round(float(cal[:, j].mean()), 6)})
+                 for j, (m, w, c) in enumerate(zip(members, weights, calibrations))],
+        combination="stacking", threshold=round(stack_t, 6), mean_threshold=round(mean_t, 6), name=name,
+        description=description, fitted_on="; ".join(notes), features=feature_sets, polarity=polarity,
+        experts=experts, router_file=f"{name}.router.tsv.gz", router=router)
+
+
+def parse_domains(specs: Sequence[str]) -> dict[str, str | tuple[str, int, int]]:
+    """``NAME=FILE`` or ``NAME=FILE@START:STOP`` (``--domain``) → the ``domains`` of :func:`fit_general`."""
+    out: dict[str, str | tuple[str, int, int]] = {}
+    for spec in specs:
+        name, eq, rest = spec.partition("=")
+        path, at, rows = rest.rpartition("@") if "@" in rest else (rest, "", "")
+        start, colon, stop = rows.partition(":")
+        if not eq or not name.strip() or not path or name in out or (at and not (colon and start.isdigit()
+                                                                                  and stop.isdigit())):
+            raise InputFormatError(f"--domain takes NAME=FILE or NAME=FILE@START:STOP, one per name; got {spec!r}")
+        if not Path(path).is_file():
+            raise InputFormatError(f"--domain {name}: {path} is not a file")
+        out[name.strip()] = (path, int(start), int(stop)) if at else path
+    return out
+
+
+def fit_general(domains: Mapping[str, str | Path | tuple[str | Path, int, int]], out: str | Path,
+                members: Sequence[str] = (*DEFAULT_MEMBERS, "rules"), *, calibration: str = "platt",
+                max_pairs: int | None = 10000, name: str | None = None, description: str = "",
+                progress: bool = False, nonnegative: bool = True, signed: bool = True) -> EnsembleConfig:
+    """Fit a routed general config (:func:`fit_general_from_scores`) on labelled files, one per domain, and
+    write it (with its router and TF-IDF tables) to ``out``.
+
+    ``domains``: ``{name: file}`` or ``{name: (file, start, stop)}`` (rows ``start:stop`` by line order: keep
+    the rest of a dev file out for reporting). ``max_pairs``: a larger domain is sampled to this many pairs
+    (seed 0, file order kept). TF-IDF is fitted on the sentences of all domains' pairs.
+    """
+    import tempfile
+
+    members = [registry.canonical(m) for m in members]
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    chosen: dict[str, list[tuple[str, str, str]]] = {}
+    for domain, spec in domains.items():
+        path, start, stop = (spec, 0, None) if isinstance(spec, (str, Path)) else spec
+        rows = [(r.sentence1, r.sentence2, r.label) for r in PairReader(path)
+                if r.error is None and isinstance(r.sentence1, str) and r.label is not None][start:stop]
+        if max_pairs and len(rows) > max_pairs:
+            keep = np.sort(np.random.default_rng(0).choice(len(rows), size=max_pairs, replace=False))
+            rows = [rows[i] for i in keep]
+        chosen[domain] = rows
+    scorers: dict[str, Scorer] = {}
+    options: dict[str, dict] = {}
+    stem = name or out.stem
+    for member in members:
+        scorer = registry.create(member)
+        options[member] = {}
+        if scorer.needs_fit:
+            scorer.fit(s for rows in chosen.values() for a, b, _ in rows for s in (a, b))
+            if isinstance(scorer, Fits):
+                options[member] = scorer.save_fitted(out.parent, f"{stem}.{member}")
+        scorers[member] = scorer
+    data = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for domain, rows in chosen.items():
+            path = Path(folder) / f"{domain}.tsv"
+            # rows read from a TSV hold no tab or newline: written back as they were read
+            path.write_text("sentence1\tsentence2\tlabel\n" + "".join(f"{a}\t{b}\t{y}\n" for a, b, y in rows),
+                            encoding="utf-8")
+            scored = score_labelled(path, scorers, progress=progress, features=True)
+            if scored.errors:
+                raise InputFormatError(f"domain {domain}: {len(scored.errors)} rows could not be scored "
+                                       f"(first: {scored.errors[0]})")
+            data[domain] = DomainScores(scored.raw, scored.labels,
+                                        {m: (scored.feature_names[m], scored.features[m]) for m in members
+                                         if scored.feature_names.get(m)}, [(a, b) for a, b, _ in rows])
+    config = fit_general_from_scores(data, members, options, calibration=calibration, nonnegative=nonnegative,
+                                     name=stem, description=description, signed=signed)
+    write_config(config, out)
+    return config
+
+
+def write_config(config: EnsembleConfig, out: str | Path) -> None:
+    """Write ``config`` to ``out`` (TOML) and a routed config's router table beside it."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if config.router is not None and config.router_file is not None:
+        config.router.save(out.parent / config.router_file)
+    out.write_text(config.to_toml(), encoding="utf-8")
+    config.source = str(out)
+    config.base_dir = out.resolve().parent
+
+
+def _signed_threshold(sets: list["_Features"], members: Sequence[str], cal: np.ndarray, matrix: np.ndarray,
+                      columns: list[tuple[str, str]], y: np.ndarray, stack_scores: np.ndarray, signed: bool,
+                      max_false_opposite: float, notes: list[str]) -> tuple[Polarity | None, float, np.ndarray]:
+    """The polarity table (content stack, gate, veto) when a feature set says *opposite* and ``signed``,
+    the threshold of the signed dev scores, and those scores; notes for ``fitted_on`` appended."""
     polarity, signed_scores = None, stack_scores
     polar = [fs for fs in sets if OPPOSITE_FEATURE in fs.raw_names] if signed else []
     if polar:
@@ -196,17 +411,7 @@ def fit_from_scores(raw: np.ndarray, labels: np.ndarray, members: Sequence[str],
         polarity.info.update(dev_vetoed=int(vetoed.sum()), dev_vetoed_labelled_1=int((vetoed & (y == 1)).sum()))
         notes.append(f"veto {', '.join(polarity.veto)}: {int(vetoed.sum())} dev pairs held below the threshold, "
                      f"{int((vetoed & (y == 1)).sum())} of them labelled 1")
-    log.info("fit-ensemble: dev accuracy mean %.4f, stacking %.4f", float(np.mean((mean_scores >= mean_t) == y)),
-             float(np.mean((signed_scores >= stack_t) == y)))
-    notes.append(f"dev accuracy {float(np.mean((signed_scores >= stack_t) == y)):.4f}")
-    return EnsembleConfig(
-        members=[Member(m, round(float(w), 6), c, round(float(k), 6), options.get(m, {}),
-                        {"dev_auc": round(binary_metrics(raw[:, j], y, 0.5)["roc_auc"], 4),
-                         "dev_mean": round(float(cal[:, j].mean()), 6)})
-                 for j, (m, w, c, k) in enumerate(zip(members, weights, calibrations, coef[:len(members)]))],
-        combination=combination, threshold=round(stack_t if combination == "stacking" else mean_t, 6),
-        mean_threshold=round(mean_t, 6), intercept=round(intercept, 6), name=name, description=description,
-        fitted_on="; ".join(notes), features=feature_sets, polarity=polarity)
+    return polarity, stack_t, signed_scores
 
 
 class _Features:
@@ -233,8 +438,8 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -700, 700)))
 
 
-def _stack(cal: np.ndarray, matrix: np.ndarray, y: np.ndarray, nonnegative: bool, C: float
-           ) -> tuple[np.ndarray, list[int], float, np.ndarray]:
+def _stack(cal: np.ndarray, matrix: np.ndarray, y: np.ndarray, nonnegative: bool, C: float,
+           weight: np.ndarray | None = None) -> tuple[np.ndarray, list[int], float, np.ndarray]:
     """A logistic stack over calibrated members (columns of ``cal``, kept non-negative when asked: the
     negative ones dropped and the stack refitted) and standardised features (either sign). Returns all
     coefficients (members then features, dropped members 0), the kept members, intercept, dev P."""
@@ -243,7 +448,7 @@ def _stack(cal: np.ndarray, matrix: np.ndarray, y: np.ndarray, nonnegative: bool
     keep = list(range(cal.shape[1]))
     while True:
         x = np.column_stack([cal[:, keep], matrix])
-        stack = LogisticRegression(C=C, max_iter=2000).fit(x, y)
+        stack = LogisticRegression(C=C, max_iter=2000).fit(x, y, sample_weight=weight)
         negative = [k for k, c in zip(keep, stack.coef_[0][:len(keep)]) if c < 0]
         if not nonnegative or not negative or len(negative) == len(keep):
             break
@@ -303,4 +508,6 @@ def dev_report(config: EnsembleConfig) -> dict:
     if config.polarity is not None:
         out["polarity"] = {"member": config.polarity.member, "content_gate": config.polarity.content_gate,
                            **config.polarity.info}
+    if config.experts:
+        out["experts"] = {e.name: {"members": e.members, **e.info} for e in config.experts}
     return out
