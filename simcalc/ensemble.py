@@ -56,6 +56,21 @@ A config (written by ``simcalc fit-ensemble``; shipped ones in ``simcalc/configs
     members = {levenshtein = 1.6}
     features = {rules = {coverage = 1.1}}
 
+**Routed (general) configs** (``[router]`` and ``[experts.DOMAIN]`` tables, ``simcalc fit-ensemble --domain``):
+one stack per domain (an *expert*: its own intercept and coefficients over the same calibrated members and
+standardised features) and a router (:mod:`simcalc.router`: soft weights of the domains from the pair's
+characters). ``P(similar) = Σ router weightᵈ · sigmoid(expertᵈ)``: one pass of the members, whatever the
+number of domains. Members carry no ``stack`` (the experts do); ``[features.M]`` gives the standardisation and,
+for reading, the experts' mean coefficients. ``details["router"]`` has the weights, ``details["expert"]`` the
+router's first choice, whose coefficients the member and feature contributions show. Polarity is as above::
+
+    [router]
+    file = "general.router.tsv.gz"  # beside the config
+    [experts.bq]
+    intercept = -5.7
+    members = {tfidf = 1.1, cvlstm = 8.0}
+    features = {rules = {coverage = 0.47}}
+
 A member that cannot load (missing package or resource) is logged once, left out, and the weights
 are renormalised; a stack needs all its members, so it falls back to the weighted mean (with
 ``mean_threshold``, unsigned). Every result says which members were left out and why. Configs written

@@ -211,7 +211,8 @@ class DomainScores:
 def fit_general_from_scores(domains: Mapping[str, DomainScores], members: Sequence[str],
                             options: dict[str, dict], *, calibration: str = "platt", nonnegative: bool = True,
                             name: str = "general", description: str = "", signed: bool = True,
-                            max_false_opposite: float = MAX_FALSE_OPPOSITE) -> EnsembleConfig:
+                            max_false_opposite: float = MAX_FALSE_OPPOSITE,
+                            router_pairs: Mapping[str, Sequence[tuple[str, str]]] | None = None) -> EnsembleConfig:
     """A routed config: one expert stack per domain, a router, shared calibrations and features.
 
     * calibrations and the features' standardisation: on all domains together, each domain weighing the
@@ -221,8 +222,9 @@ def fit_general_from_scores(domains: Mapping[str, DomainScores], members: Sequen
       probability keeps the order of grades, not only the middle cut; a binary domain's intercept is
       shifted so that its own best *balanced*-accuracy threshold lands on 0.5 (:func:`balanced_threshold`:
       the verdict does not lean on a domain's share of paraphrases — AFQMC 31 %, BQ 50 %);
-    * the router (:func:`simcalc.router.fit_router`) on the domains' pairs; the general P(similar) is the
-      router-weighted mean of the experts' probabilities;
+    * the router (:func:`simcalc.router.fit_router`) on the domains' pairs and ``router_pairs`` (more
+      unlabelled pairs of a domain: its text, not its labels, is what the router learns); the general
+      P(similar) is the router-weighted mean of the experts' probabilities;
     * polarity (content stack and gate) on all domains' rows, as :func:`fit_from_scores`; the threshold
       is 0.5, where every expert's own threshold lies.
     The config's ``router`` must be saved beside it (:func:`write_config`).
@@ -279,11 +281,16 @@ def fit_general_from_scores(domains: Mapping[str, DomainScores], members: Sequen
                      + (f", dropped {', '.join(m for j, m in enumerate(members) if j not in keep)}"
                         if len(keep) != k else ""))
     texts = [p for d in names for p in domains[d].pairs]
-    router = fit_router(texts, [d for d in names for _ in domains[d].pairs])
+    extra = {d: list(v) for d, v in (router_pairs or {}).items()}
+    if set(extra) - set(names):
+        raise InputFormatError(f"router_pairs names domains without data: {', '.join(sorted(set(extra) - set(names)))}")
+    router = fit_router(texts + [p for d in extra for p in extra[d]],
+                        [d for d in names for _ in domains[d].pairs] + [d for d in extra for _ in extra[d]])
     route = np.array([[r[d] for d in names] for r in (router.route(a, b) for a, b in texts)])
     stack_scores = (route * _sigmoid(np.column_stack(logits))).sum(axis=1)
     own = route[np.arange(len(y)), np.repeat(np.arange(len(names)), np.diff(bounds))]
-    notes.append(f"router on the domains' pairs: mean weight of the pair's own domain {own.mean():.3f}")
+    notes.append(f"router on the domains' pairs" + "".join(f", {len(v)} more {d} pairs" for d, v in extra.items())
+                 + f": mean weight of the pair's own domain {own.mean():.3f}")
     # every expert's own threshold sits at 0.5, so does the mixture's: one threshold chosen on the pooled
     # rows would follow the domains' shares of paraphrases (AFQMC's 69 % negatives pull it to 0.6)
     polarity, stack_t, signed_scores = _signed_threshold(sets, members, cal, matrix, columns, y, stack_scores,
