@@ -290,17 +290,27 @@ class Expert:
     members: dict[str, float]
     features: dict[str, dict[str, float]] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)  # dev numbers (reported, not used)
+    #: a signed config: this domain's content stack (``intercept``, ``members``, ``features``), which gates
+    #: *opposite* (see :class:`Polarity`); the content probability is the experts' router-weighted mixture
+    content: dict[str, Any] = field(default_factory=dict)
 
-    def logit(self, calibrated: dict[str, float], standardised: dict[str, dict[str, float]]) -> float:
-        z = self.intercept + sum(c * calibrated.get(m, 0.0) for m, c in self.members.items())
-        for member, weights in self.features.items():
+    def logit(self, calibrated: dict[str, float], standardised: dict[str, dict[str, float]],
+              content: bool = False) -> float:
+        """The stack's logit, or with ``content`` its content stack's."""
+        table = self.content if content else {"intercept": self.intercept, "members": self.members,
+                                              "features": self.features}
+        z = table.get("intercept", 0.0) + sum(c * calibrated.get(m, 0.0) for m, c in table.get("members", {}).items())
+        for member, weights in table.get("features", {}).items():
             z += sum(c * standardised.get(member, {}).get(name, 0.0) for name, c in weights.items())
         return z
 
     def to_toml(self) -> list[str]:
-        return [f"[experts.{self.name}]", f"intercept = {_toml(self.intercept)}",
-                f"members = {_toml(self.members)}", f"features = {_toml(self.features)}",
-                *(f"{k} = {_toml(v)}" for k, v in self.info.items())]
+        lines = [f"[experts.{self.name}]", f"intercept = {_toml(self.intercept)}",
+                 f"members = {_toml(self.members)}", f"features = {_toml(self.features)}",
+                 *(f"{k} = {_toml(v)}" for k, v in self.info.items())]
+        if self.content:
+            lines += ["", f"[experts.{self.name}.content]", *(f"{k} = {_toml(v)}" for k, v in self.content.items())]
+        return lines
 
     @classmethod
     def from_toml(cls, name: str, table: Any, where: str) -> "Expert":
@@ -309,10 +319,18 @@ class Expert:
         features = table.get("features", {})
         if not isinstance(features, dict):
             raise InputFormatError(f"{where}: features must be a table of tables")
+        content = table.get("content", {})
+        c_features = content.get("features", {}) if isinstance(content, dict) else None
+        if not isinstance(c_features, dict):
+            raise InputFormatError(f"{where}: content must be a table with intercept, members, features")
+        parsed = {"intercept": _number(content.get("intercept", 0.0), f"{where} content.intercept"),
+                  "members": _number_table(content.get("members", {}), f"{where} content.members"),
+                  "features": {str(m): _number_table(t, f"{where} content.features.{m}")
+                               for m, t in c_features.items()}} if content else {}
         return cls(name, _number(table.get("intercept", 0.0), f"{where} intercept"),
                    _number_table(table.get("members", {}), f"{where} members"),
                    {str(m): _number_table(t, f"{where} features.{m}") for m, t in features.items()},
-                   {k: v for k, v in table.items() if k.startswith("dev_")})
+                   {k: v for k, v in table.items() if k.startswith("dev_")}, parsed)
 
 
 @dataclass
@@ -548,6 +566,10 @@ class EnsembleScorer(Scorer):
         if self.config.polarity is not None:
             p = self.config.polarity
             needed |= {p.member, *(k for k, v in p.content_members.items() if v), *p.content_features}
+        for expert in self.config.experts:
+            for table in (expert.members, expert.content.get("members", {})):
+                needed |= {k for k, v in table.items() if v}
+            needed |= {*expert.features, *expert.content.get("features", {})}
         # zero weight in the mean and in the stacks, no features used: not loaded, not scored
         self.unused = [m.name for m in self.config.members if m.weight == 0 and not m.stack and m.name not in needed]
         for member in self.config.members:
@@ -702,10 +724,14 @@ class EnsembleScorer(Scorer):
         if self.polarity is None:
             return p_similar
         pol = self.polarity
-        zc = pol.content_intercept + sum(c * calibrated[m] for m, c in pol.content_members.items() if c)
-        for member, weights in pol.content_features.items():
-            zc += sum(c * standardised.get(member, {}).get(name, 0.0) for name, c in weights.items())
-        content = _sigmoid(zc)
+        if expert is not None and all(e.content for e in self.config.experts):
+            content = sum(w * _sigmoid(e.logit(calibrated, standardised, content=True))
+                          for e in self.config.experts if (w := (route or {}).get(e.name, 0.0)))
+        else:
+            zc = pol.content_intercept + sum(c * calibrated[m] for m, c in pol.content_members.items() if c)
+            for member, weights in pol.content_features.items():
+                zc += sum(c * standardised.get(member, {}).get(name, 0.0) for name, c in weights.items())
+            content = _sigmoid(zc)
         said = member_results[pol.member].details.get("polarity") or {}
         verdict = said.get("verdict") if isinstance(said, dict) else None
         opposite = verdict == "opposite" and content >= pol.content_gate

@@ -291,10 +291,27 @@ def fit_general_from_scores(domains: Mapping[str, DomainScores], members: Sequen
     own = route[np.arange(len(y)), np.repeat(np.arange(len(names)), np.diff(bounds))]
     notes.append(f"router on the domains' pairs" + "".join(f", {len(v)} more {d} pairs" for d, v in extra.items())
                  + f": mean weight of the pair's own domain {own.mean():.3f}")
+    # signed: each expert has its own content stack (fitted on its domain's pairs the polarity member did
+    # not call opposite); the content probability is their router-weighted mixture, as P(similar) is
+    polar = [fs for fs in sets if OPPOSITE_FEATURE in fs.raw_names] if signed else []
+    content = None
+    if polar:
+        said = polar[0].raw[:, polar[0].raw_names.index(OPPOSITE_FEATURE)] > 0.5
+        parts = []
+        for i, expert in enumerate(experts):
+            rows = np.zeros(len(y), dtype=bool)
+            rows[bounds[i]:bounds[i + 1]] = True
+            fit_rows = rows & ~said if len(set(y[rows & ~said].tolist())) == 2 else rows
+            c_intercept, c_members, c_all, c_features = _content_stack(polar[0], members, cal, matrix, columns, y,
+                                                                      fit_rows)
+            expert.content = {"intercept": c_intercept, "members": c_members, "features": c_features}
+            parts.append(c_all)
+        content = (route * np.column_stack(parts)).sum(axis=1)
     # every expert's own threshold sits at 0.5, so does the mixture's: one threshold chosen on the pooled
     # rows would follow the domains' shares of paraphrases (AFQMC's 69 % negatives pull it to 0.6)
     polarity, stack_t, signed_scores = _signed_threshold(sets, members, cal, matrix, columns, y, stack_scores,
-                                                         signed, max_false_opposite, notes, threshold=0.5)
+                                                         signed, max_false_opposite, notes, threshold=0.5,
+                                                         content=content)
     for i, d in enumerate(names):
         rows = slice(bounds[i], bounds[i + 1])
         experts[i].info["dev_accuracy"] = round(float(np.mean((signed_scores[rows] >= stack_t) == y[rows])), 4)
@@ -416,8 +433,8 @@ def write_config(config: EnsembleConfig, out: str | Path) -> None:
 
 def _signed_threshold(sets: list["_Features"], members: Sequence[str], cal: np.ndarray, matrix: np.ndarray,
                       columns: list[tuple[str, str]], y: np.ndarray, stack_scores: np.ndarray, signed: bool,
-                      max_false_opposite: float, notes: list[str], threshold: float | None = None
-                      ) -> tuple[Polarity | None, float, np.ndarray]:
+                      max_false_opposite: float, notes: list[str], threshold: float | None = None,
+                      content: np.ndarray | None = None) -> tuple[Polarity | None, float, np.ndarray]:
     """The polarity table (content stack, gate, veto) when a feature set says *opposite* and ``signed``,
     the threshold of the signed dev scores (best accuracy, unless ``threshold`` is given), and those
     scores; notes for ``fitted_on`` appended."""
@@ -425,7 +442,7 @@ def _signed_threshold(sets: list["_Features"], members: Sequence[str], cal: np.n
     polar = [fs for fs in sets if OPPOSITE_FEATURE in fs.raw_names] if signed else []
     if polar:
         polarity, signed_scores, line = _polarity(polar[0], members, cal, matrix, columns, y, stack_scores,
-                                                  max_false_opposite)
+                                                  max_false_opposite, content)
         notes.append(line)
     stack_t = best_threshold(signed_scores, y) if threshold is None else threshold
     if polarity is not None and polarity.veto:
@@ -487,18 +504,18 @@ def _stack(cal: np.ndarray, matrix: np.ndarray, y: np.ndarray, nonnegative: bool
 
 
 def _polarity(polar: _Features, members: Sequence[str], cal: np.ndarray, matrix: np.ndarray,
-              columns: list[tuple[str, str]], y: np.ndarray, stack_scores: np.ndarray, max_false_opposite: float
-              ) -> tuple[Polarity, np.ndarray, str]:
-    """The content stack and gate of a signed config, the signed dev scores, and a line for ``fitted_on``."""
-    content_cols = [j for j, (m, n) in enumerate(columns) if n not in STRUCTURAL]
-    content_members = [j for j, m in enumerate(members) if m != polar.member]
+              columns: list[tuple[str, str]], y: np.ndarray, stack_scores: np.ndarray, max_false_opposite: float,
+              content: np.ndarray | None = None) -> tuple[Polarity, np.ndarray, str]:
+    """The content stack and gate of a signed config, the signed dev scores, and a line for ``fitted_on``.
+    ``content``: the content probabilities when the caller has them (a routed config: the mixture of its
+    experts' content stacks); else one content stack is fitted here."""
     said = polar.raw[:, polar.raw_names.index(OPPOSITE_FEATURE)] > 0.5
     # fitted on the pairs the member did not call opposite: there the label speaks of content alone
     fit_rows = ~said if len(set(y[~said].tolist())) == 2 else np.ones(len(y), dtype=bool)
-    coef, keep, intercept, _ = _stack(cal[fit_rows][:, content_members], matrix[fit_rows][:, content_cols],
-                                      y[fit_rows], True, FEATURE_C)
-    k = len(content_members)
-    content = _sigmoid(intercept + cal[:, content_members] @ coef[:k] + matrix[:, content_cols] @ coef[k:])
+    stack = None
+    if content is None:
+        stack = _content_stack(polar, members, cal, matrix, columns, y, fit_rows)
+        content = stack[2]
     floor = best_threshold(content[fit_rows], y[fit_rows])  # "same topic": content alone says similar
     positives = max(1, int(y.sum()))
     allowed = int(np.floor(max_false_opposite * positives))
@@ -510,18 +527,34 @@ def _polarity(polar: _Features, members: Sequence[str], cal: np.ndarray, matrix:
     info = {"dev_said_opposite": int(said.sum()), "dev_opposite": int(opposite.sum()),
             "dev_opposite_labelled_0": int((opposite & (y == 0)).sum()),
             "dev_false_opposite_rate": round(float((opposite & (y == 1)).sum() / positives), 6)}
-    features: dict[str, dict[str, float]] = {}
-    for c, j in zip(coef[k:], content_cols):
-        member, feature = columns[j]
-        features.setdefault(member, {})[feature] = round(float(c), 6)
-    polarity = Polarity(polar.member, round(gate, 6), round(intercept, 6),
-                        {members[j]: round(float(c), 6) for j, c in zip(content_members, coef[:k])}, features,
+    intercept, content_members, features = stack[:2] + (stack[3],) if stack is not None else (0.0, {}, {})
+    polarity = Polarity(polar.member, round(gate, 6), intercept, content_members, features,
                         [n for n in STRUCTURAL if n in polar.names], [n for n in VETO if n in polar.raw_names], info)
     line = (f"signed: {polar.member} said opposite on {info['dev_said_opposite']} dev pairs; content gate "
             f"{gate:.4f} (content-stack threshold {floor:.4f}, at most {max_false_opposite:.1%} of dev paraphrases) "
             f"keeps {info['dev_opposite']}, of them {info['dev_opposite_labelled_0']} labelled 0; false opposites "
             f"{info['dev_false_opposite_rate']:.2%} of dev paraphrases")
     return polarity, signed, line
+
+
+def _content_stack(polar: _Features, members: Sequence[str], cal: np.ndarray, matrix: np.ndarray,
+                   columns: list[tuple[str, str]], y: np.ndarray, fit_rows: np.ndarray
+                   ) -> tuple[float, dict[str, float], np.ndarray, dict[str, dict[str, float]]]:
+    """The content stack (no structural features, not the polarity member's own score) fitted on
+    ``fit_rows``: intercept, member coefficients, its probability on every row, feature coefficients."""
+    content_cols = [j for j, (m, n) in enumerate(columns) if n not in STRUCTURAL]
+    content_members = [j for j, m in enumerate(members) if m != polar.member]
+    coef, keep, intercept, _ = _stack(cal[fit_rows][:, content_members], matrix[fit_rows][:, content_cols],
+                                      y[fit_rows], True, FEATURE_C)
+    k = len(content_members)
+    coef = np.round(coef, 6)
+    intercept = round(intercept, 6)
+    content = _sigmoid(intercept + cal[:, content_members] @ coef[:k] + matrix[:, content_cols] @ coef[k:])
+    features: dict[str, dict[str, float]] = {}
+    for c, j in zip(coef[k:], content_cols):
+        member, feature = columns[j]
+        features.setdefault(member, {})[feature] = float(c)
+    return intercept, {members[j]: float(c) for j, c in zip(content_members, coef[:k])}, content, features
 
 
 def dev_report(config: EnsembleConfig) -> dict:
