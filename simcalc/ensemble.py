@@ -297,9 +297,10 @@ class Expert:
     def logit(self, calibrated: dict[str, float], standardised: dict[str, dict[str, float]],
               content: bool = False) -> float:
         """The stack's logit, or with ``content`` its content stack's."""
-        table = self.content if content else {"intercept": self.intercept, "members": self.members,
-                                              "features": self.features}
-        z = table.get("intercept", 0.0) + sum(c * calibrated.get(m, 0.0) for m, c in table.get("members", {}).items())
+        table: dict[str, Any] = self.content if content else {"intercept": self.intercept, "members": self.members,
+                                                              "features": self.features}
+        z = float(table.get("intercept", 0.0))
+        z += sum(c * calibrated.get(m, 0.0) for m, c in table.get("members", {}).items())
         for member, weights in table.get("features", {}).items():
             z += sum(c * standardised.get(member, {}).get(name, 0.0) for name, c in weights.items())
         return z
@@ -657,7 +658,7 @@ class EnsembleScorer(Scorer):
             standardised: dict[str, dict[str, float]] = {}
             expert, route = None, {}
             if routed:
-                route = self.config.router.route(*texts[i]) if self.config.router is not None else \
+                route = self.config.router.route(*texts[i]) if self.config.router is not None and texts else \
                     {e.name: 1.0 / len(self.config.experts) for e in self.config.experts}
                 details["router"] = {d: round(w, 4) for d, w in sorted(route.items(), key=lambda kv: -kv[1])}
                 expert = max(self.config.experts, key=lambda e: route.get(e.name, 0.0))

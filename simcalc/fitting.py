@@ -299,9 +299,9 @@ def fit_general_from_scores(domains: Mapping[str, DomainScores], members: Sequen
         said = polar[0].raw[:, polar[0].raw_names.index(OPPOSITE_FEATURE)] > 0.5
         parts = []
         for i, expert in enumerate(experts):
-            rows = np.zeros(len(y), dtype=bool)
-            rows[bounds[i]:bounds[i + 1]] = True
-            fit_rows = rows & ~said if len(set(y[rows & ~said].tolist())) == 2 else rows
+            mask = np.zeros(len(y), dtype=bool)
+            mask[bounds[i]:bounds[i + 1]] = True
+            fit_rows = mask & ~said if len(set(y[mask & ~said].tolist())) == 2 else mask
             c_intercept, c_members, c_all, c_features = _content_stack(polar[0], members, cal, matrix, columns, y,
                                                                       fit_rows)
             expert.content = {"intercept": c_intercept, "members": c_members, "features": c_features}

@@ -81,7 +81,9 @@ class Router:
                 intercept = f.readline().rstrip("\n").split("\t")
                 if head[0] != "#router" or intercept[0] != "#intercept" or len(head) != len(intercept) < 2:
                     raise InputFormatError(f"{path}: not a simcalc router table (#router and #intercept lines)")
-                vocabulary, idf, weights = {}, [], []
+                vocabulary: dict[str, int] = {}
+                idf: list[float] = []
+                weights: list[list[float]] = []
                 for line in f:
                     gram, value, *w = line.rstrip("\n").split("\t")
                     if len(w) != len(head) - 1:
@@ -116,7 +118,9 @@ def fit_router(pairs: Sequence[tuple[str, str]], domains: Sequence[str], C: floa
         entries = [(vocabulary[g], c * idf[vocabulary[g]]) for g, c in grams.items() if g in vocabulary]
         norm = math.sqrt(sum(v * v for _, v in entries)) or 1.0
         for i, v in entries:
-            rows.append(r), cols.append(i), values.append(v / norm)
+            rows.append(r)
+            cols.append(i)
+            values.append(v / norm)
     x = csr_matrix((values, (rows, cols)), shape=(n, len(kept)))
     y = np.array([names.index(d) for d in domains])
     lr = LogisticRegression(C=C, max_iter=2000, class_weight="balanced").fit(x, y)

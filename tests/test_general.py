@@ -120,11 +120,28 @@ def test_a_routed_config_stays_signed(tmp_path, domains):
               "caption": domains["caption"]}
     config = fit_general_from_scores(signed, ["levenshtein", "polar_test"], {}, name="s")
     assert config.polarity is not None and config.polarity.member == "polar_test"
+    # each expert has its own content stack, without the structural features and the polarity member
+    for expert in config.experts:
+        assert set(expert.content["members"]) == {"levenshtein"}
+        assert "negation_mismatch" not in expert.content["features"].get("polar_test", {})
     write_config(config, tmp_path / "s.toml")
-    result = EnsembleScorer(str(tmp_path / "s.toml")).score("我喜欢花呗", "我不喜欢花呗")
+    scorer = EnsembleScorer(str(tmp_path / "s.toml"))
+    assert scorer.config.experts[0].content == config.experts[0].content  # written and read back
+    pair = ("怎么开通花呗呢", "怎么没开通花呗呢")
+    result = scorer.score(*pair)
     assert result.details["polarity"]["verdict"] == "opposite"
+    cal = {name: part["calibrated"] for name, part in result.details["members"].items()}
+    standardised = {"polar_test": scorer.config.features[0].standardised(
+        result.details["members"]["polar_test"]["details"]["features"])}
+    route = scorer.config.router.route(*pair)
+    content = sum(route[e.name] / (1 + math.exp(-e.logit(cal, standardised, content=True)))
+                  for e in scorer.config.experts)
+    assert result.details["content"] == pytest.approx(content)
+    assert result.details["polarity"]["opposite"] == (content >= config.polarity.content_gate)
     if result.details["polarity"]["opposite"]:
-        assert result.score < 0 and result.verdict == "opposite"
+        assert result.score == pytest.approx(-content) and result.verdict == "opposite"
+    else:
+        assert result.score >= 0
 
 
 def test_the_config_format_is_checked(fitted, tmp_path):
