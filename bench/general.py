@@ -11,11 +11,17 @@ baseline) on BQ test, LCQMC test, AFQMC dev (F1 and accuracy), the held-out part
 AUC), CNSD STS-B dev (Spearman); pairs labelled similar that are called *opposite* on BQ / LCQMC test; rows/s of
 each config against the default on BQ test pairs in the same process.
 
+The general config: members levenshtein, jaro_winkler, char_jaccard, tfidf (IDF of the fitting sets'
+sentences, ``general.tfidf-idf.tsv.gz``), cvlstm, mgf (``mgf-bq-large``; ``--mgf-small``: mgf-bq) and rules
+with its features; isotonic calibration (``--calibration platt`` to compare); the router also reads the
+sentences of BQ train (20,000 pairs, seed 0) and AFQMC train (first 20,000) — text only, no labels.
+
 Protocol (nothing fitted or thresholded on a reported split):
   * fitting sets: BQ dev, LCQMC dev, AFQMC train (10,000 pairs drawn with a fixed seed), CNSD STS-B train,
     PAWS-X zh dev rows 0–1199 (the first 60 % by line order);
   * reported: BQ test, LCQMC test, AFQMC dev, PAWS-X zh dev rows 1200–1999 (the last 40 %), CNSD STS-B dev;
-  * thresholds: each config's own (from its fitting data).
+  * thresholds: each config's own (from its fitting data; general: 0.5, where each expert's own
+    balanced-accuracy threshold was put).
 ``--cache DIR`` keeps every member's score, features and polarity per file (``bench/ensemble.py``'s cache,
 the same keys); the rule engine takes minutes per file, everything else is fitted from the cache.
 """
