@@ -17,6 +17,7 @@ Scoring a pair costs one pass over its n-grams (microseconds), never a member's 
 from __future__ import annotations
 
 import gzip
+import io
 import math
 from collections import Counter
 from dataclasses import dataclass
@@ -67,7 +68,9 @@ class Router:
         return {d: float(v) for d, v in zip(self.domains, p)}
 
     def save(self, path: str | Path) -> None:
-        with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as f:
+        """Write the table (gzip without a timestamp: the same router gives the same bytes)."""
+        with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0) as packed, \
+                io.TextIOWrapper(packed, encoding="utf-8", newline="\n") as f:
             f.write("\t".join(["#router", *self.domains]) + "\n")
             f.write("\t".join(["#intercept", *(f"{v:.6g}" for v in self.intercepts)]) + "\n")
             for gram, i in sorted(self.vocabulary.items(), key=lambda kv: kv[1]):
