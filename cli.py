@@ -436,11 +436,19 @@ Examples:
   simcalc fit-ensemble --dev lcqmc/dev.tsv --members levenshtein,tfidf,mgf --combination mean --out my.toml
   simcalc fit-ensemble --dev bq_corpus/dev.tsv --members tfidf,cvlstm,mgf,rules --features rules --out signed.toml
   simcalc eval bq_corpus/test.tsv --config bq.toml
+  simcalc fit-ensemble --domain bq=bq_corpus/dev.tsv --domain lcqmc=lcqmc/dev.tsv \\
+      --domain pawsx=pawsx_zh/dev.tsv@0:1200 --members tfidf,cvlstm,mgf,rules --out general.toml
 The threshold is chosen on DEV (best accuracy); evaluate on a different file. A member that exposes
 features (the rule engine) stacks them too, and one that says "opposite" makes the config signed.
+With --domain (instead of --dev), a general config: one stack per domain and a router mixing them.
 """)
-@click.option("--dev", "dev_path", required=True, type=click.Path(exists=True, dir_okay=False),
+@click.option("--dev", "dev_path", default=None, type=click.Path(exists=True, dir_okay=False),
               help="Labelled dev pairs (0/1; graded labels are cut at the middle of their range).")
+@click.option("--domain", "domains", multiple=True, metavar="NAME=FILE[@START:STOP]",
+              help="A domain of a general (routed) config and its labelled fitting pairs (rows START:STOP "
+                   "only, by line order); repeat for each domain.")
+@click.option("--domain-pairs", type=int, default=10000, show_default=True,
+              help="With --domain: a larger domain is sampled to this many pairs (seed 0).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Config file to write (.toml).")
 @click.option("--members", default=None,
               help="Comma-separated scorer names (default: levenshtein,jaro_winkler,char_jaccard,tfidf,cvlstm,mgf).")
@@ -459,25 +467,34 @@ features (the rule engine) stacks them too, and one that says "opposite" makes t
 @click.option("--description", default="", help="A line saying what the config is for.")
 @quiet_option
 @json_option
-def fit_ensemble(dev_path: str, out: str, members: str | None, combination: str, calibration: str,
-                 allow_negative: bool, corpus: str | None, feature_members: str, unsigned: bool, columns: str | None,
-                 fmt: str | None, encoding: str, header: bool | None, description: str, quiet: bool,
-                 as_json: bool) -> None:
+def fit_ensemble(dev_path: str | None, domains: tuple[str, ...], domain_pairs: int, out: str, members: str | None,
+                 combination: str, calibration: str, allow_negative: bool, corpus: str | None, feature_members: str,
+                 unsigned: bool, columns: str | None, fmt: str | None, encoding: str, header: bool | None,
+                 description: str, quiet: bool, as_json: bool) -> None:
     """Fit an ensemble's calibrations, weights, stack and threshold on a labelled dev file."""
-    from simcalc.fitting import DEFAULT_MEMBERS, dev_report
+    from simcalc.errors import InputFormatError
+    from simcalc.fitting import DEFAULT_MEMBERS, dev_report, fit_general, parse_domains
     from simcalc.fitting import fit_ensemble as fit
 
+    if (dev_path is None) == (not domains):
+        raise InputFormatError("give --dev FILE, or --domain NAME=FILE for each domain of a general config")
     names = [m.strip() for m in members.split(",") if m.strip()] if members else list(DEFAULT_MEMBERS)
     features = None if feature_members == "auto" else \
         [] if feature_members == "none" else [m.strip() for m in feature_members.split(",") if m.strip()]
-    config = fit(dev_path, out, names, combination=combination, calibration=calibration, corpus=corpus,
-                 description=description, progress=not quiet, nonnegative=not allow_negative, encoding=encoding,
-                 columns=columns, fmt=fmt, header=header, features=features, signed=not unsigned)
+    if domains:
+        config = fit_general(parse_domains(domains), out, names, calibration=calibration, max_pairs=domain_pairs,
+                             description=description, progress=not quiet, nonnegative=not allow_negative,
+                             signed=not unsigned)
+    else:
+        config = fit(dev_path, out, names, combination=combination, calibration=calibration, corpus=corpus,  # type: ignore[arg-type]
+                     description=description, progress=not quiet, nonnegative=not allow_negative,
+                     encoding=encoding, columns=columns, fmt=fmt, header=header, features=features,
+                     signed=not unsigned)
     report = dev_report(config)
 
     def render() -> str:
         lines = [f"{out}: {config.combination}, threshold {config.threshold} ({config.fitted_on})"]
-        lines += [f"  {name:13} weight {m['weight']:.3f}  stack {m['stack']:+.3f}  dev AUC {m.get('dev_auc')}"
+        lines += [f"  {name:13} weight {m['weight']:.3f}  stack {m['stack'] or 0:+.3f}  dev AUC {m.get('dev_auc')}"
                   for name, m in report["members"].items()]
         return "\n".join(lines)
 

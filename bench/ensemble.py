@@ -211,7 +211,7 @@ def member_results(member, scorer, relative: str, pairs, cache: Path | None):
 def ensemble_results(scorer: EnsembleScorer, relative: str, pairs, cache: Path | None):
     """The ensemble's results on a file: each member's (cached) results combined as ``score_batch`` would."""
     per_member = {m.name: member_results(m, s, relative, pairs, cache) for m, s in scorer.members}
-    return scorer.combine(per_member, len(pairs))
+    return scorer.combine(per_member, len(pairs), pairs)
 
 
 def signed_tables(before: str | None, limit: int | None, cache: Path | None, sets: list[str] | None = None) -> dict:

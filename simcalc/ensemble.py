@@ -56,6 +56,21 @@ A config (written by ``simcalc fit-ensemble``; shipped ones in ``simcalc/configs
     members = {levenshtein = 1.6}
     features = {rules = {coverage = 1.1}}
 
+**Routed (general) configs** (``[router]`` and ``[experts.DOMAIN]`` tables, ``simcalc fit-ensemble --domain``):
+one stack per domain (an *expert*: its own intercept and coefficients over the same calibrated members and
+standardised features) and a router (:mod:`simcalc.router`: soft weights of the domains from the pair's
+characters). ``P(similar) = Σ router weightᵈ · sigmoid(expertᵈ)``: one pass of the members, whatever the
+number of domains. Members carry no ``stack`` (the experts do); ``[features.M]`` gives the standardisation and,
+for reading, the experts' mean coefficients. ``details["router"]`` has the weights, ``details["expert"]`` the
+router's first choice, whose coefficients the member and feature contributions show. Polarity is as above::
+
+    [router]
+    file = "general.router.tsv.gz"  # beside the config
+    [experts.bq]
+    intercept = -5.7
+    members = {tfidf = 1.1, cvlstm = 8.0}
+    features = {rules = {coverage = 0.47}}
+
 A member that cannot load (missing package or resource) is logged once, left out, and the weights
 are renormalised; a stack needs all its members, so it falls back to the weighted mean (with
 ``mean_threshold``, unsigned). Every result says which members were left out and why. Configs written
@@ -74,12 +89,15 @@ import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from .errors import InputFormatError, ResourceNotFoundError, SimcalcError
 from .result import Result
 from .scorer import Pair, PreparedPair, Scorer
 from .text import MAX_CHARS
+
+if TYPE_CHECKING:
+    from .router import Router
 
 log = logging.getLogger(__name__)
 
@@ -263,6 +281,60 @@ class Polarity:
 
 
 @dataclass
+class Expert:
+    """One domain's stack in a routed (general) config: its own intercept and coefficients over the shared
+    calibrated members and standardised features (``[experts.NAME]``)."""
+
+    name: str
+    intercept: float
+    members: dict[str, float]
+    features: dict[str, dict[str, float]] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)  # dev numbers (reported, not used)
+    #: a signed config: this domain's content stack (``intercept``, ``members``, ``features``), which gates
+    #: *opposite* (see :class:`Polarity`); the content probability is the experts' router-weighted mixture
+    content: dict[str, Any] = field(default_factory=dict)
+
+    def logit(self, calibrated: dict[str, float], standardised: dict[str, dict[str, float]],
+              content: bool = False) -> float:
+        """The stack's logit, or with ``content`` its content stack's."""
+        table: dict[str, Any] = self.content if content else {"intercept": self.intercept, "members": self.members,
+                                                              "features": self.features}
+        z = float(table.get("intercept", 0.0))
+        z += sum(c * calibrated.get(m, 0.0) for m, c in table.get("members", {}).items())
+        for member, weights in table.get("features", {}).items():
+            z += sum(c * standardised.get(member, {}).get(name, 0.0) for name, c in weights.items())
+        return z
+
+    def to_toml(self) -> list[str]:
+        lines = [f"[experts.{self.name}]", f"intercept = {_toml(self.intercept)}",
+                 f"members = {_toml(self.members)}", f"features = {_toml(self.features)}",
+                 *(f"{k} = {_toml(v)}" for k, v in self.info.items())]
+        if self.content:
+            lines += ["", f"[experts.{self.name}.content]", *(f"{k} = {_toml(v)}" for k, v in self.content.items())]
+        return lines
+
+    @classmethod
+    def from_toml(cls, name: str, table: Any, where: str) -> "Expert":
+        if not isinstance(table, dict):
+            raise InputFormatError(f"{where}: must be a table")
+        features = table.get("features", {})
+        if not isinstance(features, dict):
+            raise InputFormatError(f"{where}: features must be a table of tables")
+        content = table.get("content", {})
+        c_features = content.get("features", {}) if isinstance(content, dict) else None
+        if not isinstance(c_features, dict):
+            raise InputFormatError(f"{where}: content must be a table with intercept, members, features")
+        parsed = {"intercept": _number(content.get("intercept", 0.0), f"{where} content.intercept"),
+                  "members": _number_table(content.get("members", {}), f"{where} content.members"),
+                  "features": {str(m): _number_table(t, f"{where} content.features.{m}")
+                               for m, t in c_features.items()}} if content else {}
+        return cls(name, _number(table.get("intercept", 0.0), f"{where} intercept"),
+                   _number_table(table.get("members", {}), f"{where} members"),
+                   {str(m): _number_table(t, f"{where} features.{m}") for m, t in features.items()},
+                   {k: v for k, v in table.items() if k.startswith("dev_")}, parsed)
+
+
+@dataclass
 class EnsembleConfig:
     """A parsed ensemble config. ``source`` is where it came from (for messages and relative paths)."""
 
@@ -278,6 +350,9 @@ class EnsembleConfig:
     base_dir: Path | None = None
     features: list[FeatureSet] = field(default_factory=list)
     polarity: Polarity | None = None
+    experts: list[Expert] = field(default_factory=list)
+    router_file: str | None = None
+    router: "Router | None" = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "<dict>", base_dir: Path | None = None) -> "EnsembleConfig":
@@ -297,7 +372,7 @@ class EnsembleConfig:
             if weight < 0:
                 raise InputFormatError(f"{where}: weight must be >= 0")
             stack = table.get("stack")
-            if combination == "stacking" and stack is None:
+            if combination == "stacking" and stack is None and "experts" not in data:
                 raise InputFormatError(f"{where}: a stacking ensemble needs stack = COEFFICIENT for every member")
             options = table.get("options", {})
             if not isinstance(options, dict):
@@ -324,11 +399,12 @@ class EnsembleConfig:
                                        f"{', '.join(sorted(used - names))}")
             if combination != "stacking":
                 raise InputFormatError(f"{source} [polarity]: a signed config needs combination = \"stacking\"")
+        experts, router_file, router = _experts(data, source, names, combination, base_dir)
         return cls(members, combination, None if threshold is None else _number(threshold, f"{source} threshold"),
                    None if mean_threshold is None else _number(mean_threshold, f"{source} mean_threshold"),
                    _number(data.get("stacking", {}).get("intercept", 0.0), f"{source} intercept"),
                    str(head.get("name", Path(source).stem)), str(head.get("description", "")),
-                   str(head.get("fitted_on", "")), source, base_dir, features, polarity)
+                   str(head.get("fitted_on", "")), source, base_dir, features, polarity, experts, router_file, router)
 
     @property
     def signed(self) -> bool:
@@ -357,7 +433,39 @@ class EnsembleConfig:
             lines += ["", *feature_set.to_toml()]
         if self.polarity is not None:
             lines += ["", *self.polarity.to_toml()]
+        if self.router_file is not None:
+            lines += ["", "[router]", f"file = {_toml(self.router_file)}"]
+        for expert in self.experts:
+            lines += ["", *expert.to_toml()]
         return "\n".join(lines) + "\n"
+
+
+def _experts(data: dict[str, Any], source: str, names: set[str], combination: str, base_dir: Path | None
+             ) -> tuple[list[Expert], str | None, "Router | None"]:
+    """The ``[experts.*]`` tables and the ``[router]`` of a routed config (both or neither)."""
+    tables, head = data.get("experts"), data.get("router")
+    if tables is None and head is None:
+        return [], None, None
+    if not isinstance(tables, dict) or not tables or not isinstance(head, dict) \
+            or not isinstance(head.get("file"), str):
+        raise InputFormatError(f"{source}: a routed config needs [router] file = NAME and [experts.DOMAIN] tables")
+    if combination != "stacking":
+        raise InputFormatError(f"{source} [experts]: a routed config needs combination = \"stacking\"")
+    experts = [Expert.from_toml(n, t, f"{source} [experts.{n}]") for n, t in tables.items()]
+    for expert in experts:
+        unknown = (set(expert.members) | set(expert.features)) - names
+        if unknown:
+            raise InputFormatError(f"{source} [experts.{expert.name}]: not members of this ensemble: "
+                                   f"{', '.join(sorted(unknown))}")
+    from .router import Router
+
+    router = None
+    if base_dir is not None:
+        router = Router.load(_member_file(base_dir, "router", head["file"]))
+        if sorted(router.domains) != sorted(e.name for e in experts):
+            raise InputFormatError(f"{source}: the router's domains ({', '.join(router.domains)}) are not the "
+                                   f"experts ({', '.join(e.name for e in experts)})")
+    return experts, head["file"], router
 
 
 #: Member options that name files: relative to the config's folder, and inside it.
@@ -459,6 +567,10 @@ class EnsembleScorer(Scorer):
         if self.config.polarity is not None:
             p = self.config.polarity
             needed |= {p.member, *(k for k, v in p.content_members.items() if v), *p.content_features}
+        for expert in self.config.experts:
+            for table in (expert.members, expert.content.get("members", {})):
+                needed |= {k for k, v in table.items() if v}
+            needed |= {*expert.features, *expert.content.get("features", {})}
         # zero weight in the mean and in the stacks, no features used: not loaded, not scored
         self.unused = [m.name for m in self.config.members if m.weight == 0 and not m.stack and m.name not in needed]
         for member in self.config.members:
@@ -525,32 +637,46 @@ class EnsembleScorer(Scorer):
         if not prepared:
             return []
         per_member = {m.name: scorer.score_prepared(prepared) for m, scorer in self.members}
-        results = self.combine(per_member, len(prepared))
+        results = self.combine(per_member, len(prepared), [(a.text, b.text) for a, b in prepared])
         for result, (a, b) in zip(results, prepared):
             result.warnings[:0] = a.warnings + b.warnings
         return results
 
-    def combine(self, per_member: dict[str, list[Result]], n: int) -> list[Result]:
-        """Ensemble results from each member's results for the same ``n`` pairs (in order)."""
+    def combine(self, per_member: dict[str, list[Result]], n: int,
+                texts: Sequence[tuple[str, str]] | None = None) -> list[Result]:
+        """Ensemble results from each member's results for the same ``n`` pairs (in order); a routed
+        config also needs the pairs' ``texts`` (normalised), which its router reads."""
+        stacking = self.combination == "stacking"
+        routed = stacking and bool(self.config.experts)
+        if routed and (texts is None or len(texts) != n):
+            raise InputFormatError(f"ensemble {self.config.name}: a routed config needs the {n} pairs' texts")
         results = []
         for i in range(n):
             member_results = {m.name: per_member[m.name][i] for m, _ in self.members}
             calibrated = {m.name: m.calibration(member_results[m.name].score) for m, _ in self.members}
-            stacking = self.combination == "stacking"
+            details: dict[str, Any] = {"config": self.config.name, "combination": self.combination}
+            standardised: dict[str, dict[str, float]] = {}
+            expert, route = None, {}
+            if routed:
+                route = self.config.router.route(*texts[i]) if self.config.router is not None and texts else \
+                    {e.name: 1.0 / len(self.config.experts) for e in self.config.experts}
+                details["router"] = {d: round(w, 4) for d, w in sorted(route.items(), key=lambda kv: -kv[1])}
+                expert = max(self.config.experts, key=lambda e: route.get(e.name, 0.0))
+                details["expert"] = expert.name
+            coefficients = expert.members if expert is not None else \
+                {m.name: m.stack or 0.0 for m, _ in self.members}
             parts = {}
             for member, _ in self.members:
                 r, p = member_results[member.name], calibrated[member.name]
+                c = coefficients.get(member.name, 0.0)
                 parts[member.name] = {"raw": r.score, "calibrated": p, "weight": self.weights[member.name],
-                                      **({"stack_coefficient": member.stack,
-                                          "contribution": member.stack * p} if stacking else {}),  # type: ignore[operator]
+                                      **({"stack_coefficient": c, "contribution": c * p} if stacking else {}),
                                       "details": r.details}
-            details: dict[str, Any] = {"config": self.config.name, "combination": self.combination,
-                                       "members": parts}
-            standardised: dict[str, dict[str, float]] = {}
+            details["members"] = parts
             if stacking:
                 standardised = {f.member: f.standardised(member_results[f.member].details.get("features") or {})
                                 for f in self.config.features}
-                score = self._signed(calibrated, standardised, member_results, details)
+                score = self._signed(calibrated, standardised, member_results, details, expert, route)
             else:
                 score = self._combine(calibrated)
             if self.unused:
@@ -562,25 +688,35 @@ class EnsembleScorer(Scorer):
                                        + ("; weights renormalised" if self.combination == "mean" else ""))
             result = result.with_threshold(self.threshold)  # a labelled copy sharing ``details``
             if stacking and (self.config.features or self.polarity is not None):
-                details["decided_by"] = self._decided_by(result, calibrated, standardised, details)
+                details["decided_by"] = self._decided_by(result, calibrated, details, coefficients)
             results.append(result)
         return results
 
     def _signed(self, calibrated: dict[str, float], standardised: dict[str, dict[str, float]],
-                member_results: dict[str, Result], details: dict[str, Any]) -> float:
-        """The stack's P(similar), or −(content probability) for a gated *opposite*; fills ``details``."""
+                member_results: dict[str, Result], details: dict[str, Any], expert: Expert | None = None,
+                route: dict[str, float] | None = None) -> float:
+        """The stack's P(similar), or −(content probability) for a gated *opposite*; fills ``details``.
+
+        A routed config: P(similar) = Σ router weight × the expert's P(similar); the contributions shown
+        are those of ``expert`` (the router's first choice)."""
         z = self.config.intercept + sum((m.stack or 0.0) * calibrated[m.name] for m, _ in self.members)
         contributions: dict[str, dict[str, dict[str, Any]]] = {}
         for feature_set in self.config.features:
             values = member_results[feature_set.member].details.get("features") or {}
             table = contributions.setdefault(feature_set.member, {})
-            for name, coefficient in feature_set.coefficients.items():
+            own = expert.features.get(feature_set.member, {}) if expert is not None else feature_set.coefficients
+            for name in feature_set.coefficients:
+                coefficient = own.get(name, 0.0)
                 c = coefficient * standardised[feature_set.member][name]
                 z += c
                 raw = values.get(name)
                 table[name] = {"value": float(raw) if isinstance(raw, (int, float)) else None,
                                "coefficient": coefficient, "contribution": round(c, 6)}
-        p_similar = _sigmoid(z)
+        if expert is not None:
+            p_similar = sum(w * _sigmoid(e.logit(calibrated, standardised))
+                            for e in self.config.experts if (w := (route or {}).get(e.name, 0.0)))
+        else:
+            p_similar = _sigmoid(z)
         if not contributions and self.polarity is None:  # a config of scalar members only: as before
             return p_similar
         if contributions:
@@ -589,10 +725,14 @@ class EnsembleScorer(Scorer):
         if self.polarity is None:
             return p_similar
         pol = self.polarity
-        zc = pol.content_intercept + sum(c * calibrated[m] for m, c in pol.content_members.items() if c)
-        for member, weights in pol.content_features.items():
-            zc += sum(c * standardised.get(member, {}).get(name, 0.0) for name, c in weights.items())
-        content = _sigmoid(zc)
+        if expert is not None and all(e.content for e in self.config.experts):
+            content = sum(w * _sigmoid(e.logit(calibrated, standardised, content=True))
+                          for e in self.config.experts if (w := (route or {}).get(e.name, 0.0)))
+        else:
+            zc = pol.content_intercept + sum(c * calibrated[m] for m, c in pol.content_members.items() if c)
+            for member, weights in pol.content_features.items():
+                zc += sum(c * standardised.get(member, {}).get(name, 0.0) for name, c in weights.items())
+            content = _sigmoid(zc)
         said = member_results[pol.member].details.get("polarity") or {}
         verdict = said.get("verdict") if isinstance(said, dict) else None
         opposite = verdict == "opposite" and content >= pol.content_gate
@@ -608,8 +748,8 @@ class EnsembleScorer(Scorer):
             return self.threshold * VETO_SHARE
         return p_similar
 
-    def _decided_by(self, result: Result, calibrated: dict[str, float], standardised: dict[str, dict[str, float]],
-                    details: dict[str, Any]) -> str:
+    def _decided_by(self, result: Result, calibrated: dict[str, float], details: dict[str, Any],
+                    coefficients: dict[str, float]) -> str:
         """In words: what decided the verdict. *Opposite*: the polarity member's reason, named by the
         structural feature that fired. Otherwise the feature or member that pushed hardest toward the
         verdict, each measured against its dev average (features are centred; members by ``dev_mean``)."""
@@ -631,12 +771,14 @@ class EnsembleScorer(Scorer):
         pushes: dict[str, float] = {}
         for member, _ in self.members:
             centre = member.info.get("dev_mean", 0.5)
-            pushes[member.name] = sign * (member.stack or 0.0) * (calibrated[member.name] - centre)
+            pushes[member.name] = sign * coefficients.get(member.name, 0.0) * (calibrated[member.name] - centre)
         for member, table in details.get("features", {}).items():
             for name, part in table.items():
                 pushes[f"{member}.{name}"] = sign * part["contribution"]
         name = max(pushes, key=pushes.__getitem__)
         text = f"{name} ({'+' if sign > 0 else '-'}{abs(pushes[name]):.2f} toward {result.verdict})"
+        if "expert" in details:
+            text += f" in the {details['expert']} expert (router {details['router'][details['expert']]:.2f})"
         if polarity.get("verdict") == "opposite":  # the structure said opposite, the content gate held it back
             text += f"; {polarity['member']} said opposite but content {details['content']:.2f} < gate " \
                     f"{polarity['content_gate']:.2f}"

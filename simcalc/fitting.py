@@ -24,6 +24,7 @@ Graded dev labels (e.g. STS 0–5) are cut at the middle of their range into sim
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -74,17 +75,18 @@ def binarize(labels: np.ndarray) -> tuple[np.ndarray, str]:
     return (labels >= cut).astype(int), f"{task} labels cut at >= {cut:g}"
 
 
-def fit_calibration(raw: np.ndarray, y: np.ndarray, method: str) -> Calibration:
+def fit_calibration(raw: np.ndarray, y: np.ndarray, method: str, weight: np.ndarray | None = None) -> Calibration:
+    """Raw → P(similar) by ``method``; ``weight``: per-row sample weights (balancing domains)."""
     if method == "none":
         return Calibration()
     if method == "platt":
         from sklearn.linear_model import LogisticRegression
 
-        lr = LogisticRegression(C=1e4).fit(raw.reshape(-1, 1), y)
+        lr = LogisticRegression(C=1e4).fit(raw.reshape(-1, 1), y, sample_weight=weight)
         return Calibration("platt", float(lr.coef_[0, 0]), float(lr.intercept_[0]))
     from sklearn.isotonic import IsotonicRegression
 
-    iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(raw, y)
+    iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(raw, y, sample_weight=weight)
     x, yy = iso.X_thresholds_, iso.y_thresholds_
     if len(x) > 256:  # keep the config readable: 256 knots, interpolated
         knots = np.linspace(0, len(x) - 1, 256).round().astype(int)
@@ -180,22 +182,8 @@ def fit_from_scores(raw: np.ndarray, labels: np.ndarray, members: Sequence[str],
     if sets:
         notes.append(f"features standardised by dev mean/sd, logistic C={FEATURE_C}: "
                      + ", ".join(f"{fs.member} ({len(fs.names)})" for fs in sets))
-    polarity, signed_scores = None, stack_scores
-    polar = [fs for fs in sets if OPPOSITE_FEATURE in fs.raw_names] if signed else []
-    if polar:
-        polarity, signed_scores, line = _polarity(polar[0], members, cal, matrix, columns, y, stack_scores,
-                                                  max_false_opposite)
-        notes.append(line)
-    stack_t = best_threshold(signed_scores, y)
-    if polarity is not None and polarity.veto:
-        fired = np.zeros(len(y), dtype=bool)
-        for feature in polarity.veto:
-            fired |= polar[0].raw[:, polar[0].raw_names.index(feature)] > 0.5
-        vetoed = fired & (signed_scores >= stack_t)
-        signed_scores = np.where(vetoed, stack_t * VETO_SHARE, signed_scores)
-        polarity.info.update(dev_vetoed=int(vetoed.sum()), dev_vetoed_labelled_1=int((vetoed & (y == 1)).sum()))
-        notes.append(f"veto {', '.join(polarity.veto)}: {int(vetoed.sum())} dev pairs held below the threshold, "
-                     f"{int((vetoed & (y == 1)).sum())} of them labelled 1")
+    polarity, stack_t, signed_scores = _signed_threshold(sets, members, cal, matrix, columns, y, stack_scores,
+                                                         signed, max_false_opposite, notes)
     log.info("fit-ensemble: dev accuracy mean %.4f, stacking %.4f", float(np.mean((mean_scores >= mean_t) == y)),
              float(np.mean((signed_scores >= stack_t) == y)))
     notes.append(f"dev accuracy {float(np.mean((signed_scores >= stack_t) == y)):.4f}")
@@ -207,6 +195,266 @@ def fit_from_scores(raw: np.ndarray, labels: np.ndarray, members: Sequence[str],
         combination=combination, threshold=round(stack_t if combination == "stacking" else mean_t, 6),
         mean_threshold=round(mean_t, 6), intercept=round(intercept, 6), name=name, description=description,
         fitted_on="; ".join(notes), features=feature_sets, polarity=polarity)
+
+
+@dataclass
+class DomainScores:
+    """One domain's fitting data for a general config: members' raw scores (rows × members), labels,
+    features (``{member: (names, rows × names)}``) and the pairs' texts (for the router)."""
+
+    raw: np.ndarray
+    labels: np.ndarray
+    features: Mapping[str, tuple[Sequence[str], np.ndarray]]
+    pairs: Sequence[tuple[str, str]]
+
+
+def fit_general_from_scores(domains: Mapping[str, DomainScores], members: Sequence[str],
+                            options: dict[str, dict], *, calibration: str = "platt", nonnegative: bool = True,
+                            name: str = "general", description: str = "", signed: bool = True,
+                            max_false_opposite: float = MAX_FALSE_OPPOSITE,
+                            router_pairs: Mapping[str, Sequence[tuple[str, str]]] | None = None) -> EnsembleConfig:
+    """A routed config: one expert stack per domain, a router, shared calibrations and features.
+
+    * calibrations and the features' standardisation: on all domains together, each domain weighing the
+      same (a domain of 10,000 pairs does not outvote one of 1,200);
+    * an expert per domain: the logistic stack of :func:`fit_from_scores` on that domain's rows; a graded
+      domain (STS 0–5) is fitted to its grade as a soft target (grade share of the range), so the expert's
+      probability keeps the order of grades, not only the middle cut; a binary domain's intercept is
+      shifted so that its own best *balanced*-accuracy threshold lands on 0.5 (:func:`balanced_threshold`:
+      the verdict does not lean on a domain's share of paraphrases — AFQMC 31 %, BQ 50 %);
+    * the router (:func:`simcalc.router.fit_router`) on the domains' pairs and ``router_pairs`` (more
+      unlabelled pairs of a domain: its text, not its labels, is what the router learns); the general
+      P(similar) is the router-weighted mean of the experts' probabilities;
+    * polarity (content stack and gate) on all domains' rows, as :func:`fit_from_scores`; the threshold
+      is 0.5, where every expert's own threshold lies.
+    The config's ``router`` must be saved beside it (:func:`write_config`).
+    """
+    from .ensemble import Expert
+    from .router import fit_router
+
+    names = list(domains)
+    if len(names) < 2:
+        raise InputFormatError("a general config needs at least two domains")
+    graded = {d: detect_task(domains[d].labels) == "graded" for d in names}
+    binary = {d: binarize(domains[d].labels)[0] for d in names}
+    y = np.concatenate([binary[d] for d in names])
+    raw = np.vstack([domains[d].raw for d in names])
+    balance = np.concatenate([np.full(len(binary[d]), len(y) / (len(names) * len(binary[d]))) for d in names])
+    calibrations = [fit_calibration(raw[:, j], y, calibration, balance) for j in range(raw.shape[1])]
+    cal = np.column_stack([[c(v) for v in raw[:, j]] for j, c in enumerate(calibrations)])
+    feature_members = [m for m in members if all(m in domains[d].features for d in names)]
+    sets = _feature_sets({m: (list(domains[names[0]].features[m][0]),
+                              np.vstack([np.asarray(domains[d].features[m][1], dtype=float) for d in names]))
+                          for m in feature_members})
+    matrix = np.column_stack([fs.matrix for fs in sets]) if sets else np.zeros((len(y), 0))
+    columns = [(fs.member, n) for fs in sets for n in fs.names]
+    bounds = np.cumsum([0] + [len(binary[d]) for d in names])
+    experts, logits, notes = [], [], [f"calibration {calibration} on all domains, each weighing the same"]
+    k = len(members)
+    for i, d in enumerate(names):
+        rows = slice(bounds[i], bounds[i + 1])
+        target, weight = binary[d], None
+        if graded[d]:  # soft target: each row once as similar (weight = grade share) and once as not
+            labels = domains[d].labels
+            share = (labels - labels.min()) / (labels.max() - labels.min())
+            target, weight = np.concatenate([np.ones(len(share)), np.zeros(len(share))]), \
+                np.concatenate([share, 1 - share])
+        x_cal, x_mat = cal[rows], matrix[rows]
+        if graded[d]:
+            x_cal, x_mat = np.vstack([x_cal, x_cal]), np.vstack([x_mat, x_mat])
+        coef, keep, intercept, _ = _stack(x_cal, x_mat, target, nonnegative, FEATURE_C, weight)
+        z = intercept + cal[rows] @ coef[:k] + matrix[rows] @ coef[k:]
+        shift = 0.0
+        if not graded[d]:
+            t = min(0.98, max(0.02, balanced_threshold(_sigmoid(z), binary[d])))
+            shift = -float(np.log(t / (1 - t)))
+        intercept = round(intercept + shift, 6)
+        features: dict[str, dict[str, float]] = {}
+        for c, (member, feature) in zip(coef[k:], columns):
+            features.setdefault(member, {})[feature] = round(float(c), 6)
+        expert = Expert(d, intercept, {m: round(float(c), 6) for m, c in zip(members, coef[:k])}, features,
+                        {"dev_pairs": int(len(binary[d])), "dev_labels": "graded (soft target)" if graded[d]
+                         else "binary", "dev_auc": round(binary_metrics(z, binary[d], 0.0)["roc_auc"], 4)})
+        experts.append(expert)
+        logits.append(intercept + cal @ coef[:k] + matrix @ coef[k:])
+        notes.append(f"{d}: {len(binary[d])} pairs" + (" (graded, soft target)" if graded[d] else "")
+                     + (f", dropped {', '.join(m for j, m in enumerate(members) if j not in keep)}"
+                        if len(keep) != k else ""))
+    texts = [p for d in names for p in domains[d].pairs]
+    extra = {d: list(v) for d, v in (router_pairs or {}).items()}
+    if set(extra) - set(names):
+        raise InputFormatError(f"router_pairs names domains without data: {', '.join(sorted(set(extra) - set(names)))}")
+    router = fit_router(texts + [p for d in extra for p in extra[d]],
+                        [d for d in names for _ in domains[d].pairs] + [d for d in extra for _ in extra[d]])
+    route = np.array([[r[d] for d in names] for r in (router.route(a, b) for a, b in texts)])
+    stack_scores = (route * _sigmoid(np.column_stack(logits))).sum(axis=1)
+    own = route[np.arange(len(y)), np.repeat(np.arange(len(names)), np.diff(bounds))]
+    notes.append(f"router on the domains' pairs" + "".join(f", {len(v)} more {d} pairs" for d, v in extra.items())
+                 + f": mean weight of the pair's own domain {own.mean():.3f}")
+    # signed: each expert has its own content stack (fitted on its domain's pairs the polarity member did
+    # not call opposite); the content probability is their router-weighted mixture, as P(similar) is
+    polar = [fs for fs in sets if OPPOSITE_FEATURE in fs.raw_names] if signed else []
+    content = None
+    if polar:
+        said = polar[0].raw[:, polar[0].raw_names.index(OPPOSITE_FEATURE)] > 0.5
+        parts = []
+        for i, expert in enumerate(experts):
+            mask = np.zeros(len(y), dtype=bool)
+            mask[bounds[i]:bounds[i + 1]] = True
+            fit_rows = mask & ~said if len(set(y[mask & ~said].tolist())) == 2 else mask
+            c_intercept, c_members, c_all, c_features = _content_stack(polar[0], members, cal, matrix, columns, y,
+                                                                      fit_rows)
+            expert.content = {"intercept": c_intercept, "members": c_members, "features": c_features}
+            parts.append(c_all)
+        content = (route * np.column_stack(parts)).sum(axis=1)
+    # every expert's own threshold sits at 0.5, so does the mixture's: one threshold chosen on the pooled
+    # rows would follow the domains' shares of paraphrases (AFQMC's 69 % negatives pull it to 0.6)
+    polarity, stack_t, signed_scores = _signed_threshold(sets, members, cal, matrix, columns, y, stack_scores,
+                                                         signed, max_false_opposite, notes, threshold=0.5,
+                                                         content=content)
+    for i, d in enumerate(names):
+        rows = slice(bounds[i], bounds[i + 1])
+        experts[i].info["dev_accuracy"] = round(float(np.mean((signed_scores[rows] >= stack_t) == y[rows])), 4)
+    notes.append("dev accuracy " + ", ".join(f"{e.name} {e.info['dev_accuracy']:.4f}" for e in experts))
+    mean_coef = np.mean([[e.members[m] for m in members] for e in experts], axis=0)
+    positive = np.clip(mean_coef, 0, None)
+    weights = positive / positive.sum() if positive.sum() > 0 else np.full(k, 1 / k)
+    mean_t = best_threshold(cal @ weights, y)
+    feature_sets = [FeatureSet(fs.member, {n: round(float(np.mean([e.features.get(fs.member, {}).get(n, 0.0)
+                                                                   for e in experts])), 6) for n in fs.names},
+                               {n: round(float(c), 6) for n, c in zip(fs.names, fs.center)},
+                               {n: round(float(c), 6) for n, c in zip(fs.names, fs.scale)}) for fs in sets]
+    return EnsembleConfig(
+        members=[Member(m, round(float(w), 6), c, None, options.get(m, {}),
+                        {"dev_auc": round(binary_metrics(raw[:, j], y, 0.5)["roc_auc"], 4),
+                         "dev_mean": round(float(cal[:, j].mean()), 6)})
+                 for j, (m, w, c) in enumerate(zip(members, weights, calibrations))],
+        combination="stacking", threshold=round(stack_t, 6), mean_threshold=round(mean_t, 6), name=name,
+        description=description, fitted_on="; ".join(notes), features=feature_sets, polarity=polarity,
+        experts=experts, router_file=f"{name}.router.tsv.gz", router=router)
+
+
+def balanced_threshold(scores: np.ndarray, y: np.ndarray) -> float:
+    """The threshold with the best balanced accuracy (mean of the two classes' recalls): on a domain with
+    few paraphrases (AFQMC: 31 %) the best plain accuracy is "never similar", which no user wants."""
+    order = np.argsort(scores, kind="stable")
+    s, positive = scores[order], y[order].astype(bool)
+    cuts = np.flatnonzero(np.diff(s) > 0)  # predict 1 above index cut
+    negatives_below = np.cumsum(~positive)[cuts] / max(1, int((~positive).sum()))
+    positives_above = 1 - np.cumsum(positive)[cuts] / max(1, int(positive.sum()))
+    if not len(cuts):
+        return float(s[0])
+    best = int(np.argmax(negatives_below + positives_above))
+    return float((s[cuts[best]] + s[cuts[best] + 1]) / 2)
+
+
+def parse_domains(specs: Sequence[str]) -> dict[str, str | tuple[str, int, int]]:
+    """``NAME=FILE`` or ``NAME=FILE@START:STOP`` (``--domain``) → the ``domains`` of :func:`fit_general`."""
+    out: dict[str, str | tuple[str, int, int]] = {}
+    for spec in specs:
+        name, eq, rest = spec.partition("=")
+        path, at, rows = rest.rpartition("@") if "@" in rest else (rest, "", "")
+        start, colon, stop = rows.partition(":")
+        if not eq or not name.strip() or not path or name in out or (at and not (colon and start.isdigit()
+                                                                                  and stop.isdigit())):
+            raise InputFormatError(f"--domain takes NAME=FILE or NAME=FILE@START:STOP, one per name; got {spec!r}")
+        if not Path(path).is_file():
+            raise InputFormatError(f"--domain {name}: {path} is not a file")
+        out[name.strip()] = (path, int(start), int(stop)) if at else path
+    return out
+
+
+def fit_general(domains: Mapping[str, str | Path | tuple[str | Path, int, int]], out: str | Path,
+                members: Sequence[str] = (*DEFAULT_MEMBERS, "rules"), *, calibration: str = "platt",
+                max_pairs: int | None = 10000, name: str | None = None, description: str = "",
+                progress: bool = False, nonnegative: bool = True, signed: bool = True) -> EnsembleConfig:
+    """Fit a routed general config (:func:`fit_general_from_scores`) on labelled files, one per domain, and
+    write it (with its router and TF-IDF tables) to ``out``.
+
+    ``domains``: ``{name: file}`` or ``{name: (file, start, stop)}`` (rows ``start:stop`` by line order: keep
+    the rest of a dev file out for reporting). ``max_pairs``: a larger domain is sampled to this many pairs
+    (seed 0, file order kept). TF-IDF is fitted on the sentences of all domains' pairs.
+    """
+    import tempfile
+
+    members = [registry.canonical(m) for m in members]
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    chosen: dict[str, list[tuple[str, str, str]]] = {}
+    for domain, spec in domains.items():
+        path, start, stop = (spec, 0, None) if isinstance(spec, (str, Path)) else spec
+        rows = [(r.sentence1, r.sentence2, r.label) for r in PairReader(path)
+                if r.error is None and isinstance(r.sentence1, str) and r.label is not None][start:stop]
+        if max_pairs and len(rows) > max_pairs:
+            keep = np.sort(np.random.default_rng(0).choice(len(rows), size=max_pairs, replace=False))
+            rows = [rows[i] for i in keep]
+        chosen[domain] = rows
+    scorers: dict[str, Scorer] = {}
+    options: dict[str, dict] = {}
+    stem = name or out.stem
+    for member in members:
+        scorer = registry.create(member)
+        options[member] = {}
+        if scorer.needs_fit:
+            scorer.fit(s for rows in chosen.values() for a, b, _ in rows for s in (a, b))
+            if isinstance(scorer, Fits):
+                options[member] = scorer.save_fitted(out.parent, f"{stem}.{member}")
+        scorers[member] = scorer
+    data = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for domain, rows in chosen.items():
+            path = Path(folder) / f"{domain}.tsv"
+            # rows read from a TSV hold no tab or newline: written back as they were read
+            path.write_text("sentence1\tsentence2\tlabel\n" + "".join(f"{a}\t{b}\t{y}\n" for a, b, y in rows),
+                            encoding="utf-8")
+            scored = score_labelled(path, scorers, progress=progress, features=True)
+            if scored.errors:
+                raise InputFormatError(f"domain {domain}: {len(scored.errors)} rows could not be scored "
+                                       f"(first: {scored.errors[0]})")
+            data[domain] = DomainScores(scored.raw, scored.labels,
+                                        {m: (scored.feature_names[m], scored.features[m]) for m in members
+                                         if scored.feature_names.get(m)}, [(a, b) for a, b, _ in rows])
+    config = fit_general_from_scores(data, members, options, calibration=calibration, nonnegative=nonnegative,
+                                     name=stem, description=description, signed=signed)
+    write_config(config, out)
+    return config
+
+
+def write_config(config: EnsembleConfig, out: str | Path) -> None:
+    """Write ``config`` to ``out`` (TOML) and a routed config's router table beside it."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if config.router is not None and config.router_file is not None:
+        config.router.save(out.parent / config.router_file)
+    out.write_text(config.to_toml(), encoding="utf-8")
+    config.source = str(out)
+    config.base_dir = out.resolve().parent
+
+
+def _signed_threshold(sets: list["_Features"], members: Sequence[str], cal: np.ndarray, matrix: np.ndarray,
+                      columns: list[tuple[str, str]], y: np.ndarray, stack_scores: np.ndarray, signed: bool,
+                      max_false_opposite: float, notes: list[str], threshold: float | None = None,
+                      content: np.ndarray | None = None) -> tuple[Polarity | None, float, np.ndarray]:
+    """The polarity table (content stack, gate, veto) when a feature set says *opposite* and ``signed``,
+    the threshold of the signed dev scores (best accuracy, unless ``threshold`` is given), and those
+    scores; notes for ``fitted_on`` appended."""
+    polarity, signed_scores = None, stack_scores
+    polar = [fs for fs in sets if OPPOSITE_FEATURE in fs.raw_names] if signed else []
+    if polar:
+        polarity, signed_scores, line = _polarity(polar[0], members, cal, matrix, columns, y, stack_scores,
+                                                  max_false_opposite, content)
+        notes.append(line)
+    stack_t = best_threshold(signed_scores, y) if threshold is None else threshold
+    if polarity is not None and polarity.veto:
+        fired = np.zeros(len(y), dtype=bool)
+        for feature in polarity.veto:
+            fired |= polar[0].raw[:, polar[0].raw_names.index(feature)] > 0.5
+        vetoed = fired & (signed_scores >= stack_t)
+        signed_scores = np.where(vetoed, stack_t * VETO_SHARE, signed_scores)
+        polarity.info.update(dev_vetoed=int(vetoed.sum()), dev_vetoed_labelled_1=int((vetoed & (y == 1)).sum()))
+        notes.append(f"veto {', '.join(polarity.veto)}: {int(vetoed.sum())} dev pairs held below the threshold, "
+                     f"{int((vetoed & (y == 1)).sum())} of them labelled 1")
+    return polarity, stack_t, signed_scores
 
 
 class _Features:
@@ -233,8 +481,8 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -700, 700)))
 
 
-def _stack(cal: np.ndarray, matrix: np.ndarray, y: np.ndarray, nonnegative: bool, C: float
-           ) -> tuple[np.ndarray, list[int], float, np.ndarray]:
+def _stack(cal: np.ndarray, matrix: np.ndarray, y: np.ndarray, nonnegative: bool, C: float,
+           weight: np.ndarray | None = None) -> tuple[np.ndarray, list[int], float, np.ndarray]:
     """A logistic stack over calibrated members (columns of ``cal``, kept non-negative when asked: the
     negative ones dropped and the stack refitted) and standardised features (either sign). Returns all
     coefficients (members then features, dropped members 0), the kept members, intercept, dev P."""
@@ -243,7 +491,7 @@ def _stack(cal: np.ndarray, matrix: np.ndarray, y: np.ndarray, nonnegative: bool
     keep = list(range(cal.shape[1]))
     while True:
         x = np.column_stack([cal[:, keep], matrix])
-        stack = LogisticRegression(C=C, max_iter=2000).fit(x, y)
+        stack = LogisticRegression(C=C, max_iter=2000).fit(x, y, sample_weight=weight)
         negative = [k for k, c in zip(keep, stack.coef_[0][:len(keep)]) if c < 0]
         if not nonnegative or not negative or len(negative) == len(keep):
             break
@@ -256,18 +504,18 @@ def _stack(cal: np.ndarray, matrix: np.ndarray, y: np.ndarray, nonnegative: bool
 
 
 def _polarity(polar: _Features, members: Sequence[str], cal: np.ndarray, matrix: np.ndarray,
-              columns: list[tuple[str, str]], y: np.ndarray, stack_scores: np.ndarray, max_false_opposite: float
-              ) -> tuple[Polarity, np.ndarray, str]:
-    """The content stack and gate of a signed config, the signed dev scores, and a line for ``fitted_on``."""
-    content_cols = [j for j, (m, n) in enumerate(columns) if n not in STRUCTURAL]
-    content_members = [j for j, m in enumerate(members) if m != polar.member]
+              columns: list[tuple[str, str]], y: np.ndarray, stack_scores: np.ndarray, max_false_opposite: float,
+              content: np.ndarray | None = None) -> tuple[Polarity, np.ndarray, str]:
+    """The content stack and gate of a signed config, the signed dev scores, and a line for ``fitted_on``.
+    ``content``: the content probabilities when the caller has them (a routed config: the mixture of its
+    experts' content stacks); else one content stack is fitted here."""
     said = polar.raw[:, polar.raw_names.index(OPPOSITE_FEATURE)] > 0.5
     # fitted on the pairs the member did not call opposite: there the label speaks of content alone
     fit_rows = ~said if len(set(y[~said].tolist())) == 2 else np.ones(len(y), dtype=bool)
-    coef, keep, intercept, _ = _stack(cal[fit_rows][:, content_members], matrix[fit_rows][:, content_cols],
-                                      y[fit_rows], True, FEATURE_C)
-    k = len(content_members)
-    content = _sigmoid(intercept + cal[:, content_members] @ coef[:k] + matrix[:, content_cols] @ coef[k:])
+    stack = None
+    if content is None:
+        stack = _content_stack(polar, members, cal, matrix, columns, y, fit_rows)
+        content = stack[2]
     floor = best_threshold(content[fit_rows], y[fit_rows])  # "same topic": content alone says similar
     positives = max(1, int(y.sum()))
     allowed = int(np.floor(max_false_opposite * positives))
@@ -279,18 +527,34 @@ def _polarity(polar: _Features, members: Sequence[str], cal: np.ndarray, matrix:
     info = {"dev_said_opposite": int(said.sum()), "dev_opposite": int(opposite.sum()),
             "dev_opposite_labelled_0": int((opposite & (y == 0)).sum()),
             "dev_false_opposite_rate": round(float((opposite & (y == 1)).sum() / positives), 6)}
-    features: dict[str, dict[str, float]] = {}
-    for c, j in zip(coef[k:], content_cols):
-        member, feature = columns[j]
-        features.setdefault(member, {})[feature] = round(float(c), 6)
-    polarity = Polarity(polar.member, round(gate, 6), round(intercept, 6),
-                        {members[j]: round(float(c), 6) for j, c in zip(content_members, coef[:k])}, features,
+    intercept, content_members, features = stack[:2] + (stack[3],) if stack is not None else (0.0, {}, {})
+    polarity = Polarity(polar.member, round(gate, 6), intercept, content_members, features,
                         [n for n in STRUCTURAL if n in polar.names], [n for n in VETO if n in polar.raw_names], info)
     line = (f"signed: {polar.member} said opposite on {info['dev_said_opposite']} dev pairs; content gate "
             f"{gate:.4f} (content-stack threshold {floor:.4f}, at most {max_false_opposite:.1%} of dev paraphrases) "
             f"keeps {info['dev_opposite']}, of them {info['dev_opposite_labelled_0']} labelled 0; false opposites "
             f"{info['dev_false_opposite_rate']:.2%} of dev paraphrases")
     return polarity, signed, line
+
+
+def _content_stack(polar: _Features, members: Sequence[str], cal: np.ndarray, matrix: np.ndarray,
+                   columns: list[tuple[str, str]], y: np.ndarray, fit_rows: np.ndarray
+                   ) -> tuple[float, dict[str, float], np.ndarray, dict[str, dict[str, float]]]:
+    """The content stack (no structural features, not the polarity member's own score) fitted on
+    ``fit_rows``: intercept, member coefficients, its probability on every row, feature coefficients."""
+    content_cols = [j for j, (m, n) in enumerate(columns) if n not in STRUCTURAL]
+    content_members = [j for j, m in enumerate(members) if m != polar.member]
+    coef, keep, intercept, _ = _stack(cal[fit_rows][:, content_members], matrix[fit_rows][:, content_cols],
+                                      y[fit_rows], True, FEATURE_C)
+    k = len(content_members)
+    coef = np.round(coef, 6)
+    intercept = round(intercept, 6)
+    content = _sigmoid(intercept + cal[:, content_members] @ coef[:k] + matrix[:, content_cols] @ coef[k:])
+    features: dict[str, dict[str, float]] = {}
+    for c, j in zip(coef[k:], content_cols):
+        member, feature = columns[j]
+        features.setdefault(member, {})[feature] = float(c)
+    return intercept, {members[j]: float(c) for j, c in zip(content_members, coef[:k])}, content, features
 
 
 def dev_report(config: EnsembleConfig) -> dict:
@@ -303,4 +567,6 @@ def dev_report(config: EnsembleConfig) -> dict:
     if config.polarity is not None:
         out["polarity"] = {"member": config.polarity.member, "content_gate": config.polarity.content_gate,
                            **config.polarity.info}
+    if config.experts:
+        out["experts"] = {e.name: {"members": e.members, **e.info} for e in config.experts}
     return out

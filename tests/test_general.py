@@ -1,0 +1,209 @@
+"""The general (routed) config: a router of domains, one expert stack per domain, their mixture, the
+signed verdict kept, the config format and ``fit-ensemble --domain``. Offline: lexical members and the
+rule-engine stand-in of tests/test_signed.py; the shipped ``general`` config on real data under ``shared_data``."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from simcalc import cli, registry
+from simcalc.ensemble import EnsembleScorer, load_config
+from simcalc.errors import InputFormatError, ResourceNotFoundError
+from simcalc.fitting import DomainScores, fit_general_from_scores, parse_domains, write_config
+from simcalc.registry import ScorerSpec
+from simcalc.router import Router, fit_router
+from test_signed import PolarScorer
+
+# two kinds of text, written for these tests: banking questions and picture captions
+BANK = ["怎么开通花呗", "花呗如何开通", "借呗怎么还款", "如何还借呗的钱", "银行卡丢了怎么办", "信用卡年费多少",
+        "额度为什么降低了", "转账多久到账", "余额宝收益怎么算", "怎么提高借呗额度", "花呗账单怎么查", "还款日可以改吗"]
+CAPTION = ["一个男人在弹吉他。", "一只猫在沙发上睡觉。", "两个孩子在公园里踢足球。", "一个女人在切洋葱。",
+           "一只狗在草地上奔跑。", "一个人在骑自行车。", "一群人在海边散步。", "一个男孩在吃苹果。",
+           "一个女孩在画画。", "一架飞机正在起飞。", "一个男人在做饭。", "一匹马在田野里吃草。"]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _polar_registered():
+    registry.register(ScorerSpec("polar_test", "test_signed:PolarScorer", "rules", "tests only"))
+    yield
+
+
+def domain(texts: list[str], rng: np.random.Generator, n: int, flip: bool, graded: bool = False) -> DomainScores:
+    """Pairs of one kind of text whose first member says "similar" the right way round in one domain and
+    the wrong way round in the other (``flip``): no single stack fits both, experts can."""
+    pairs = [(texts[i], texts[j]) for i, j in rng.integers(0, len(texts), size=(n, 2))]
+    y = rng.integers(0, 6 if graded else 2, size=n).astype(float)
+    share = y / y.max()
+    good = np.clip(share + rng.normal(0, 0.15, n), 0, 1)
+    first = 1 - good if flip else good
+    raw = np.column_stack([first, rng.uniform(0, 1, n)])
+    coverage = np.clip(share + rng.normal(0, 0.3, n), 0, 1)
+    features = {"polar_test": (["coverage", "negation_mismatch", "opposite"],
+                               np.column_stack([coverage, np.zeros(n), np.zeros(n)]))}
+    return DomainScores(raw, y, features, pairs)
+
+
+@pytest.fixture(scope="module")
+def domains() -> dict[str, DomainScores]:
+    rng = np.random.default_rng(7)
+    return {"bank": domain(BANK, rng, 400, flip=False), "caption": domain(CAPTION, rng, 400, flip=True, graded=True)}
+
+
+@pytest.fixture(scope="module")
+def fitted(domains, tmp_path_factory):
+    config = fit_general_from_scores(domains, ["levenshtein", "polar_test"], {}, name="g")
+    out = tmp_path_factory.mktemp("general") / "g.toml"
+    write_config(config, out)
+    return config, out
+
+
+def test_router_tells_the_kinds_of_text_apart_and_survives_its_table(tmp_path):
+    router = fit_router([(a, b) for a in BANK for b in BANK] + [(a, b) for a in CAPTION for b in CAPTION],
+                        ["bank"] * 144 + ["caption"] * 144)
+    route = router.route("花呗怎么还款", "借呗额度")
+    assert set(route) == {"bank", "caption"} and math.isclose(sum(route.values()), 1.0)
+    assert route["bank"] > 0.8 and router.route("一个男人在吃饭。", "一只猫在睡觉。")["caption"] > 0.8
+    router.save(tmp_path / "r.tsv.gz")
+    loaded = Router.load(tmp_path / "r.tsv.gz")
+    assert loaded.route("花呗怎么还款", "借呗额度") == pytest.approx(route)
+    assert sum(loaded.route("", "").values()) == pytest.approx(1.0)  # no known n-gram: the intercepts decide
+
+
+def test_each_domain_gets_its_own_expert_and_the_graded_one_keeps_the_order(fitted, domains):
+    config, _ = fitted
+    experts = {e.name: e for e in config.experts}
+    assert set(experts) == {"bank", "caption"}
+    # the first member says "similar" in the bank domain and "different" in the caption one; the
+    # non-negative stack keeps it in the bank expert and drops it (coefficient 0) in the caption expert
+    assert experts["bank"].members["levenshtein"] > 0 and experts["caption"].members["levenshtein"] == 0
+    assert experts["caption"].features["polar_test"]["coverage"] > 0  # grades follow coverage there
+    assert experts["caption"].info["dev_labels"].startswith("graded")
+    assert all(m.stack is None for m in config.members)  # the experts hold the coefficients
+
+
+def test_the_score_is_the_router_weighted_mixture_of_the_experts(fitted):
+    _, out = fitted
+    scorer = EnsembleScorer(str(out))
+    pair = ("花呗怎么还款", "借呗如何还款")
+    result = scorer.score(*pair)
+    details = result.details
+    assert details["expert"] == "bank" and details["router"]["bank"] > 0.5
+    cal = {name: part["calibrated"] for name, part in details["members"].items()}
+    features = scorer.members[1][1].score(*pair).details["features"]
+    standardised = {"polar_test": scorer.config.features[0].standardised(features)}
+    mixture = sum(w / (1 + math.exp(-e.logit(cal, standardised)))
+                  for e in scorer.config.experts for d, w in scorer.config.router.route(*pair).items() if d == e.name)
+    assert details["p_similar"] == pytest.approx(mixture)
+    assert result.score == pytest.approx(mixture) and result.label == int(mixture >= scorer.threshold)
+    # the shown contributions are the chosen expert's
+    bank = next(e for e in scorer.config.experts if e.name == "bank")
+    assert details["members"]["levenshtein"]["stack_coefficient"] == bank.members["levenshtein"]
+    assert "bank expert" in details["decided_by"]
+
+
+def test_a_routed_config_stays_signed(tmp_path, domains):
+    rng = np.random.default_rng(3)
+    bank = domains["bank"]
+    n = len(bank.labels)
+    said = rng.uniform(size=n) < 0.1  # the polarity member called these opposite: all labelled 0
+    labels = np.where(said, 0.0, bank.labels)
+    raw = bank.raw.copy()
+    raw[said, 0] = 0.95
+    features = bank.features["polar_test"][1].copy()
+    features[said, 0], features[said, 1], features[said, 2] = 0.95, 1.0, 1.0
+    signed = {"bank": DomainScores(raw, labels, {"polar_test": (["coverage", "negation_mismatch", "opposite"],
+                                                                features)}, bank.pairs),
+              "caption": domains["caption"]}
+    config = fit_general_from_scores(signed, ["levenshtein", "polar_test"], {}, name="s")
+    assert config.polarity is not None and config.polarity.member == "polar_test"
+    # each expert has its own content stack, without the structural features and the polarity member
+    for expert in config.experts:
+        assert set(expert.content["members"]) == {"levenshtein"}
+        assert "negation_mismatch" not in expert.content["features"].get("polar_test", {})
+    write_config(config, tmp_path / "s.toml")
+    scorer = EnsembleScorer(str(tmp_path / "s.toml"))
+    assert scorer.config.experts[0].content == config.experts[0].content  # written and read back
+    pair = ("怎么开通花呗呢", "怎么没开通花呗呢")
+    result = scorer.score(*pair)
+    assert result.details["polarity"]["verdict"] == "opposite"
+    cal = {name: part["calibrated"] for name, part in result.details["members"].items()}
+    standardised = {"polar_test": scorer.config.features[0].standardised(
+        result.details["members"]["polar_test"]["details"]["features"])}
+    route = scorer.config.router.route(*pair)
+    content = sum(route[e.name] / (1 + math.exp(-e.logit(cal, standardised, content=True)))
+                  for e in scorer.config.experts)
+    assert result.details["content"] == pytest.approx(content)
+    assert result.details["polarity"]["opposite"] == (content >= config.polarity.content_gate)
+    if result.details["polarity"]["opposite"]:
+        assert result.score == pytest.approx(-content) and result.verdict == "opposite"
+    else:
+        assert result.score >= 0
+
+
+def test_the_config_format_is_checked(fitted, tmp_path):
+    _, out = fitted
+    text = out.read_text(encoding="utf-8")
+    assert "[router]" in text and "[experts.bank]" in text
+    (tmp_path / "no_router.toml").write_text(text.replace("[router]", "[routerx]"), encoding="utf-8")
+    with pytest.raises(InputFormatError, match="router"):
+        load_config(tmp_path / "no_router.toml")
+    (tmp_path / "missing.toml").write_text(text.replace('file = "g.router.tsv.gz"', 'file = "gone.tsv.gz"'),
+                                           encoding="utf-8")
+    with pytest.raises(ResourceNotFoundError):
+        load_config(tmp_path / "missing.toml")
+    (tmp_path / "outside.toml").write_text(text.replace('file = "g.router.tsv.gz"', 'file = "../g.tsv.gz"'),
+                                           encoding="utf-8")
+    with pytest.raises(InputFormatError, match="outside"):
+        load_config(tmp_path / "outside.toml")
+    with pytest.raises(InputFormatError, match="texts"):
+        EnsembleScorer(str(out)).combine({"levenshtein": [], "polar_test": []}, 0 + 1)
+
+
+def test_parse_domains(tmp_path):
+    f = tmp_path / "a.tsv"
+    f.write_text("x", encoding="utf-8")
+    assert parse_domains([f"a={f}", f"b={f}@0:10"]) == {"a": str(f), "b": (str(f), 0, 10)}
+    for bad in ("a", f"={f}", f"a={f}@5", f"a={tmp_path}/none.tsv", f"a={f}@x:y"):
+        with pytest.raises(InputFormatError):
+            parse_domains([bad])
+    with pytest.raises(InputFormatError, match="one per name"):
+        parse_domains([f"a={f}", f"a={f}"])
+
+
+def test_fit_ensemble_domain_writes_a_general_config_that_scores(tmp_path):
+    bank = [(BANK[i], BANK[(i + k) % 12], int(k == 0)) for i in range(12) for k in (0, 1, 5)]
+    caption = [(CAPTION[i], CAPTION[(i + k) % 12], 5 if k == 0 else k % 4) for i in range(12) for k in (0, 1, 3, 5)]
+    files = {}
+    for name, rows in (("bank", bank), ("caption", caption)):
+        files[name] = tmp_path / f"{name}.tsv"
+        files[name].write_text("sentence1\tsentence2\tlabel\n" + "".join(f"{a}\t{b}\t{y}\n" for a, b, y in rows),
+                               encoding="utf-8")
+    out = tmp_path / "cfg" / "mine.toml"
+    result = CliRunner().invoke(cli.main, ["fit-ensemble", "--domain", f"bank={files['bank']}", "--domain",
+                                           f"caption={files['caption']}@0:40", "--members", "levenshtein,tfidf",
+                                           "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert (out.parent / "mine.router.tsv.gz").exists() and (out.parent / "mine.tfidf-idf.tsv.gz").exists()
+    config = load_config(out)
+    assert [e.name for e in config.experts] == ["bank", "caption"]
+    assert config.experts[1].info["dev_pairs"] == 40
+    scored = EnsembleScorer(str(out)).score("怎么开通花呗", "怎么开通花呗")
+    assert 0.0 <= scored.score <= 1.0 and scored.details["expert"] == "bank"
+    neither = CliRunner().invoke(cli.main, ["fit-ensemble", "--out", str(out)])
+    assert neither.exit_code != 0 and "--domain" in neither.output
+
+
+@pytest.mark.usefixtures("shared_data")
+def test_shipped_general_config_routes_real_pairs():
+    scorer = EnsembleScorer("general")
+    assert {e.name for e in scorer.config.experts} == {"bq", "lcqmc", "afqmc", "cnsd", "pawsx"}
+    bank = scorer.score("微粒贷怎么还款", "微粒贷如何还钱")
+    caption = scorer.score("一个男人在弹吉他。", "一个人在弹吉他。")
+    assert bank.details["expert"] in ("bq", "afqmc") and caption.details["expert"] in ("cnsd", "pawsx")
+    assert bank.label == 1 and caption.label == 1
+    negated = scorer.score("我喜欢吃苹果", "我不喜欢吃苹果")
+    assert negated.verdict == "opposite" and negated.score < 0
