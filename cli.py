@@ -104,7 +104,7 @@ user_dict_option = click.option("--user-dict", type=click.Path(exists=True, dir_
                                 help="jieba user dictionary (word [freq] [tag] per line) for the rule engine's "
                                      "segmentation, e.g. domain words such as 花呗, 借呗.")
 config_option = click.option("--config", "config", default=None,
-                             help="Ensemble config: a shipped name (default, bq, lcqmc, lexical) or a .toml file "
+                             help="Ensemble config: a shipped name (default = general, bq, lcqmc, lexical) or a .toml file "
                                   "written by `simcalc fit-ensemble`.")
 
 
@@ -662,7 +662,7 @@ It binds to 127.0.0.1: put a reverse proxy in front before exposing it (--host 0
 @click.option("--config", "configs", multiple=True,
               help="Ensemble config(s): bq, lcqmc, lexical or a TOML file; repeat for several "
                    "(the first answers to `ensemble`, each to `ensemble:NAME`). Default: the shipped configs "
-                   "(default = bq, lcqmc, lexical).")
+                   "(default = general, bq, lcqmc, lexical).")
 @click.option("--default-scorer", default=None, help="Scorer for requests that name none (default: the ensemble).")
 @click.option("--faq", type=click.Path(exists=True, dir_okay=False), default=None,
               help="FAQ questions (one per line, as for `simcalc match`) that POST /rank uses without candidates.")

@@ -29,7 +29,7 @@ ERRORS = ("raise", "keep")
 class Engine:
     """Similarity engine over an ensemble config or one named scorer.
 
-    ``config``: a shipped ensemble config name (``"default"``, ``"bq"``, ``"lcqmc"``, ``"lexical"``),
+    ``config``: a shipped ensemble config name (``"default"`` = ``"general"``, ``"bq"``, ``"lcqmc"``, ``"lexical"``),
     a path to a TOML file written by ``simcalc fit-ensemble``, or a dict; ignored when ``scorer``
     names a single scorer (e.g. ``scorer="tfidf"``). ``threshold`` overrides the decision threshold.
     ``errors``: ``"raise"`` stops at the first bad pair; ``"keep"`` yields :class:`FailedPair` in its place.

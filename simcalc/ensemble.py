@@ -102,7 +102,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: The shipped config that ``default`` (and no config at all) means; README "Ensemble" says why this one.
-DEFAULT_CONFIG = "bq"
+DEFAULT_CONFIG = "general"
 COMBINATIONS = ("mean", "stacking")
 CALIBRATIONS = ("platt", "isotonic", "none")
 _REPORTED: set[tuple[str, str]] = set()  # (member, reason) pairs already logged in this process
@@ -552,7 +552,7 @@ def _read_toml(path: Path, source: str) -> EnsembleConfig:
 class EnsembleScorer(Scorer):
     """Members from a config, calibrated and combined; details show every member's part.
 
-    ``config``: a shipped config name (``default``, ``bq``, ``lcqmc``, ``lexical``), a TOML path, or a dict.
+    ``config``: a shipped config name (``default`` = ``general``, ``bq``, ``lcqmc``, ``lexical``), a TOML path, or a dict.
     """
 
     name = "ensemble"
