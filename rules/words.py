@@ -8,7 +8,7 @@ It wraps :mod:`hownet_sim` behind two calls so the scorer never touches its inte
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 
 @dataclass(frozen=True)
@@ -43,20 +43,12 @@ class HowNetWords:
     def knows(self, word: str) -> bool:
         return bool(self.engine.lexicon.def_ids(word))
 
-    def senses(self, tokens: Sequence[str], pos: Sequence[str]) -> list[Any]:
+    def senses(self, tokens: Sequence[str], pos: Sequence[str]) -> "SensesInContext":
         """The senses of each token in context: a tuple with the one sense WSD chose when it had
         evidence (the only sense, the only one of this POS, or collocation), else the POS-filtered
-        candidates (the relation then takes the best pair, as Liu & Li); None when HowNet lacks the word."""
-        out: list[Any] = []
-        for choice, tag in zip(self._wsd(list(tokens), list(pos)), pos):
-            if choice.sense is None:
-                out.append(None)
-            elif choice.reason.startswith("only sense") or choice.reason == "collocation":
-                out.append((choice.sense,))
-            else:
-                pool, _ = self._wsd.candidates(choice.token, tag)
-                out.append(tuple({s.def_id: s for s in pool}.values()) or (choice.sense,))
-        return out
+        candidates (the relation then takes the best pair, as Liu & Li); None when HowNet lacks the word.
+        A sequence computed per token when first read: only compared tokens pay for WSD."""
+        return SensesInContext(self._wsd.lazy(tokens, pos))
 
     def relation(self, w1: str, w2: str, s1: Any = None, s2: Any = None) -> WordRelation:
         """``s1``/``s2``: a tuple of candidate senses each (from :meth:`senses`) or None. Memoised by
@@ -66,6 +58,40 @@ class HowNetWords:
         rel = self.engine.relation(w1, w2, list(s1) if s1 else None, list(s2) if s2 else None)
         kind = "converse" if rel.converse else ("antonym" if rel.antonym else None)
         return WordRelation(rel.score, bool(kind) and rel.confident, kind, rel.rule, rel.method, rel.cohyponym)
+
+
+class SensesInContext(Sequence[Any]):
+    """:meth:`HowNetWords.senses` of one sentence as a read-only sequence, each item decided on first
+    read (:class:`simcalc.hownet_sim.wsd.LazyChoices`) and kept."""
+
+    def __init__(self, choices: Any) -> None:
+        self._choices = choices
+        self._items: dict[int, Any] = {}
+
+    def __len__(self) -> int:
+        return len(self._choices)
+
+    def __getitem__(self, k: Any) -> Any:  # type: ignore[override]
+        if isinstance(k, slice):
+            return [self[i] for i in range(len(self))[k]]
+        if k < 0:
+            k += len(self)
+        if not 0 <= k < len(self):
+            raise IndexError(k)
+        if k not in self._items:
+            sense, reason = self._choices.choice(k)
+            if sense is None:
+                item = None
+            elif reason.startswith("only sense") or reason == "collocation":
+                item = (sense,)
+            else:
+                pool = self._choices.pools[k]
+                item = tuple({s.def_id: s for s in pool}.values()) or (sense,)
+            self._items[k] = item
+        return self._items[k]
+
+    def __iter__(self) -> Iterator[Any]:
+        return (self[i] for i in range(len(self)))
 
 
 class TableWords:
