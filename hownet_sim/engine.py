@@ -72,6 +72,11 @@ LISTED_SCALE_VALUES = 6
 STEP_BUDGET = 20_000
 
 
+def sense_key(senses: Sequence[Sense] | None) -> tuple | None:
+    """The cache key of a set of candidate senses: ``((word, pos, def_id), ...)``, None for none."""
+    return tuple((s.word, s.pos, s.def_id) for s in senses) if senses else None
+
+
 class BudgetExhausted(Exception):
     """A chain step ran out of its work budget (internal; reported, never raised to callers)."""
 
@@ -456,8 +461,11 @@ class WordSimilarity:
         With senses the maximum runs over those senses only (after WSD: exactly the chosen ones).
         Memoised per (word, word, senses) in a bounded LRU cache.
         """
-        k1 = tuple((s.word, s.pos, s.def_id) for s in senses1) if senses1 else None
-        k2 = tuple((s.word, s.pos, s.def_id) for s in senses2) if senses2 else None
+        return self._relation(w1, w2, sense_key(senses1), sense_key(senses2))
+
+    def relation_by_key(self, w1: str, w2: str, k1: tuple | None, k2: tuple | None) -> Relation:
+        """:meth:`relation` with the senses given as :func:`sense_key` tuples (computed once per token by
+        a caller that compares the same token many times)."""
         return self._relation(w1, w2, k1, k2)
 
     def _sense(self, word: str, key: tuple | None, def_id: int) -> Sense:

@@ -26,6 +26,7 @@ from .compare import Comparer, Side
 from .components import analyse
 from .config import RuleConfig, load_config
 from .features import feature_dict
+from .gcpause import gc_paused
 from .patterns import detect_pattern
 from .signed import IdfTable, Match, compare as signed_compare, profile
 from .tokens import read_user_words, repair
@@ -79,6 +80,7 @@ class RulesScorer(Scorer):
         self._cache: OrderedDict[str, Side] = OrderedDict()
         self._lock = threading.Lock()
         self.cache_size = CACHE_SIZE
+        self._opposites: dict = {}  # (word, word) -> opposite predicates? (signed.Match.opposite)
 
     def with_config(self, config: RuleConfig) -> "RulesScorer":
         """A scorer with another config sharing this one's parser, word knowledge and — when the word
@@ -87,6 +89,7 @@ class RulesScorer(Scorer):
 
         other = copy.copy(self)
         other.config = config
+        other._opposites = {}  # decided under the other config's word lists and trusted rules
         same_lists = (config.negation_words == self.config.negation_words
                       and config.question_words == self.config.question_words
                       and config.pattern_markers == self.config.pattern_markers
@@ -151,6 +154,10 @@ class RulesScorer(Scorer):
 
     # -- scoring ----------------------------------------------------------------------------------
     def _score_texts(self, pairs: Sequence[Pair]) -> list[Result]:
+        with gc_paused():  # no reference cycles are made here: collections would be pure overhead
+            return self._score_pairs(pairs)
+
+    def _score_pairs(self, pairs: Sequence[Pair]) -> list[Result]:
         sides = self.analyse_many([t for pair in pairs for t in pair])
         comparer = Comparer(self.config, self.words)
         results = []
@@ -158,7 +165,7 @@ class RulesScorer(Scorer):
         for a, b in pairs:
             sa, sb = sides[a], sides[b]
             paper, detail = comparer.sentences(sa, sb)
-            match = Match(self.config, self.words.relation, sa.senses, sb.senses)
+            match = Match(self.config, self.words.relation, sa.senses, sb.senses, opposites=self._opposites)
             rules_score, values, polarity = signed_compare(sa.profile, sb.profile, match, paper, detail,
                                                            (sa.pattern[0], sb.pattern[0]), self.config,
                                                            (sa.sentence.parse.tokens, sb.sentence.parse.tokens))

@@ -153,6 +153,7 @@ def _dictionary() -> dict[str, int]:
     return default_segmenter(None).frequencies
 
 
+@lru_cache(maxsize=1 << 16)
 def _predicate_word(word: str) -> bool:
     """A verb or adjective by jieba's dictionary; a word it lacks (难吃 is there, 好用 may not be) counts
     when its last character is one."""
@@ -177,14 +178,22 @@ def predicate_tags(tokens: Sequence[str], pos: Sequence[str]) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=1 << 16)
 def char_dice(x: str, y: str) -> float:
     common = sum(min(x.count(ch), y.count(ch)) for ch in set(x))
     return 2.0 * common / (len(x) + len(y))
 
 
+#: entries of a scorer's opposite-predicate cache (:attr:`Match.opposites`) before it is cleared
+OPPOSITE_CACHE = 200_000
+
+
 @dataclass
 class Match:
-    """Word matching between two profiles with the signed config's weights (memoised per pair)."""
+    """Word matching between two profiles with the signed config's weights (memoised per pair).
+
+    ``opposites``: a dict shared by the pairs a scorer compares (one per config and word knowledge):
+    whether two words are opposite predicates depends on the two words only, so it is decided once."""
 
     config: RuleConfig
     relation: Callable[[str, str, Any, Any], Any]
@@ -192,14 +201,18 @@ class Match:
     senses2: Sequence[Any]
     _rel: dict = field(default_factory=dict)
     same: set = field(default_factory=set)  # word pairs to count as one (a converse pair once found)
+    opposites: dict | None = None
 
     def rel(self, x: str, y: str, i: int | None = None, j: int | None = None) -> Any:
+        """The relation of two words, with the senses of tokens ``i``/``j`` when given. Memoised per word
+        pair for this sentence pair: the first call decides which senses count (see :meth:`opposite`)."""
         key = (x, y)
-        if key not in self._rel:
+        found = self._rel.get(key)
+        if found is None:
             s1 = self.senses1[i] if i is not None and i < len(self.senses1) else None
             s2 = self.senses2[j] if j is not None and j < len(self.senses2) else None
-            self._rel[key] = self.relation(x, y, s1, s2)
-        return self._rel[key]
+            found = self._rel[key] = self.relation(x, y, s1, s2)
+        return found
 
     def known(self, word: str) -> bool:
         knows = getattr(self.relation.__self__, "knows", None) if hasattr(self.relation, "__self__") else None
@@ -207,21 +220,41 @@ class Match:
 
     def opposite(self, x: str, y: str) -> bool:
         """Antonymous predicates: both words verbs or adjectives (by jieba's dictionary: kinship converses
-        such as 舅舅/老婆 and nouns such as 长发/短发 are not), and a morpheme pair or a trusted relation."""
+        such as 舅舅/老婆 and nouns such as 长发/短发 are not), and a morpheme pair or a trusted relation.
+        The relation it consults is the context-free one, and it is memoised for the pair like any
+        :meth:`rel` call (so :meth:`words` then reads the same relation for these two words)."""
         if x == y:
             return False
-        if len(x) == len(y) == 1 and morpheme_antonyms(x, y, load_cues(self.config.negation_words)):
-            return True  # 冷/热: one-character antonymous morphemes are words themselves
+        key = (x, y)
+        cache = self.opposites
+        found = cache.get(key) if cache is not None else None
+        if found is None:
+            found = self._opposite(x, y)
+            if cache is not None:
+                if len(cache) > OPPOSITE_CACHE:
+                    cache.clear()
+                cache[key] = found
+        verdict, consulted = found
+        if consulted is not None and key not in self._rel:
+            self._rel[key] = consulted
+        return verdict
+
+    def _opposite(self, x: str, y: str) -> tuple[bool, Any]:
+        """(opposite?, the context-free relation when it was consulted, else None)."""
+        cues = load_cues(self.config.negation_words)
+        if len(x) == len(y) == 1 and morpheme_antonyms(x, y, cues):
+            return True, None  # 冷/热: one-character antonymous morphemes are words themselves
         if not (_predicate_word(x) and _predicate_word(y)):
-            return False
-        if morpheme_antonyms(x, y, load_cues(self.config.negation_words)):
-            return True
-        r = self.rel(x, y)
+            return False, None
+        if morpheme_antonyms(x, y, cues):
+            return True, None
+        # the context-free relation: a sensed one is memoised for (x, y) only after this call (words())
+        r = self.relation(x, y, None, None)
         if r.kind == "converse":
             marks = transfer_morphemes()
             if any(ch in marks for ch in x) and any(ch in marks for ch in y):
-                return False  # 借/贷, 买/卖: one event from either side, not opposites
-        return r.kind is not None and (r.opposite or r.rule in self.config.signed_opposite_rules)
+                return False, r  # 借/贷, 买/卖: one event from either side, not opposites
+        return r.kind is not None and (r.opposite or r.rule in self.config.signed_opposite_rules), r
 
     def similar(self, x: str, y: str) -> float:
         return 0.0 if self.opposite(x, y) else self.rel(x, y).magnitude

@@ -36,6 +36,7 @@ class HowNetWords:
 
         self.engine = hownet_sim.get_engine(data_dir)
         self._wsd = Disambiguator(self.engine.lexicon, self.engine.concepts, window)
+        self._relations: dict[tuple, WordRelation] = {}
 
     def describe(self) -> dict[str, Any]:
         return {"lexicon": "HowNet 2000"}
@@ -54,10 +55,43 @@ class HowNetWords:
         """``s1``/``s2``: a tuple of candidate senses each (from :meth:`senses`) or None. Memoised by
         :meth:`hownet_sim.engine.WordSimilarity.relation` (a bounded, thread-safe LRU)."""
         if w1 == w2:
-            return WordRelation(1.0, False, None, None, "identical")
-        rel = self.engine.relation(w1, w2, list(s1) if s1 else None, list(s2) if s2 else None)
-        kind = "converse" if rel.converse else ("antonym" if rel.antonym else None)
-        return WordRelation(rel.score, bool(kind) and rel.confident, kind, rel.rule, rel.method, rel.cohyponym)
+            return IDENTICAL
+        k1 = s1.key if isinstance(s1, SenseSet) else _sense_key(s1)
+        k2 = s2.key if isinstance(s2, SenseSet) else _sense_key(s2)
+        key = (w1, w2, k1, k2)
+        found = self._relations.get(key)
+        if found is None:
+            rel = self.engine.relation_by_key(w1, w2, k1, k2)
+            kind = "converse" if rel.converse else ("antonym" if rel.antonym else None)
+            found = WordRelation(rel.score, bool(kind) and rel.confident, kind, rel.rule, rel.method, rel.cohyponym)
+            if len(self._relations) > RELATION_CACHE:
+                self._relations.clear()
+            self._relations[key] = found
+        return found
+
+
+#: the identical string: similarity 1, never opposite
+IDENTICAL = WordRelation(1.0, False, None, None, "identical")
+#: entries of a :class:`HowNetWords` relation cache before it is cleared (the engine keeps its own LRU)
+RELATION_CACHE = 200_000
+
+
+def _sense_key(senses: Any) -> tuple | None:
+    from simcalc.hownet_sim.engine import sense_key
+
+    return sense_key(list(senses)) if senses else None
+
+
+class SenseSet(tuple):
+    """The candidate senses of one token (a tuple of :class:`~simcalc.hownet_sim.lexicon.Sense`) with
+    their relation cache key computed once."""
+
+    key: tuple | None
+
+    def __new__(cls, senses: Any) -> "SenseSet":
+        out = super().__new__(cls, senses)
+        out.key = _sense_key(out)
+        return out
 
 
 class SensesInContext(Sequence[Any]):
@@ -67,28 +101,34 @@ class SensesInContext(Sequence[Any]):
     def __init__(self, choices: Any) -> None:
         self._choices = choices
         self._items: dict[int, Any] = {}
+        self._n = len(choices)
 
     def __len__(self) -> int:
-        return len(self._choices)
+        return self._n
 
     def __getitem__(self, k: Any) -> Any:  # type: ignore[override]
+        try:
+            return self._items[k]
+        except (KeyError, TypeError):  # not decided yet, or a slice
+            pass
         if isinstance(k, slice):
-            return [self[i] for i in range(len(self))[k]]
+            return [self[i] for i in range(self._n)[k]]
         if k < 0:
-            k += len(self)
-        if not 0 <= k < len(self):
+            k += self._n
+        if not 0 <= k < self._n:
             raise IndexError(k)
-        if k not in self._items:
-            sense, reason = self._choices.choice(k)
-            if sense is None:
-                item = None
-            elif reason.startswith("only sense") or reason == "collocation":
-                item = (sense,)
-            else:
-                pool = self._choices.pools[k]
-                item = tuple({s.def_id: s for s in pool}.values()) or (sense,)
-            self._items[k] = item
-        return self._items[k]
+        if k in self._items:
+            return self._items[k]
+        sense, reason = self._choices.choice(k)
+        if sense is None:
+            item = None
+        elif reason.startswith("only sense") or reason == "collocation":
+            item = SenseSet((sense,))
+        else:
+            pool = self._choices.pools[k]
+            item = SenseSet(tuple({s.def_id: s for s in pool}.values()) or (sense,))
+        self._items[k] = item
+        return item
 
     def __iter__(self) -> Iterator[Any]:
         return (self[i] for i in range(len(self)))
