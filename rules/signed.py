@@ -32,7 +32,7 @@ from typing import Any, Callable, Sequence
 from simcalc.resources import project_data_path
 
 from .config import RuleConfig
-from .polarity import Event, compare_events, events, load_cues, morpheme_antonyms
+from .polarity import Cues, Event, compare_events, events, load_cues, morpheme_antonyms
 from .question import is_a_not_a, question_type, question_word_set
 from .tokens import dictionary_tag
 
@@ -112,15 +112,20 @@ class IdfTable:
         return max(0.5, min(idf, IDF_CAP) - IDF_FLOOR)
 
 
+@lru_cache(maxsize=8)
+def _skipped(cues: Cues, question_words: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """(words never content, two-token cues) for one config's word lists: built once, not per sentence."""
+    skip = light_words() | question_word_set() | question_words | cues.negation | cues.prefix | cues.suffix
+    return frozenset(skip), cues.suffix | cues.prefix
+
+
 def profile(text: str, tokens: Sequence[str], pos: Sequence[str], config: RuleConfig, idf: IdfTable,
             knows: Callable[[str], bool] | None) -> Profile:
     cues = load_cues(config.negation_words)
     qtype, qmarker = question_type(text, tokens)
     evs, questions = events(tokens, predicate_tags(tokens, pos), cues)
-    skip = light_words() | question_word_set() | config.question_words | cues.negation | cues.prefix \
-        | cues.suffix
+    skip, joined_cues = _skipped(cues, config.question_words)
     content = []
-    joined_cues = cues.suffix | cues.prefix
     complements = {e.index + 2 for e in evs for c in e.cues
                    if c[:1] == "不" and c[1:] in cues.potential and e.index + 2 < len(tokens)
                    and tokens[e.index + 1] == "不" and tokens[e.index + 2] == c[1:]}

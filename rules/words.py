@@ -42,7 +42,7 @@ class HowNetWords:
         return {"lexicon": "HowNet 2000"}
 
     def knows(self, word: str) -> bool:
-        return bool(self.engine.lexicon.def_ids(word))
+        return bool(self.engine.def_ids(word))  # memoised by the engine
 
     def senses(self, tokens: Sequence[str], pos: Sequence[str]) -> "SensesInContext":
         """The senses of each token in context: a tuple with the one sense WSD chose when it had
