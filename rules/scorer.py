@@ -27,7 +27,6 @@ from .compare import Comparer, Side
 from .components import analyse
 from .config import RuleConfig, load_config
 from .features import feature_dict
-from .gcpause import gc_paused
 from .lazy import LazyDetails
 from .patterns import detect_pattern
 from .signed import IdfTable, Match, compare as signed_compare, profile
@@ -156,10 +155,6 @@ class RulesScorer(Scorer):
 
     # -- scoring ----------------------------------------------------------------------------------
     def _score_texts(self, pairs: Sequence[Pair]) -> list[Result]:
-        with gc_paused():  # no reference cycles are made here: collections would be pure overhead
-            return self._score_pairs(pairs)
-
-    def _score_pairs(self, pairs: Sequence[Pair]) -> list[Result]:
         sides = self.analyse_many([t for pair in pairs for t in pair])
         comparer = Comparer(self.config, self.words, explain=False)  # numbers only: see _explanation
         results = []

@@ -3,20 +3,18 @@
 The speed-ups (issue on FAQ speed) must not move a score: the paper's comparison without words and
 reasons (``Comparer(explain=False)``), the explanation built on first read (``LazyDetails``), sense
 disambiguation per token on demand (``LazyChoices``), caches shared across pairs (opposite predicates,
-word relations, character pairs of the unknown-word chain) and the paused garbage collector. Each is
-checked here against the eager computation, on sentences written for these tests.
+word relations, character pairs of the unknown-word chain). Each is checked here against the eager
+computation, on sentences written for these tests.
 """
 from __future__ import annotations
 
 import copy
-import gc
 import json
 import pickle
 import random
 
 import pytest
 
-from simcalc.rules.gcpause import gc_paused
 from simcalc.rules.lazy import LazyDetails
 
 #: Pairs of our own: negation, antonyms, roles, 把/被, questions of several types, unknown words (花呗,
@@ -159,31 +157,3 @@ def test_character_memo_keeps_scores_reports_and_budgets(shared_data):
         assert [json.dumps(warmed.report(a, b), sort_keys=True, default=str) for a, b in words] == expected
         if budget == 60:
             assert any("budget exhausted" in line for line in expected)
-
-
-def test_gc_paused_restores_the_collector():
-    assert gc.isenabled()
-    with gc_paused():
-        assert not gc.isenabled()
-        with gc_paused():
-            assert not gc.isenabled()
-        assert not gc.isenabled()
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        with gc_paused():
-            pass
-        assert not gc.isenabled()  # a caller who switched it off keeps it off
-    finally:
-        gc.enable()
-
-
-def test_scoring_makes_no_garbage_cycles(scorer):
-    """Why pausing the collector is safe: a batch leaves nothing only the collector could free."""
-    gc.collect()
-    gc.disable()
-    try:
-        scorer.score_batch(PAIRS + [(b, a) for a, b in PAIRS])
-        assert gc.collect() == 0
-    finally:
-        gc.enable()
