@@ -7,6 +7,7 @@ It wraps :mod:`hownet_sim` behind two calls so the scorer never touches its inte
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
@@ -27,6 +28,11 @@ class WordRelation:
         return abs(self.score)
 
 
+#: (id(engine), window) -> (engine, Disambiguator, relation cache); the engine is kept so its id stays its own
+_shared: dict[tuple[int, int], tuple[Any, Any, dict]] = {}
+_shared_lock = threading.Lock()
+
+
 class HowNetWords:
     """The default word knowledge: HowNet 2000 through :func:`simcalc.hownet_sim.get_engine`."""
 
@@ -35,8 +41,13 @@ class HowNetWords:
         from simcalc.hownet_sim.wsd import Disambiguator
 
         self.engine = hownet_sim.get_engine(data_dir)
-        self._wsd = Disambiguator(self.engine.lexicon, self.engine.concepts, window)
-        self._relations: dict[tuple, WordRelation] = {}
+        # shared by every HowNetWords on this engine (the engine is shared per process): the
+        # disambiguator's memos and the relation cache are pure functions of the lexicon
+        key = (id(self.engine), window)
+        with _shared_lock:
+            if key not in _shared:
+                _shared[key] = (self.engine, Disambiguator(self.engine.lexicon, self.engine.concepts, window), {})
+            _, self._wsd, self._relations = _shared[key]
 
     def describe(self) -> dict[str, Any]:
         return {"lexicon": "HowNet 2000"}
