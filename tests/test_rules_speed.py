@@ -157,3 +157,19 @@ def test_character_memo_keeps_scores_reports_and_budgets(shared_data):
         assert [json.dumps(warmed.report(a, b), sort_keys=True, default=str) for a, b in words] == expected
         if budget == 60:
             assert any("budget exhausted" in line for line in expected)
+
+
+def test_to_dict_gives_serialisers_the_built_explanation():
+    """pydantic (the server's JSON) reads a dict's storage directly: Result.to_dict hands it plain dicts
+    with the explanation built, also one nested in an ensemble's member details."""
+    from simcalc.result import Result
+
+    lazy = LazyDetails("explanation", lambda: {"formula": "K·|S|"}, {"features": {"coverage": 1.0}})
+    nested = Result(0.5, "ensemble", details={"members": {"rules": {"details": lazy}}})
+    out = nested.to_dict()
+    inner = out["details"]["members"]["rules"]["details"]
+    assert type(inner) is dict and inner["explanation"] == {"formula": "K·|S|"}
+    pydantic_core = pytest.importorskip("pydantic_core")
+    fresh = LazyDetails("explanation", lambda: {"formula": "K·|S|"}, {"features": {}})
+    assert pydantic_core.to_jsonable_python(Result(0.5, "rules", details=fresh).to_dict())["details"] == \
+        {"explanation": {"formula": "K·|S|"}, "features": {}}
