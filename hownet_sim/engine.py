@@ -29,7 +29,7 @@ import functools
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from .antonym import NEGATIVE_MARK, POSITIVE_MARK, AntonymEvidence, AntonymRules
 from .cilin import Cilin
@@ -72,6 +72,11 @@ LISTED_SCALE_VALUES = 6
 STEP_BUDGET = 20_000
 
 
+def sense_key(senses: Sequence[Sense] | None) -> tuple | None:
+    """The cache key of a set of candidate senses: ``((word, pos, def_id), ...)``, None for none."""
+    return tuple((s.word, s.pos, s.def_id) for s in senses) if senses else None
+
+
 class BudgetExhausted(Exception):
     """A chain step ran out of its work budget (internal; reported, never raised to callers)."""
 
@@ -109,7 +114,9 @@ class WordSimilarity:
     def __post_init__(self) -> None:
         self.concepts = ConceptSimilarity(self.lexicon.tree, self.params)
         self.compiled = CompiledConcepts(self.concepts, self.lexicon.concepts)
-        self._memo: dict[int, tuple] = {}
+        self._memo: dict[int, Any] = {}  # antonym findings of DEF pairs (_finding)
+        self._sims: dict[int, float] = {}  # similarities of DEF pairs (_sim)
+        self._chars: dict[tuple[str, str], tuple[float | None, int, int]] = {}  # _char_score
         self._ids: dict[str, tuple[int, ...]] = {}
         self._cilin: Cilin | None | bool = False
         self._flat: FlatSememes | None | bool = False
@@ -148,19 +155,34 @@ class WordSimilarity:
         The finding is None, an :class:`AntonymEvidence`, or "eligible" (only the words' sentiment
         can still decide, see :meth:`AntonymRules.resolve`).
         """
+        return self._sim(i, j), self._finding(i, j)
+
+    def _sim(self, i: int, j: int) -> float:
+        """Liu & Li similarity of two DEF ids, memoised (the maximum over sense pairs needs only this
+        for most pairs: the antonym finding is looked at only near the maximum)."""
+        key = i * 1048576 + j
+        try:
+            return self._sims[key]
+        except KeyError:
+            if len(self._sims) > MEMO_LIMIT:
+                self._sims.clear()
+            value = self._sims[key] = self.compiled.similarity(i, j)
+            return value
+
+    def _finding(self, i: int, j: int) -> Any:
+        """The antonym finding of two DEF ids (see :meth:`_pair`), memoised."""
         key = i * 1048576 + j
         try:
             return self._memo[key]
         except KeyError:
-            sim = self.compiled.similarity(i, j)
             found = None
             if self.antonyms is not None and self.signed:
                 concepts = self.lexicon.concepts
                 found = self.antonyms.from_defs(concepts[i], concepts[j])
             if len(self._memo) > MEMO_LIMIT:
                 self._memo.clear()
-            value = self._memo[key] = (sim, found)
-            return value
+            self._memo[key] = found
+            return found
 
     def concept_pair(self, i: int, j: int) -> float:
         """Unsigned Liu & Li similarity of two DEF ids (memoised)."""
@@ -189,15 +211,16 @@ class WordSimilarity:
         important/secondary are equally close; the first is a HowNet antonym pair); at synonymy a
         non-opposite pair wins, so two words that share a concept are never negative."""
         best, bi, bj, bev = -1.0, ids1[0], ids2[0], None
-        pair = self._pair
+        sim, finding = self._sim, self._finding
         resolve = self.antonyms.resolve if self.antonyms is not None else None
         for i in ids1:
             if budget is not None:
                 budget.spend(len(ids2))
             for j in ids2:
-                s, found = pair(i, j)
+                s = sim(i, j)
                 if s < best - TIE:
                     continue
+                found = finding(i, j)
                 ev = resolve(found, w1, w2) if found is not None else None
                 if s > best + TIE:
                     best, bi, bj, bev = s, i, j, ev
@@ -456,8 +479,11 @@ class WordSimilarity:
         With senses the maximum runs over those senses only (after WSD: exactly the chosen ones).
         Memoised per (word, word, senses) in a bounded LRU cache.
         """
-        k1 = tuple((s.word, s.pos, s.def_id) for s in senses1) if senses1 else None
-        k2 = tuple((s.word, s.pos, s.def_id) for s in senses2) if senses2 else None
+        return self._relation(w1, w2, sense_key(senses1), sense_key(senses2))
+
+    def relation_by_key(self, w1: str, w2: str, k1: tuple | None, k2: tuple | None) -> Relation:
+        """:meth:`relation` with the senses given as :func:`sense_key` tuples (computed once per token by
+        a caller that compares the same token many times)."""
         return self._relation(w1, w2, k1, k2)
 
     def _sense(self, word: str, key: tuple | None, def_id: int) -> Sense:
@@ -647,22 +673,42 @@ class WordSimilarity:
                 "aligned": [[x, y, round(s, 4)] for x, y, s in pairs]}
 
     def _char_score(self, a: str, b: str, budget: Budget) -> float | None:
-        """A character pair through the lexicon steps only (no recursion into characters)."""
+        """A character pair through the lexicon steps only (no recursion into characters). Memoised per
+        pair together with the work it costs, which is spent again on every use in the same increments,
+        so a step's budget runs out exactly where it did without the memo (characters recur in most
+        unknown words: 花呗/借呗/呗)."""
+        found = self._chars.get((a, b))
+        if found is None:
+            found = self._char_score_uncached(a, b)
+            if len(self._chars) > MEMO_LIMIT:
+                self._chars.clear()
+            self._chars[(a, b)] = found
+        value, rows, units = found
+        for _ in range(rows):
+            budget.spend(units)
+        return value
+
+    def _char_score_uncached(self, a: str, b: str) -> tuple[float | None, int, int]:
+        """(score or None, increments of work, units per increment)."""
         if a == b:
-            return 1.0
+            return 1.0, 0, 0
         ids1, ids2 = self.def_ids(a), self.def_ids(b)
-        if ids1 and ids2:
-            return abs(self._best_pair(a, b, ids1, ids2, budget)[0])
+        if ids1 and ids2:  # |_best_pair|: its running maximum, without antonym findings (they only sign it)
+            sim, best = self._sim, -1.0
+            for i in ids1:
+                for j in ids2:
+                    s = sim(i, j)
+                    if s > best + TIE:
+                        best = s
+            return abs(best), len(ids1), len(ids2)
         cilin = self.cilin
         found = cilin.similarity(a, b) if cilin is not None else None
         if found is not None:
-            budget.spend(len(cilin.codes[a]) * len(cilin.codes[b]))
-            return found[0]
+            return found[0], 1, len(cilin.codes[a]) * len(cilin.codes[b])
         fa, fb = self._flat_set(a), self._flat_set(b)
         if fa and fb:
-            budget.spend(len(fa) * len(fb))
-            return self.concepts.set_alignment(fa, fb)[0]
-        return None
+            return self.concepts.set_alignment(fa, fb)[0], 1, len(fa) * len(fb)
+        return None, 0, 0
 
     def _step_characters(self, w1: str, w2: str, budget: Budget) -> dict | None:
         c1, c2 = list(w1[: self.max_chars]), list(w2[: self.max_chars])

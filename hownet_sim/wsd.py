@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
+from .limits import MEMO_LIMIT
 from .lexicon import Sense, _IndexedLexicon
 from .similarity import ConceptSimilarity
 
@@ -71,6 +72,9 @@ class Disambiguator:
         self.window = window
         roots = {n for i, n in enumerate(lexicon.tree.names) if lexicon.tree.parents[i] == i}
         self._ignored = roots | _MARKS
+        self._pools: dict[tuple[str, str | None], tuple[list[Sense], bool]] = {}
+        self._def_sememes: dict[int, tuple[tuple[str, ...], frozenset[str]]] = {}
+        self._pair_agreement: dict[int, float | None] = {}
 
     def _sememes(self, sense: Sense) -> list[str]:
         return [s for s in dict.fromkeys(sense.concept.all_sememes()) if s not in self._ignored]
@@ -89,7 +93,30 @@ class Disambiguator:
                                         "sememes": [x, y], "sememe_similarity": round(self.sim.sememe(x, y), 4)}
         return best, why
 
+    def _sememes_of(self, sense: Sense) -> tuple[tuple[str, ...], frozenset[str]]:
+        found = self._def_sememes.get(sense.def_id)
+        if found is None:
+            mine = tuple(self._sememes(sense))
+            found = self._def_sememes[sense.def_id] = (mine, frozenset(mine))
+        return found
+
+    def _def_agreement(self, cand: Sense, other: Sense) -> float | None:
+        """max over sememe pairs of similarity + 0.01 × shared sememes; None when either has none."""
+        mine, mine_set = self._sememes_of(cand)
+        theirs, theirs_set = self._sememes_of(other)
+        if not mine or not theirs:
+            return None
+        sememe = self.sim.sememe
+        best = max(sememe(x, y) for x in mine for y in theirs)
+        return best + 0.01 * len(mine_set & theirs_set)
+
+    def lazy(self, tokens: Sequence[str], pos_tags: Sequence[str | None]) -> "LazyChoices":
+        """The choices of :meth:`__call__`, each computed when first asked for (see :class:`LazyChoices`)."""
+        return LazyChoices(self, tokens, pos_tags)
+
     def candidates(self, token: str, tag: str | None) -> tuple[list[Sense], bool]:
+        """(the senses of ``token`` its POS allows, whether the POS filter kept any): all senses when
+        the tag maps to no HowNet POS or none of the senses has it."""
         senses = self.lexicon.senses(token)
         wanted = hownet_pos(tag)
         if wanted is None:
@@ -151,3 +178,100 @@ class Disambiguator:
             choices.append(Choice(token, tag, top[1], "collocation", all_senses,
                                   {"agreement": round(top[0], 4), **(best_ev or {})}))
         return choices
+
+
+_MISSING: object = object()
+
+
+class LazyChoices:
+    """The senses :class:`Disambiguator` would choose for one sentence, computed per token on demand.
+
+    Why: the rule engine compares only some tokens (content words, component words); disambiguating
+    every token of every sentence cost as much as the comparisons. :meth:`choice` gives exactly what
+    ``Disambiguator(tokens, tags)[k]`` gives (sense and reason; no evidence dict): a token's choice
+    depends on the choices of the notional words on its left inside the window, which are computed
+    (once) when needed. Agreement values are memoised per DEF pair across sentences.
+    """
+
+    def __init__(self, wsd: Disambiguator, tokens: Sequence[str], pos_tags: Sequence[str | None]) -> None:
+        if len(tokens) != len(pos_tags):
+            raise ValueError(f"{len(tokens)} tokens but {len(pos_tags)} POS tags")
+        self.wsd = wsd
+        self.tokens = list(tokens)
+        self.tags = list(pos_tags)
+        cache = wsd._pools
+        pools: list[tuple[list[Sense], bool]] = []
+        for token, tag in zip(self.tokens, self.tags):
+            key = (token, tag)
+            found = cache.get(key)
+            if found is None:
+                if len(cache) > MEMO_LIMIT:
+                    cache.clear()
+                found = cache[key] = wsd.candidates(token, tag)
+            pools.append(found)
+        self.pools = [p for p, _ in pools]
+        self.pos_ok = [ok for _, ok in pools]
+        self._done: dict[int, tuple[Sense | None, str]] = {}
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def choice(self, k: int) -> tuple[Sense | None, str]:
+        """(chosen sense or None, reason) of token ``k``, as :class:`Disambiguator` decides it."""
+        found = self._done.get(k)
+        if found is not None:
+            return found
+        # the left context is decided first (left to right, as in the paper), without recursion
+        todo, stack = [], [k]
+        while stack:
+            j = stack.pop()
+            if j in self._done or j in todo:
+                continue
+            todo.append(j)
+            stack.extend(i for i in self.wsd._context(self.pools, j) if i < j and i not in self._done)
+        for j in sorted(todo):
+            self._done[j] = self._decide(j)
+        return self._done[k]
+
+    def _decide(self, k: int) -> tuple[Sense | None, str]:
+        wsd, pool, token = self.wsd, self.pools[k], self.tokens[k]
+        if not pool:
+            return None, "not in lexicon"
+        distinct = list({s.def_id: s for s in pool}.values())
+        if len(distinct) == 1:
+            all_senses = len(wsd.lexicon.senses(token))
+            reason = "only sense" if all_senses == 1 else (
+                "only sense with this POS" if self.pos_ok[k] else "only sense (POS not in HowNet)")
+            return distinct[0], reason
+        neighbours: list[list[Sense]] = []
+        for j in wsd._context(self.pools, k):
+            chosen = self._done[j][0] if j < k else None
+            neighbours.append([chosen] if chosen is not None else self.pools[j])
+        scored = []
+        for sense in distinct:
+            total = 0.0
+            for group in neighbours:
+                total += self._agreement(sense, group)
+            scored.append((total, sense))
+        top = max(scored, key=lambda t: t[0])
+        if not neighbours or all(abs(t[0] - top[0]) < 1e-9 for t in scored):
+            return distinct[0], "no collocation evidence: first sense"
+        return top[1], "collocation"
+
+    def _agreement(self, cand: Sense, others: list[Sense]) -> float:
+        """:meth:`Disambiguator._agreement`'s value: the best over ``others`` of one memoised DEF pair
+        value (max sememe similarity + 0.01 per shared sememe; floating-point addition is monotone, so
+        adding the constant after the maximum gives the same number)."""
+        best = 0.0
+        memo = self.wsd._pair_agreement
+        for other in others:
+            key = cand.def_id * 1048576 + other.def_id
+            value = memo.get(key, _MISSING)
+            if value is _MISSING:
+                value = self.wsd._def_agreement(cand, other)
+                if len(memo) > MEMO_LIMIT:
+                    memo.clear()
+                memo[key] = value
+            if value is not None and value > best:
+                best = value
+        return best

@@ -70,9 +70,14 @@ class Side:
 
 @dataclass
 class Comparer:
+    """The paper's comparison of two analysed sentences. ``explain=False`` computes the same numbers
+    (score, S, components, coefficients' values and whether they fired, pairing) without the words,
+    reasons and formula of the explanation: what a score needs, at a fraction of the cost."""
+
     config: RuleConfig
     words: WordKnowledge
     _memo: dict = field(default_factory=dict, repr=False)
+    explain: bool = True
 
     # -- words ------------------------------------------------------------------------------------
     def _knows(self, word: str) -> bool:
@@ -112,10 +117,12 @@ class Comparer:
         cfg = self.config
         r = self.rel(a, c1.centre, b, c2.centre)
         centre = r.magnitude
-        detail: dict = {"centre": self._pair_detail(a, c1.centre, b, c2.centre, r)}
+        explain = self.explain
+        detail: dict = {"centre": self._pair_detail(a, c1.centre, b, c2.centre, r)} if explain else {}
         m1, m2 = c1.words, c2.words
         if not m1 and not m2:
-            detail["rule"] = "centre words only (no other words)"
+            if explain:
+                detail["rule"] = "centre words only (no other words)"
             return centre, detail
 
         def pair_score(x: Word, y: Word) -> float | None:
@@ -125,7 +132,8 @@ class Comparer:
 
         aligned = greedy_align(m1, m2, pair_score)
         if not aligned:
-            detail["rule"] = "centre words only (no other words of the same class)"
+            if explain:
+                detail["rule"] = "centre words only (no other words of the same class)"
             return centre, detail
         weights = cfg.pos_weights
         total_w = sum(weights.get(m1[i].cls or "", 0.0) for i, _, _ in aligned) or 1.0
@@ -133,6 +141,8 @@ class Comparer:
         granularity = 2 * len(aligned) / (len(m1) + len(m2))
         others = mean * granularity
         score = cfg.centre_weight * centre + cfg.modifier_weight * others
+        if not explain:
+            return score, detail
         shared = sorted(c1.relations & c2.relations)
         detail.update(
             rule="centre 0.6 + other words 0.4 (same-class pairs × granularity)",
@@ -185,16 +195,19 @@ class Comparer:
                 crossed = 2.0
             if (crossed > straight + cfg.exchange_margin and min(cross_1, cross_2) > 0.5) or same_words:
                 exchanged = True
-                exchange_note = (f"roles exchanged: {s1.centre.token}/{s2.centre.token} each found in the other's "
+                exchange_note = "" if not self.explain else (f"roles exchanged: {s1.centre.token}/{s2.centre.token} each found in the other's "
                                  f"object or participants (crossed {crossed:.3f} > straight {straight:.3f} + "
                                  f"{cfg.exchange_margin})")
                 if opposite:  # converse/antonymous predicates: compare the swapped roles (K3·K4 = +1)
                     # the same event seen from the other side (卖给/从…买): the heads describe one event
                     scores["predicate"] = max(pred_score, 1.0)
-                    pred_detail["rule"] = "converse heads with exchanged roles: one event, predicate counts 1"
                     scores["subject"], scores["object"] = cross_1, cross_2
-                    details["subject"] = {"crossed": [s1.centre.token, "participant of sentence 2"], "score": cross_1}
-                    details["object"] = {"crossed": [s2.centre.token, "participant of sentence 1"], "score": cross_2}
+                    if self.explain:
+                        pred_detail["rule"] = "converse heads with exchanged roles: one event, predicate counts 1"
+                        details["subject"] = {"crossed": [s1.centre.token, "participant of sentence 2"],
+                                              "score": cross_1}
+                        details["object"] = {"crossed": [s2.centre.token, "participant of sentence 1"],
+                                             "score": cross_2}
                     pairing = "crossed (converse predicates)"
         if pairing == "straight":
             pairs = {"subject": (s1, s2), "object": (o1, o2)}
@@ -218,7 +231,7 @@ class Comparer:
         if cfg.use_ba_bei and ba_bei and not exchanged:
             subj, obj = scores.get("subject", 0.0), scores.get("object", 0.0)
             fired = subj > cfg.ba_bei_threshold and obj > cfg.ba_bei_threshold
-            coeffs["ba_bei"] = {"fired": fired, "reason": (
+            coeffs["ba_bei"] = {"fired": fired, "reason": "" if not self.explain else (
                 f"把/被 pair, agent {subj:.3f} and patient {obj:.3f} > {cfg.ba_bei_threshold}: both count as 1"
                 if fired else f"把/被 pair, but agent {subj:.3f} / patient {obj:.3f} not both > {cfg.ba_bei_threshold}")}
             if fired:
@@ -234,10 +247,17 @@ class Comparer:
         m = len(scores)
         k2_value = min(1.0, 2 * m / (n1 + n2)) if cfg.use_component_coefficient else 1.0
         coeffs["K2"] = {"value": round(k2_value, 4), "fired": k2_value != 1.0,
-                        "reason": f"2·{m} shared / ({n1} + {n2}) components"
+                        "reason": "" if not self.explain else f"2·{m} shared / ({n1} + {n2}) components"
                         + ("" if cfg.use_component_coefficient else " (switched off)")}
         neg_differs = k1.negated != k2.negated and cfg.use_negation
         k3 = -1.0 if neg_differs != opposite else 1.0
+        k4 = -1.0 if (opposite and exchanged and cfg.use_supplementary) else 1.0
+        swap = cfg.role_exchange if (exchanged and not opposite and cfg.use_role_exchange) else 1.0
+        if not self.explain:
+            coeffs["role_exchange"] = {"value": swap, "fired": swap != 1.0}
+            out.update(components={r: {"score": round(scores[r], 4), **details.get(r, {})} for r in scores},
+                       S=s_value, pairing=pairing, K=k2_value * k3 * k4 * swap)
+            return out
         why = []
         if neg_differs:
             why.append(f"negation on one side only ({'/'.join(k1.negations) or '-'} vs {'/'.join(k2.negations) or '-'})")
@@ -246,11 +266,9 @@ class Comparer:
         if neg_differs and opposite:
             why.append("both: they cancel")
         coeffs["K3"] = {"value": k3, "fired": k3 < 0, "reason": "; ".join(why) or "same polarity, heads not opposite"}
-        k4 = -1.0 if (opposite and exchanged and cfg.use_supplementary) else 1.0
         coeffs["K4"] = {"value": k4, "fired": k4 < 0, "reason": (
             "opposite predicate heads with roles exchanged (converse: a paraphrase)" if k4 < 0 else
             "roles not exchanged" if not exchanged else "roles exchanged but heads not opposite")}
-        swap = cfg.role_exchange if (exchanged and not opposite and cfg.use_role_exchange) else 1.0
         coeffs["role_exchange"] = {"value": swap, "fired": swap != 1.0, "reason": exchange_note or "roles not exchanged"}
         out.update(components={r: {"score": round(scores[r], 4), **details.get(r, {})} for r in scores},
                    S=s_value, pairing=pairing, K=k2_value * k3 * k4 * swap,
@@ -272,7 +290,8 @@ class Comparer:
                                              if k3 < 0 else "same polarity"}}
             score = k1_value * self._mix(a, b, k3 * abs(s_value))
             return score, {"mode": "noun phrase", "K1": k1, "clauses": [detail], "S": s_value,
-                           "formula": f"K1 {k1_value:g} · K3 {k3:g} · |S| {s_value:.4f} = {score:.4f}"}
+                           "formula": f"K1 {k1_value:g} · K3 {k3:g} · |S| {s_value:.4f} = {score:.4f}"
+                           if self.explain else ""}
         c1, c2 = a.sentence.clauses, b.sentence.clauses
         results = {(i, j): self.clause(a, x, b, y) for i, x in enumerate(c1) for j, y in enumerate(c2)}
         aligned = greedy_align(range(len(c1)), range(len(c2)),
@@ -286,7 +305,9 @@ class Comparer:
         total = sum(clause_scores) / max(len(c1), len(c2))
         s_value = sum(abs(results[(i, j)]["S"]) for i, j, _ in aligned) / max(len(c1), len(c2))
         score = max(-1.0, min(1.0, k1_value * self._mix(a, b, total)))
-        if len(c1) == len(c2) == 1:
+        if not self.explain:
+            formula = ""
+        elif len(c1) == len(c2) == 1:
             r = results[(0, 0)]
             formula = (f"K1 {k1_value:g} · K2 {r['coefficients']['K2']['value']:g} · K3 {r['coefficients']['K3']['value']:g}"
                        f" · K4 {r['coefficients']['K4']['value']:g} · exchange {r['coefficients']['role_exchange']['value']:g}"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
+from functools import partial
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -26,6 +27,7 @@ from .compare import Comparer, Side
 from .components import analyse
 from .config import RuleConfig, load_config
 from .features import feature_dict
+from .lazy import LazyDetails
 from .patterns import detect_pattern
 from .signed import IdfTable, Match, compare as signed_compare, profile
 from .tokens import read_user_words, repair
@@ -79,6 +81,7 @@ class RulesScorer(Scorer):
         self._cache: OrderedDict[str, Side] = OrderedDict()
         self._lock = threading.Lock()
         self.cache_size = CACHE_SIZE
+        self._opposites: dict = {}  # (word, word) -> opposite predicates? (signed.Match.opposite)
 
     def with_config(self, config: RuleConfig) -> "RulesScorer":
         """A scorer with another config sharing this one's parser, word knowledge and — when the word
@@ -87,6 +90,7 @@ class RulesScorer(Scorer):
 
         other = copy.copy(self)
         other.config = config
+        other._opposites = {}  # decided under the other config's word lists and trusted rules
         same_lists = (config.negation_words == self.config.negation_words
                       and config.question_words == self.config.question_words
                       and config.pattern_markers == self.config.pattern_markers
@@ -152,31 +156,39 @@ class RulesScorer(Scorer):
     # -- scoring ----------------------------------------------------------------------------------
     def _score_texts(self, pairs: Sequence[Pair]) -> list[Result]:
         sides = self.analyse_many([t for pair in pairs for t in pair])
-        comparer = Comparer(self.config, self.words)
+        comparer = Comparer(self.config, self.words, explain=False)  # numbers only: see _explanation
         results = []
         signed = self.config.mode == "signed"
         for a, b in pairs:
             sa, sb = sides[a], sides[b]
             paper, detail = comparer.sentences(sa, sb)
-            match = Match(self.config, self.words.relation, sa.senses, sb.senses)
+            match = Match(self.config, self.words.relation, sa.senses, sb.senses, opposites=self._opposites)
             rules_score, values, polarity = signed_compare(sa.profile, sb.profile, match, paper, detail,
                                                            (sa.pattern[0], sb.pattern[0]), self.config,
                                                            (sa.sentence.parse.tokens, sb.sentence.parse.tokens))
             score = rules_score if signed else paper
-            formula = detail.pop("formula")
-            explanation = {
-                "mode": self.config.mode,
-                "formula": (f"signed: {polarity['verdict']}, score {rules_score:.4f} ({polarity['reason']}); "
-                            f"paper {formula}") if signed else formula,
-                "sentences": [self.sentence_view(sa), self.sentence_view(sb)],
-                **detail,
-            }
             warnings = []
             for side in (sa, sb):
                 warnings.extend(side.sentence.parse.warnings)
-            details = {"explanation": explanation, "features": feature_dict(values), "polarity": polarity}
+            details = LazyDetails("explanation", partial(self._explanation, self.config, sa, sb, rules_score, polarity),
+                                  {"features": feature_dict(values), "polarity": polarity})
             results.append(Result(score, self.name, details=details, warnings=warnings))
         return results
+
+    def _explanation(self, config: RuleConfig, sa: Side, sb: Side, rules_score: float, polarity: dict) -> dict:
+        """The full explanation of one scored pair, built when first read (:class:`LazyDetails`): the
+        paper's comparison again with every word pair, reason and the formula in words (the same
+        numbers as the score's: one code path, :class:`Comparer` with ``explain=True``)."""
+        _, detail = Comparer(config, self.words).sentences(sa, sb)
+        formula = detail.pop("formula")
+        signed = config.mode == "signed"
+        return {
+            "mode": config.mode,
+            "formula": (f"signed: {polarity['verdict']}, score {rules_score:.4f} ({polarity['reason']}); "
+                        f"paper {formula}") if signed else formula,
+            "sentences": [self.sentence_view(sa), self.sentence_view(sb)],
+            **detail,
+        }
 
     @staticmethod
     def render(result: Result) -> str:

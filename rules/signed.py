@@ -32,7 +32,7 @@ from typing import Any, Callable, Sequence
 from simcalc.resources import project_data_path
 
 from .config import RuleConfig
-from .polarity import Event, compare_events, events, load_cues, morpheme_antonyms
+from .polarity import Cues, Event, compare_events, events, load_cues, morpheme_antonyms
 from .question import is_a_not_a, question_type, question_word_set
 from .tokens import dictionary_tag
 
@@ -112,15 +112,20 @@ class IdfTable:
         return max(0.5, min(idf, IDF_CAP) - IDF_FLOOR)
 
 
+@lru_cache(maxsize=8)
+def _skipped(cues: Cues, question_words: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """(words never content, two-token cues) for one config's word lists: built once, not per sentence."""
+    skip = light_words() | question_word_set() | question_words | cues.negation | cues.prefix | cues.suffix
+    return frozenset(skip), cues.suffix | cues.prefix
+
+
 def profile(text: str, tokens: Sequence[str], pos: Sequence[str], config: RuleConfig, idf: IdfTable,
             knows: Callable[[str], bool] | None) -> Profile:
     cues = load_cues(config.negation_words)
     qtype, qmarker = question_type(text, tokens)
     evs, questions = events(tokens, predicate_tags(tokens, pos), cues)
-    skip = light_words() | question_word_set() | config.question_words | cues.negation | cues.prefix \
-        | cues.suffix
+    skip, joined_cues = _skipped(cues, config.question_words)
     content = []
-    joined_cues = cues.suffix | cues.prefix
     complements = {e.index + 2 for e in evs for c in e.cues
                    if c[:1] == "不" and c[1:] in cues.potential and e.index + 2 < len(tokens)
                    and tokens[e.index + 1] == "不" and tokens[e.index + 2] == c[1:]}
@@ -153,6 +158,7 @@ def _dictionary() -> dict[str, int]:
     return default_segmenter(None).frequencies
 
 
+@lru_cache(maxsize=1 << 16)
 def _predicate_word(word: str) -> bool:
     """A verb or adjective by jieba's dictionary; a word it lacks (难吃 is there, 好用 may not be) counts
     when its last character is one."""
@@ -177,14 +183,22 @@ def predicate_tags(tokens: Sequence[str], pos: Sequence[str]) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=1 << 16)
 def char_dice(x: str, y: str) -> float:
     common = sum(min(x.count(ch), y.count(ch)) for ch in set(x))
     return 2.0 * common / (len(x) + len(y))
 
 
+#: entries of a scorer's opposite-predicate cache (:attr:`Match.opposites`) before it is cleared
+OPPOSITE_CACHE = 200_000
+
+
 @dataclass
 class Match:
-    """Word matching between two profiles with the signed config's weights (memoised per pair)."""
+    """Word matching between two profiles with the signed config's weights (memoised per pair).
+
+    ``opposites``: a dict shared by the pairs a scorer compares (one per config and word knowledge):
+    whether two words are opposite predicates depends on the two words only, so it is decided once."""
 
     config: RuleConfig
     relation: Callable[[str, str, Any, Any], Any]
@@ -192,14 +206,18 @@ class Match:
     senses2: Sequence[Any]
     _rel: dict = field(default_factory=dict)
     same: set = field(default_factory=set)  # word pairs to count as one (a converse pair once found)
+    opposites: dict | None = None
 
     def rel(self, x: str, y: str, i: int | None = None, j: int | None = None) -> Any:
+        """The relation of two words, with the senses of tokens ``i``/``j`` when given. Memoised per word
+        pair for this sentence pair: the first call decides which senses count (see :meth:`opposite`)."""
         key = (x, y)
-        if key not in self._rel:
+        found = self._rel.get(key)
+        if found is None:
             s1 = self.senses1[i] if i is not None and i < len(self.senses1) else None
             s2 = self.senses2[j] if j is not None and j < len(self.senses2) else None
-            self._rel[key] = self.relation(x, y, s1, s2)
-        return self._rel[key]
+            found = self._rel[key] = self.relation(x, y, s1, s2)
+        return found
 
     def known(self, word: str) -> bool:
         knows = getattr(self.relation.__self__, "knows", None) if hasattr(self.relation, "__self__") else None
@@ -207,21 +225,41 @@ class Match:
 
     def opposite(self, x: str, y: str) -> bool:
         """Antonymous predicates: both words verbs or adjectives (by jieba's dictionary: kinship converses
-        such as 舅舅/老婆 and nouns such as 长发/短发 are not), and a morpheme pair or a trusted relation."""
+        such as 舅舅/老婆 and nouns such as 长发/短发 are not), and a morpheme pair or a trusted relation.
+        The relation it consults is the context-free one, and it is memoised for the pair like any
+        :meth:`rel` call (so :meth:`words` then reads the same relation for these two words)."""
         if x == y:
             return False
-        if len(x) == len(y) == 1 and morpheme_antonyms(x, y, load_cues(self.config.negation_words)):
-            return True  # 冷/热: one-character antonymous morphemes are words themselves
+        key = (x, y)
+        cache = self.opposites
+        found = cache.get(key) if cache is not None else None
+        if found is None:
+            found = self._opposite(x, y)
+            if cache is not None:
+                if len(cache) > OPPOSITE_CACHE:
+                    cache.clear()
+                cache[key] = found
+        verdict, consulted = found
+        if consulted is not None and key not in self._rel:
+            self._rel[key] = consulted
+        return verdict
+
+    def _opposite(self, x: str, y: str) -> tuple[bool, Any]:
+        """(opposite?, the context-free relation when it was consulted, else None)."""
+        cues = load_cues(self.config.negation_words)
+        if len(x) == len(y) == 1 and morpheme_antonyms(x, y, cues):
+            return True, None  # 冷/热: one-character antonymous morphemes are words themselves
         if not (_predicate_word(x) and _predicate_word(y)):
-            return False
-        if morpheme_antonyms(x, y, load_cues(self.config.negation_words)):
-            return True
-        r = self.rel(x, y)
+            return False, None
+        if morpheme_antonyms(x, y, cues):
+            return True, None
+        # the context-free relation: a sensed one is memoised for (x, y) only after this call (words())
+        r = self.relation(x, y, None, None)
         if r.kind == "converse":
             marks = transfer_morphemes()
             if any(ch in marks for ch in x) and any(ch in marks for ch in y):
-                return False  # 借/贷, 买/卖: one event from either side, not opposites
-        return r.kind is not None and (r.opposite or r.rule in self.config.signed_opposite_rules)
+                return False, r  # 借/贷, 买/卖: one event from either side, not opposites
+        return r.kind is not None and (r.opposite or r.rule in self.config.signed_opposite_rules), r
 
     def similar(self, x: str, y: str) -> float:
         return 0.0 if self.opposite(x, y) else self.rel(x, y).magnitude

@@ -7,8 +7,9 @@ It wraps :mod:`hownet_sim` behind two calls so the scorer never touches its inte
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,11 @@ class WordRelation:
         return abs(self.score)
 
 
+#: (id(engine), window) -> (engine, Disambiguator, relation cache); the engine is kept so its id stays its own
+_shared: dict[tuple[int, int], tuple[Any, Any, dict]] = {}
+_shared_lock = threading.Lock()
+
+
 class HowNetWords:
     """The default word knowledge: HowNet 2000 through :func:`simcalc.hownet_sim.get_engine`."""
 
@@ -35,37 +41,108 @@ class HowNetWords:
         from simcalc.hownet_sim.wsd import Disambiguator
 
         self.engine = hownet_sim.get_engine(data_dir)
-        self._wsd = Disambiguator(self.engine.lexicon, self.engine.concepts, window)
+        # shared by every HowNetWords on this engine (the engine is shared per process): the
+        # disambiguator's memos and the relation cache are pure functions of the lexicon
+        key = (id(self.engine), window)
+        with _shared_lock:
+            if key not in _shared:
+                _shared[key] = (self.engine, Disambiguator(self.engine.lexicon, self.engine.concepts, window), {})
+            _, self._wsd, self._relations = _shared[key]
 
     def describe(self) -> dict[str, Any]:
         return {"lexicon": "HowNet 2000"}
 
     def knows(self, word: str) -> bool:
-        return bool(self.engine.lexicon.def_ids(word))
+        return bool(self.engine.def_ids(word))  # memoised by the engine
 
-    def senses(self, tokens: Sequence[str], pos: Sequence[str]) -> list[Any]:
+    def senses(self, tokens: Sequence[str], pos: Sequence[str]) -> "SensesInContext":
         """The senses of each token in context: a tuple with the one sense WSD chose when it had
         evidence (the only sense, the only one of this POS, or collocation), else the POS-filtered
-        candidates (the relation then takes the best pair, as Liu & Li); None when HowNet lacks the word."""
-        out: list[Any] = []
-        for choice, tag in zip(self._wsd(list(tokens), list(pos)), pos):
-            if choice.sense is None:
-                out.append(None)
-            elif choice.reason.startswith("only sense") or choice.reason == "collocation":
-                out.append((choice.sense,))
-            else:
-                pool, _ = self._wsd.candidates(choice.token, tag)
-                out.append(tuple({s.def_id: s for s in pool}.values()) or (choice.sense,))
-        return out
+        candidates (the relation then takes the best pair, as Liu & Li); None when HowNet lacks the word.
+        A sequence computed per token when first read: only compared tokens pay for WSD."""
+        return SensesInContext(self._wsd.lazy(tokens, pos))
 
     def relation(self, w1: str, w2: str, s1: Any = None, s2: Any = None) -> WordRelation:
         """``s1``/``s2``: a tuple of candidate senses each (from :meth:`senses`) or None. Memoised by
         :meth:`hownet_sim.engine.WordSimilarity.relation` (a bounded, thread-safe LRU)."""
         if w1 == w2:
-            return WordRelation(1.0, False, None, None, "identical")
-        rel = self.engine.relation(w1, w2, list(s1) if s1 else None, list(s2) if s2 else None)
-        kind = "converse" if rel.converse else ("antonym" if rel.antonym else None)
-        return WordRelation(rel.score, bool(kind) and rel.confident, kind, rel.rule, rel.method, rel.cohyponym)
+            return IDENTICAL
+        k1 = s1.key if isinstance(s1, SenseSet) else _sense_key(s1)
+        k2 = s2.key if isinstance(s2, SenseSet) else _sense_key(s2)
+        key = (w1, w2, k1, k2)
+        found = self._relations.get(key)
+        if found is None:
+            rel = self.engine.relation_by_key(w1, w2, k1, k2)
+            kind = "converse" if rel.converse else ("antonym" if rel.antonym else None)
+            found = WordRelation(rel.score, bool(kind) and rel.confident, kind, rel.rule, rel.method, rel.cohyponym)
+            if len(self._relations) > RELATION_CACHE:
+                self._relations.clear()
+            self._relations[key] = found
+        return found
+
+
+#: the identical string: similarity 1, never opposite
+IDENTICAL = WordRelation(1.0, False, None, None, "identical")
+#: entries of a :class:`HowNetWords` relation cache before it is cleared (the engine keeps its own LRU)
+RELATION_CACHE = 200_000
+
+
+def _sense_key(senses: Any) -> tuple | None:
+    from simcalc.hownet_sim.engine import sense_key
+
+    return sense_key(list(senses)) if senses else None
+
+
+class SenseSet(tuple):
+    """The candidate senses of one token (a tuple of :class:`~simcalc.hownet_sim.lexicon.Sense`) with
+    their relation cache key computed once."""
+
+    key: tuple | None
+
+    def __new__(cls, senses: Any) -> "SenseSet":
+        out = super().__new__(cls, senses)
+        out.key = _sense_key(out)
+        return out
+
+
+class SensesInContext(Sequence[Any]):
+    """:meth:`HowNetWords.senses` of one sentence as a read-only sequence, each item decided on first
+    read (:class:`simcalc.hownet_sim.wsd.LazyChoices`) and kept."""
+
+    def __init__(self, choices: Any) -> None:
+        self._choices = choices
+        self._items: dict[int, Any] = {}
+        self._n = len(choices)
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, k: Any) -> Any:  # type: ignore[override]
+        try:
+            return self._items[k]
+        except (KeyError, TypeError):  # not decided yet, or a slice
+            pass
+        if isinstance(k, slice):
+            return [self[i] for i in range(self._n)[k]]
+        if k < 0:
+            k += self._n
+        if not 0 <= k < self._n:
+            raise IndexError(k)
+        if k in self._items:
+            return self._items[k]
+        sense, reason = self._choices.choice(k)
+        if sense is None:
+            item = None
+        elif reason.startswith("only sense") or reason == "collocation":
+            item = SenseSet((sense,))
+        else:
+            pool = self._choices.pools[k]
+            item = SenseSet(tuple({s.def_id: s for s in pool}.values()) or (sense,))
+        self._items[k] = item
+        return item
+
+    def __iter__(self) -> Iterator[Any]:
+        return (self[i] for i in range(len(self)))
 
 
 class TableWords:

@@ -32,6 +32,17 @@ def json_ready(obj: Any) -> Any:
     return obj
 
 
+def plain(obj: Any) -> Any:
+    """``obj`` with every mapping a plain ``dict`` and every list a new ``list``. ``details`` may hold
+    mappings that build a value on first read (the rule engine's explanation, :mod:`simcalc.rules.lazy`);
+    serialisers that read a dict's storage directly (pydantic) must get them built."""
+    if isinstance(obj, dict):
+        return {k: plain(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [plain(v) for v in obj]
+    return obj
+
+
 @dataclass
 class Result:
     """One similarity judgement.
@@ -82,7 +93,7 @@ class Result:
         if self.verdict is not None:
             out["verdict"] = self.verdict
         if self.details:
-            out["details"] = self.details
+            out["details"] = plain(self.details)
         if self.warnings:
             out["warnings"] = list(self.warnings)
         return out
