@@ -277,7 +277,7 @@ def behaviour(configs: dict[str, str]) -> dict:
 def signed_speed(before: str | None, n: int) -> dict:
     """Rows/s of the default engine against the earlier revision's default, one process, same pairs."""
     pairs = labelled_pairs("bq_corpus/test.tsv", n)[0]
-    configs = {"default": "default"}
+    configs = {"bq": "bq", "default": "default"}
     if before:
         configs = {f"default @{before}": str(configs_at(before) / "bq.toml"), **configs}
     return {name: pairs_per_second(EnsembleScorer(config), pairs) for name, config in configs.items()}
@@ -327,13 +327,14 @@ def main() -> int:
     parser.add_argument("--before", default=None, help="--signed: git revision whose configs to compare with.")
     parser.add_argument("--cache", type=Path, default=None, help="--signed: folder for member scores per file.")
     parser.add_argument("--no-behaviour", action="store_true", help="--signed: skip the behaviour suites.")
-    parser.add_argument("--sets", default=None, help="--signed: only these sets (comma-separated labels).")
+    parser.add_argument("--sets", default=None, help="--signed: only these sets (comma-separated labels; none: "
+                        "no accuracy tables).")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if args.signed:
-        report = {"signed": signed_tables(args.before, args.limit, args.cache,
-                                          args.sets.split(",") if args.sets else None)}
+        wanted = None if not args.sets else [] if args.sets == "none" else args.sets.split(",")
+        report = {"signed": signed_tables(args.before, args.limit, args.cache, wanted) if wanted != [] else {}}
         names = {"rules": "rules", "default": "default"}
         if args.before:
             names = {f"default @{args.before}": str(configs_at(args.before) / "bq.toml"), **names}
@@ -341,7 +342,7 @@ def main() -> int:
             report["behaviour"] = behaviour(names)
         if not args.no_speed:
             report["signed_speed"] = signed_speed(args.before, args.pairs)
-            report["cold_start"] = {"default": cold_start("default")}
+            report["cold_start"] = {"default": cold_start("default"), "bq": cold_start("bq")}
             if args.before:
                 report["cold_start"][f"@{args.before} bq"] = cold_start(str(configs_at(args.before) / "bq.toml"))
         print(render_signed(report))
