@@ -14,16 +14,23 @@ only those are scored by the (expensive) scorer.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
-from .errors import InvalidTextError
+from .errors import InvalidTextError, SimcalcError
 from .result import Result
 from .rows import score_prepared_rows
 from .scorer import Encoded, Encodes, Scorer
 from .text import PreparedText, content_chars, prepare
+
+if TYPE_CHECKING:
+    from .ranker import Ranker, RankerFeatures
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -42,8 +49,8 @@ class Match:
                 "label": self.label}
 
 
-class _TfidfPrefilter:
-    """Character 1–2-gram TF-IDF cosine over all candidates, as one sparse matrix product."""
+class TfidfPrefilter:
+    """Character 1–2-gram TF-IDF cosine over all candidates (IDF of the FAQ), as one sparse matrix product."""
 
     def __init__(self, texts: Sequence[str]) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -51,11 +58,18 @@ class _TfidfPrefilter:
         self.vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), preprocessor=_view)
         self.matrix = self.vectorizer.fit_transform(texts)
 
+    def scores(self, query: str) -> np.ndarray:
+        """The cosine of ``query`` with every candidate."""
+        return (self.matrix @ self.vectorizer.transform([query]).T).toarray().ravel()
+
+    @staticmethod
+    def top_of(sims: np.ndarray, k: int) -> np.ndarray:
+        """The ``k`` best of ``sims``, best first (ties: lower index first)."""
+        ids = np.arange(len(sims)) if k >= len(sims) else np.argpartition(-sims, k)[:k]
+        return ids[np.lexsort((ids, -sims[ids]))]
+
     def top(self, query: str, k: int) -> np.ndarray:
-        sims = (self.matrix @ self.vectorizer.transform([query]).T).toarray().ravel()
-        if k >= len(sims):
-            return np.arange(len(sims))
-        return np.argpartition(-sims, k)[:k]
+        return self.top_of(self.scores(query), k)
 
 
 #: Candidates scored between two looks at a caller's ``stop`` (the server's deadline).
@@ -77,10 +91,17 @@ class CandidateIndex:
     ``scorer``: any scorer; an ensemble is scored member by member so that siamese members reuse
     their candidate vectors. ``prefilter_above``: FAQ size above which TF-IDF prefiltering is used;
     ``shortlist``: how many candidates it keeps.
+
+    ``ranker`` (ensembles only): ``"auto"`` ranks with the learned FAQ ranker (:mod:`simcalc.ranker`;
+    ``faq`` when the ensemble loaded a neural member, else ``faq-lexical``), a name or a ranker file
+    picks one, None ranks by the pair ensemble's own score. With a ranker, every candidate gets the
+    prefilter's cosine and the ranker's shortlist (its own size, at most ``shortlist``) is scored by it;
+    the ensemble members are not run (the rule engine is far too slow for tens of candidates per query).
     """
 
     def __init__(self, scorer: Scorer, candidates: Sequence[str], *, prefilter_above: int = 500,
-                 shortlist: int = 100, stop: Callable[[], bool] | None = None) -> None:
+                 shortlist: int = 100, stop: Callable[[], bool] | None = None,
+                 ranker: "str | Path | Ranker | None" = "auto") -> None:
         from .ensemble import EnsembleScorer
 
         if isinstance(candidates, (str, bytes)):
@@ -96,8 +117,10 @@ class CandidateIndex:
             except InvalidTextError as exc:
                 raise InvalidTextError(f"candidate {i}: {exc}") from None
         self.ensemble = scorer if isinstance(scorer, EnsembleScorer) else None
-        members = self.ensemble.members if self.ensemble else [(None, scorer)]
         plain = [p.text for p in self.prepared]
+        self.shortlist = shortlist
+        self.ranker = self._ranker(ranker, plain) if self.ensemble is not None and ranker is not None else None
+        members = [] if self.ranker else self.ensemble.members if self.ensemble else [(None, scorer)]
         self.members: list[tuple[str, Scorer]] = []
         self.vectors: dict[str, Encoded] = {}
         for member, member_scorer in members:
@@ -108,8 +131,21 @@ class CandidateIndex:
             if isinstance(member_scorer, Encodes):
                 self.vectors[name] = member_scorer.encode(plain)
             self.members.append((name, member_scorer))
-        self.shortlist = shortlist
-        self.prefilter = _TfidfPrefilter(plain) if len(plain) > prefilter_above else None
+        self.prefilter = TfidfPrefilter(plain) if len(plain) > prefilter_above or self.ranker else None
+
+    def _ranker(self, ranker: "str | Path | Ranker", plain: list[str]) -> "RankerFeatures | None":
+        """The ranker's candidate features, or None (logged) when it cannot load: rank by the ensemble."""
+        from .ranker import NEURAL, RankerFeatures, load_ranker
+
+        if ranker == "auto":
+            assert self.ensemble is not None
+            neural = any(member.name in NEURAL for member, _ in self.ensemble.members)
+            ranker = "faq" if neural else "faq-lexical"
+        try:
+            return RankerFeatures(load_ranker(ranker), plain)
+        except SimcalcError as exc:
+            log.warning("FAQ ranker %s cannot load (%s); ranking by the ensemble's pair scores", ranker, exc)
+            return None
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -122,6 +158,8 @@ class CandidateIndex:
         if not isinstance(top_k, int) or top_k < 1:
             raise InvalidTextError(f"top_k must be a positive integer, got {top_k!r}")
         q = prepare(query, which="query", max_chars=self.scorer.max_chars)
+        if self.ranker is not None:
+            return self._rank_learned(q, top_k, stop)
         ids = (self.prefilter.top(q.text, self.shortlist) if self.prefilter else np.arange(len(self.texts))).tolist()
         per_member: dict[str, list[Result]] = {}
         for name, scorer in self.members:
@@ -141,3 +179,22 @@ class CandidateIndex:
         order = sorted(range(len(ids)), key=lambda j: -results[j].score)[:top_k]
         return [Match(rank + 1, int(ids[j]), self.texts[ids[j]], results[j].score, results[j].label, results[j])
                 for rank, j in enumerate(order)]
+
+    def _rank_learned(self, q: PreparedText, top_k: int, stop: Callable[[], bool] | None) -> list[Match]:
+        """Prefilter cosine for every candidate, the ranker's features for its shortlist; ``decided_by`` says
+        which feature put each match ahead of the candidate ranked below it."""
+        from .ranker import why_ahead
+
+        assert self.ranker is not None and self.prefilter is not None
+        _check(stop)
+        sims = self.prefilter.scores(q.text)
+        ids = self.prefilter.top_of(sims, min(self.shortlist, self.ranker.ranker.shortlist))
+        results = self.ranker.results(q.text, ids.tolist(), sims[ids])
+        order = sorted(range(len(ids)), key=lambda j: -results[j].score)
+        matches = []
+        for rank, j in enumerate(order[:top_k]):
+            result = results[j]
+            result.warnings[:0] = q.warnings
+            result.details["decided_by"] = why_ahead(result, results[order[rank + 1]] if rank + 1 < len(order) else None)
+            matches.append(Match(rank + 1, int(ids[j]), self.texts[ids[j]], result.score, result.label, result))
+        return matches

@@ -1,0 +1,356 @@
+"""A learned FAQ ranker: which of the shortlisted candidates answers the query.
+
+Why not the pair ensemble: it answers "are these two sentences a paraphrase", calibrated over all kinds of
+pairs, and throws away what ranking needs most. On LCQMC test used as a retrieval task the ``bq`` ensemble's
+rerank of the TF-IDF shortlist fell from TF-IDF's top-1 to 66 %. Among several close candidates the prefilter's
+own cosine (fitted on the FAQ), how much of the query a candidate covers (and the reverse), their length ratio and
+a siamese neural probability are what separates the answer from its neighbours. A logistic regression over those
+features (standardised) is fitted on retrieval tasks built from dev files (:func:`retrieval_task`), with the
+other candidates of each query's prefilter shortlist as negatives (:func:`fit_ranker`).
+
+Speed: the rule engine (~150 pairs/s) cannot score tens of candidates per query at 100 queries/s, so the
+ranker uses only features computed from sets of characters and one siamese model whose FAQ vectors are encoded
+once. ``simcalc compare`` on the winning pair gives the full ensemble verdict.
+
+Shipped rankers (``simcalc/configs/rankers/*.toml``): ``faq`` (with the ``cvlstm-general`` model) and
+``faq-lexical`` (no neural model, no torch). ``"auto"`` picks ``faq`` for an ensemble that loaded a neural
+member and ``faq-lexical`` otherwise: ranking never loads a heavier model kind than the engine itself.
+
+Fit again (dev files only; the test files are for reporting)::
+
+    python -m simcalc.ranker --dev lcqmc/dev.tsv --dev bq_corpus/dev.tsv -o simcalc/configs/rankers/faq.toml
+"""
+from __future__ import annotations
+
+import csv
+import importlib.resources
+import logging
+import math
+import random
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from .errors import InputFormatError, ResourceNotFoundError, SimcalcError
+from .result import Result
+from .scorer import Encoded, Encodes, Scorer
+from .text import content_chars
+
+log = logging.getLogger(__name__)
+
+#: Features computed from the characters of the pair (content characters, as the lexical scorers see them).
+TEXT_FEATURES = ("char_jaccard", "query_coverage", "candidate_coverage", "length_ratio", "bigram_jaccard")
+#: The prefilter's TF-IDF cosine (character 1–2-grams, IDF of the FAQ itself).
+PREFILTER = "prefilter"
+#: Siamese scorers a ranker may use as features (their FAQ vectors are encoded once).
+NEURAL = ("cvlstm", "mgf")
+SHIPPED = ("faq", "faq-lexical")
+
+
+def view(text: str) -> str:
+    """What the ranker's text features (and the prefilter) compare: content characters."""
+    return content_chars(text) or text
+
+
+@dataclass
+class Ranker:
+    """A fitted ranker: ``P(answer) = sigmoid(intercept + Σ coefficientᵢ · (xᵢ − centerᵢ) / scaleᵢ)``."""
+
+    name: str
+    coefficients: dict[str, float]
+    intercept: float = 0.0
+    center: dict[str, float] = field(default_factory=dict)
+    scale: dict[str, float] = field(default_factory=dict)
+    threshold: float = 0.5
+    shortlist: int = 50
+    scorers: dict[str, dict[str, Any]] = field(default_factory=dict)  # neural feature → scorer options
+    description: str = ""
+    fitted_on: str = ""
+
+    @property
+    def neural(self) -> list[str]:
+        return [f for f in self.coefficients if f in NEURAL]
+
+    def standardised(self, x: np.ndarray) -> np.ndarray:
+        names = list(self.coefficients)
+        center = np.array([self.center.get(n, 0.0) for n in names])
+        scale = np.array([self.scale.get(n, 1.0) for n in names])
+        return (x - center) / scale
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        """Logits of rows of raw feature values (columns in ``coefficients`` order)."""
+        return self.intercept + self.standardised(x) @ np.array(list(self.coefficients.values()))
+
+    def to_toml(self) -> str:
+        from .ensemble import _toml
+
+        lines = ["# simcalc FAQ ranker (see simcalc/ranker.py)", "[ranker]", f"name = {_toml(self.name)}",
+                 f"description = {_toml(self.description)}", f"fitted_on = {_toml(self.fitted_on)}",
+                 f"intercept = {_toml(round(self.intercept, 6))}", f"threshold = {_toml(round(self.threshold, 6))}",
+                 f"shortlist = {self.shortlist}", "",
+                 "[features]", f"coefficients = {_toml({k: round(v, 6) for k, v in self.coefficients.items()})}",
+                 f"center = {_toml({k: round(v, 6) for k, v in self.center.items()})}",
+                 f"scale = {_toml({k: round(v, 6) for k, v in self.scale.items()})}"]
+        for name, options in self.scorers.items():
+            lines += ["", f"[scorers.{name}]", f"options = {_toml(options)}"]
+        return "\n".join(lines) + "\n"
+
+    @classmethod
+    def from_toml(cls, text: str, source: str) -> "Ranker":
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise InputFormatError(f"{source}: not valid TOML: {exc}") from None
+        head, features = data.get("ranker"), data.get("features")
+        if not isinstance(head, dict) or not isinstance(features, dict) or "coefficients" not in features:
+            raise InputFormatError(f"{source}: a ranker needs [ranker] and [features] coefficients = {{...}}")
+        coefficients = {str(k): float(v) for k, v in features["coefficients"].items()}
+        known = {PREFILTER, *TEXT_FEATURES, *NEURAL}
+        unknown = set(coefficients) - known
+        if unknown:
+            raise InputFormatError(f"{source}: unknown ranker features {', '.join(sorted(unknown))}; "
+                                   f"known: {', '.join(sorted(known))}")
+        scale = {str(k): float(v) for k, v in features.get("scale", {}).items()}
+        if any(v <= 0 for v in scale.values()):
+            raise InputFormatError(f"{source}: every scale must be > 0")
+        scorers = {str(k): dict(v.get("options", {})) for k, v in data.get("scorers", {}).items()}
+        shortlist = int(head.get("shortlist", 50))
+        if shortlist < 1:
+            raise InputFormatError(f"{source}: shortlist must be >= 1")
+        return cls(str(head.get("name", Path(source).stem)), coefficients, float(head.get("intercept", 0.0)),
+                   {str(k): float(v) for k, v in features.get("center", {}).items()}, scale,
+                   float(head.get("threshold", 0.5)), shortlist, scorers, str(head.get("description", "")),
+                   str(head.get("fitted_on", "")))
+
+
+def load_ranker(ranker: str | Path | Ranker) -> Ranker:
+    """A shipped ranker by name (``faq``, ``faq-lexical``), or one from a path (written by ``python -m simcalc.ranker``)."""
+    if isinstance(ranker, Ranker):
+        return ranker
+    name = str(ranker)
+    if name in SHIPPED:
+        resource = importlib.resources.files("simcalc") / "configs" / "rankers" / f"{name}.toml"
+        if not resource.is_file():
+            raise ResourceNotFoundError(f"the shipped ranker {name} (simcalc/configs/rankers/{name}.toml) is missing "
+                                        "from this installation; reinstall simcalc")
+        return Ranker.from_toml(resource.read_text(encoding="utf-8"), f"{name} (shipped)")
+    path = Path(name).expanduser()
+    if not path.is_file():
+        raise ResourceNotFoundError(f"no ranker {name!r}: shipped rankers are {', '.join(SHIPPED)}; "
+                                    "or pass a path to a ranker .toml file")
+    return Ranker.from_toml(path.read_text(encoding="utf-8"), str(path))
+
+
+class RankerFeatures:
+    """The candidate-side part of the features (character sets, neural vectors), computed once per FAQ."""
+
+    def __init__(self, ranker: Ranker, texts: Sequence[str]) -> None:
+        from . import registry
+
+        self.ranker = ranker
+        views = [view(t) for t in texts]
+        self.chars = [frozenset(v) for v in views]
+        self.bigrams = [frozenset(_bigrams(v)) for v in views]
+        self.lengths = np.array([len(v) for v in views], dtype=float)
+        self.scorers: dict[str, Scorer] = {}
+        self.vectors: dict[str, Encoded] = {}
+        for name in ranker.neural:
+            scorer = registry.get(name, **ranker.scorers.get(name, {}))
+            if not isinstance(scorer, Encodes):
+                raise SimcalcError(f"ranker feature {name}: the scorer cannot encode sentences once")
+            self.scorers[name] = scorer
+            self.vectors[name] = scorer.encode(list(texts))
+
+    def matrix(self, query: str, ids: Sequence[int], prefilter: np.ndarray) -> tuple[np.ndarray, dict[str, list]]:
+        """Raw feature rows for ``ids`` (columns in the ranker's order), and each neural scorer's details."""
+        q = view(query)
+        qc, qb, ql = frozenset(q), frozenset(_bigrams(q)), float(len(q))
+        columns: dict[str, np.ndarray] = {PREFILTER: np.asarray(prefilter, dtype=float)}
+        shared = np.array([len(qc & self.chars[i]) for i in ids], dtype=float)
+        sizes = np.array([len(self.chars[i]) for i in ids], dtype=float)
+        columns["char_jaccard"] = shared / np.maximum(1.0, len(qc) + sizes - shared)
+        columns["query_coverage"] = shared / max(1, len(qc))
+        columns["candidate_coverage"] = shared / np.maximum(1.0, sizes)
+        lengths = self.lengths[list(ids)]
+        columns["length_ratio"] = np.minimum(lengths, ql) / np.maximum(1.0, np.maximum(lengths, ql))
+        columns["bigram_jaccard"] = np.array([_jaccard(qb, self.bigrams[i]) for i in ids])
+        details: dict[str, list] = {}
+        for name, scorer in self.scorers.items():
+            results = scorer.score_encoded(scorer.encode([query]), self.vectors[name].take(list(ids)))  # type: ignore[attr-defined]
+            columns[name] = np.array([r.score for r in results])
+            details[name] = [r.details for r in results]
+        return np.column_stack([columns[f] for f in self.ranker.coefficients]), details
+
+    def results(self, query: str, ids: Sequence[int], prefilter: np.ndarray) -> list[Result]:
+        """One :class:`Result` per candidate: P(answer), labelled at the ranker's threshold, with each
+        feature's value and contribution in ``details`` (``decided_by`` is filled in by the index)."""
+        x, neural = self.matrix(query, ids, prefilter)
+        contributions = self.ranker.standardised(x) * np.array(list(self.ranker.coefficients.values()))
+        logits = self.ranker.intercept + contributions.sum(axis=1)
+        out = []
+        for row in range(len(ids)):
+            features = {name: {"value": round(float(x[row, j]), 6), "contribution": round(float(contributions[row, j]), 6)}
+                        for j, name in enumerate(self.ranker.coefficients)}
+            details: dict[str, Any] = {"ranker": self.ranker.name, "features": features}
+            if neural:
+                details["members"] = {name: rows[row] for name, rows in neural.items()}
+            p = 1.0 / (1.0 + math.exp(-float(logits[row]))) if logits[row] > -700 else 0.0
+            out.append(Result(p, f"ranker:{self.ranker.name}", details=details).with_threshold(self.ranker.threshold))
+        return out
+
+
+def why_ahead(winner: Result, runner_up: Result | None) -> str:
+    """In words: the feature that put ``winner`` furthest ahead of the candidate ranked below it."""
+    features = winner.details.get("features", {})
+    if runner_up is None or not features:
+        return "the only candidate"
+    theirs = runner_up.details.get("features", {})
+    gaps = {n: f["contribution"] - theirs.get(n, {}).get("contribution", 0.0) for n, f in features.items()}
+    name = max(gaps, key=gaps.__getitem__)
+    return f"{name} (+{gaps[name]:.2f} over the next candidate)" if gaps[name] > 0 else "ties with the next candidate"
+
+
+def _bigrams(text: str) -> list[str]:
+    return [text[i:i + 2] for i in range(len(text) - 1)] or [text]
+
+
+def _jaccard(a: frozenset, b: frozenset) -> float:
+    union = len(a | b)
+    return len(a & b) / union if union else 0.0
+
+
+# -- retrieval tasks and fitting ------------------------------------------------------------------------
+@dataclass
+class RetrievalTask:
+    """A pair file used as FAQ retrieval: the FAQ is every distinct ``sentence2``; each ``sentence1`` of a
+    positive pair is a query whose answers are its positive ``sentence2`` (in ``gold``, as FAQ indices).
+    A query that is itself a FAQ question is not ranked against its own text (``self_index``)."""
+
+    name: str
+    candidates: list[str]
+    queries: list[str]
+    gold: list[frozenset[int]]
+    self_index: list[int | None]
+
+
+def retrieval_task(path: str | Path, *, limit: int | None = None, seed: int = 1) -> RetrievalTask:
+    """The retrieval task of a labelled pair TSV (``sentence1, sentence2, label``; read with QUOTE_NONE).
+
+    Queries: ``sentence1`` of every positive pair whose sentences differ, shuffled with ``seed``, at most ``limit``.
+    """
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            rows = [r for r in csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE) if len(r) >= 3]
+    except FileNotFoundError:
+        raise ResourceNotFoundError(f"{path} does not exist") from None
+    if rows and rows[0][2] == "label":
+        rows = rows[1:]
+    candidates = list(dict.fromkeys(r[1] for r in rows))
+    position = {c: i for i, c in enumerate(candidates)}
+    answers: dict[str, set[int]] = {}
+    for s1, s2, label, *_ in rows:
+        if label == "1" and s1 != s2:
+            answers.setdefault(s1, set()).add(position[s2])
+    queries = [s1 for s1, s2, label, *_ in rows if label == "1" and s1 != s2]
+    if not queries:
+        raise InputFormatError(f"{path}: no positive pairs (label 1) to use as queries")
+    random.Random(seed).shuffle(queries)
+    queries = queries[:limit] if limit else queries
+    return RetrievalTask(Path(path).parent.name or str(path), candidates, queries,
+                         [frozenset(answers[q]) for q in queries], [position.get(q) for q in queries])
+
+
+def shortlist_features(ranker: Ranker, task: RetrievalTask, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Feature rows, gold flags and query numbers of every (query, candidate) in each query's prefilter top ``k``
+    (the query's own text left out)."""
+    from .rank import TfidfPrefilter
+
+    prefilter = TfidfPrefilter(task.candidates)
+    features = RankerFeatures(ranker, task.candidates)
+    xs, ys, qs = [], [], []
+    for qi, (query, gold, own) in enumerate(zip(task.queries, task.gold, task.self_index)):
+        sims = prefilter.scores(query)
+        if own is not None:
+            sims[own] = -1.0
+        ids = prefilter.top_of(sims, k)
+        x, _ = features.matrix(query, ids, sims[ids])
+        xs.append(x)
+        ys.append(np.array([i in gold for i in ids], dtype=float))
+        qs.append(np.full(len(ids), qi))
+    return np.vstack(xs), np.concatenate(ys), np.concatenate(qs)
+
+
+def fit_ranker(tasks: Sequence[RetrievalTask], features: Sequence[str], *, name: str = "faq", k: int = 50,
+               scorers: dict[str, dict[str, Any]] | None = None, c: float = 1.0) -> Ranker:
+    """A ranker fitted on retrieval tasks (dev files): pointwise logistic regression over standardised features,
+    each task weighted equally; the threshold is the P(answer) with the best F1 over the shortlisted candidates."""
+    from sklearn.linear_model import LogisticRegression
+
+    template = Ranker(name, {f: 0.0 for f in features}, shortlist=k,
+                      scorers={n: o for n, o in (scorers or {}).items() if n in features})
+    parts = [shortlist_features(template, task, k) for task in tasks]
+    x = np.vstack([p[0] for p in parts])
+    y = np.concatenate([p[1] for p in parts])
+    weight = np.concatenate([np.full(len(p[1]), len(y) / (len(parts) * len(p[1]))) for p in parts])
+    center, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=c, max_iter=5000).fit((x - center) / scale, y, sample_weight=weight)
+    ranker = Ranker(name, dict(zip(features, model.coef_[0].tolist())), float(model.intercept_[0]),
+                    dict(zip(features, center.tolist())), dict(zip(features, scale.tolist())),
+                    shortlist=k, scorers=template.scorers)
+    p = 1.0 / (1.0 + np.exp(-ranker.logits(x)))
+    ranker.threshold = _best_f1_threshold(p, y)
+    hits = []
+    for task, (tx, ty, tq) in zip(tasks, parts):
+        hits.append(f"{task.name}: {len(task.queries)} queries, top-1 {100 * _top1(ranker.logits(tx), ty, tq):.1f} %")
+    ranker.fitted_on = (f"retrieval tasks from dev files, prefilter top {k}, logistic C={c}, tasks weighted equally; "
+                        + "; ".join(hits) + " (on the fitting data)")
+    return ranker
+
+
+def _top1(scores: np.ndarray, gold: np.ndarray, query: np.ndarray) -> float:
+    best: dict[int, tuple[float, float]] = {}
+    for s, g, q in zip(scores, gold, query):
+        if q not in best or s > best[q][0]:
+            best[int(q)] = (s, g)
+    return sum(g for _, g in best.values()) / max(1, len(best))
+
+
+def _best_f1_threshold(p: np.ndarray, y: np.ndarray) -> float:
+    order = np.argsort(-p)
+    tp = np.cumsum(y[order])
+    f1 = 2 * tp / (np.arange(1, len(p) + 1) + y.sum())
+    return float(p[order][int(np.argmax(f1))])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m simcalc.ranker --dev FILE [--dev FILE] -o OUT [--lexical]``: fit and write a ranker."""
+    import argparse
+
+    from . import datasets
+
+    parser = argparse.ArgumentParser(description="Fit an FAQ ranker on retrieval tasks built from dev pair files.")
+    parser.add_argument("--dev", action="append", required=True, help="labelled pair TSV (dev split), repeatable")
+    parser.add_argument("-o", "--output", required=True)
+    parser.add_argument("--lexical", action="store_true", help="no neural feature (the faq-lexical ranker)")
+    parser.add_argument("--name", default=None)
+    parser.add_argument("--shortlist", type=int, default=50)
+    parser.add_argument("--limit", type=int, default=None, help="queries per file (default: all)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    features = [PREFILTER, *TEXT_FEATURES] + ([] if args.lexical else ["cvlstm"])
+    tasks = [retrieval_task(datasets.resolve(p), limit=args.limit) for p in args.dev]
+    ranker = fit_ranker(tasks, features, name=args.name or ("faq-lexical" if args.lexical else "faq"),
+                        k=args.shortlist, scorers={"cvlstm": {"model": "cvlstm-general"}})
+    ranker.description = ("FAQ ranker: the prefilter's TF-IDF cosine and character-overlap features"
+                          + ("" if args.lexical else " and the cvlstm-general probability") + ", logistic")
+    Path(args.output).write_text(ranker.to_toml(), encoding="utf-8")
+    log.info("%s", ranker.fitted_on)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
