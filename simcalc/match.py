@@ -51,10 +51,12 @@ def read_queries(path: str, encoding: str = "utf-8") -> Iterator[tuple[int, str]
 
 def match_file(queries: str, faq: str | Path, engine: Any, *, top_k: int = 3, output: str | None = None,
                fmt: str = "tsv", encoding: str = "utf-8", prefilter_above: int = 500,
-               shortlist: int = 100) -> dict[str, Any]:
-    """Rank the FAQ for every query; write rows to ``output`` (atomically) or stdout; return a summary."""
+               shortlist: int = 100, ranker: str | None = "auto") -> dict[str, Any]:
+    """Rank the FAQ for every query; write rows to ``output`` (atomically) or stdout; return a summary.
+
+    ``ranker``: for an ensemble engine, the learned FAQ ranker or None (see :meth:`simcalc.Engine.index`)."""
     questions, extras, faq_lines = read_faq(faq, encoding)
-    index = engine.index(questions, prefilter_above=prefilter_above, shortlist=shortlist)
+    index = engine.index(questions, prefilter_above=prefilter_above, shortlist=shortlist, ranker=ranker)
     n = errors = 0
     started = time.perf_counter()
     with AtomicOutput(output) as out:
@@ -75,6 +77,7 @@ def match_file(queries: str, faq: str | Path, engine: Any, *, top_k: int = 3, ou
     seconds = time.perf_counter() - started
     return {"queries": n, "errors": errors, "faq_questions": len(questions), "top_k": top_k,
             "prefiltered": index.prefilter is not None, "seconds": round(seconds, 3),
+            "ranker": index.ranker.ranker.name if index.ranker is not None else None,
             "queries_per_second": round(n / seconds, 1) if seconds > 0 else None,
             "output": str(output) if output else "-"}
 
