@@ -57,10 +57,43 @@ class TfidfPrefilter:
 
         self.vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), preprocessor=_view)
         self.matrix = self.vectorizer.fit_transform(texts)
+        # one query at a time: the query's few n-grams select columns (scikit-learn's transform costs more
+        # than the product itself for a single short text)
+        self._columns = self.matrix.tocsc()
+        self._analyze = self.vectorizer.build_analyzer()
+        self._vocabulary = self.vectorizer.vocabulary_
+        self._idf = self.vectorizer.idf_
 
     def scores(self, query: str) -> np.ndarray:
-        """The cosine of ``query`` with every candidate."""
-        return (self.matrix @ self.vectorizer.transform([query]).T).toarray().ravel()
+        """The cosine of ``query`` with every candidate (the same as the vectorizer's transform, faster)."""
+        counts: dict[int, int] = {}
+        for gram in self._analyze(query):
+            column = self._vocabulary.get(gram)
+            if column is not None:
+                counts[column] = counts.get(column, 0) + 1
+        if not counts:
+            return np.zeros(self.matrix.shape[0])
+        columns = np.fromiter(counts, dtype=np.intp, count=len(counts))
+        weights = np.fromiter(counts.values(), dtype=float, count=len(counts)) * self._idf[columns]
+        weights /= np.linalg.norm(weights)
+        return np.asarray(self._columns[:, columns] @ weights).ravel()
+
+    def density(self, k: int = 10, chunk: int = 512) -> np.ndarray:
+        """Each candidate's mean cosine with its ``k`` nearest other candidates: how crowded its neighbourhood
+        is. A question with many near-duplicates in the FAQ is near every query of its topic (a "hub");
+        the ranker weighs this against its similarity to the query (hubness reduction, as in CSLS)."""
+        n = self.matrix.shape[0]
+        out = np.zeros(n)
+        if n < 2:
+            return out
+        k = min(k, n - 1)
+        transposed = self.matrix.T.tocsc()
+        for start in range(0, n, chunk):
+            block = (self.matrix[start:start + chunk] @ transposed).toarray()
+            rows = np.arange(block.shape[0])
+            block[rows, rows + start] = -np.inf  # not its own neighbour
+            out[start:start + chunk] = np.partition(block, -k, axis=1)[:, -k:].mean(axis=1)
+        return out
 
     @staticmethod
     def top_of(sims: np.ndarray, k: int) -> np.ndarray:
@@ -131,7 +164,10 @@ class CandidateIndex:
             if isinstance(member_scorer, Encodes):
                 self.vectors[name] = member_scorer.encode(plain)
             self.members.append((name, member_scorer))
-        self.prefilter = TfidfPrefilter(plain) if len(plain) > prefilter_above or self.ranker else None
+        if self.ranker is not None:
+            self.prefilter: TfidfPrefilter | None = self.ranker.prefilter
+        else:
+            self.prefilter = TfidfPrefilter(plain) if len(plain) > prefilter_above else None
 
     def _ranker(self, ranker: "str | Path | Ranker", plain: list[str]) -> "RankerFeatures | None":
         """The ranker's candidate features, or None (logged) when it cannot load: rank by the ensemble."""
@@ -142,7 +178,7 @@ class CandidateIndex:
             neural = any(member.name in NEURAL for member, _ in self.ensemble.members)
             ranker = "faq" if neural else "faq-lexical"
         try:
-            return RankerFeatures(load_ranker(ranker), plain)
+            return RankerFeatures(load_ranker(ranker), plain, TfidfPrefilter(plain))
         except SimcalcError as exc:
             log.warning("FAQ ranker %s cannot load (%s); ranking by the ensemble's pair scores", ranker, exc)
             return None
@@ -188,13 +224,15 @@ class CandidateIndex:
         assert self.ranker is not None and self.prefilter is not None
         _check(stop)
         sims = self.prefilter.scores(q.text)
-        ids = self.prefilter.top_of(sims, min(self.shortlist, self.ranker.ranker.shortlist))
-        results = self.ranker.results(q.text, ids.tolist(), sims[ids])
-        order = sorted(range(len(ids)), key=lambda j: -results[j].score)
+        ids = self.prefilter.top_of(sims, min(self.shortlist, self.ranker.ranker.shortlist)).tolist()
+        scored = self.ranker.score(q.text, ids, sims[ids])
+        order = sorted(range(len(ids)), key=lambda j: (-scored.logits[j], j))
+        shown = order[:top_k + 1]  # the match after the last one shown explains why that one is ahead
+        results = dict(zip(shown, scored.results(shown)))
         matches = []
         for rank, j in enumerate(order[:top_k]):
             result = results[j]
             result.warnings[:0] = q.warnings
-            result.details["decided_by"] = why_ahead(result, results[order[rank + 1]] if rank + 1 < len(order) else None)
-            matches.append(Match(rank + 1, int(ids[j]), self.texts[ids[j]], result.score, result.label, result))
+            result.details["decided_by"] = why_ahead(result, results.get(order[rank + 1]) if rank + 1 < len(order) else None)
+            matches.append(Match(rank + 1, ids[j], self.texts[ids[j]], result.score, result.label, result))
         return matches

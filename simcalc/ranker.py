@@ -3,14 +3,16 @@
 Why not the pair ensemble: it answers "are these two sentences a paraphrase", calibrated over all kinds of
 pairs, and throws away what ranking needs most. On LCQMC test used as a retrieval task the ``bq`` ensemble's
 rerank of the TF-IDF shortlist fell from TF-IDF's top-1 to 66 %. Among several close candidates the prefilter's
-own cosine (fitted on the FAQ), how much of the query a candidate covers (and the reverse), their length ratio and
-a siamese neural probability are what separates the answer from its neighbours. A logistic regression over those
+own cosine (fitted on the FAQ), how much of the query a candidate covers (and the reverse), their length ratio, a
+siamese neural probability, and how crowded the candidate's own neighbourhood in the FAQ is (a question with many
+near-duplicates is close to every query of its topic) are what separates the answer from its neighbours. On the
+dev files, adding the pair ensemble's probability to the ranker's top 3 (rule engine included) only lowered top-1. A logistic regression over those
 features (standardised) is fitted on retrieval tasks built from dev files (:func:`retrieval_task`), with the
 other candidates of each query's prefilter shortlist as negatives (:func:`fit_ranker`).
 
 Speed: the rule engine (~150 pairs/s) cannot score tens of candidates per query at 100 queries/s, so the
-ranker uses only features computed from sets of characters and one siamese model whose FAQ vectors are encoded
-once. ``simcalc compare`` on the winning pair gives the full ensemble verdict.
+ranker uses only features computed from sets of characters, the prefilter, and one siamese model whose FAQ
+vectors are encoded once. ``simcalc compare`` on the winning pair gives the full ensemble verdict.
 
 Shipped rankers (``simcalc/configs/rankers/*.toml``): ``faq`` (with the ``cvlstm-general`` model) and
 ``faq-lexical`` (no neural model, no torch). ``"auto"`` picks ``faq`` for an ensemble that loaded a neural
@@ -18,11 +20,18 @@ member and ``faq-lexical`` otherwise: ranking never loads a heavier model kind t
 
 Fit again (dev files only; the test files are for reporting)::
 
-    python -m simcalc.ranker --dev lcqmc/dev.tsv --dev bq_corpus/dev.tsv -o simcalc/configs/rankers/faq.toml
+    python -m simcalc.ranker --dev lcqmc/dev.tsv --dev bq_corpus/dev.tsv:0.25 -o simcalc/configs/rankers/faq.toml
+    python -m simcalc.ranker --lexical --dev lcqmc/dev.tsv --dev bq_corpus/dev.tsv:0.25 \
+        -o simcalc/configs/rankers/faq-lexical.toml
+
+BQ counts a quarter: its retrieval labels name one answer among the many paraphrases of a few banking topics
+(top-1 is about 13 % for every engine), and an equal share cost LCQMC dev about 0.7 points of top-1 in a
+two-fold check for 0.8 on BQ.
 """
 from __future__ import annotations
 
 import csv
+import functools
 import importlib.resources
 import logging
 import math
@@ -30,7 +39,7 @@ import random
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
@@ -39,12 +48,17 @@ from .result import Result
 from .scorer import Encoded, Encodes, Scorer
 from .text import content_chars
 
+if TYPE_CHECKING:
+    from .rank import TfidfPrefilter
+
 log = logging.getLogger(__name__)
 
 #: Features computed from the characters of the pair (content characters, as the lexical scorers see them).
 TEXT_FEATURES = ("char_jaccard", "query_coverage", "candidate_coverage", "length_ratio", "bigram_jaccard")
 #: The prefilter's TF-IDF cosine (character 1–2-grams, IDF of the FAQ itself).
 PREFILTER = "prefilter"
+#: The candidate's mean prefilter cosine with its nearest FAQ neighbours (:meth:`TfidfPrefilter.density`).
+DENSITY = "density"
 #: Siamese scorers a ranker may use as features (their FAQ vectors are encoded once).
 NEURAL = ("cvlstm", "mgf")
 SHIPPED = ("faq", "faq-lexical")
@@ -65,7 +79,7 @@ class Ranker:
     center: dict[str, float] = field(default_factory=dict)
     scale: dict[str, float] = field(default_factory=dict)
     threshold: float = 0.5
-    shortlist: int = 50
+    shortlist: int = 20
     scorers: dict[str, dict[str, Any]] = field(default_factory=dict)  # neural feature → scorer options
     description: str = ""
     fitted_on: str = ""
@@ -108,7 +122,7 @@ class Ranker:
         if not isinstance(head, dict) or not isinstance(features, dict) or "coefficients" not in features:
             raise InputFormatError(f"{source}: a ranker needs [ranker] and [features] coefficients = {{...}}")
         coefficients = {str(k): float(v) for k, v in features["coefficients"].items()}
-        known = {PREFILTER, *TEXT_FEATURES, *NEURAL}
+        known = {PREFILTER, DENSITY, *TEXT_FEATURES, *NEURAL}
         unknown = set(coefficients) - known
         if unknown:
             raise InputFormatError(f"{source}: unknown ranker features {', '.join(sorted(unknown))}; "
@@ -117,7 +131,7 @@ class Ranker:
         if any(v <= 0 for v in scale.values()):
             raise InputFormatError(f"{source}: every scale must be > 0")
         scorers = {str(k): dict(v.get("options", {})) for k, v in data.get("scorers", {}).items()}
-        shortlist = int(head.get("shortlist", 50))
+        shortlist = int(head.get("shortlist", 20))
         if shortlist < 1:
             raise InputFormatError(f"{source}: shortlist must be >= 1")
         return cls(str(head.get("name", Path(source).stem)), coefficients, float(head.get("intercept", 0.0)),
@@ -132,11 +146,7 @@ def load_ranker(ranker: str | Path | Ranker) -> Ranker:
         return ranker
     name = str(ranker)
     if name in SHIPPED:
-        resource = importlib.resources.files("simcalc") / "configs" / "rankers" / f"{name}.toml"
-        if not resource.is_file():
-            raise ResourceNotFoundError(f"the shipped ranker {name} (simcalc/configs/rankers/{name}.toml) is missing "
-                                        "from this installation; reinstall simcalc")
-        return Ranker.from_toml(resource.read_text(encoding="utf-8"), f"{name} (shipped)")
+        return _shipped(name)
     path = Path(name).expanduser()
     if not path.is_file():
         raise ResourceNotFoundError(f"no ranker {name!r}: shipped rankers are {', '.join(SHIPPED)}; "
@@ -144,13 +154,25 @@ def load_ranker(ranker: str | Path | Ranker) -> Ranker:
     return Ranker.from_toml(path.read_text(encoding="utf-8"), str(path))
 
 
+@functools.lru_cache(maxsize=None)
+def _shipped(name: str) -> Ranker:
+    """A shipped ranker, read once per process (a server builds an index per request with candidates)."""
+    resource = importlib.resources.files("simcalc") / "configs" / "rankers" / f"{name}.toml"
+    if not resource.is_file():
+        raise ResourceNotFoundError(f"the shipped ranker {name} (simcalc/configs/rankers/{name}.toml) is missing "
+                                    "from this installation; reinstall simcalc")
+    return Ranker.from_toml(resource.read_text(encoding="utf-8"), f"{name} (shipped)")
+
+
 class RankerFeatures:
     """The candidate-side part of the features (character sets, neural vectors), computed once per FAQ."""
 
-    def __init__(self, ranker: Ranker, texts: Sequence[str]) -> None:
+    def __init__(self, ranker: Ranker, texts: Sequence[str], prefilter: "TfidfPrefilter") -> None:
         from . import registry
 
         self.ranker = ranker
+        self.prefilter = prefilter
+        self.density = prefilter.density() if DENSITY in ranker.coefficients else None
         views = [view(t) for t in texts]
         self.chars = [frozenset(v) for v in views]
         self.bigrams = [frozenset(_bigrams(v)) for v in views]
@@ -169,6 +191,8 @@ class RankerFeatures:
         q = view(query)
         qc, qb, ql = frozenset(q), frozenset(_bigrams(q)), float(len(q))
         columns: dict[str, np.ndarray] = {PREFILTER: np.asarray(prefilter, dtype=float)}
+        if self.density is not None:
+            columns[DENSITY] = self.density[list(ids)]
         shared = np.array([len(qc & self.chars[i]) for i in ids], dtype=float)
         sizes = np.array([len(self.chars[i]) for i in ids], dtype=float)
         columns["char_jaccard"] = shared / np.maximum(1.0, len(qc) + sizes - shared)
@@ -184,20 +208,36 @@ class RankerFeatures:
             details[name] = [r.details for r in results]
         return np.column_stack([columns[f] for f in self.ranker.coefficients]), details
 
-    def results(self, query: str, ids: Sequence[int], prefilter: np.ndarray) -> list[Result]:
-        """One :class:`Result` per candidate: P(answer), labelled at the ranker's threshold, with each
-        feature's value and contribution in ``details`` (``decided_by`` is filled in by the index)."""
+    def score(self, query: str, ids: Sequence[int], prefilter: np.ndarray) -> "Scored":
+        """The ranker's logits for ``ids``; :meth:`Scored.results` builds full results for the few shown."""
         x, neural = self.matrix(query, ids, prefilter)
         contributions = self.ranker.standardised(x) * np.array(list(self.ranker.coefficients.values()))
-        logits = self.ranker.intercept + contributions.sum(axis=1)
+        return Scored(self.ranker, x, contributions, self.ranker.intercept + contributions.sum(axis=1), neural)
+
+
+@dataclass
+class Scored:
+    """Feature values, contributions and logits of a query's shortlist (rows in shortlist order)."""
+
+    ranker: Ranker
+    x: np.ndarray
+    contributions: np.ndarray
+    logits: np.ndarray
+    neural: dict[str, list]
+
+    def results(self, rows: Sequence[int]) -> list[Result]:
+        """One :class:`Result` per row: P(answer), labelled at the ranker's threshold, with each feature's value
+        and contribution in ``details`` (``decided_by`` is filled in by the index)."""
         out = []
-        for row in range(len(ids)):
-            features = {name: {"value": round(float(x[row, j]), 6), "contribution": round(float(contributions[row, j]), 6)}
+        for row in rows:
+            features = {name: {"value": round(float(self.x[row, j]), 6),
+                               "contribution": round(float(self.contributions[row, j]), 6)}
                         for j, name in enumerate(self.ranker.coefficients)}
             details: dict[str, Any] = {"ranker": self.ranker.name, "features": features}
-            if neural:
-                details["members"] = {name: rows[row] for name, rows in neural.items()}
-            p = 1.0 / (1.0 + math.exp(-float(logits[row]))) if logits[row] > -700 else 0.0
+            if self.neural:
+                details["members"] = {name: rows_[row] for name, rows_ in self.neural.items()}
+            z = float(self.logits[row])
+            p = 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
             out.append(Result(p, f"ranker:{self.ranker.name}", details=details).with_threshold(self.ranker.threshold))
         return out
 
@@ -269,13 +309,13 @@ def shortlist_features(ranker: Ranker, task: RetrievalTask, k: int) -> tuple[np.
     from .rank import TfidfPrefilter
 
     prefilter = TfidfPrefilter(task.candidates)
-    features = RankerFeatures(ranker, task.candidates)
+    features = RankerFeatures(ranker, task.candidates, prefilter)
     xs, ys, qs = [], [], []
     for qi, (query, gold, own) in enumerate(zip(task.queries, task.gold, task.self_index)):
         sims = prefilter.scores(query)
         if own is not None:
             sims[own] = -1.0
-        ids = prefilter.top_of(sims, k)
+        ids = prefilter.top_of(sims, k).tolist()
         x, _ = features.matrix(query, ids, sims[ids])
         xs.append(x)
         ys.append(np.array([i in gold for i in ids], dtype=float))
@@ -283,19 +323,26 @@ def shortlist_features(ranker: Ranker, task: RetrievalTask, k: int) -> tuple[np.
     return np.vstack(xs), np.concatenate(ys), np.concatenate(qs)
 
 
-def fit_ranker(tasks: Sequence[RetrievalTask], features: Sequence[str], *, name: str = "faq", k: int = 50,
-               scorers: dict[str, dict[str, Any]] | None = None, c: float = 1.0) -> Ranker:
+def fit_ranker(tasks: Sequence[RetrievalTask], features: Sequence[str], *, name: str = "faq", k: int = 20,
+               scorers: dict[str, dict[str, Any]] | None = None, c: float = 1.0,
+               weights: Sequence[float] | None = None) -> Ranker:
     """A ranker fitted on retrieval tasks (dev files): pointwise logistic regression over standardised features,
-    each task weighted equally; the threshold is the P(answer) with the best F1 over the shortlisted candidates."""
+    with the other candidates of each query's prefilter top ``k`` as negatives. ``weights``: each task's share of
+    the fit (default equal). The threshold is the P(answer) with the best F1 over the shortlisted candidates."""
     from sklearn.linear_model import LogisticRegression
 
+    if PREFILTER not in features:
+        raise InputFormatError(f"a ranker needs the {PREFILTER} feature (its shortlist comes from the prefilter)")
     template = Ranker(name, {f: 0.0 for f in features}, shortlist=k,
                       scorers={n: o for n, o in (scorers or {}).items() if n in features})
     parts = [shortlist_features(template, task, k) for task in tasks]
     x = np.vstack([p[0] for p in parts])
     y = np.concatenate([p[1] for p in parts])
-    weight = np.concatenate([np.full(len(p[1]), len(y) / (len(parts) * len(p[1]))) for p in parts])
-    center, scale = x.mean(axis=0), x.std(axis=0)
+    shares = list(weights) if weights is not None else [1.0] * len(parts)
+    if len(shares) != len(parts) or min(shares) < 0 or sum(shares) <= 0:
+        raise InputFormatError("give one weight >= 0 per task, not all zero")
+    weight = np.concatenate([np.full(len(p[1]), w * len(y) / (sum(shares) * len(p[1]))) for p, w in zip(parts, shares)])
+    center, scale = np.average(x, axis=0, weights=weight), np.sqrt(np.cov(x, rowvar=False, aweights=weight).diagonal())
     scale[scale == 0] = 1.0
     model = LogisticRegression(C=c, max_iter=5000).fit((x - center) / scale, y, sample_weight=weight)
     ranker = Ranker(name, dict(zip(features, model.coef_[0].tolist())), float(model.intercept_[0]),
@@ -304,9 +351,11 @@ def fit_ranker(tasks: Sequence[RetrievalTask], features: Sequence[str], *, name:
     p = 1.0 / (1.0 + np.exp(-ranker.logits(x)))
     ranker.threshold = _best_f1_threshold(p, y)
     hits = []
-    for task, (tx, ty, tq) in zip(tasks, parts):
-        hits.append(f"{task.name}: {len(task.queries)} queries, top-1 {100 * _top1(ranker.logits(tx), ty, tq):.1f} %")
-    ranker.fitted_on = (f"retrieval tasks from dev files, prefilter top {k}, logistic C={c}, tasks weighted equally; "
+    for task, (tx, ty, tq), share in zip(tasks, parts, shares):
+        alone = _top1(tx[:, list(features).index(PREFILTER)], ty, tq)
+        hits.append(f"{task.name} (weight {share:g}): {len(task.queries)} queries, top-1 "
+                    f"{100 * _top1(ranker.logits(tx), ty, tq):.1f} % (prefilter alone {100 * alone:.1f} %)")
+    ranker.fitted_on = (f"retrieval tasks from dev files, prefilter top {k}, logistic C={c}; "
                         + "; ".join(hits) + " (on the fitting data)")
     return ranker
 
@@ -333,20 +382,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     from . import datasets
 
     parser = argparse.ArgumentParser(description="Fit an FAQ ranker on retrieval tasks built from dev pair files.")
-    parser.add_argument("--dev", action="append", required=True, help="labelled pair TSV (dev split), repeatable")
+    parser.add_argument("--dev", action="append", required=True,
+                        help="labelled pair TSV (dev split), repeatable; FILE:WEIGHT gives its share (default 1)")
     parser.add_argument("-o", "--output", required=True)
     parser.add_argument("--lexical", action="store_true", help="no neural feature (the faq-lexical ranker)")
     parser.add_argument("--name", default=None)
-    parser.add_argument("--shortlist", type=int, default=50)
+    parser.add_argument("--shortlist", type=int, default=20)
     parser.add_argument("--limit", type=int, default=None, help="queries per file (default: all)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    features = [PREFILTER, *TEXT_FEATURES] + ([] if args.lexical else ["cvlstm"])
-    tasks = [retrieval_task(datasets.resolve(p), limit=args.limit) for p in args.dev]
+    features = [PREFILTER, DENSITY, *TEXT_FEATURES] + ([] if args.lexical else ["cvlstm"])
+    files = [(p.rpartition(":")[0], float(p.rpartition(":")[2])) if ":" in p else (p, 1.0) for p in args.dev]
+    tasks = [retrieval_task(datasets.resolve(p), limit=args.limit) for p, _ in files]
     ranker = fit_ranker(tasks, features, name=args.name or ("faq-lexical" if args.lexical else "faq"),
-                        k=args.shortlist, scorers={"cvlstm": {"model": "cvlstm-general"}})
-    ranker.description = ("FAQ ranker: the prefilter's TF-IDF cosine and character-overlap features"
-                          + ("" if args.lexical else " and the cvlstm-general probability") + ", logistic")
+                        k=args.shortlist, scorers={"cvlstm": {"model": "cvlstm-general"}}, weights=[w for _, w in files])
+    ranker.description = ("FAQ ranker: the prefilter's TF-IDF cosine, the candidate's neighbourhood density, "
+                          "character-overlap features" + ("" if args.lexical else ", the cvlstm-general probability")
+                          + "; logistic")
     Path(args.output).write_text(ranker.to_toml(), encoding="utf-8")
     log.info("%s", ranker.fitted_on)
     return 0

@@ -179,3 +179,26 @@ def test_ranking_beats_its_prefilter_on_lcqmc_dev(shared_data):
             sims[own] = -1
         prefiltered += int(prefilter.top_of(sims, 1)[0]) in gold
     assert ranked > prefiltered + 0.02 * len(task.queries)
+
+
+def test_prefilter_scores_equal_the_vectorizers_transform():
+    import numpy as np
+
+    from simcalc.rank import TfidfPrefilter
+
+    prefilter = TfidfPrefilter(FAQ)
+    for query in ["如何开通花呗", "银行卡丢了，怎么办？", "花呗花呗借呗", "ABC abc"]:
+        want = (prefilter.matrix @ prefilter.vectorizer.transform([query]).T).toarray().ravel()
+        assert np.allclose(prefilter.scores(query), want)
+    assert not prefilter.scores("！？").any()  # no n-gram of the FAQ: no similarity, no error
+    assert prefilter.top_of(np.array([0.2, 0.9, 0.2, 0.5]), 3).tolist() == [1, 3, 0]  # best first, ties by index
+
+
+def test_density_is_high_for_a_question_with_near_duplicates():
+    from simcalc.rank import TfidfPrefilter
+
+    faq = ["花呗怎么开通", "花呗如何开通", "怎么开通花呗", "花呗开通方法", "余额宝收益怎么计算", "转账多久到账"]
+    density = TfidfPrefilter(faq).density(k=2)
+    assert density.shape == (len(faq),) and ((density >= 0) & (density <= 1)).all()
+    assert min(density[:4]) > max(density[4:])  # the 花呗 cluster is crowded, the others are alone
+    assert TfidfPrefilter(["只有一个问题"]).density().tolist() == [0.0]
