@@ -6,6 +6,10 @@ of the tfidf, cvlstm and mgf scorers), and a TF-IDF matrix for prefiltering. Whe
 (``prefilter_above``), a cheap character TF-IDF cosine keeps the ``shortlist`` best candidates and
 only those are scored by the (expensive) scorer.
 
+An ensemble ranks with a learned FAQ ranker instead (:mod:`simcalc.ranker`): its pair probability answers
+"paraphrase or not" and, used to rank, did worse than the prefilter it reranks; the ranker combines the
+prefilter's cosine with overlap features and a siamese model, fitted on dev retrieval tasks.
+
 >>> from simcalc import Engine
 >>> engine = Engine("lexical")                                          # doctest: +SKIP
 >>> index = engine.index(["花呗怎么开通", "怎么还款", "借呗额度"])         # doctest: +SKIP
@@ -224,7 +228,8 @@ class CandidateIndex:
         assert self.ranker is not None and self.prefilter is not None
         _check(stop)
         sims = self.prefilter.scores(q.text)
-        ids = self.prefilter.top_of(sims, min(self.shortlist, self.ranker.ranker.shortlist)).tolist()
+        k = max(min(self.shortlist, self.ranker.ranker.shortlist), top_k)  # asked for more: score more
+        ids = self.prefilter.top_of(sims, k).tolist()
         scored = self.ranker.score(q.text, ids, sims[ids])
         order = sorted(range(len(ids)), key=lambda j: (-scored.logits[j], j))
         shown = order[:top_k + 1]  # the match after the last one shown explains why that one is ahead

@@ -202,3 +202,10 @@ def test_density_is_high_for_a_question_with_near_duplicates():
     assert density.shape == (len(faq),) and ((density >= 0) & (density <= 1)).all()
     assert min(density[:4]) > max(density[4:])  # the 花呗 cluster is crowded, the others are alone
     assert TfidfPrefilter(["只有一个问题"]).density().tolist() == [0.0]
+
+
+def test_asking_for_more_than_the_rankers_shortlist_gets_them_all():
+    faq = [f"问题{i}怎么办" for i in range(40)]
+    index = simcalc.Engine("lexical").index(faq)
+    top = index.rank("问题7怎么办", top_k=30)
+    assert len(top) == 30 and top[0].text == "问题7怎么办" and len({m.index for m in top}) == 30
