@@ -3,7 +3,10 @@
 The FAQ file is one question per line, or a TSV whose first column is the question (other columns,
 e.g. an id or the answer, are copied to the output). Queries: one per line (``-`` = stdin).
 Output: TSV ``query_line, query, rank, faq_line, faq_question, score, label[, faq columns...]`` or JSONL.
-A query that cannot be scored gets one row with its ``error``.
+A query that cannot be scored gets one row with its ``error``. With an ensemble, ranking is the learned FAQ
+ranker's (:mod:`simcalc.ranker`): ``score`` is its P(this question answers the query) and ``label`` whether that
+reaches the ranker's threshold; JSON rows of the library's :class:`~simcalc.rank.Match` carry each feature's
+contribution and ``decided_by`` (what put the match ahead of the next one).
 """
 from __future__ import annotations
 
