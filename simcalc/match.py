@@ -5,8 +5,8 @@ e.g. an id or the answer, are copied to the output). Queries: one per line (``-`
 Output: TSV ``query_line, query, rank, faq_line, faq_question, score, label[, faq columns...]`` or JSONL.
 A query that cannot be scored gets one row with its ``error``. With an ensemble, ranking is the learned FAQ
 ranker's (:mod:`simcalc.ranker`): ``score`` is its P(this question answers the query) and ``label`` whether that
-reaches the ranker's threshold; JSON rows of the library's :class:`~simcalc.rank.Match` carry each feature's
-contribution and ``decided_by`` (what put the match ahead of the next one).
+reaches the ranker's threshold; JSONL rows add ``decided_by`` (the feature that put the match ahead of the next
+one), and the library's :attr:`Match.result <simcalc.rank.Match.result>` holds every feature's contribution.
 """
 from __future__ import annotations
 
@@ -76,6 +76,8 @@ def match_file(queries: str, faq: str | Path, engine: Any, *, top_k: int = 3, ou
             for m in matches:
                 row = {"query_line": line_no, "query": query, "rank": m.rank, "faq_line": faq_lines[m.index],
                        "faq_question": m.text, "score": round(m.score, 6), "label": m.label}
+                if fmt == "jsonl" and "decided_by" in m.result.details:
+                    row["decided_by"] = m.result.details["decided_by"]
                 _write(out, fmt, row, extras[m.index])
     seconds = time.perf_counter() - started
     return {"queries": n, "errors": errors, "faq_questions": len(questions), "top_k": top_k,

@@ -209,3 +209,20 @@ def test_asking_for_more_than_the_rankers_shortlist_gets_them_all():
     index = simcalc.Engine("lexical").index(faq)
     top = index.rank("问题7怎么办", top_k=30)
     assert len(top) == 30 and top[0].text == "问题7怎么办" and len({m.index for m in top}) == 30
+
+
+def test_match_jsonl_says_what_decided(tmp_path):
+    import json
+
+    faq = tmp_path / "faq.txt"
+    faq.write_text("\n".join(FAQ) + "\n", encoding="utf-8")
+    queries = tmp_path / "q.txt"
+    queries.write_text("如何开通花呗\n", encoding="utf-8")
+    run = CliRunner().invoke(cli.main, ["match", str(queries), "--faq", str(faq), "--top-k", "2", "--json",
+                                        "--config", "lexical"])
+    assert run.exit_code == 0, run.output
+    rows = [json.loads(line) for line in run.stdout.splitlines() if line.startswith('{"query_line"')]
+    assert rows[0]["faq_question"] == "花呗怎么开通" and "over the next candidate" in rows[0]["decided_by"]
+    plain = CliRunner().invoke(cli.main, ["match", str(queries), "--faq", str(faq), "--json", "--config", "lexical",
+                                          "--ranker", "none"])
+    assert plain.exit_code == 0 and '"decided_by"' not in plain.stdout.split("\n")[0]
