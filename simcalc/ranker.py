@@ -39,7 +39,7 @@ import random
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Collection, Sequence
 
 import numpy as np
 
@@ -276,10 +276,12 @@ class RetrievalTask:
     self_index: list[int | None]
 
 
-def retrieval_task(path: str | Path, *, limit: int | None = None, seed: int = 1) -> RetrievalTask:
+def retrieval_task(path: str | Path, *, limit: int | None = None, seed: int = 1,
+                   exclude: Collection[tuple[str, str]] = ()) -> RetrievalTask:
     """The retrieval task of a labelled pair TSV (``sentence1, sentence2, label``; read with QUOTE_NONE).
 
-    Queries: ``sentence1`` of every positive pair whose sentences differ, shuffled with ``seed``, at most ``limit``.
+    Queries: ``sentence1`` of every positive pair whose sentences differ and that is not in ``exclude``
+    (e.g. :func:`trained_pairs`), shuffled with ``seed``, at most ``limit``.
     """
     try:
         with open(path, encoding="utf-8", newline="") as f:
@@ -294,13 +296,29 @@ def retrieval_task(path: str | Path, *, limit: int | None = None, seed: int = 1)
     for s1, s2, label, *_ in rows:
         if label == "1" and s1 != s2:
             answers.setdefault(s1, set()).add(position[s2])
-    queries = [s1 for s1, s2, label, *_ in rows if label == "1" and s1 != s2]
+    excluded = set(exclude)
+    queries = [s1 for s1, s2, label, *_ in rows if label == "1" and s1 != s2 and (s1, s2) not in excluded]
     if not queries:
         raise InputFormatError(f"{path}: no positive pairs (label 1) to use as queries")
     random.Random(seed).shuffle(queries)
     queries = queries[:limit] if limit else queries
     return RetrievalTask(Path(path).parent.name or str(path), candidates, queries,
                          [frozenset(answers[q]) for q in queries], [position.get(q) for q in queries])
+
+
+def trained_pairs(path: str | Path) -> set[tuple[str, str]]:
+    """The pairs of a dev file that the general neural models train on (the seeded cut of
+    :mod:`simcalc.neural.mix`; e.g. 60 % of LCQMC dev for ``cvlstm-general``). Their scores on those pairs are
+    in-sample: a ranker fitted with a neural feature on them would trust the model far more than it deserves."""
+    from .neural.mix import DOMAINS, cut, read_pairs
+
+    path = Path(path)
+    for domain in DOMAINS:
+        for part in domain.parts:
+            if not part.file.startswith("chinesests:") and path.as_posix().endswith(part.file) and part.train:
+                rows = cut(read_pairs(path), part, f"{domain.name}:{part.file}")["train"]
+                return {(a, b) for a, b, _ in rows}
+    return set()
 
 
 def shortlist_features(ranker: Ranker, task: RetrievalTask, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -393,7 +411,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     features = [PREFILTER, DENSITY, *TEXT_FEATURES] + ([] if args.lexical else ["cvlstm"])
     files = [(p.rpartition(":")[0], float(p.rpartition(":")[2])) if ":" in p else (p, 1.0) for p in args.dev]
-    tasks = [retrieval_task(datasets.resolve(p), limit=args.limit) for p, _ in files]
+    tasks = []
+    for relative, _ in files:
+        path = datasets.resolve(relative)
+        exclude = set() if args.lexical else trained_pairs(path)
+        if exclude:
+            log.info("%s: queries of the %d pairs cvlstm-general trained on are left out", relative, len(exclude))
+        tasks.append(retrieval_task(path, limit=args.limit, exclude=exclude))
     ranker = fit_ranker(tasks, features, name=args.name or ("faq-lexical" if args.lexical else "faq"),
                         k=args.shortlist, scorers={"cvlstm": {"model": "cvlstm-general"}}, weights=[w for _, w in files])
     ranker.description = ("FAQ ranker: the prefilter's TF-IDF cosine, the candidate's neighbourhood density, "

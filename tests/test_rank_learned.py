@@ -226,3 +226,19 @@ def test_match_jsonl_says_what_decided(tmp_path):
     plain = CliRunner().invoke(cli.main, ["match", str(queries), "--faq", str(faq), "--json", "--config", "lexical",
                                           "--ranker", "none"])
     assert plain.exit_code == 0 and '"decided_by"' not in plain.stdout.split("\n")[0]
+
+
+def test_retrieval_task_leaves_out_excluded_pairs(pair_file):
+    task = retrieval_task(pair_file, exclude={("如何开通花呗", "花呗怎么开通")})
+    assert "如何开通花呗" not in task.queries and "借呗怎样还款" in task.queries
+    assert len(task.candidates) == len(retrieval_task(pair_file).candidates)  # the FAQ stays whole
+
+
+def test_trained_pairs_are_the_general_models_training_cut(shared_data):
+    from simcalc.ranker import trained_pairs
+
+    lcqmc = trained_pairs(shared_data / "lcqmc" / "dev.tsv")
+    assert 0.55 < len(lcqmc) / 8802 < 0.65  # 60 % of LCQMC dev trains cvlstm-general (its model card)
+    assert trained_pairs(shared_data / "bq_corpus" / "dev.tsv") == set()  # BQ dev: early stopping only
+    task = retrieval_task(shared_data / "lcqmc" / "dev.tsv", exclude=lcqmc)
+    assert 1500 < len(task.queries) < 2000
