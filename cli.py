@@ -408,7 +408,7 @@ An ensemble ranks with the learned FAQ ranker (--ranker auto); --ranker none ran
 @click.option("--shortlist", default=100, show_default=True, type=click.IntRange(1, None),
               help="Candidates kept by the prefilter.")
 @click.option("--ranker", default="auto", show_default=True,
-              help="Ensembles: the FAQ ranker (auto, faq, faq-lexical or a ranker file), or none for pair scores.")
+              help="Ensembles: the FAQ ranker (auto = faq, or a ranker file), or none for pair scores.")
 @click.option("--encoding", default="utf-8", show_default=True)
 @click.option("--json", "as_json", is_flag=True, callback=_remember_json,
               help="JSONL rows (summary as JSON on stderr).")

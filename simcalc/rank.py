@@ -129,9 +129,9 @@ class CandidateIndex:
     their candidate vectors. ``prefilter_above``: FAQ size above which TF-IDF prefiltering is used;
     ``shortlist``: how many candidates it keeps.
 
-    ``ranker`` (ensembles only): ``"auto"`` ranks with the learned FAQ ranker (:mod:`simcalc.ranker`;
-    ``faq`` when the ensemble loaded a neural member, else ``faq-lexical``), a name or a ranker file
-    picks one, None ranks by the pair ensemble's own score. With a ranker, every candidate gets the
+    ``ranker`` (ensembles only): ``"auto"`` (or ``"faq"``) ranks with the shipped FAQ ranker
+    (:mod:`simcalc.ranker`), whatever the config; a ranker file picks another; None ranks by the pair
+    ensemble's own score. With a ranker, every candidate gets the
     prefilter's cosine and the ranker's shortlist (its own size, at most ``shortlist``) is scored by it;
     the ensemble members are not run (the rule engine is far too slow for tens of candidates per query).
     """
@@ -175,12 +175,9 @@ class CandidateIndex:
 
     def _ranker(self, ranker: "str | Path | Ranker", plain: list[str]) -> "RankerFeatures | None":
         """The ranker's candidate features, or None (logged) when it cannot load: rank by the ensemble."""
-        from .ranker import NEURAL, RankerFeatures, load_ranker
+        from .ranker import RankerFeatures, load_ranker
 
-        if ranker == "auto":
-            assert self.ensemble is not None
-            neural = any(member.name in NEURAL for member, _ in self.ensemble.members)
-            ranker = "faq" if neural else "faq-lexical"
+        ranker = "faq" if ranker == "auto" else ranker
         try:
             return RankerFeatures(load_ranker(ranker), plain, TfidfPrefilter(plain))
         except SimcalcError as exc:

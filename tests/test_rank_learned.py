@@ -83,22 +83,21 @@ def test_ranker_toml_errors(tmp_path):
         Ranker.from_toml("[ranker]\nname='x'\n", "x")
     with pytest.raises(InputFormatError, match="not valid TOML"):
         Ranker.from_toml("[ranker", "x")
-    with pytest.raises(ResourceNotFoundError, match="shipped rankers are faq, faq-lexical"):
+    with pytest.raises(ResourceNotFoundError, match="shipped rankers are faq;"):
         load_ranker(tmp_path / "missing.rank.toml")
 
 
-@pytest.mark.parametrize("name", ["faq", "faq-lexical"])
-def test_shipped_rankers_load(name):
-    ranker = load_ranker(name)
-    assert ranker.name == name and ranker.coefficients[PREFILTER] > 0  # the prefilter's cosine counts for
-    assert ("cvlstm" in ranker.coefficients) == (name == "faq")
-    assert "dev" in ranker.fitted_on
+def test_the_shipped_ranker_loads():
+    ranker = load_ranker("faq")
+    assert ranker.name == "faq" and ranker.coefficients[PREFILTER] > 0  # the prefilter's cosine counts for
+    assert ranker.coefficients["density"] < 0  # a crowded neighbourhood counts against (hubness)
+    assert not ranker.neural and "dev" in ranker.fitted_on
 
 
-def test_lexical_engine_ranks_with_the_lexical_ranker():
+def test_an_ensemble_ranks_with_the_shipped_ranker():
     engine = simcalc.Engine("lexical")
     index = engine.index(FAQ)
-    assert index.ranker is not None and index.ranker.ranker.name == "faq-lexical"
+    assert index.ranker is not None and index.ranker.ranker.name == "faq"
     assert index.members == []  # the ensemble's members are not run when a ranker ranks
     top = index.rank("如何开通花呗", top_k=3)
     assert top[0].text == "花呗怎么开通" and [m.rank for m in top] == [1, 2, 3]
@@ -139,14 +138,27 @@ def test_why_ahead_names_the_feature_with_the_largest_gap():
     assert why_ahead(a, None) == "the only candidate"
 
 
-def test_default_engine_ranks_with_the_neural_ranker():
-    pytest.importorskip("torch")
+def test_default_engine_ranks_with_the_shipped_ranker():
     engine = simcalc.Engine()
     index = engine.index(FAQ)
-    assert index.ranker is not None and index.ranker.ranker.name == "faq"
+    assert index.ranker is not None and index.ranker.ranker.name == "faq" and index.members == []
+    assert index.rank("如何开通花呗", top_k=2)[0].text == "花呗怎么开通"
+
+
+def test_a_ranker_with_a_neural_feature(tmp_path, pair_file):
+    pytest.importorskip("torch")
+    ranker = fit_ranker([retrieval_task(pair_file)], [PREFILTER, "char_jaccard", "cvlstm"], name="neural", k=5,
+                        scorers={"cvlstm": {"model": "cvlstm-general"}})
+    assert ranker.neural == ["cvlstm"] and ranker.scorers == {"cvlstm": {"model": "cvlstm-general"}}
+    path = tmp_path / "neural.toml"
+    path.write_text(ranker.to_toml(), encoding="utf-8")
+    index = simcalc.Engine("lexical").index(FAQ, ranker=str(path))
     top = index.rank("如何开通花呗", top_k=2)
-    assert top[0].text == "花呗怎么开通"
+    assert index.ranker is not None and index.ranker.ranker.name == "neural"
     assert "cvlstm" in top[0].result.details["members"] and "cvlstm" in top[0].result.details["features"]
+    cvlstm = simcalc.Engine(scorer="cvlstm", model="cvlstm-general")
+    assert top[0].result.details["features"]["cvlstm"]["value"] == pytest.approx(
+        cvlstm.compare("如何开通花呗", top[0].text).score, abs=1e-5)  # the same score as pair by pair
 
 
 def test_match_command_keeps_its_columns_with_the_ranker(tmp_path):
