@@ -267,7 +267,9 @@ def _jaccard(a: frozenset, b: frozenset) -> float:
 @dataclass
 class RetrievalTask:
     """A pair file used as FAQ retrieval: the FAQ is every distinct ``sentence2``; each ``sentence1`` of a
-    positive pair is a query whose answers are its positive ``sentence2`` (in ``gold``, as FAQ indices).
+    positive pair is a query whose answers are its positive ``sentence2`` (in ``gold``, as FAQ indices);
+    ``labelled_not`` are the FAQ questions the file labels *not* similar to it. Any other FAQ question is
+    unlabelled for that query (often another paraphrase: a miss there is not always wrong).
     A query that is itself a FAQ question is not ranked against its own text (``self_index``)."""
 
     name: str
@@ -275,6 +277,7 @@ class RetrievalTask:
     queries: list[str]
     gold: list[frozenset[int]]
     self_index: list[int | None]
+    labelled_not: list[frozenset[int]] = field(default_factory=list)
 
 
 def retrieval_task(path: str | Path, *, limit: int | None = None, seed: int = 1,
@@ -294,9 +297,12 @@ def retrieval_task(path: str | Path, *, limit: int | None = None, seed: int = 1,
     candidates = list(dict.fromkeys(r[1] for r in rows))
     position = {c: i for i, c in enumerate(candidates)}
     answers: dict[str, set[int]] = {}
+    negatives: dict[str, set[int]] = {}
     for s1, s2, label, *_ in rows:
         if label == "1" and s1 != s2:
             answers.setdefault(s1, set()).add(position[s2])
+        elif label == "0":
+            negatives.setdefault(s1, set()).add(position[s2])
     excluded = set(exclude)
     queries = [s1 for s1, s2, label, *_ in rows if label == "1" and s1 != s2 and (s1, s2) not in excluded]
     if not queries:
@@ -304,7 +310,8 @@ def retrieval_task(path: str | Path, *, limit: int | None = None, seed: int = 1,
     random.Random(seed).shuffle(queries)
     queries = queries[:limit] if limit else queries
     return RetrievalTask(Path(path).parent.name or str(path), candidates, queries,
-                         [frozenset(answers[q]) for q in queries], [position.get(q) for q in queries])
+                         [frozenset(answers[q]) for q in queries], [position.get(q) for q in queries],
+                         [frozenset(negatives.get(q, ())) for q in queries])
 
 
 def trained_pairs(path: str | Path) -> set[tuple[str, str]]:

@@ -43,6 +43,9 @@ def test_retrieval_task_uses_distinct_sentence2_and_positive_queries(pair_file):
         assert (own is not None) == (query in task.candidates)
         if own is not None:
             assert task.candidates[own] == query
+    labelled_not = dict(zip(task.queries, task.labelled_not))
+    assert {task.candidates[i] for i in labelled_not["如何开通花呗"]} == {"花呗怎么还款"}
+    assert labelled_not["转账要多久才到账"] == frozenset()
     assert len(retrieval_task(pair_file, limit=2).queries) == 2
 
 
