@@ -29,7 +29,8 @@ from .errors import InvalidTextError, SimcalcError
 from .result import Result
 from .rows import score_prepared_rows
 from .scorer import Encoded, Encodes, Scorer
-from .text import PreparedText, content_chars, prepare
+from .prefilter import TfidfPrefilter
+from .text import PreparedText, prepare
 
 if TYPE_CHECKING:
     from .ranker import Ranker, RankerFeatures
@@ -53,62 +54,6 @@ class Match:
                 "label": self.label}
 
 
-class TfidfPrefilter:
-    """Character 1–2-gram TF-IDF cosine over all candidates (IDF of the FAQ), as one sparse matrix product."""
-
-    def __init__(self, texts: Sequence[str]) -> None:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
-        self.vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), preprocessor=_view)
-        self.matrix = self.vectorizer.fit_transform(texts)
-        # one query at a time: the query's few n-grams select columns (scikit-learn's transform costs more
-        # than the product itself for a single short text)
-        self._columns = self.matrix.tocsc()
-        self._analyze = self.vectorizer.build_analyzer()
-        self._vocabulary = self.vectorizer.vocabulary_
-        self._idf = self.vectorizer.idf_
-
-    def scores(self, query: str) -> np.ndarray:
-        """The cosine of ``query`` with every candidate (the same as the vectorizer's transform, faster)."""
-        counts: dict[int, int] = {}
-        for gram in self._analyze(query):
-            column = self._vocabulary.get(gram)
-            if column is not None:
-                counts[column] = counts.get(column, 0) + 1
-        if not counts:
-            return np.zeros(self.matrix.shape[0])
-        columns = np.fromiter(counts, dtype=np.intp, count=len(counts))
-        weights = np.fromiter(counts.values(), dtype=float, count=len(counts)) * self._idf[columns]
-        weights /= np.linalg.norm(weights)
-        return np.asarray(self._columns[:, columns] @ weights).ravel()
-
-    def density(self, k: int = 10, chunk: int = 512) -> np.ndarray:
-        """Each candidate's mean cosine with its ``k`` nearest other candidates: how crowded its neighbourhood
-        is. A question with many near-duplicates in the FAQ is near every query of its topic (a "hub");
-        the ranker weighs this against its similarity to the query (hubness reduction, as in CSLS)."""
-        n = self.matrix.shape[0]
-        out = np.zeros(n)
-        if n < 2:
-            return out
-        k = min(k, n - 1)
-        transposed = self.matrix.T.tocsc()
-        for start in range(0, n, chunk):
-            block = (self.matrix[start:start + chunk] @ transposed).toarray()
-            rows = np.arange(block.shape[0])
-            block[rows, rows + start] = -np.inf  # not its own neighbour
-            out[start:start + chunk] = np.partition(block, -k, axis=1)[:, -k:].mean(axis=1)
-        return out
-
-    @staticmethod
-    def top_of(sims: np.ndarray, k: int) -> np.ndarray:
-        """The ``k`` best of ``sims``, best first (ties: lower index first)."""
-        ids = np.arange(len(sims)) if k >= len(sims) else np.argpartition(-sims, k)[:k]
-        return ids[np.lexsort((ids, -sims[ids]))]
-
-    def top(self, query: str, k: int) -> np.ndarray:
-        return self.top_of(self.scores(query), k)
-
-
 #: Candidates scored between two looks at a caller's ``stop`` (the server's deadline).
 RANK_CHUNK = 32
 
@@ -116,10 +61,6 @@ RANK_CHUNK = 32
 def _check(stop: Callable[[], bool] | None) -> None:
     if stop is not None and stop():
         raise TimeoutError("ranking was stopped")
-
-
-def _view(text: str) -> str:
-    return content_chars(text) or text
 
 
 class CandidateIndex:

@@ -40,17 +40,15 @@ import random
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Collection, Sequence
+from typing import Any, Collection, Sequence
 
 import numpy as np
 
 from .errors import InputFormatError, ResourceNotFoundError, SimcalcError
+from .prefilter import TfidfPrefilter, view
 from .result import Result
 from .scorer import Encoded, Encodes, Scorer
-from .text import content_chars
 
-if TYPE_CHECKING:
-    from .rank import TfidfPrefilter
 
 log = logging.getLogger(__name__)
 
@@ -58,16 +56,11 @@ log = logging.getLogger(__name__)
 TEXT_FEATURES = ("char_jaccard", "query_coverage", "candidate_coverage", "length_ratio", "bigram_jaccard")
 #: The prefilter's TF-IDF cosine (character 1–2-grams, IDF of the FAQ itself).
 PREFILTER = "prefilter"
-#: The candidate's mean prefilter cosine with its nearest FAQ neighbours (:meth:`TfidfPrefilter.density`).
+#: The candidate's mean prefilter cosine with its nearest FAQ neighbours (:meth:`simcalc.prefilter.TfidfPrefilter.density`).
 DENSITY = "density"
 #: Siamese scorers a ranker may use as features (their FAQ vectors are encoded once).
 NEURAL = ("cvlstm", "mgf")
 SHIPPED = ("faq",)
-
-
-def view(text: str) -> str:
-    """What the ranker's text features (and the prefilter) compare: content characters."""
-    return content_chars(text) or text
 
 
 @dataclass
@@ -168,7 +161,7 @@ def _shipped(name: str) -> Ranker:
 class RankerFeatures:
     """The candidate-side part of the features (character sets, neural vectors), computed once per FAQ."""
 
-    def __init__(self, ranker: Ranker, texts: Sequence[str], prefilter: "TfidfPrefilter") -> None:
+    def __init__(self, ranker: Ranker, texts: Sequence[str], prefilter: TfidfPrefilter) -> None:
         from . import registry
 
         self.ranker = ranker
@@ -332,8 +325,6 @@ def trained_pairs(path: str | Path) -> set[tuple[str, str]]:
 def shortlist_features(ranker: Ranker, task: RetrievalTask, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Feature rows, gold flags and query numbers of every (query, candidate) in each query's prefilter top ``k``
     (the query's own text left out)."""
-    from .rank import TfidfPrefilter
-
     prefilter = TfidfPrefilter(task.candidates)
     features = RankerFeatures(ranker, task.candidates, prefilter)
     xs, ys, qs = [], [], []

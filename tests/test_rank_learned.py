@@ -180,7 +180,7 @@ def test_match_command_keeps_its_columns_with_the_ranker(tmp_path):
 
 def test_ranking_beats_its_prefilter_on_lcqmc_dev(shared_data):
     """On 300 LCQMC dev queries (the rankers were fitted on dev: a regression check, not a result)."""
-    from simcalc.rank import TfidfPrefilter
+    from simcalc.prefilter import TfidfPrefilter
 
     task = retrieval_task(shared_data / "lcqmc" / "dev.tsv", limit=300)
     index = simcalc.Engine("lexical").index(task.candidates)
@@ -199,7 +199,7 @@ def test_ranking_beats_its_prefilter_on_lcqmc_dev(shared_data):
 def test_prefilter_scores_equal_the_vectorizers_transform():
     import numpy as np
 
-    from simcalc.rank import TfidfPrefilter
+    from simcalc.prefilter import TfidfPrefilter
 
     prefilter = TfidfPrefilter(FAQ)
     for query in ["如何开通花呗", "银行卡丢了，怎么办？", "花呗花呗借呗", "ABC abc"]:
@@ -210,7 +210,7 @@ def test_prefilter_scores_equal_the_vectorizers_transform():
 
 
 def test_density_is_high_for_a_question_with_near_duplicates():
-    from simcalc.rank import TfidfPrefilter
+    from simcalc.prefilter import TfidfPrefilter
 
     faq = ["花呗怎么开通", "花呗如何开通", "怎么开通花呗", "花呗开通方法", "余额宝收益怎么计算", "转账多久到账"]
     density = TfidfPrefilter(faq).density(k=2)
