@@ -176,6 +176,7 @@ class CandidateIndex:
         for rank, j in enumerate(order[:top_k]):
             result = results[j]
             result.warnings[:0] = q.warnings
-            result.details["decided_by"] = why_ahead(result, results.get(order[rank + 1]) if rank + 1 < len(order) else None)
+            below = results.get(order[rank + 1]) if rank + 1 < len(order) else None
+            result.details["decided_by"] = why_ahead(result, below)
             matches.append(Match(rank + 1, ids[j], self.texts[ids[j]], result.score, result.label, result))
         return matches

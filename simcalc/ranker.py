@@ -57,7 +57,7 @@ log = logging.getLogger(__name__)
 TEXT_FEATURES = ("char_jaccard", "query_coverage", "candidate_coverage", "length_ratio", "bigram_jaccard")
 #: The prefilter's TF-IDF cosine (character 1–2-grams, IDF of the FAQ itself).
 PREFILTER = "prefilter"
-#: The candidate's mean prefilter cosine with its nearest FAQ neighbours (:meth:`simcalc.prefilter.TfidfPrefilter.density`).
+#: The candidate's mean prefilter cosine with its nearest FAQ neighbours (``TfidfPrefilter.density``).
 DENSITY = "density"
 #: Siamese scorers a ranker may use as features (their FAQ vectors are encoded once).
 NEURAL = ("cvlstm", "mgf")
@@ -198,7 +198,8 @@ class RankerFeatures:
         columns["bigram_jaccard"] = np.array([_jaccard(qb, self.bigrams[i]) for i in ids])
         details: dict[str, list] = {}
         for name, scorer in self.scorers.items():
-            results = scorer.score_encoded(scorer.encode([query]), self.vectors[name].take(list(ids)))  # type: ignore[attr-defined]
+            encoded = scorer.encode([query])  # type: ignore[attr-defined]
+            results = scorer.score_encoded(encoded, self.vectors[name].take(list(ids)))  # type: ignore[attr-defined]
             columns[name] = np.array([r.score for r in results])
             details[name] = [r.details for r in results]
         return np.column_stack([columns[f] for f in self.ranker.coefficients]), details
