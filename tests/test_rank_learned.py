@@ -257,3 +257,21 @@ def test_trained_pairs_are_the_general_models_training_cut(shared_data):
     assert trained_pairs(shared_data / "bq_corpus" / "dev.tsv") == set()  # BQ dev: early stopping only
     task = retrieval_task(shared_data / "lcqmc" / "dev.tsv", exclude=lcqmc)
     assert 1500 < len(task.queries) < 2000
+
+
+def test_listwise_fit_prefers_the_feature_that_picks_the_answer():
+    import numpy as np
+
+    from simcalc.ranker import _listwise
+
+    rng = np.random.default_rng(0)
+    n_queries, k = 200, 5
+    z = rng.normal(size=(n_queries * k, 2))
+    query = np.repeat(np.arange(n_queries), k)
+    y = np.zeros(n_queries * k)
+    for q in range(n_queries):  # the answer is the row with the largest first feature; the second is noise
+        rows = np.arange(q * k, (q + 1) * k)
+        y[rows[np.argmax(z[rows, 0])]] = 1
+    y[:k] = 0  # a query without an answer in its shortlist teaches nothing (and must not break the fit)
+    w = _listwise(z, y, query, np.ones(n_queries), l2=1e-3)
+    assert w[0] > 1.0 and abs(w[1]) < 0.5 * w[0]
