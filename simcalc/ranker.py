@@ -6,13 +6,13 @@ rerank of the TF-IDF shortlist fell well below TF-IDF's own top-1 (58.5 % on 200
 Among several close candidates, what separates the answer from its neighbours is the prefilter's own cosine
 (IDF of the FAQ), how much of the query a candidate covers and the reverse, their length ratio, bigram overlap,
 and how crowded the candidate's neighbourhood in the FAQ is (a question with many near-duplicates is close to
-every query of its topic: hubness). A logistic regression over those features (standardised) is fitted on
-retrieval tasks built from dev files (:func:`retrieval_task`), with the other candidates of each query's
-prefilter shortlist as negatives (:func:`fit_ranker`).
+every query of its topic: hubness). A linear score over those features (standardised) is fitted on
+retrieval tasks built from dev files (:func:`retrieval_task`): listwise, a softmax over each query's prefilter
+shortlist, then Platt-scaled to P(answer) (:func:`fit_ranker`).
 
 What did not help, measured on dev: adding the pair ensemble's probability (rule engine included) to the
-ranker's top 3 only lowered top-1, at any weight; a gradient-boosted model, polynomial terms and a listwise
-(softmax) loss were within noise of the logistic one. The rule engine (~150 pairs/s) could not score tens
+ranker's top 3 only lowered top-1, at any weight; a gradient-boosted model and polynomial terms were within
+noise of the linear score. The rule engine (~150 pairs/s) could not score tens
 of candidates per query at 100 queries/s anyway; ``simcalc compare`` on the winning pair gives the full verdict.
 
 The shipped ranker ``faq`` (``simcalc/configs/rankers/faq.toml``) has no neural feature: on the LCQMC dev
