@@ -394,6 +394,7 @@ Examples:
   cat queries.txt | simcalc match - --faq faq.tsv --scorer tfidf --json
 FAQ: one question per line, or TSV with the question first (other columns are copied).
 Large FAQs (> --prefilter-above questions) are prefiltered by TF-IDF to --shortlist candidates.
+An ensemble ranks with the learned FAQ ranker (--ranker auto); --ranker none ranks by its pair scores.
 """)
 @click.argument("queries", type=click.Path(allow_dash=True, dir_okay=False))
 @click.option("--faq", required=True, type=click.Path(exists=True, dir_okay=False), help="FAQ questions file.")
@@ -406,11 +407,14 @@ Large FAQs (> --prefilter-above questions) are prefiltered by TF-IDF to --shortl
               help="FAQ size from which candidates are prefiltered with TF-IDF.")
 @click.option("--shortlist", default=100, show_default=True, type=click.IntRange(1, None),
               help="Candidates kept by the prefilter.")
+@click.option("--ranker", default="auto", show_default=True,
+              help="Ensembles: the FAQ ranker (auto = faq, or a ranker file), or none for pair scores.")
 @click.option("--encoding", default="utf-8", show_default=True)
 @click.option("--json", "as_json", is_flag=True, callback=_remember_json,
               help="JSONL rows (summary as JSON on stderr).")
 def match(queries: str, faq: str, top_k: int, output: str | None, scorer: str, threshold: float | None,
-          config: str | None, prefilter_above: int, shortlist: int, encoding: str, as_json: bool) -> None:
+          config: str | None, prefilter_above: int, shortlist: int, ranker: str, encoding: str,
+          as_json: bool) -> None:
     """For each query in QUERIES (one per line, - for stdin), the --top-k closest FAQ questions."""
     from simcalc import Engine
     from simcalc.match import match_file
@@ -421,7 +425,8 @@ def match(queries: str, faq: str, top_k: int, output: str | None, scorer: str, t
         raise InputFormatError("--config is for the ensemble scorer; drop it or use --scorer ensemble")
     engine = Engine(config, scorer=scorer, threshold=threshold)
     summary = match_file(queries, faq, engine, top_k=top_k, output=output, fmt="jsonl" if as_json else "tsv",
-                         encoding=encoding, prefilter_above=prefilter_above, shortlist=shortlist)
+                         encoding=encoding, prefilter_above=prefilter_above, shortlist=shortlist,
+                         ranker=None if ranker.lower() == "none" else ranker)
     if as_json:
         _echo_json(summary, err=True)
     else:

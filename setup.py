@@ -39,7 +39,7 @@ class BuildPy(build_py):
 setup(
     packages=packages,
     package_dir=package_dir,
-    package_data={"simcalc": ["py.typed", "configs/*.toml", "configs/*.gz", "static/*"], "simcalc.data": ["**/*"],
+    package_data={"simcalc": ["py.typed", "configs/*.toml", "configs/rankers/*.toml", "configs/*.gz", "static/*"], "simcalc.data": ["**/*"],
                   "simcalc.server": ["static/*"]},
     cmdclass={"build_py": BuildPy},
 )

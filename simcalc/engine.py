@@ -103,9 +103,14 @@ class Engine:
         for (index, pair), outcome in zip(pending, score_rows(self.scorer, rows, raise_errors=errors == "raise")):
             yield outcome.result if outcome.result is not None else FailedPair(index, pair, outcome.error or "")
 
-    def index(self, candidates: Sequence[str], *, prefilter_above: int = 500, shortlist: int = 100) -> CandidateIndex:
-        """Prepare candidates once (FAQ questions) for many :meth:`rank` calls."""
-        return CandidateIndex(self.scorer, candidates, prefilter_above=prefilter_above, shortlist=shortlist)
+    def index(self, candidates: Sequence[str], *, prefilter_above: int = 500, shortlist: int = 100,
+              ranker: str | Path | None = "auto") -> CandidateIndex:
+        """Prepare candidates once (FAQ questions) for many :meth:`rank` calls.
+
+        ``ranker``: for an ensemble, the learned FAQ ranker (``"auto"``, a name or a ranker file) or
+        None to rank by the ensemble's pair scores (see :class:`~simcalc.rank.CandidateIndex`)."""
+        return CandidateIndex(self.scorer, candidates, prefilter_above=prefilter_above, shortlist=shortlist,
+                              ranker=ranker)
 
     def rank(self, query: str, candidates: Sequence[str] | CandidateIndex, top_k: int = 5) -> list[Match]:
         """The ``top_k`` candidates closest to ``query``, best first.

@@ -3,7 +3,10 @@
 The FAQ file is one question per line, or a TSV whose first column is the question (other columns,
 e.g. an id or the answer, are copied to the output). Queries: one per line (``-`` = stdin).
 Output: TSV ``query_line, query, rank, faq_line, faq_question, score, label[, faq columns...]`` or JSONL.
-A query that cannot be scored gets one row with its ``error``.
+A query that cannot be scored gets one row with its ``error``. With an ensemble, ranking is the learned FAQ
+ranker's (:mod:`simcalc.ranker`): ``score`` is its P(this question answers the query) and ``label`` whether that
+reaches the ranker's threshold; JSONL rows add ``decided_by`` (the feature that put the match ahead of the next
+one), and the library's :attr:`Match.result <simcalc.rank.Match.result>` holds every feature's contribution.
 """
 from __future__ import annotations
 
@@ -51,10 +54,12 @@ def read_queries(path: str, encoding: str = "utf-8") -> Iterator[tuple[int, str]
 
 def match_file(queries: str, faq: str | Path, engine: Any, *, top_k: int = 3, output: str | None = None,
                fmt: str = "tsv", encoding: str = "utf-8", prefilter_above: int = 500,
-               shortlist: int = 100) -> dict[str, Any]:
-    """Rank the FAQ for every query; write rows to ``output`` (atomically) or stdout; return a summary."""
+               shortlist: int = 100, ranker: str | None = "auto") -> dict[str, Any]:
+    """Rank the FAQ for every query; write rows to ``output`` (atomically) or stdout; return a summary.
+
+    ``ranker``: for an ensemble engine, the learned FAQ ranker or None (see :meth:`simcalc.Engine.index`)."""
     questions, extras, faq_lines = read_faq(faq, encoding)
-    index = engine.index(questions, prefilter_above=prefilter_above, shortlist=shortlist)
+    index = engine.index(questions, prefilter_above=prefilter_above, shortlist=shortlist, ranker=ranker)
     n = errors = 0
     started = time.perf_counter()
     with AtomicOutput(output) as out:
@@ -71,10 +76,13 @@ def match_file(queries: str, faq: str | Path, engine: Any, *, top_k: int = 3, ou
             for m in matches:
                 row = {"query_line": line_no, "query": query, "rank": m.rank, "faq_line": faq_lines[m.index],
                        "faq_question": m.text, "score": round(m.score, 6), "label": m.label}
+                if fmt == "jsonl" and "decided_by" in m.result.details:
+                    row["decided_by"] = m.result.details["decided_by"]
                 _write(out, fmt, row, extras[m.index])
     seconds = time.perf_counter() - started
     return {"queries": n, "errors": errors, "faq_questions": len(questions), "top_k": top_k,
             "prefiltered": index.prefilter is not None, "seconds": round(seconds, 3),
+            "ranker": index.ranker.ranker.name if index.ranker is not None else None,
             "queries_per_second": round(n / seconds, 1) if seconds > 0 else None,
             "output": str(output) if output else "-"}
 

@@ -6,6 +6,10 @@ of the tfidf, cvlstm and mgf scorers), and a TF-IDF matrix for prefiltering. Whe
 (``prefilter_above``), a cheap character TF-IDF cosine keeps the ``shortlist`` best candidates and
 only those are scored by the (expensive) scorer.
 
+An ensemble ranks with a learned FAQ ranker instead (:mod:`simcalc.ranker`): its pair probability answers
+"paraphrase or not" and, used to rank, did worse than the prefilter it reranks; the ranker combines the
+prefilter's cosine with overlap features and a siamese model, fitted on dev retrieval tasks.
+
 >>> from simcalc import Engine
 >>> engine = Engine("lexical")                                          # doctest: +SKIP
 >>> index = engine.index(["花呗怎么开通", "怎么还款", "借呗额度"])         # doctest: +SKIP
@@ -14,16 +18,24 @@ only those are scored by the (expensive) scorer.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
-from .errors import InvalidTextError
+from .errors import InvalidTextError, SimcalcError
 from .result import Result
 from .rows import score_prepared_rows
 from .scorer import Encoded, Encodes, Scorer
-from .text import PreparedText, content_chars, prepare
+from .prefilter import TfidfPrefilter
+from .text import PreparedText, prepare
+
+if TYPE_CHECKING:
+    from .ranker import Ranker, RankerFeatures
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -42,22 +54,6 @@ class Match:
                 "label": self.label}
 
 
-class _TfidfPrefilter:
-    """Character 1–2-gram TF-IDF cosine over all candidates, as one sparse matrix product."""
-
-    def __init__(self, texts: Sequence[str]) -> None:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
-        self.vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), preprocessor=_view)
-        self.matrix = self.vectorizer.fit_transform(texts)
-
-    def top(self, query: str, k: int) -> np.ndarray:
-        sims = (self.matrix @ self.vectorizer.transform([query]).T).toarray().ravel()
-        if k >= len(sims):
-            return np.arange(len(sims))
-        return np.argpartition(-sims, k)[:k]
-
-
 #: Candidates scored between two looks at a caller's ``stop`` (the server's deadline).
 RANK_CHUNK = 32
 
@@ -67,20 +63,23 @@ def _check(stop: Callable[[], bool] | None) -> None:
         raise TimeoutError("ranking was stopped")
 
 
-def _view(text: str) -> str:
-    return content_chars(text) or text
-
-
 class CandidateIndex:
     """Candidates prepared once for ranking many queries; read-only afterwards (thread-safe to share).
 
     ``scorer``: any scorer; an ensemble is scored member by member so that siamese members reuse
     their candidate vectors. ``prefilter_above``: FAQ size above which TF-IDF prefiltering is used;
     ``shortlist``: how many candidates it keeps.
+
+    ``ranker`` (ensembles only): ``"auto"`` (or ``"faq"``) ranks with the shipped FAQ ranker
+    (:mod:`simcalc.ranker`), whatever the config; a ranker file picks another; None ranks by the pair
+    ensemble's own score. With a ranker, every candidate gets the
+    prefilter's cosine and the ranker's shortlist (its own size, at most ``shortlist``) is scored by it;
+    the ensemble members are not run (the rule engine is far too slow for tens of candidates per query).
     """
 
     def __init__(self, scorer: Scorer, candidates: Sequence[str], *, prefilter_above: int = 500,
-                 shortlist: int = 100, stop: Callable[[], bool] | None = None) -> None:
+                 shortlist: int = 100, stop: Callable[[], bool] | None = None,
+                 ranker: "str | Path | Ranker | None" = "auto") -> None:
         from .ensemble import EnsembleScorer
 
         if isinstance(candidates, (str, bytes)):
@@ -96,8 +95,10 @@ class CandidateIndex:
             except InvalidTextError as exc:
                 raise InvalidTextError(f"candidate {i}: {exc}") from None
         self.ensemble = scorer if isinstance(scorer, EnsembleScorer) else None
-        members = self.ensemble.members if self.ensemble else [(None, scorer)]
         plain = [p.text for p in self.prepared]
+        self.shortlist = shortlist
+        self.ranker = self._ranker(ranker, plain) if self.ensemble is not None and ranker is not None else None
+        members = [] if self.ranker else self.ensemble.members if self.ensemble else [(None, scorer)]
         self.members: list[tuple[str, Scorer]] = []
         self.vectors: dict[str, Encoded] = {}
         for member, member_scorer in members:
@@ -108,8 +109,21 @@ class CandidateIndex:
             if isinstance(member_scorer, Encodes):
                 self.vectors[name] = member_scorer.encode(plain)
             self.members.append((name, member_scorer))
-        self.shortlist = shortlist
-        self.prefilter = _TfidfPrefilter(plain) if len(plain) > prefilter_above else None
+        if self.ranker is not None:
+            self.prefilter: TfidfPrefilter | None = self.ranker.prefilter
+        else:
+            self.prefilter = TfidfPrefilter(plain) if len(plain) > prefilter_above else None
+
+    def _ranker(self, ranker: "str | Path | Ranker", plain: list[str]) -> "RankerFeatures | None":
+        """The ranker's candidate features, or None (logged) when it cannot load: rank by the ensemble."""
+        from .ranker import RankerFeatures, load_ranker
+
+        ranker = "faq" if ranker == "auto" else ranker
+        try:
+            return RankerFeatures(load_ranker(ranker), plain, TfidfPrefilter(plain))
+        except SimcalcError as exc:
+            log.warning("FAQ ranker %s cannot load (%s); ranking by the ensemble's pair scores", ranker, exc)
+            return None
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -122,6 +136,8 @@ class CandidateIndex:
         if not isinstance(top_k, int) or top_k < 1:
             raise InvalidTextError(f"top_k must be a positive integer, got {top_k!r}")
         q = prepare(query, which="query", max_chars=self.scorer.max_chars)
+        if self.ranker is not None:
+            return self._rank_learned(q, top_k, stop)
         ids = (self.prefilter.top(q.text, self.shortlist) if self.prefilter else np.arange(len(self.texts))).tolist()
         per_member: dict[str, list[Result]] = {}
         for name, scorer in self.members:
@@ -141,3 +157,26 @@ class CandidateIndex:
         order = sorted(range(len(ids)), key=lambda j: -results[j].score)[:top_k]
         return [Match(rank + 1, int(ids[j]), self.texts[ids[j]], results[j].score, results[j].label, results[j])
                 for rank, j in enumerate(order)]
+
+    def _rank_learned(self, q: PreparedText, top_k: int, stop: Callable[[], bool] | None) -> list[Match]:
+        """Prefilter cosine for every candidate, the ranker's features for its shortlist; ``decided_by`` says
+        which feature put each match ahead of the candidate ranked below it."""
+        from .ranker import why_ahead
+
+        assert self.ranker is not None and self.prefilter is not None
+        _check(stop)
+        sims = self.prefilter.scores(q.text)
+        k = max(min(self.shortlist, self.ranker.ranker.shortlist), top_k)  # asked for more: score more
+        ids = self.prefilter.top_of(sims, k).tolist()
+        scored = self.ranker.score(q.text, ids, sims[ids])
+        order = sorted(range(len(ids)), key=lambda j: (-scored.logits[j], j))
+        shown = order[:top_k + 1]  # the match after the last one shown explains why that one is ahead
+        results = dict(zip(shown, scored.results(shown)))
+        matches = []
+        for rank, j in enumerate(order[:top_k]):
+            result = results[j]
+            result.warnings[:0] = q.warnings
+            below = results.get(order[rank + 1]) if rank + 1 < len(order) else None
+            result.details["decided_by"] = why_ahead(result, below)
+            matches.append(Match(rank + 1, ids[j], self.texts[ids[j]], result.score, result.label, result))
+        return matches

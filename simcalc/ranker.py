@@ -1,0 +1,472 @@
+"""A learned FAQ ranker: which of the shortlisted candidates answers the query.
+
+Why not the pair ensemble: it answers "are these two sentences a paraphrase", calibrated over all kinds of
+pairs, and throws away what ranking needs most. On LCQMC test used as a retrieval task the ``bq`` ensemble's
+rerank of the TF-IDF shortlist fell well below TF-IDF's own top-1 (58.5 % on 200 queries vs 83.5 %, ``bench/faq.py``).
+Among several close candidates, what separates the answer from its neighbours is the prefilter's own cosine
+(IDF of the FAQ), how much of the query a candidate covers and the reverse, their length ratio, bigram overlap,
+and how crowded the candidate's neighbourhood in the FAQ is (a question with many near-duplicates is close to
+every query of its topic: hubness). A linear score over those features (standardised) is fitted on
+retrieval tasks built from dev files (:func:`retrieval_task`): listwise, a softmax over each query's prefilter
+shortlist, then Platt-scaled to P(answer) (:func:`fit_ranker`).
+
+What did not help, measured on dev: adding the pair ensemble's probability (rule engine included) to the
+ranker's top 3 only lowered top-1, at any weight; a gradient-boosted model and polynomial terms were within
+noise of the linear score. The rule engine (~150 pairs/s) could not score tens
+of candidates per query at 100 queries/s anyway; ``simcalc compare`` on the winning pair gives the full verdict.
+
+The shipped ranker ``faq`` (``simcalc/configs/rankers/faq.toml``) has no neural feature: on the LCQMC dev
+queries ``cvlstm-general`` never trained on (1,779; five folds × three seeds) the lexical features gave top-1
+83.4 %, adding ``cvlstm-general`` 83.6 %, ``cvlstm-bq`` 83.4 %, ``mgf`` 83.3 % — no gain worth a model load
+and a forward pass per query (the prefilter alone: 77.5 %). A ranker with a neural feature can still be fitted
+(``--neural cvlstm``); queries whose pair the general models trained on are then left out
+(:func:`trained_pairs`), because their scores there are in-sample.
+
+Fit again (dev files only; the test files are for reporting)::
+
+    python -m simcalc.ranker --dev lcqmc/dev.tsv --dev bq_corpus/dev.tsv:0.25 -o simcalc/configs/rankers/faq.toml
+
+BQ counts a quarter: its retrieval labels name one answer among the many paraphrases of a few banking topics
+(top-1 is about 13 % for every engine), and an equal share cost LCQMC dev about 0.7 points of top-1 in a
+two-fold check for 0.8 on BQ.
+"""
+from __future__ import annotations
+
+import csv
+import functools
+import importlib.resources
+import logging
+import math
+import random
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Collection, Sequence
+
+import numpy as np
+
+from .errors import InputFormatError, ResourceNotFoundError, SimcalcError
+from .prefilter import TfidfPrefilter, view
+from .result import Result
+from .scorer import Encoded, Encodes, Scorer
+
+
+log = logging.getLogger(__name__)
+
+#: Features computed from the characters of the pair (content characters, as the lexical scorers see them).
+TEXT_FEATURES = ("char_jaccard", "query_coverage", "candidate_coverage", "length_ratio", "bigram_jaccard")
+#: The prefilter's TF-IDF cosine (character 1–2-grams, IDF of the FAQ itself).
+PREFILTER = "prefilter"
+#: The candidate's mean prefilter cosine with its nearest FAQ neighbours (``TfidfPrefilter.density``).
+DENSITY = "density"
+#: Siamese scorers a ranker may use as features (their FAQ vectors are encoded once).
+NEURAL = ("cvlstm", "mgf")
+SHIPPED = ("faq",)
+
+
+@dataclass
+class Ranker:
+    """A fitted ranker: ``P(answer) = sigmoid(intercept + Σ coefficientᵢ · (xᵢ − centerᵢ) / scaleᵢ)``."""
+
+    name: str
+    coefficients: dict[str, float]
+    intercept: float = 0.0
+    center: dict[str, float] = field(default_factory=dict)
+    scale: dict[str, float] = field(default_factory=dict)
+    threshold: float = 0.5
+    shortlist: int = 20
+    scorers: dict[str, dict[str, Any]] = field(default_factory=dict)  # neural feature → scorer options
+    description: str = ""
+    fitted_on: str = ""
+
+    @property
+    def neural(self) -> list[str]:
+        return [f for f in self.coefficients if f in NEURAL]
+
+    def standardised(self, x: np.ndarray) -> np.ndarray:
+        names = list(self.coefficients)
+        center = np.array([self.center.get(n, 0.0) for n in names])
+        scale = np.array([self.scale.get(n, 1.0) for n in names])
+        return (x - center) / scale
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        """Logits of rows of raw feature values (columns in ``coefficients`` order)."""
+        return self.intercept + self.standardised(x) @ np.array(list(self.coefficients.values()))
+
+    def to_toml(self) -> str:
+        from .ensemble import _toml
+
+        lines = ["# simcalc FAQ ranker (see simcalc/ranker.py)", "[ranker]", f"name = {_toml(self.name)}",
+                 f"description = {_toml(self.description)}", f"fitted_on = {_toml(self.fitted_on)}",
+                 f"intercept = {_toml(round(self.intercept, 6))}", f"threshold = {_toml(round(self.threshold, 6))}",
+                 f"shortlist = {self.shortlist}", "",
+                 "[features]", f"coefficients = {_toml({k: round(v, 6) for k, v in self.coefficients.items()})}",
+                 f"center = {_toml({k: round(v, 6) for k, v in self.center.items()})}",
+                 f"scale = {_toml({k: round(v, 6) for k, v in self.scale.items()})}"]
+        for name, options in self.scorers.items():
+            lines += ["", f"[scorers.{name}]", f"options = {_toml(options)}"]
+        return "\n".join(lines) + "\n"
+
+    @classmethod
+    def from_toml(cls, text: str, source: str) -> "Ranker":
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise InputFormatError(f"{source}: not valid TOML: {exc}") from None
+        head, features = data.get("ranker"), data.get("features")
+        if not isinstance(head, dict) or not isinstance(features, dict) or "coefficients" not in features:
+            raise InputFormatError(f"{source}: a ranker needs [ranker] and [features] coefficients = {{...}}")
+        coefficients = {str(k): float(v) for k, v in features["coefficients"].items()}
+        known = {PREFILTER, DENSITY, *TEXT_FEATURES, *NEURAL}
+        unknown = set(coefficients) - known
+        if unknown:
+            raise InputFormatError(f"{source}: unknown ranker features {', '.join(sorted(unknown))}; "
+                                   f"known: {', '.join(sorted(known))}")
+        scale = {str(k): float(v) for k, v in features.get("scale", {}).items()}
+        if any(v <= 0 for v in scale.values()):
+            raise InputFormatError(f"{source}: every scale must be > 0")
+        scorers = {str(k): dict(v.get("options", {})) for k, v in data.get("scorers", {}).items()}
+        shortlist = int(head.get("shortlist", 20))
+        if shortlist < 1:
+            raise InputFormatError(f"{source}: shortlist must be >= 1")
+        return cls(str(head.get("name", Path(source).stem)), coefficients, float(head.get("intercept", 0.0)),
+                   {str(k): float(v) for k, v in features.get("center", {}).items()}, scale,
+                   float(head.get("threshold", 0.5)), shortlist, scorers, str(head.get("description", "")),
+                   str(head.get("fitted_on", "")))
+
+
+def load_ranker(ranker: str | Path | Ranker) -> Ranker:
+    """The shipped ranker by name (``faq``), or one from a path (written by ``python -m simcalc.ranker``)."""
+    if isinstance(ranker, Ranker):
+        return ranker
+    name = str(ranker)
+    if name in SHIPPED:
+        return _shipped(name)
+    path = Path(name).expanduser()
+    if not path.is_file():
+        raise ResourceNotFoundError(f"no ranker {name!r}: shipped rankers are {', '.join(SHIPPED)}; "
+                                    "or pass a path to a ranker .toml file")
+    return Ranker.from_toml(path.read_text(encoding="utf-8"), str(path))
+
+
+@functools.lru_cache(maxsize=None)
+def _shipped(name: str) -> Ranker:
+    """A shipped ranker, read once per process (a server builds an index per request with candidates)."""
+    resource = importlib.resources.files("simcalc") / "configs" / "rankers" / f"{name}.toml"
+    if not resource.is_file():
+        raise ResourceNotFoundError(f"the shipped ranker {name} (simcalc/configs/rankers/{name}.toml) is missing "
+                                    "from this installation; reinstall simcalc")
+    return Ranker.from_toml(resource.read_text(encoding="utf-8"), f"{name} (shipped)")
+
+
+class RankerFeatures:
+    """The candidate-side part of the features (character sets, neural vectors), computed once per FAQ."""
+
+    def __init__(self, ranker: Ranker, texts: Sequence[str], prefilter: TfidfPrefilter) -> None:
+        from . import registry
+
+        self.ranker = ranker
+        self.prefilter = prefilter
+        self.density = prefilter.density() if DENSITY in ranker.coefficients else None
+        views = [view(t) for t in texts]
+        self.chars = [frozenset(v) for v in views]
+        self.bigrams = [frozenset(_bigrams(v)) for v in views]
+        self.lengths = np.array([len(v) for v in views], dtype=float)
+        self.scorers: dict[str, Scorer] = {}
+        self.vectors: dict[str, Encoded] = {}
+        for name in ranker.neural:
+            scorer = registry.get(name, **ranker.scorers.get(name, {}))
+            if not isinstance(scorer, Encodes):
+                raise SimcalcError(f"ranker feature {name}: the scorer cannot encode sentences once")
+            self.scorers[name] = scorer
+            self.vectors[name] = scorer.encode(list(texts))
+
+    def matrix(self, query: str, ids: Sequence[int], prefilter: np.ndarray) -> tuple[np.ndarray, dict[str, list]]:
+        """Raw feature rows for ``ids`` (columns in the ranker's order), and each neural scorer's details."""
+        q = view(query)
+        qc, qb, ql = frozenset(q), frozenset(_bigrams(q)), float(len(q))
+        columns: dict[str, np.ndarray] = {PREFILTER: np.asarray(prefilter, dtype=float)}
+        if self.density is not None:
+            columns[DENSITY] = self.density[list(ids)]
+        shared = np.array([len(qc & self.chars[i]) for i in ids], dtype=float)
+        sizes = np.array([len(self.chars[i]) for i in ids], dtype=float)
+        columns["char_jaccard"] = shared / np.maximum(1.0, len(qc) + sizes - shared)
+        columns["query_coverage"] = shared / max(1, len(qc))
+        columns["candidate_coverage"] = shared / np.maximum(1.0, sizes)
+        lengths = self.lengths[list(ids)]
+        columns["length_ratio"] = np.minimum(lengths, ql) / np.maximum(1.0, np.maximum(lengths, ql))
+        columns["bigram_jaccard"] = np.array([_jaccard(qb, self.bigrams[i]) for i in ids])
+        details: dict[str, list] = {}
+        for name, scorer in self.scorers.items():
+            encoded = scorer.encode([query])  # type: ignore[attr-defined]
+            results = scorer.score_encoded(encoded, self.vectors[name].take(list(ids)))  # type: ignore[attr-defined]
+            columns[name] = np.array([r.score for r in results])
+            details[name] = [r.details for r in results]
+        return np.column_stack([columns[f] for f in self.ranker.coefficients]), details
+
+    def score(self, query: str, ids: Sequence[int], prefilter: np.ndarray) -> "Scored":
+        """The ranker's logits for ``ids``; :meth:`Scored.results` builds full results for the few shown."""
+        x, neural = self.matrix(query, ids, prefilter)
+        contributions = self.ranker.standardised(x) * np.array(list(self.ranker.coefficients.values()))
+        return Scored(self.ranker, x, contributions, self.ranker.intercept + contributions.sum(axis=1), neural)
+
+
+@dataclass
+class Scored:
+    """Feature values, contributions and logits of a query's shortlist (rows in shortlist order)."""
+
+    ranker: Ranker
+    x: np.ndarray
+    contributions: np.ndarray
+    logits: np.ndarray
+    neural: dict[str, list]
+
+    def results(self, rows: Sequence[int]) -> list[Result]:
+        """One :class:`Result` per row: P(answer), labelled at the ranker's threshold, with each feature's value
+        and contribution in ``details`` (``decided_by`` is filled in by the index)."""
+        out = []
+        for row in rows:
+            features = {name: {"value": round(float(self.x[row, j]), 6),
+                               "contribution": round(float(self.contributions[row, j]), 6)}
+                        for j, name in enumerate(self.ranker.coefficients)}
+            details: dict[str, Any] = {"ranker": self.ranker.name, "features": features}
+            if self.neural:
+                details["members"] = {name: rows_[row] for name, rows_ in self.neural.items()}
+            z = float(self.logits[row])
+            p = 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+            out.append(Result(p, f"ranker:{self.ranker.name}", details=details).with_threshold(self.ranker.threshold))
+        return out
+
+
+def why_ahead(winner: Result, runner_up: Result | None) -> str:
+    """In words: the feature that put ``winner`` furthest ahead of the candidate ranked below it."""
+    features = winner.details.get("features", {})
+    if runner_up is None or not features:
+        return "the only candidate"
+    theirs = runner_up.details.get("features", {})
+    gaps = {n: f["contribution"] - theirs.get(n, {}).get("contribution", 0.0) for n, f in features.items()}
+    name = max(gaps, key=gaps.__getitem__)
+    return f"{name} (+{gaps[name]:.2f} over the next candidate)" if gaps[name] > 0 else "ties with the next candidate"
+
+
+def _bigrams(text: str) -> list[str]:
+    return [text[i:i + 2] for i in range(len(text) - 1)] or [text]
+
+
+def _jaccard(a: frozenset, b: frozenset) -> float:
+    union = len(a | b)
+    return len(a & b) / union if union else 0.0
+
+
+# -- retrieval tasks and fitting ------------------------------------------------------------------------
+@dataclass
+class RetrievalTask:
+    """A pair file used as FAQ retrieval: the FAQ is every distinct ``sentence2``; each ``sentence1`` of a
+    positive pair is a query whose answers are its positive ``sentence2`` (in ``gold``, as FAQ indices);
+    ``labelled_not`` are the FAQ questions the file labels *not* similar to it. Any other FAQ question is
+    unlabelled for that query (often another paraphrase: a miss there is not always wrong).
+    A query that is itself a FAQ question is not ranked against its own text (``self_index``)."""
+
+    name: str
+    candidates: list[str]
+    queries: list[str]
+    gold: list[frozenset[int]]
+    self_index: list[int | None]
+    labelled_not: list[frozenset[int]] = field(default_factory=list)
+
+
+def retrieval_task(path: str | Path, *, limit: int | None = None, seed: int = 1,
+                   exclude: Collection[tuple[str, str]] = ()) -> RetrievalTask:
+    """The retrieval task of a labelled pair TSV (``sentence1, sentence2, label``; read with QUOTE_NONE).
+
+    Queries: ``sentence1`` of every positive pair whose sentences differ and that is not in ``exclude``
+    (e.g. :func:`trained_pairs`), shuffled with ``seed``, at most ``limit``.
+    """
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            rows = [r for r in csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE) if len(r) >= 3]
+    except FileNotFoundError:
+        raise ResourceNotFoundError(f"{path} does not exist") from None
+    if rows and rows[0][2] == "label":
+        rows = rows[1:]
+    candidates = list(dict.fromkeys(r[1] for r in rows))
+    position = {c: i for i, c in enumerate(candidates)}
+    answers: dict[str, set[int]] = {}
+    negatives: dict[str, set[int]] = {}
+    for s1, s2, label, *_ in rows:
+        if label == "1" and s1 != s2:
+            answers.setdefault(s1, set()).add(position[s2])
+        elif label == "0":
+            negatives.setdefault(s1, set()).add(position[s2])
+    excluded = set(exclude)
+    queries = [s1 for s1, s2, label, *_ in rows if label == "1" and s1 != s2 and (s1, s2) not in excluded]
+    if not queries:
+        raise InputFormatError(f"{path}: no positive pairs (label 1) to use as queries")
+    random.Random(seed).shuffle(queries)
+    queries = queries[:limit] if limit else queries
+    return RetrievalTask(Path(path).parent.name or str(path), candidates, queries,
+                         [frozenset(answers[q]) for q in queries], [position.get(q) for q in queries],
+                         [frozenset(negatives.get(q, ())) for q in queries])
+
+
+def trained_pairs(path: str | Path) -> set[tuple[str, str]]:
+    """The pairs of a dev file that the general neural models train on (the seeded cut of
+    :mod:`simcalc.neural.mix`; e.g. 60 % of LCQMC dev for ``cvlstm-general``). Their scores on those pairs are
+    in-sample: a ranker fitted with a neural feature on them would trust the model far more than it deserves."""
+    from .neural.mix import DOMAINS, cut, read_pairs
+
+    path = Path(path)
+    for domain in DOMAINS:
+        for part in domain.parts:
+            if not part.file.startswith("chinesests:") and path.as_posix().endswith(part.file) and part.train:
+                rows = cut(read_pairs(path), part, f"{domain.name}:{part.file}")["train"]
+                return {(a, b) for a, b, _ in rows}
+    return set()
+
+
+def shortlist_features(ranker: Ranker, task: RetrievalTask, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Feature rows, gold flags and query numbers of every (query, candidate) in each query's prefilter top ``k``
+    (the query's own text left out)."""
+    prefilter = TfidfPrefilter(task.candidates)
+    features = RankerFeatures(ranker, task.candidates, prefilter)
+    xs, ys, qs = [], [], []
+    for qi, (query, gold, own) in enumerate(zip(task.queries, task.gold, task.self_index)):
+        sims = prefilter.scores(query)
+        if own is not None:
+            sims[own] = -1.0
+        ids = prefilter.top_of(sims, k).tolist()
+        x, _ = features.matrix(query, ids, sims[ids])
+        xs.append(x)
+        ys.append(np.array([i in gold for i in ids], dtype=float))
+        qs.append(np.full(len(ids), qi))
+    return np.vstack(xs), np.concatenate(ys), np.concatenate(qs)
+
+
+def fit_ranker(tasks: Sequence[RetrievalTask], features: Sequence[str], *, name: str = "faq", k: int = 20,
+               scorers: dict[str, dict[str, Any]] | None = None, l2: float = 1e-3,
+               weights: Sequence[float] | None = None) -> Ranker:
+    """A ranker fitted on retrieval tasks (dev files).
+
+    Listwise: the weights maximise the probability of a labelled answer under a softmax over each query's
+    prefilter top ``k`` (on LCQMC dev, five folds × three seeds: top-1 82.1 % vs 81.5 % for a pointwise
+    logistic regression on the same features), with an L2 penalty ``l2`` on the standardised features. The
+    scores are then Platt-scaled to P(answer) (order unchanged); the threshold is the P(answer) with the best F1
+    over the shortlisted candidates. ``weights``: each task's share of the fit (default equal).
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    if PREFILTER not in features:
+        raise InputFormatError(f"a ranker needs the {PREFILTER} feature (its shortlist comes from the prefilter)")
+    template = Ranker(name, {f: 0.0 for f in features}, shortlist=k,
+                      scorers={n: o for n, o in (scorers or {}).items() if n in features})
+    parts = [shortlist_features(template, task, k) for task in tasks]
+    shares = list(weights) if weights is not None else [1.0] * len(parts)
+    if len(shares) != len(parts) or min(shares) < 0 or sum(shares) <= 0:
+        raise InputFormatError("give one weight >= 0 per task, not all zero")
+    x = np.vstack([p[0] for p in parts])
+    y = np.concatenate([p[1] for p in parts])
+    offsets = np.cumsum([0] + [len(task.queries) for task in tasks])
+    query = np.concatenate([p[2] + offset for p, offset in zip(parts, offsets)])
+    n_queries = int(offsets[-1])
+    per_query = np.concatenate([np.full(len(task.queries), w * n_queries / (sum(shares) * len(task.queries)))
+                                for task, w in zip(tasks, shares)])
+    row_weight = per_query[query]
+    center = np.average(x, axis=0, weights=row_weight)
+    scale = np.sqrt(np.cov(x, rowvar=False, aweights=row_weight).diagonal())
+    scale[scale == 0] = 1.0
+    z = (x - center) / scale
+    w = _listwise(z, y, query, per_query, l2)
+    platt = LogisticRegression(C=1e6, max_iter=1000).fit((z @ w)[:, None], y, sample_weight=row_weight)
+    a, b = float(platt.coef_[0][0]), float(platt.intercept_[0])
+    ranker = Ranker(name, dict(zip(features, (a * w).tolist())), b,
+                    dict(zip(features, center.tolist())), dict(zip(features, scale.tolist())),
+                    shortlist=k, scorers=template.scorers)
+    ranker.threshold = _best_f1_threshold(1.0 / (1.0 + np.exp(-ranker.logits(x))), y)
+    hits = []
+    for task, (tx, ty, tq), share in zip(tasks, parts, shares):
+        alone = _top1(tx[:, list(features).index(PREFILTER)], ty, tq)
+        hits.append(f"{task.name} (weight {share:g}): {len(task.queries)} queries, top-1 "
+                    f"{100 * _top1(ranker.logits(tx), ty, tq):.1f} % (prefilter alone {100 * alone:.1f} %)")
+    ranker.fitted_on = (f"retrieval tasks from dev files, prefilter top {k}, listwise softmax L2={l2:g}, "
+                        "Platt-scaled; " + "; ".join(hits) + " (on the fitting data)")
+    return ranker
+
+
+def _listwise(z: np.ndarray, y: np.ndarray, query: np.ndarray, per_query: np.ndarray, l2: float) -> np.ndarray:
+    """Weights maximising Σ_q weight_q · log P(a labelled answer of q) under a softmax of ``z @ w`` over each
+    query's rows (rows of one query are contiguous); queries without an answer in their shortlist teach nothing."""
+    from scipy.optimize import minimize
+
+    starts = np.flatnonzero(np.r_[True, query[1:] != query[:-1]])
+    group = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(query)]))
+    answered = np.add.reduceat(y, starts) > 0
+    weight = per_query[query[starts]] * answered
+    total_weight = weight.sum()
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        s = z @ w
+        e = np.exp(s - np.maximum.reduceat(s, starts)[group])
+        total = np.add.reduceat(e, starts)
+        gold = np.add.reduceat(e * y, starts)
+        safe_gold = np.where(answered, gold, 1.0)
+        value = -(weight * np.log(np.where(answered, gold / total, 1.0))).sum() + l2 * total_weight * (w @ w)
+        push = (e / total[group] - e * y / safe_gold[group]) * weight[group]
+        return float(value), (push[:, None] * z).sum(axis=0) + 2 * l2 * total_weight * w
+
+    return np.asarray(minimize(loss, np.zeros(z.shape[1]), jac=True, method="L-BFGS-B").x)
+
+
+def _top1(scores: np.ndarray, gold: np.ndarray, query: np.ndarray) -> float:
+    best: dict[int, tuple[float, float]] = {}
+    for s, g, q in zip(scores, gold, query):
+        if q not in best or s > best[q][0]:
+            best[int(q)] = (s, g)
+    return sum(g for _, g in best.values()) / max(1, len(best))
+
+
+def _best_f1_threshold(p: np.ndarray, y: np.ndarray) -> float:
+    order = np.argsort(-p)
+    tp = np.cumsum(y[order])
+    f1 = 2 * tp / (np.arange(1, len(p) + 1) + y.sum())
+    return float(p[order][int(np.argmax(f1))])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m simcalc.ranker --dev FILE[:WEIGHT] [--dev ...] -o OUT [--neural cvlstm]``: fit and write a ranker."""
+    import argparse
+
+    from . import datasets
+
+    parser = argparse.ArgumentParser(description="Fit an FAQ ranker on retrieval tasks built from dev pair files.")
+    parser.add_argument("--dev", action="append", required=True,
+                        help="labelled pair TSV (dev split), repeatable; FILE:WEIGHT gives its share (default 1)")
+    parser.add_argument("-o", "--output", required=True)
+    parser.add_argument("--neural", choices=NEURAL, default=None, help="add this siamese scorer's probability")
+    parser.add_argument("--model", default=None, help="its model (e.g. cvlstm-general)")
+    parser.add_argument("--name", default=None)
+    parser.add_argument("--shortlist", type=int, default=20)
+    parser.add_argument("--limit", type=int, default=None, help="queries per file (default: all)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    features = [PREFILTER, DENSITY, *TEXT_FEATURES] + ([args.neural] if args.neural else [])
+    scorers = {args.neural: {"model": args.model} if args.model else {}} if args.neural else {}
+    files = [(p.rpartition(":")[0], float(p.rpartition(":")[2])) if ":" in p else (p, 1.0) for p in args.dev]
+    tasks = []
+    for relative, _ in files:
+        path = datasets.resolve(relative)
+        exclude = trained_pairs(path) if args.neural else set()
+        if exclude:
+            log.info("%s: queries of the %d pairs the general models trained on are left out", relative, len(exclude))
+        tasks.append(retrieval_task(path, limit=args.limit, exclude=exclude))
+    ranker = fit_ranker(tasks, features, name=args.name or "faq", k=args.shortlist, scorers=scorers,
+                        weights=[w for _, w in files])
+    ranker.description = ("FAQ ranker: the prefilter's TF-IDF cosine, the candidate's neighbourhood density, "
+                          "character-overlap features" + (f", the {args.neural} probability" if args.neural else "")
+                          + "; logistic")
+    Path(args.output).write_text(ranker.to_toml(), encoding="utf-8")
+    log.info("%s", ranker.fitted_on)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
