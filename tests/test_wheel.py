@@ -112,6 +112,13 @@ def test_wheel_install_runs_every_scorer_and_parse_outside_the_checkout(installe
         assert payload["scorer"] == name and 0 <= payload["score"] <= 1
     default = json.loads(simcalc("compare", "怎么开通花呗", "花呗如何开通", "--json").stdout)
     assert default["scorer"] == "ensemble" and default["label"] == 1 and "left_out" not in default["details"]
+    assert default["details"]["config"] == "general" and default["details"]["router"], default["details"]
+    (elsewhere / "faq.txt").write_text("微粒贷额度怎么提高\n花呗如何开通\n借呗的还款方式\n", encoding="utf-8")
+    (elsewhere / "queries.txt").write_text("怎么开通花呗\n", encoding="utf-8")
+    matched = simcalc("match", str(elsewhere / "queries.txt"), "--faq", str(elsewhere / "faq.txt"), "--top-k", "1",
+                      "--json")  # the learned FAQ ranker is package data
+    assert matched.returncode == 0, matched.stderr
+    assert json.loads(matched.stdout.splitlines()[0])["faq_question"] == "花呗如何开通", matched.stdout
     page = elsewhere / "why.html"  # the drawing's stylesheet is package data
     drawn = simcalc("explain", "小明把门打开了", "门被小明打开了", "-s", "levenshtein", "--html", str(page))
     assert drawn.returncode == 0, drawn.stderr
