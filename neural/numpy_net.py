@@ -50,12 +50,10 @@ class LSTMStack:
         real = np.arange(width)[:, None] < lengths[None, :]  # (T, B): time-major, so real cells are packed order
         alive, offsets = packing(lengths, width)
         gates_x = self.table[ids[:, :width].T[real]]  # (N, 4H) packed
-        below: Array | None = None
-        h = np.zeros((len(lengths), self.hidden), dtype=np.float32)
-        for k, (w_in, w_hh, bias) in enumerate(self.layers):
-            if k:
-                gates_x = dense(below, w_in, bias)  # type: ignore[arg-type]
-            h, below = lstm_layer(gates_x, w_hh, alive, offsets, keep=keep_outputs or k < len(self.layers) - 1)
+        h, below = lstm_layer(gates_x, self.layers[0][1], alive, offsets, keep=keep_outputs or len(self.layers) > 1)
+        for k, (w_in, w_hh, bias) in enumerate(self.layers[1:], 2):
+            h, below = lstm_layer(dense(below, w_in, bias), w_hh, alive, offsets,  # type: ignore[arg-type]
+                                  keep=keep_outputs or k < len(self.layers))
         if below is None:
             return h, None
         out = np.zeros((width, len(lengths), self.hidden), dtype=np.float32)

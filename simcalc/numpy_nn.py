@@ -121,8 +121,7 @@ def packing(sorted_lengths: np.ndarray, width: int) -> tuple[np.ndarray, np.ndar
     """(alive, offsets) of rows sorted by descending length, packed time-major like torch's PackedSequence:
     the rows still running at step t are packed rows ``offsets[t] .. offsets[t] + alive[t]``."""
     alive = (np.asarray(sorted_lengths)[None, :] > np.arange(width)[:, None]).sum(1)
-    offsets = np.concatenate([[0], np.cumsum(alive)[:-1]]).astype(np.int64)
-    return alive, offsets
+    return alive, np.cumsum(alive) - alive
 
 
 def lstm_layer(gates_x: np.ndarray, w_hh: np.ndarray, alive: np.ndarray, offsets: np.ndarray,
