@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from simcalc.numpy_nn import dense, lstm_layer, lstm_weights, packing
+from simcalc.numpy_nn import conv1d, conv_weight, dense, lstm_layer, lstm_weights, packing
 
 Array = np.ndarray
 
@@ -101,6 +101,9 @@ class NumpyCVLSTM:
         self.encoder = config["encoder"]
         if self.encoder == "lstm":
             self.lstm = LSTMStack(weights, "encoder", weights["embedding.weight"])
+        elif self.encoder == "cnn":  # (F, C, k) weights as (k·C, F) once, for conv1d
+            self.convs = {name: (conv_weight(weights[f"{name}.weight"]), weights[f"{name}.weight"].shape[2])
+                          for name in ("encoder.conv1", "encoder.conv2")}
 
     def sentence_vectors(self, side: dict[str, Array]) -> tuple[Array, ...]:
         ids, lengths = side["ids"], np.maximum(side["len"], 1)
@@ -113,14 +116,9 @@ class NumpyCVLSTM:
         return (out,)
 
     def _conv(self, x: Array, name: str) -> Array:
-        """``Conv1d(padding=k//2)`` of (B, L, C) → (B, L', F) by stacking the k shifted windows."""
-        weight = self.w[f"{name}.weight"]  # (F, C, k)
-        filters, channels, k = weight.shape
-        pad = k // 2
-        padded = np.pad(x, ((0, 0), (pad, pad), (0, 0)))
-        width = x.shape[1] + 2 * pad - k + 1
-        windows = np.concatenate([padded[:, j: j + width] for j in range(k)], axis=-1)  # (B, L', k·C)
-        return windows @ weight.transpose(2, 1, 0).reshape(k * channels, filters) + self.w[f"{name}.bias"]
+        """``Conv1d(padding=k//2)`` of (B, L, C) → (B, L', F)."""
+        weight, kernel = self.convs[name]
+        return conv1d(x, weight, self.w[f"{name}.bias"], kernel)
 
     def _cnn(self, ids: Array, lengths: Array) -> Array:
         x = self.w["embedding.weight"][ids]

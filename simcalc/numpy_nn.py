@@ -98,6 +98,22 @@ def dense(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarr
     return out.reshape(*x.shape[:-1], w.shape[1])
 
 
+def conv_weight(weight: np.ndarray) -> np.ndarray:
+    """A ``Conv1d`` weight [out, in, k] as [k * in, out] for :func:`conv1d` (window position major)."""
+    out_channels, in_channels, kernel = weight.shape
+    return np.ascontiguousarray(weight.transpose(2, 1, 0).reshape(kernel * in_channels, out_channels))
+
+
+def conv1d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, kernel: int) -> np.ndarray:
+    """``Conv1d(padding=kernel // 2)`` of [B, L, C] → [B, L', out], ``weight`` from :func:`conv_weight`:
+    the ``kernel`` shifted windows side by side, then one :func:`dense` product."""
+    pad = kernel // 2
+    padded = np.pad(x, ((0, 0), (pad, pad), (0, 0)))
+    width = x.shape[1] + 2 * pad - kernel + 1
+    windows = np.concatenate([padded[:, k: k + width] for k in range(kernel)], axis=-1)
+    return dense(windows, weight, bias)
+
+
 # -- LSTM ---------------------------------------------------------------------------------------------
 # Gates in torch's order i f g o. sigmoid(x) = 0.5 * tanh(x / 2) + 0.5, so the weights of the sigmoid gates
 # (i, f, o) are pre-scaled by 0.5 at load time and one tanh call per step serves all four gates.

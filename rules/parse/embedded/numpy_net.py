@@ -14,7 +14,7 @@ from typing import Mapping
 
 import numpy as np
 
-from simcalc.numpy_nn import dense, lstm_layer, lstm_weights, packing
+from simcalc.numpy_nn import conv1d, conv_weight, dense, lstm_layer, lstm_weights, packing
 
 
 class BiLSTM:
@@ -84,8 +84,7 @@ class ParserNet:
         self.char_embed = w["char_embed.weight"]
         conv = w["char_cnn.weight"]  # [out, in, k]
         self.kernel = conv.shape[2]
-        # [k * in, out]: window position major, so a window's features are consecutive chars' embeddings
-        self.conv_w = np.ascontiguousarray(conv.transpose(2, 1, 0).reshape(-1, conv.shape[0]))
+        self.conv_w = conv_weight(conv)
         self.conv_b = w["char_cnn.bias"]
         self.input_dim = self.word_embed.shape[1] + conv.shape[0]
         self.lstm = BiLSTM(w, "lstm")
@@ -100,12 +99,7 @@ class ParserNet:
 
     def char_features(self, chars: np.ndarray) -> np.ndarray:
         """Max-pooled character-CNN features [N, out] of N words' character ids [N, C] (0 = padding)."""
-        n, width = chars.shape
-        emb = self.char_embed[chars]  # [N, C, E]
-        pad = self.kernel // 2
-        padded = np.pad(emb, ((0, 0), (pad, pad), (0, 0)))
-        windows = np.concatenate([padded[:, k: k + width] for k in range(self.kernel)], axis=-1)
-        feats = np.maximum(dense(windows, self.conv_w, self.conv_b), 0.0)
+        feats = np.maximum(conv1d(self.char_embed[chars], self.conv_w, self.conv_b, self.kernel), 0.0)
         feats *= (chars != 0)[:, :, None]
         return feats.max(axis=1)
 
