@@ -47,8 +47,7 @@ class LSTMStack:
 
     def __call__(self, ids: Array, lengths: Array, keep_outputs: bool) -> tuple[Array, Array | None]:
         width = int(lengths[0]) if len(lengths) else 0
-        real = np.arange(width)[:, None] < lengths[None, :]  # (T, B): time-major, so real cells are packed order
-        alive, offsets = packing(lengths, width)
+        real, alive, offsets = packing(lengths, width)  # real (T, B): its True cells in order are the packed rows
         gates_x = self.table[ids[:, :width].T[real]]  # (N, 4H) packed
         h, below = lstm_layer(gates_x, self.layers[0][1], alive, offsets, keep=keep_outputs or len(self.layers) > 1)
         for k, (w_in, w_hh, bias) in enumerate(self.layers[1:], 2):

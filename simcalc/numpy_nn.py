@@ -133,11 +133,14 @@ def lstm_weights(weights: Mapping[str, np.ndarray], prefix: str, layer: int, suf
             (bias * scale).astype(np.float32))
 
 
-def packing(sorted_lengths: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """(alive, offsets) of rows sorted by descending length, packed time-major like torch's PackedSequence:
-    the rows still running at step t are packed rows ``offsets[t] .. offsets[t] + alive[t]``."""
-    alive = (np.asarray(sorted_lengths)[None, :] > np.arange(width)[:, None]).sum(1)
-    return alive, np.cumsum(alive) - alive
+def packing(sorted_lengths: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(real, alive, offsets) of rows sorted by descending length, packed time-major like torch's
+    PackedSequence. ``real`` [width, rows] marks real positions (its True cells in C order are the packed
+    order: ``np.nonzero(real)`` gives each packed row's step and row); the rows still running at step t
+    are packed rows ``offsets[t] .. offsets[t] + alive[t]``."""
+    real = np.arange(width)[:, None] < np.asarray(sorted_lengths)[None, :]
+    alive = real.sum(1)
+    return real, alive, np.cumsum(alive) - alive
 
 
 def lstm_layer(gates_x: np.ndarray, w_hh: np.ndarray, alive: np.ndarray, offsets: np.ndarray,

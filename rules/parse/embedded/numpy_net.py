@@ -39,9 +39,8 @@ class BiLSTM:
         # the sentences still running at step t are rows offsets[t] .. offsets[t] + alive[t]
         order = np.argsort(-lengths, kind="stable")
         lens = lengths[order]
-        alive, offsets = packing(lens, length)
-        steps = np.repeat(np.arange(length), alive)
-        ranks = np.arange(len(steps)) - np.repeat(offsets, alive)  # rank of the row's sentence in ``order``
+        real, alive, offsets = packing(lens, length)
+        steps, ranks = np.nonzero(real)  # ranks: the rank of the row's sentence in ``order``
         rows = order[ranks]
         # flip[p]: the packed position of the same sentence's mirrored word (the backward pass reads the
         # sentence reversed); mirroring twice is the identity, so flip also maps outputs back
