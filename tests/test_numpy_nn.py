@@ -1,11 +1,11 @@
-"""simcalc.numpy_nn, the shared numpy inference pieces, against plain textbook references (no torch needed)."""
+"""simcalc.numpy_nn, the shared numpy inference pieces, against plain textbook references (no torch needed).
+The safetensors reader is checked against the library in tests/test_parse_numpy.py."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from simcalc.numpy_nn import conv1d, conv_weight, load_safetensors, lstm_layer, lstm_weights, packing
-from simcalc.resources import project_data_path
+from simcalc.numpy_nn import conv1d, conv_weight, lstm_layer, lstm_weights, packing
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -61,12 +61,3 @@ def test_conv1d_equals_a_padded_sliding_window(kernel):
                           for t in range(7 + 2 * pad - kernel + 1)] for b in range(2)])
     np.testing.assert_allclose(got, expected, atol=1e-4)
 
-
-def test_reader_gives_the_shipped_neural_weights_as_the_library_does():
-    """The neural scorers read their (fp16) checkpoints with the same hand reader as the parser."""
-    st = pytest.importorskip("safetensors.numpy")
-    path = project_data_path("models/mgf-bq/model.safetensors")
-    ours, theirs = load_safetensors(path), st.load_file(str(path))
-    assert ours.keys() == theirs.keys()
-    for k in ours:
-        assert ours[k].dtype == np.float32 and np.array_equal(ours[k], theirs[k].astype(np.float32)), k

@@ -68,9 +68,10 @@ def _torch_reference(torch, model, vocabs, sentences):
 
 
 @shipped
-def test_safetensors_reader_matches_the_library():
+@pytest.mark.parametrize("name", ["parser/model.safetensors", "models/mgf-bq/model.safetensors"])  # fp32, fp16
+def test_safetensors_reader_matches_the_library(name):
     st = pytest.importorskip("safetensors.numpy")
-    path = project_data_path("parser/model.safetensors")
+    path = project_data_path(name)
     ours, theirs = load_safetensors(path), st.load_file(str(path))
     assert ours.keys() == theirs.keys()
     for k in ours:
