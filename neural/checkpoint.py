@@ -227,11 +227,13 @@ def load_checkpoint(directory: str | Path, device: str | torch.device = "cpu"
 
 def load_numpy_network(directory: str | Path) -> tuple[dict[str, Any], dict[str, Vocab], Any]:
     """(config, vocabularies, numpy network) from a checkpoint directory: inference without torch."""
-    from .numpy_net import build, load_weights
+    from simcalc.numpy_nn import load_safetensors
+
+    from .numpy_net import build
 
     config, vocabs = read_checkpoint(directory)
     try:
-        network = build(config, load_weights(Path(directory, WEIGHTS)))
+        network = build(config, load_safetensors(Path(directory, WEIGHTS)))
     except KeyError as exc:
         raise ResourceNotFoundError(f"{directory}: {WEIGHTS} lacks the tensor {exc} that a {config['kind']} "
                                     "model has; re-export the checkpoint") from None

@@ -163,10 +163,9 @@ def load_model(folder: Path, what: str, cls_name: str, **kwargs: Any):
 
 def length_chunks(sizes: Sequence[int], rows: int, budget: int = TOKEN_BUDGET) -> list[list[int]]:
     """Indices sorted by size, cut into runs of at most ``rows`` rows and ``budget`` padded tokens."""
-    from .scorers import _chunks
+    from simcalc.numpy_nn import length_batches
 
-    order = sorted(range(len(sizes)), key=sizes.__getitem__)
-    return _chunks(order, list(sizes), rows, budget)
+    return length_batches(sizes, rows, budget)
 
 
 class HFScorer(Scorer):

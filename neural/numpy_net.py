@@ -2,34 +2,28 @@
 
 Why: importing torch and building the modules is most of a neural scorer's cold start (and of the default
 engine's), while scoring needs only a few matrix products per step. The weights are the checkpoint's own
-``model.safetensors`` read with safetensors' numpy API, so nothing is converted or shipped twice.
+``model.safetensors`` read by :func:`simcalc.numpy_nn.load_safetensors`, so nothing is converted or shipped
+twice (and the ``safetensors`` package is not needed).
 
 What it computes, per model (dropout is the identity at inference):
 
 * LSTM layers as :mod:`simcalc.neural.fast` runs them: the first layer's input projection is a
-  ``vocab × 4·hidden`` table made at load time, rows are sorted by length and each step runs only on the
-  rows still that long (no padding computed). Gate rows i, f, o are pre-scaled by ½ so that one ``tanh``
-  over all four gates gives them all (σ(x) = ½·tanh(x/2) + ½): one transcendental pass per step.
+  ``vocab × 4·hidden`` table made at load time, rows are sorted by length and packed, and each step runs
+  only on the rows still that long (:func:`simcalc.numpy_nn.lstm_layer`, the parser's too: one ``tanh``
+  pass per step over pre-scaled gates).
 * Additive attention pooling, the CNN encoder (two convolutions with max-pooling), and both matching heads.
 
 Scores equal the torch model's within float32 rounding (tests/test_neural_numpy.py: 1e-5 on real pairs).
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from simcalc.numpy_nn import conv1d, conv_weight, dense, lstm_layer, lstm_weights, packing
+
 Array = np.ndarray
-
-
-def load_weights(path: str | Path) -> dict[str, Array]:
-    """The tensors of a ``model.safetensors`` file as float32 (fp16 shipped weights are widened) numpy arrays."""
-    from safetensors.numpy import load_file
-
-    return {k: (v.astype(np.float32) if np.issubdtype(v.dtype, np.floating) else v)
-            for k, v in load_file(str(path)).items()}
 
 
 def _order(lengths: Array) -> Array:
@@ -46,54 +40,23 @@ class LSTMStack:
 
     def __init__(self, weights: dict[str, Array], prefix: str, embedding: Array) -> None:
         layers = sum(1 for k in weights if k.startswith(f"{prefix}.weight_ih_l"))
-        hidden = weights[f"{prefix}.weight_hh_l0"].shape[1]
-        scale = np.full(4 * hidden, 0.5, dtype=np.float32)
-        scale[2 * hidden: 3 * hidden] = 1.0  # the cell candidate g keeps its tanh
-        self.hidden = hidden
-        self.layers: list[tuple[Array, Array, Array]] = []  # (W_ih^T, bias, W_hh^T), gates scaled
-        for k in range(layers):
-            w_ih, w_hh = weights[f"{prefix}.weight_ih_l{k}"], weights[f"{prefix}.weight_hh_l{k}"]
-            bias = weights[f"{prefix}.bias_ih_l{k}"] + weights[f"{prefix}.bias_hh_l{k}"]
-            self.layers.append((np.ascontiguousarray((w_ih * scale[:, None]).T), bias * scale,
-                                np.ascontiguousarray((w_hh * scale[:, None]).T)))
-        w_in, bias, _ = self.layers[0]
+        self.layers = [lstm_weights(weights, prefix, k) for k in range(layers)]  # (W_ih^T, W_hh^T, bias), scaled
+        self.hidden = self.layers[0][1].shape[0]
+        w_in, _, bias = self.layers[0]
         self.table = np.ascontiguousarray(embedding @ w_in + bias)  # (vocab, 4H): layer 1's input part per token
 
     def __call__(self, ids: Array, lengths: Array, keep_outputs: bool) -> tuple[Array, Array | None]:
         width = int(lengths[0]) if len(lengths) else 0
-        active = (lengths[None, :] > np.arange(width)[:, None]).sum(1)
-        steps = np.ascontiguousarray(ids[:, :width].T)  # (T, B) ids, time-major
-        below: Array | None = None
-        h = np.zeros((0, self.hidden), dtype=np.float32)
-        for k, (w_in, bias, w_hh) in enumerate(self.layers):
-            last = k == len(self.layers) - 1
-            projected = None if k == 0 else (below.reshape(-1, below.shape[-1]) @ w_in + bias).reshape(  # type: ignore[union-attr]
-                width, len(lengths), -1)
-            h, below = self._layer(steps, projected, active, w_hh, keep_outputs or not last)
-        return h, below
-
-    def _layer(self, steps: Array, projected: Array | None, active: Array, w_hh: Array, keep: bool
-               ) -> tuple[Array, Array | None]:
-        """One layer over sorted rows; ``projected`` (T, B, 4H) is the input part, None for the tabled first layer."""
-        hid = self.hidden
-        batch = steps.shape[1]
-        h = np.zeros((batch, hid), dtype=np.float32)
-        c = np.zeros((batch, hid), dtype=np.float32)
-        out = np.zeros((steps.shape[0], batch, hid), dtype=np.float32) if keep else None
-        for t, n in enumerate(active.tolist()):
-            gates = h[:n] @ w_hh
-            gates += self.table[steps[t, :n]] if projected is None else projected[t, :n]
-            np.tanh(gates, out=gates)
-            for part in (gates[:, : 2 * hid], gates[:, 3 * hid:]):  # i, f and o: σ(x) = ½·tanh(x/2) + ½
-                part *= 0.5
-                part += 0.5
-            i, f, g, o = gates[:, :hid], gates[:, hid: 2 * hid], gates[:, 2 * hid: 3 * hid], gates[:, 3 * hid:]
-            cell = c[:n]
-            cell *= f
-            cell += i * g
-            np.multiply(o, np.tanh(cell), out=h[:n])
-            if out is not None:
-                out[t, :n] = h[:n]
+        real, alive, offsets = packing(lengths, width)  # real (T, B): its True cells in order are the packed rows
+        gates_x = self.table[ids[:, :width].T[real]]  # (N, 4H) packed
+        h, below = lstm_layer(gates_x, self.layers[0][1], alive, offsets, keep=keep_outputs or len(self.layers) > 1)
+        for k, (w_in, w_hh, bias) in enumerate(self.layers[1:], 2):
+            h, below = lstm_layer(dense(below, w_in, bias), w_hh, alive, offsets,  # type: ignore[arg-type]
+                                  keep=keep_outputs or k < len(self.layers))
+        if below is None:
+            return h, None
+        out = np.zeros((width, len(lengths), self.hidden), dtype=np.float32)
+        out[real] = below
         return h, out
 
 
@@ -137,6 +100,9 @@ class NumpyCVLSTM:
         self.encoder = config["encoder"]
         if self.encoder == "lstm":
             self.lstm = LSTMStack(weights, "encoder", weights["embedding.weight"])
+        elif self.encoder == "cnn":  # (F, C, k) weights as (k·C, F) once, for conv1d
+            self.convs = {name: (conv_weight(weights[f"{name}.weight"]), weights[f"{name}.weight"].shape[2])
+                          for name in ("encoder.conv1", "encoder.conv2")}
 
     def sentence_vectors(self, side: dict[str, Array]) -> tuple[Array, ...]:
         ids, lengths = side["ids"], np.maximum(side["len"], 1)
@@ -149,14 +115,9 @@ class NumpyCVLSTM:
         return (out,)
 
     def _conv(self, x: Array, name: str) -> Array:
-        """``Conv1d(padding=k//2)`` of (B, L, C) → (B, L', F) by stacking the k shifted windows."""
-        weight = self.w[f"{name}.weight"]  # (F, C, k)
-        filters, channels, k = weight.shape
-        pad = k // 2
-        padded = np.pad(x, ((0, 0), (pad, pad), (0, 0)))
-        width = x.shape[1] + 2 * pad - k + 1
-        windows = np.concatenate([padded[:, j: j + width] for j in range(k)], axis=-1)  # (B, L', k·C)
-        return windows @ weight.transpose(2, 1, 0).reshape(k * channels, filters) + self.w[f"{name}.bias"]
+        """``Conv1d(padding=k//2)`` of (B, L, C) → (B, L', F)."""
+        weight, kernel = self.convs[name]
+        return conv1d(x, weight, self.w[f"{name}.bias"], kernel)
 
     def _cnn(self, ids: Array, lengths: Array) -> Array:
         x = self.w["embedding.weight"][ids]

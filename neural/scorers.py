@@ -27,13 +27,13 @@ from __future__ import annotations
 
 import math
 import os
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, ClassVar, Iterator, Sequence
+from typing import Any, ClassVar, Sequence
 
 import numpy as np
 
 from simcalc.errors import ResourceNotFoundError, ScorerUnavailableError
+from simcalc.numpy_nn import blas_threads, length_batches
 from simcalc.resources import project_data_path
 from simcalc.result import Result
 from simcalc.scorer import Pair, Scorer
@@ -62,19 +62,9 @@ def lexical_fallback(a: str, b: str, threshold: float) -> float:
 
 
 #: Padded tokens per forward pass: sentences are sorted by length and cut into chunks of at most this
-#: many (width × rows) so that short sentences are not padded to the longest one of a file batch.
+#: many (width × rows, :func:`simcalc.numpy_nn.length_batches`) so that short sentences are not padded to
+#: the longest one of a file batch.
 TOKEN_BUDGET = 16384
-
-
-def _chunks(order: list[int], size: list[int], rows: int, budget: int) -> list[list[int]]:
-    """Consecutive runs of ``order`` (sorted by ``size``) of at most ``rows`` rows and ``budget`` padded tokens."""
-    out: list[list[int]] = [[]]
-    for i in order:
-        current = out[-1]
-        if current and (len(current) >= rows or (len(current) + 1) * size[i] > budget):
-            out.append([])
-        out[-1].append(i)
-    return out if out[0] else []
 
 
 #: Environment variable naming the default backend of the cvlstm/mgf scorers (``numpy`` or ``torch``).
@@ -102,33 +92,6 @@ def choose_backend(backend: str | None, device: str | None = "auto") -> str:
             raise ScorerUnavailableError("the torch backend needs torch, which is not installed: "
                                          "`pip install torch`, or use the numpy backend (the default on CPU)")
     return chosen
-
-
-_blas_pools: Any = None
-
-
-@contextmanager
-def blas_threads(threads: int | None) -> Iterator[None]:
-    """Limit numpy's BLAS pool to ``threads`` for a block (None: no change), restoring it afterwards.
-
-    The pools are found once per process (threadpoolctl scans the loaded libraries, ≈ 1 ms: a third of
-    a one-pair call if done each time)."""
-    global _blas_pools
-    if threads is None:
-        yield
-        return
-    if _blas_pools is None:
-        try:
-            from threadpoolctl import ThreadpoolController
-        except ImportError:  # scikit-learn brings it; without it numpy keeps its own thread count
-            _blas_pools = False
-        else:
-            _blas_pools = ThreadpoolController().select(user_api="blas")
-    if not _blas_pools:
-        yield
-        return
-    with _blas_pools.limit(limits=threads):
-        yield
 
 
 def coverage_weight(coverage: float) -> float:
@@ -249,7 +212,7 @@ class NeuralScorer(Scorer):
         size = [sum(len(e.ids) for e in enc.values()) for enc in encoded]
         order = sorted(range(len(encoded)), key=size.__getitem__)
         chunks = []
-        for idx in _chunks(order, size, self.batch_size, TOKEN_BUDGET):
+        for idx in length_batches(size, self.batch_size, TOKEN_BUDGET):
             chunks.append(self.network.sentence_vectors(self.featurizer.collate_sentences([encoded[i] for i in idx])))
         inverse = np.empty(len(order), dtype=np.int64)
         inverse[np.asarray(order, dtype=np.int64)] = np.arange(len(order))

@@ -15,7 +15,8 @@ import pytest
 
 from simcalc.rules.parse.conllu import read_conllu
 from simcalc.rules.parse.embedded.decode import decode_batch, decode_tree
-from simcalc.rules.parse.embedded.numpy_net import ParserNet, load_safetensors, log_softmax
+from simcalc.numpy_nn import load_safetensors
+from simcalc.rules.parse.embedded.numpy_net import ParserNet, log_softmax
 from simcalc.rules.parse.embedded.parser import EmbeddedParser, model_available
 from simcalc.rules.parse.gold import read_question_gold
 from simcalc.resources import project_data_path
@@ -67,9 +68,10 @@ def _torch_reference(torch, model, vocabs, sentences):
 
 
 @shipped
-def test_safetensors_reader_matches_the_library():
+@pytest.mark.parametrize("name", ["parser/model.safetensors", "models/mgf-bq/model.safetensors"])  # fp32, fp16
+def test_safetensors_reader_matches_the_library(name):
     st = pytest.importorskip("safetensors.numpy")
-    path = project_data_path("parser/model.safetensors")
+    path = project_data_path(name)
     ours, theirs = load_safetensors(path), st.load_file(str(path))
     assert ours.keys() == theirs.keys()
     for k in ours:
@@ -216,7 +218,7 @@ def test_parsing_and_the_rules_scorer_never_import_torch():
 
 
 def test_length_batches_cover_every_sentence_within_bounds():
-    from simcalc.rules.parse.embedded.numpy_net import length_batches
+    from simcalc.numpy_nn import length_batches
 
     lengths = [((i * 37) % 50) + 1 for i in range(500)] + [400]
     batches = length_batches(lengths, max_sentences=64, max_tokens=1024)

@@ -5,101 +5,16 @@ the segmenter forward, which is a few matrix products and a BiLSTM. torch stays 
 (:mod:`.model`, :mod:`.segmenter`'s ``build_network``); these classes read the same safetensors files
 and must give the same scores (tests/test_parse_numpy.py checks them against torch).
 
-Weights are read by :func:`load_safetensors` (the format is an 8-byte header length, a JSON header and
-raw little-endian arrays), so neither torch nor the ``safetensors`` package is needed at inference.
+The shared pieces (the safetensors reader, BLAS threads, length batches, ``dense``, the LSTM layer) are
+:mod:`simcalc.numpy_nn`'s, the same as the neural scorers'; neither torch nor ``safetensors`` is needed.
 """
 from __future__ import annotations
 
-import json
-import struct
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Iterator, Mapping, Sequence
+from typing import Mapping
 
 import numpy as np
 
-_DTYPES = {"F16": np.float16, "F32": np.float32, "F64": np.float64, "I64": np.int64, "I32": np.int32,
-           "U8": np.uint8, "I8": np.int8, "BOOL": np.bool_}
-
-
-def load_safetensors(path: str | Path) -> dict[str, np.ndarray]:
-    """All tensors of a safetensors file as float32 numpy arrays (bfloat16 and float16 widened)."""
-    raw = Path(path).read_bytes()
-    (size,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8: 8 + size])
-    body = memoryview(raw)[8 + size:]
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        start, end = info["data_offsets"]
-        shape = tuple(info["shape"])
-        if info["dtype"] == "BF16":  # the high half of a float32
-            bits = np.frombuffer(body[start:end], dtype="<u2").astype(np.uint32) << 16
-            array = bits.view(np.float32)
-        elif info["dtype"] in _DTYPES:
-            array = np.frombuffer(body[start:end], dtype=np.dtype(_DTYPES[info["dtype"]]).newbyteorder("<"))
-        else:
-            raise ValueError(f"{path}: tensor {name} has unsupported dtype {info['dtype']}")
-        out[name] = np.ascontiguousarray(array.reshape(shape), dtype=np.float32)
-    return out
-
-
-_CONTROLLER: list = []  # threadpoolctl's controller, found once (scanning the loaded libraries costs ~0.5 ms)
-
-
-@contextmanager
-def blas_threads(threads: int | None) -> Iterator[None]:
-    """Run a block with at most ``threads`` BLAS threads (threadpoolctl, when installed), restored after.
-    None, or no threadpoolctl: the BLAS library's own setting (``OPENBLAS_NUM_THREADS`` / ``OMP_NUM_THREADS``)."""
-    if threads is None:
-        yield
-        return
-    if not _CONTROLLER:
-        try:
-            from threadpoolctl import ThreadpoolController
-        except ImportError:
-            _CONTROLLER.append(None)
-        else:
-            _CONTROLLER.append(ThreadpoolController())
-    if _CONTROLLER[0] is None:
-        yield
-        return
-    with _CONTROLLER[0].limit(limits=threads, user_api="blas"):
-        yield
-
-
-def length_batches(lengths: Sequence[int], max_sentences: int, max_tokens: int) -> list[list[int]]:
-    """Indices grouped into batches of similar length (shortest first): at most ``max_sentences`` each,
-    and at most ``max_tokens`` positions once padded to the batch's longest, so that padding (which
-    costs as much as words in every product) stays small and memory per batch stays bounded."""
-    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
-    batches: list[list[int]] = []
-    current: list[int] = []
-    for i in order:
-        if current and (len(current) == max_sentences or (len(current) + 1) * lengths[i] > max_tokens):
-            batches.append(current)
-            current = []
-        current.append(i)
-    if current:
-        batches.append(current)
-    return batches
-
-
-def dense(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
-    """``x @ w + b`` over the last axis as one 2-D product (numpy runs a 3-D ``@`` as many small ones)."""
-    out = x.reshape(-1, x.shape[-1]) @ w
-    if b is not None:
-        out += b
-    return out.reshape(*x.shape[:-1], w.shape[1])
-
-
-def _gate_scale(hidden: int) -> np.ndarray:
-    """Per gate column: 0.5 for the sigmoid gates (i, f, o), 1 for the cell input (g), torch's order i f g o.
-    sigmoid(x) = 0.5 * tanh(x / 2) + 0.5, so one tanh call serves all four gates."""
-    scale = np.full(4 * hidden, 0.5, dtype=np.float32)
-    scale[2 * hidden: 3 * hidden] = 1.0
-    return scale
+from simcalc.numpy_nn import conv1d, conv_weight, dense, lstm_layer, lstm_weights, packing
 
 
 class BiLSTM:
@@ -112,17 +27,8 @@ class BiLSTM:
     def __init__(self, weights: Mapping[str, np.ndarray], prefix: str = "lstm") -> None:
         self.layers = []
         layer = 0
-        while f"{prefix}.weight_ih_l{layer}" in weights:
-            dirs = []
-            for suffix in ("", "_reverse"):
-                w_ih = weights[f"{prefix}.weight_ih_l{layer}{suffix}"]
-                w_hh = weights[f"{prefix}.weight_hh_l{layer}{suffix}"]
-                bias = weights[f"{prefix}.bias_ih_l{layer}{suffix}"] + weights[f"{prefix}.bias_hh_l{layer}{suffix}"]
-                scale = _gate_scale(w_hh.shape[1])
-                # pre-scaled so that one tanh gives all gates (see _gate_scale)
-                dirs.append((np.ascontiguousarray((w_ih * scale[:, None]).T), np.ascontiguousarray((w_hh * scale[:, None]).T),
-                             (bias * scale).astype(np.float32)))
-            self.layers.append(dirs)
+        while f"{prefix}.weight_ih_l{layer}" in weights:  # (forward, backward), gates pre-scaled
+            self.layers.append([lstm_weights(weights, prefix, layer, suffix) for suffix in ("", "_reverse")])
             layer += 1
         self.hidden = self.layers[0][0][1].shape[0]
 
@@ -133,10 +39,8 @@ class BiLSTM:
         # the sentences still running at step t are rows offsets[t] .. offsets[t] + alive[t]
         order = np.argsort(-lengths, kind="stable")
         lens = lengths[order]
-        alive = (lens[None, :] > np.arange(length)[:, None]).sum(1)
-        offsets = np.concatenate([[0], np.cumsum(alive)[:-1]])
-        steps = np.repeat(np.arange(length), alive)
-        ranks = np.arange(len(steps)) - np.repeat(offsets, alive)  # rank of the row's sentence in ``order``
+        real, alive, offsets = packing(lens, length)
+        steps, ranks = np.nonzero(real)  # ranks: the rank of the row's sentence in ``order``
         rows = order[ranks]
         # flip[p]: the packed position of the same sentence's mirrored word (the backward pass reads the
         # sentence reversed); mirroring twice is the identity, so flip also maps outputs back
@@ -146,29 +50,11 @@ class BiLSTM:
         packed = x[rows, steps]
         for layer in self.layers:
             (wf, uf, bf), (wb, ub, bb) = layer
-            forward = self._run(dense(packed, wf, bf), uf, alive, offsets)
-            backward = self._run(dense(packed[flip], wb, bb), ub, alive, offsets)[flip]
+            forward = lstm_layer(dense(packed, wf, bf), uf, alive, offsets)[1]
+            backward = lstm_layer(dense(packed[flip], wb, bb), ub, alive, offsets)[1][flip]  # type: ignore[index]
             packed = np.concatenate([forward, backward], axis=1)
         out = np.zeros((batch, length, packed.shape[1]), dtype=np.float32)
         out[rows, steps] = packed
-        return out
-
-    @staticmethod
-    def _run(gates_x: np.ndarray, w_hh: np.ndarray, alive: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-        """One direction over packed rows: input-side gate terms [N, 4H] (pre-scaled) → states [N, H]."""
-        hid = w_hh.shape[0]
-        h = np.zeros((int(alive[0]) if len(alive) else 0, hid), dtype=np.float32)
-        c = np.zeros_like(h)
-        out = np.empty((gates_x.shape[0], hid), dtype=np.float32)
-        for n, o in zip(alive.tolist(), offsets.tolist()):
-            if n == 0:
-                break
-            g = np.tanh(gates_x[o: o + n] + h[:n] @ w_hh)
-            g[:, :2 * hid] += 1.0  # sigmoid(x) = (tanh(x / 2) + 1) / 2: the halves are folded in below
-            g[:, 3 * hid:] += 1.0
-            c[:n] = 0.5 * (g[:, hid: 2 * hid] * c[:n] + g[:, :hid] * g[:, 2 * hid: 3 * hid])
-            h[:n] = 0.5 * g[:, 3 * hid:] * np.tanh(c[:n])
-            out[o: o + n] = h[:n]
         return out
 
 
@@ -197,8 +83,7 @@ class ParserNet:
         self.char_embed = w["char_embed.weight"]
         conv = w["char_cnn.weight"]  # [out, in, k]
         self.kernel = conv.shape[2]
-        # [k * in, out]: window position major, so a window's features are consecutive chars' embeddings
-        self.conv_w = np.ascontiguousarray(conv.transpose(2, 1, 0).reshape(-1, conv.shape[0]))
+        self.conv_w = conv_weight(conv)
         self.conv_b = w["char_cnn.bias"]
         self.input_dim = self.word_embed.shape[1] + conv.shape[0]
         self.lstm = BiLSTM(w, "lstm")
@@ -213,12 +98,7 @@ class ParserNet:
 
     def char_features(self, chars: np.ndarray) -> np.ndarray:
         """Max-pooled character-CNN features [N, out] of N words' character ids [N, C] (0 = padding)."""
-        n, width = chars.shape
-        emb = self.char_embed[chars]  # [N, C, E]
-        pad = self.kernel // 2
-        padded = np.pad(emb, ((0, 0), (pad, pad), (0, 0)))
-        windows = np.concatenate([padded[:, k: k + width] for k in range(self.kernel)], axis=-1)
-        feats = np.maximum(dense(windows, self.conv_w, self.conv_b), 0.0)
+        feats = np.maximum(conv1d(self.char_embed[chars], self.conv_w, self.conv_b, self.kernel), 0.0)
         feats *= (chars != 0)[:, :, None]
         return feats.max(axis=1)
 

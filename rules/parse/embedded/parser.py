@@ -15,6 +15,7 @@ from typing import Sequence
 import numpy as np
 
 from simcalc.errors import ResourceNotFoundError
+from simcalc.numpy_nn import blas_threads, length_batches
 from simcalc.resources import project_data_path
 
 from ..base import BaseParser
@@ -22,7 +23,6 @@ from ..conllu import is_punct
 from ..segment import default_segmenter, model_segmenter
 from ..types import Parse, ParserUnavailableError
 from ..ud_convert import convert
-from .numpy_net import blas_threads, length_batches
 
 log = logging.getLogger(__name__)
 
@@ -189,7 +189,9 @@ class EmbeddedParser(BaseParser):
                  batch_size: int = 256, threads: int | None = 1, segmenter: str = "trained", refine: bool = False,
                  **kwargs) -> None:
         super().__init__(**kwargs)
-        from .numpy_net import ParserNet, load_safetensors
+        from simcalc.numpy_nn import load_safetensors
+
+        from .numpy_net import ParserNet
         from .vocab import Vocabs
 
         folder = Path(model_dir) if model_dir else None

@@ -23,10 +23,11 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from simcalc.errors import ResourceNotFoundError
+from simcalc.numpy_nn import length_batches
 from simcalc.resources import project_data_path
 
 from ..conllu import simplify_chars
-from .numpy_net import length_batches, log_softmax
+from .numpy_net import log_softmax
 
 log = logging.getLogger(__name__)
 
@@ -270,7 +271,9 @@ class TrainedSegmenter:
     def __init__(self, user_dict: str | Path | None = None, known: Callable[[str], bool] | None = None,
                  model_dir: str | Path | None = None, batch_size: int = 512) -> None:
         from ..jieba_segment import Segmenter
-        from .numpy_net import SegmenterNet, load_safetensors
+        from simcalc.numpy_nn import load_safetensors
+
+        from .numpy_net import SegmenterNet
 
         folder = Path(model_dir) if model_dir else project_data_path("parser/segmenter.json").parent
         if not segmenter_available(folder):
