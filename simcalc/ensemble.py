@@ -352,16 +352,19 @@ class Cascade:
     probability below ``floor`` answers "not similar" without running ``member`` (it cannot be *opposite*
     either: that needs matching content). ``floor`` is chosen on the fitting data so that few fitting pairs
     change label against the full engine; ``enabled = false`` keeps the tables but runs the full engine.
+    ``experts``: skip only pairs whose router's first choice is one of these (empty: any) — a graded
+    domain's expert orders the grades of dissimilar pairs too, which the pre-stack alone orders worse.
     """
 
     member: str
     floor: float
     enabled: bool = True
+    experts: list[str] = field(default_factory=list)
     info: dict[str, Any] = field(default_factory=dict)  # fitting numbers (reported, not used)
 
     def to_toml(self) -> list[str]:
         return ["[cascade]", f"enabled = {_toml(self.enabled)}", f"member = {_toml(self.member)}",
-                f"floor = {_toml(self.floor)}", *(f"{k} = {_toml(v)}" for k, v in self.info.items())]
+                f"floor = {_toml(self.floor)}", f"experts = {_toml(self.experts)}", *(f"{k} = {_toml(v)}" for k, v in self.info.items())]
 
     @classmethod
     def from_toml(cls, table: Any, source: str) -> "Cascade":
@@ -374,7 +377,10 @@ class Cascade:
         enabled = table.get("enabled", True)
         if not isinstance(enabled, bool):
             raise InputFormatError(f"{where}: enabled must be true or false")
-        return cls(table["member"], floor, enabled, {k: v for k, v in table.items() if k.startswith("fit_")})
+        experts = table.get("experts", [])
+        if not isinstance(experts, list) or not all(isinstance(e, str) for e in experts):
+            raise InputFormatError(f"{where}: experts must be a list of expert names")
+        return cls(table["member"], floor, enabled, list(experts), {k: v for k, v in table.items() if k.startswith("fit_")})
 
 
 @dataclass
@@ -450,6 +456,8 @@ class EnsembleConfig:
                 raise InputFormatError(f"{source} [cascade]: {cascade.member!r} is not a member of this ensemble")
             if not experts or not all(e.pre for e in experts):
                 raise InputFormatError(f"{source} [cascade]: needs a routed config with [experts.NAME.pre] tables")
+            if set(cascade.experts) - {e.name for e in experts}:
+                raise InputFormatError(f"{source} [cascade]: experts names unknown experts")
         config = cls(members, combination, None if threshold is None else _number(threshold, f"{source} threshold"),
                    None if mean_threshold is None else _number(mean_threshold, f"{source} mean_threshold"),
                    _number(data.get("stacking", {}).get("intercept", 0.0), f"{source} intercept"),
@@ -728,7 +736,8 @@ class EnsembleScorer(Scorer):
             calibrated = {m.name: m.calibration(cheap[m.name][i].score) for m, _ in self.members if m.name in cheap}
             pre = sum(w * _sigmoid(e.logit(calibrated, {}, pre=True))
                       for e in self.config.experts if (w := route.get(e.name, 0.0)))
-            if pre >= cascade.floor:
+            top = max(route, key=route.__getitem__) if route else ""
+            if pre >= cascade.floor or (cascade.experts and top not in cascade.experts):
                 full.append(i)
             else:
                 results[i] = self._skipped(cheap, i, calibrated, route, pre, cascade)

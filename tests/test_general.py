@@ -243,6 +243,7 @@ def test_the_cascade_is_fitted_and_its_floor_keeps_labels_on_the_fitting_data(ca
     cascade = config.cascade
     assert cascade is not None and cascade.member == "polar_count" and cascade.enabled
     assert 0.0 < cascade.floor < 0.5
+    assert cascade.experts == ["bank"]  # the graded domain's expert orders dissimilar pairs too: not skipped
     assert all(e.pre and "polar_count" not in e.pre["members"] for e in config.experts)
     assert all(share <= 0.02 for share in cascade.info["fit_changed"].values())
     loaded = load_config(str(out))
@@ -265,6 +266,7 @@ def test_skipped_pairs_never_run_the_expensive_member_and_say_so(cascaded):
         if i in skipped:
             assert r.details["cascade"]["pre_stack"] < floor and r.score == r.details["cascade"]["pre_stack"]
             assert r.label == 0 and r.verdict != "opposite" and "polar_count" not in r.details["members"]
+            assert r.details["expert"] == "bank"
             assert r.details["decided_by"].startswith("polar_count skipped: content clearly different, pre-stack ")
             assert f"< floor {floor:.2f}" in r.details["decided_by"]
     # the pairs not skipped: exactly the full engine's answer
