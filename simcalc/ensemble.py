@@ -71,6 +71,23 @@ router's first choice, whose coefficients the member and feature contributions s
     members = {tfidf = 1.1, cvlstm = 8.0}
     features = {rules = {coverage = 0.47}}
 
+**The cascade** (``[cascade]`` and ``[experts.DOMAIN.pre]``; :class:`Cascade`): the rule engine costs more
+than the other members together, and where the content is clearly different it cannot change the answer
+(*opposite* needs matching content). Each expert has a pre-stack over the cheap members only; where their
+router-weighted probability is below ``floor`` (and the router's first choice is one of ``experts``), the pair
+is answered "not similar" with that probability as its score, without running ``member``; elsewhere the full
+engine runs. ``details["cascade"]`` marks a skipped pair. ``enabled = false`` (or
+``EnsembleScorer(..., cascade=False)``) runs the full engine everywhere::
+
+    [cascade]
+    enabled = true
+    member = "rules"
+    floor = 0.15                    # fitted: at most 0.2 % of each domain's fitting pairs change label
+    experts = ["bq", "lcqmc"]
+    [experts.bq.pre]
+    intercept = -5.1
+    members = {tfidf = 0.8, cvlstm = 7.4}
+
 A member that cannot load (missing package or resource) is logged once, left out, and the weights
 are renormalised; a stack needs all its members, so it falls back to the weighted mean (with
 ``mean_threshold``, unsigned). Every result says which members were left out and why. Configs written
