@@ -11,6 +11,11 @@ baseline) on BQ test, LCQMC test, AFQMC dev (F1 and accuracy), the held-out part
 AUC), CNSD STS-B dev (Spearman); pairs labelled similar that are called *opposite* on BQ / LCQMC test; rows/s of
 each config against the default on BQ test pairs in the same process.
 
+``--cascade``: also ``general`` with its cascade off (``general@cascade=off``: the rule engine on every
+pair) beside ``general`` as shipped, and per set the share of pairs the cascade answered without the rule
+engine; a config ``NAME@cascade=on|off`` anywhere forces the cascade on or off. From the cache, the cascade
+asks the cached rule-engine results only for the pairs it does not skip — the same decisions as live.
+
 The general config: members levenshtein, jaro_winkler, char_jaccard, tfidf (IDF of the fitting sets'
 sentences, ``general.tfidf-idf.tsv.gz``), cvlstm, mgf (``mgf-bq-large``; ``--mgf-small``: mgf-bq) and rules
 with its features; isotonic calibration (``--calibration platt`` to compare); the router also reads the
@@ -169,27 +174,45 @@ def fit(cache: Path, calibration: str, nonnegative: bool = True) -> dict[str, Pa
     return {"general": CONFIGS / "general.toml", "mix": out}
 
 
-def evaluate(configs: dict[str, str], cache: Path) -> dict:
-    """Every config on every reported set (from the member cache)."""
+def scorer_for(config: str) -> EnsembleScorer:
+    """``NAME`` or ``NAME@cascade=on|off`` (the cascade forced on or off)."""
+    name, _, flag = config.partition("@cascade=")
+    return EnsembleScorer(name, cascade=None if not flag else flag == "on")
+
+
+def cached_results(scorer: EnsembleScorer, key: str, pairs: list[tuple[str, str]], cache: Path) -> list:
+    """The config's results from the member cache; under a cascade, the skipped member's cached results
+    are read only for the pairs the cascade runs it on (as ``score_batch`` would)."""
     from bench.ensemble import ensemble_results
 
+    if scorer.cascade is None:
+        return ensemble_results(scorer, key, pairs, cache)
+    per_member = {m.name: member_results(m, s, key, pairs, cache) for m, s in scorer.members}
+    expensive = per_member.pop(scorer.cascade.member)
+    return scorer.combine_cascaded(per_member, pairs, lambda rows: [expensive[i] for i in rows])
+
+
+def evaluate(configs: dict[str, str], cache: Path) -> dict:
+    """Every config on every reported set (from the member cache)."""
     report: dict = {}
     for label, (relative, rows) in REPORT_SETS.items():
         key, pairs, labels, index = select(relative, rows)
         block = {}
         for name, config in configs.items():
-            scorer = EnsembleScorer(config)
-            results = ensemble_results(scorer, key, pairs, cache)
+            scorer = scorer_for(config)
+            results = cached_results(scorer, key, pairs, cache)
+            skipped = int(sum("cascade" in results[i].details for i in index))
             s = np.array([results[i].score for i in index])
             y = labels[index]
             if label.startswith("CNSD"):
-                block[name] = {"spearman": graded_metrics(s, y)["spearman"]}
+                block[name] = {"spearman": graded_metrics(s, y)["spearman"], "skipped": skipped}
                 continue
             m = binary_metrics(s, y, scorer.threshold)
             opposite = np.array([results[i].verdict == "opposite" for i in index])
             block[name] = {"accuracy": m["accuracy"], "f1": m["f1"], "roc_auc": m["roc_auc"],
                            "spearman": graded_metrics(s, y)["spearman"],
-                           "similar_called_opposite": int((opposite & (y == 1)).sum()), "similar": int((y == 1).sum())}
+                           "similar_called_opposite": int((opposite & (y == 1)).sum()), "similar": int((y == 1).sum()),
+                           "skipped": skipped}
             if "router" in results[index[0]].details:
                 block[name]["routed_to"] = {}
                 for i in index:
@@ -216,7 +239,7 @@ def speed(configs: dict[str, str], n: int, rounds: int = 2) -> dict[str, float]:
 
 def speed_one(config: str, n: int) -> float:
     _, pairs, _, _ = select("bq_corpus/test.tsv", "all")
-    return pairs_per_second(EnsembleScorer(config), pairs[:n])
+    return pairs_per_second(scorer_for(config), pairs[:n])
 
 
 def render(report: dict) -> str:
@@ -227,6 +250,9 @@ def render(report: dict) -> str:
             "PAWS-X dev 1200: AUC", "CNSD STS-B dev ρ", "BQ false opp.", "LCQMC false opp."]
     if "speed" in report:
         head.append("rows/s × default")
+    cascade = any(b["rows"][n].get("skipped") for b in sets.values() for n in names)
+    if cascade:
+        head.append("rule engine skipped (BQ / LCQMC / AFQMC / PAWS-X / CNSD)")
     lines = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
     for name in names:
         r = {label: block["rows"][name] for label, block in sets.items()}
@@ -240,6 +266,8 @@ def render(report: dict) -> str:
         if "speed" in report:
             v = report["speed"].get(name)
             cells.append(f"{v / report['speed'][names[0]]:.2f}" if v else "—")
+        if cascade:
+            cells.append(" / ".join(f"{100 * r[label]['skipped'] / sets[label]['n']:.1f}%" for label in sets))
         lines.append("| " + " | ".join(cells) + " |")
     routed = [(label, block["rows"][n]["routed_to"]) for label, block in sets.items() for n in names
               if "routed_to" in block["rows"][n] and n == "general"]
@@ -260,6 +288,10 @@ def main() -> int:
     parser.add_argument("--configs", default=None, help="Extra configs NAME=PATH,… to report.")
     parser.add_argument("--pairs", type=int, default=1000, help="BQ test pairs for the speed ratio (0: none).")
     parser.add_argument("--allow-negative", action="store_true", help="Experts may weigh a member negatively.")
+    parser.add_argument("--cascade", action="store_true",
+                        help="Also general with its cascade off (general@cascade=off), and the share skipped.")
+    parser.add_argument("--speed-configs", default=None,
+                        help="Only these reported configs (names separated by |) in the speed ratio.")
     parser.add_argument("--mgf-small", action="store_true", help="The general config's mgf: mgf-bq, not mgf-bq-large.")
     parser.add_argument("--speed-one", default=None, help=argparse.SUPPRESS)  # one config's rows/s (a subprocess)
     parser.add_argument("--json", type=Path, default=None)
@@ -273,7 +305,9 @@ def main() -> int:
     if args.warm:
         warm(args.cache, MEMBERS)
         return 0
-    configs = {"default (bq)": "default", "lcqmc": "lcqmc", "general": "general"}
+    configs = {"default (bq)": "bq", "lcqmc": "lcqmc", "general": "general"}
+    if args.cascade:
+        configs["general (cascade off)"] = "general@cascade=off"
     if args.fit:
         fit(args.cache, args.calibration, not args.allow_negative)
     if args.mix:
@@ -283,8 +317,9 @@ def main() -> int:
         configs[name] = path
     report: dict = {"sets": evaluate(configs, args.cache)}
     if args.pairs:  # the default and the general candidates (lcqmc and the baseline cost what the default does)
-        report["speed"] = speed({k: v for k, v in configs.items() if k not in ("lcqmc", "mix (baseline)")},
-                                args.pairs)
+        wanted = args.speed_configs.split("|") if args.speed_configs else None
+        report["speed"] = speed({k: v for k, v in configs.items() if k not in ("lcqmc", "mix (baseline)")
+                                 and (wanted is None or k in wanted)}, args.pairs)
     print(render(report))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False))

@@ -71,6 +71,23 @@ router's first choice, whose coefficients the member and feature contributions s
     members = {tfidf = 1.1, cvlstm = 8.0}
     features = {rules = {coverage = 0.47}}
 
+**The cascade** (``[cascade]`` and ``[experts.DOMAIN.pre]``; :class:`Cascade`): the rule engine costs more
+than the other members together, and where the content is clearly different it cannot change the answer
+(*opposite* needs matching content). Each expert has a pre-stack over the cheap members only; where their
+router-weighted probability is below ``floor`` (and the router's first choice is one of ``experts``), the pair
+is answered "not similar" with that probability as its score, without running ``member``; elsewhere the full
+engine runs. ``details["cascade"]`` marks a skipped pair. ``enabled = false`` (or
+``EnsembleScorer(..., cascade=False)``) runs the full engine everywhere::
+
+    [cascade]
+    enabled = true
+    member = "rules"
+    floor = 0.15                    # fitted: at most 0.2 % of each domain's fitting pairs change label
+    experts = ["bq", "lcqmc"]
+    [experts.bq.pre]
+    intercept = -5.1
+    members = {tfidf = 0.8, cvlstm = 7.4}
+
 A member that cannot load (missing package or resource) is logged once, left out, and the weights
 are renormalised; a stack needs all its members, so it falls back to the weighted mean (with
 ``mean_threshold``, unsigned). Every result says which members were left out and why. Configs written
@@ -89,7 +106,7 @@ import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from .errors import InputFormatError, ResourceNotFoundError, SimcalcError
 from .result import Result
@@ -293,12 +310,15 @@ class Expert:
     #: a signed config: this domain's content stack (``intercept``, ``members``, ``features``), which gates
     #: *opposite* (see :class:`Polarity`); the content probability is the experts' router-weighted mixture
     content: dict[str, Any] = field(default_factory=dict)
+    #: a cascaded config: this domain's pre-stack over the cheap members only (``intercept``, ``members``),
+    #: which decides whether the expensive member runs at all (see :class:`Cascade`)
+    pre: dict[str, Any] = field(default_factory=dict)
 
     def logit(self, calibrated: dict[str, float], standardised: dict[str, dict[str, float]],
-              content: bool = False) -> float:
-        """The stack's logit, or with ``content`` its content stack's."""
-        table: dict[str, Any] = self.content if content else {"intercept": self.intercept, "members": self.members,
-                                                              "features": self.features}
+              content: bool = False, pre: bool = False) -> float:
+        """The stack's logit, or with ``content`` its content stack's, with ``pre`` its pre-stack's."""
+        table: dict[str, Any] = self.pre if pre else self.content if content else \
+            {"intercept": self.intercept, "members": self.members, "features": self.features}
         z = float(table.get("intercept", 0.0))
         z += sum(c * calibrated.get(m, 0.0) for m, c in table.get("members", {}).items())
         for member, weights in table.get("features", {}).items():
@@ -311,6 +331,8 @@ class Expert:
                  *(f"{k} = {_toml(v)}" for k, v in self.info.items())]
         if self.content:
             lines += ["", f"[experts.{self.name}.content]", *(f"{k} = {_toml(v)}" for k, v in self.content.items())]
+        if self.pre:
+            lines += ["", f"[experts.{self.name}.pre]", *(f"{k} = {_toml(v)}" for k, v in self.pre.items())]
         return lines
 
     @classmethod
@@ -328,10 +350,54 @@ class Expert:
                   "members": _number_table(content.get("members", {}), f"{where} content.members"),
                   "features": {str(m): _number_table(t, f"{where} content.features.{m}")
                                for m, t in c_features.items()}} if content else {}
+        pre = table.get("pre", {})
+        if not isinstance(pre, dict) or pre.get("features"):
+            raise InputFormatError(f"{where}: pre must be a table with intercept and members (no features)")
+        pre_parsed = {"intercept": _number(pre.get("intercept", 0.0), f"{where} pre.intercept"),
+                      "members": _number_table(pre.get("members", {}), f"{where} pre.members")} if pre else {}
         return cls(name, _number(table.get("intercept", 0.0), f"{where} intercept"),
                    _number_table(table.get("members", {}), f"{where} members"),
                    {str(m): _number_table(t, f"{where} features.{m}") for m, t in features.items()},
-                   {k: v for k, v in table.items() if k.startswith("dev_")}, parsed)
+                   {k: v for k, v in table.items() if k.startswith("dev_")}, parsed, pre_parsed)
+
+
+@dataclass
+class Cascade:
+    """Skip an expensive member (the rule engine) where it cannot change the answer (``[cascade]``).
+
+    Each expert's pre-stack (``[experts.NAME.pre]``) reads the cheap members only; their router-weighted
+    probability below ``floor`` answers "not similar" without running ``member`` (it cannot be *opposite*
+    either: that needs matching content). ``floor`` is chosen on the fitting data so that few fitting pairs
+    change label against the full engine; ``enabled = false`` keeps the tables but runs the full engine.
+    ``experts``: skip only pairs whose router's first choice is one of these (empty: any) — a graded
+    domain's expert orders the grades of dissimilar pairs too, which the pre-stack alone orders worse.
+    """
+
+    member: str
+    floor: float
+    enabled: bool = True
+    experts: list[str] = field(default_factory=list)
+    info: dict[str, Any] = field(default_factory=dict)  # fitting numbers (reported, not used)
+
+    def to_toml(self) -> list[str]:
+        return ["[cascade]", f"enabled = {_toml(self.enabled)}", f"member = {_toml(self.member)}",
+                f"floor = {_toml(self.floor)}", f"experts = {_toml(self.experts)}", *(f"{k} = {_toml(v)}" for k, v in self.info.items())]
+
+    @classmethod
+    def from_toml(cls, table: Any, source: str) -> "Cascade":
+        where = f"{source} [cascade]"
+        if not isinstance(table, dict) or not isinstance(table.get("member"), str):
+            raise InputFormatError(f"{where}: needs member = NAME, floor = P and enabled = true/false")
+        floor = _number(table.get("floor"), f"{where} floor")
+        if not 0.0 <= floor < 1.0:
+            raise InputFormatError(f"{where}: floor must be in [0, 1), got {floor}")
+        enabled = table.get("enabled", True)
+        if not isinstance(enabled, bool):
+            raise InputFormatError(f"{where}: enabled must be true or false")
+        experts = table.get("experts", [])
+        if not isinstance(experts, list) or not all(isinstance(e, str) for e in experts):
+            raise InputFormatError(f"{where}: experts must be a list of expert names")
+        return cls(table["member"], floor, enabled, list(experts), {k: v for k, v in table.items() if k.startswith("fit_")})
 
 
 @dataclass
@@ -353,6 +419,7 @@ class EnsembleConfig:
     experts: list[Expert] = field(default_factory=list)
     router_file: str | None = None
     router: "Router | None" = None
+    cascade: Cascade | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "<dict>", base_dir: Path | None = None) -> "EnsembleConfig":
@@ -400,11 +467,21 @@ class EnsembleConfig:
             if combination != "stacking":
                 raise InputFormatError(f"{source} [polarity]: a signed config needs combination = \"stacking\"")
         experts, router_file, router = _experts(data, source, names, combination, base_dir)
-        return cls(members, combination, None if threshold is None else _number(threshold, f"{source} threshold"),
+        cascade = Cascade.from_toml(data["cascade"], source) if "cascade" in data else None
+        if cascade is not None:
+            if cascade.member not in names:
+                raise InputFormatError(f"{source} [cascade]: {cascade.member!r} is not a member of this ensemble")
+            if not experts or not all(e.pre for e in experts):
+                raise InputFormatError(f"{source} [cascade]: needs a routed config with [experts.NAME.pre] tables")
+            if set(cascade.experts) - {e.name for e in experts}:
+                raise InputFormatError(f"{source} [cascade]: experts names unknown experts")
+        config = cls(members, combination, None if threshold is None else _number(threshold, f"{source} threshold"),
                    None if mean_threshold is None else _number(mean_threshold, f"{source} mean_threshold"),
                    _number(data.get("stacking", {}).get("intercept", 0.0), f"{source} intercept"),
                    str(head.get("name", Path(source).stem)), str(head.get("description", "")),
                    str(head.get("fitted_on", "")), source, base_dir, features, polarity, experts, router_file, router)
+        config.cascade = cascade
+        return config
 
     @property
     def signed(self) -> bool:
@@ -433,6 +510,8 @@ class EnsembleConfig:
             lines += ["", *feature_set.to_toml()]
         if self.polarity is not None:
             lines += ["", *self.polarity.to_toml()]
+        if self.cascade is not None:
+            lines += ["", *self.cascade.to_toml()]
         if self.router_file is not None:
             lines += ["", "[router]", f"file = {_toml(self.router_file)}"]
         for expert in self.experts:
@@ -553,12 +632,14 @@ class EnsembleScorer(Scorer):
     """Members from a config, calibrated and combined; details show every member's part.
 
     ``config``: a shipped config name (``default`` = ``general``, ``bq``, ``lcqmc``, ``lexical``), a TOML path, or a dict.
+    ``cascade``: run the config's ``[cascade]`` (skip the expensive member where the cheap pre-stacks are
+    clearly below its floor) — None: as the config says (``enabled``); False: always the full engine.
     """
 
     name = "ensemble"
 
     def __init__(self, config: str | Path | dict | EnsembleConfig | None = None, threshold: float | None = None,
-                 max_chars: int = MAX_CHARS) -> None:
+                 max_chars: int = MAX_CHARS, cascade: bool | None = None) -> None:
         super().__init__(threshold=threshold, max_chars=max_chars)
         self.config = load_config(config)
         self.members: list[tuple[Member, Scorer]] = []
@@ -598,6 +679,12 @@ class EnsembleScorer(Scorer):
         #: signed only while the stack runs (a member left out → the unsigned mean)
         self.polarity = self.config.polarity if self.combination == "stacking" else None
         setattr(self, "range", (-1.0, 1.0) if self.polarity is not None else (0.0, 1.0))  # per config, not class
+        c = self.config.cascade
+        on = c is not None and (c.enabled if cascade is None else cascade)
+        loaded = {m.name for m, _ in self.members}
+        #: the cascade in force: only while the routed stack runs with every member loaded
+        self.cascade = c if on and c is not None and self.combination == "stacking" and c.member in loaded \
+            and len(loaded) > 1 else None
 
     def _load_member(self, member: Member) -> Scorer:
         from . import registry
@@ -636,16 +723,76 @@ class EnsembleScorer(Scorer):
     def score_prepared(self, prepared: Sequence[PreparedPair]) -> list[Result]:
         if not prepared:
             return []
-        per_member = {m.name: scorer.score_prepared(prepared) for m, scorer in self.members}
-        results = self.combine(per_member, len(prepared), [(a.text, b.text) for a, b in prepared])
+        texts = [(a.text, b.text) for a, b in prepared]
+        if self.cascade is None:
+            per_member = {m.name: scorer.score_prepared(prepared) for m, scorer in self.members}
+            results = self.combine(per_member, len(prepared), texts)
+        else:
+            expensive = next(s for m, s in self.members if m.name == self.cascade.member)
+            cheap = {m.name: scorer.score_prepared(prepared) for m, scorer in self.members
+                     if m.name != self.cascade.member}
+            results = self.combine_cascaded(cheap, texts,
+                                            lambda rows: expensive.score_prepared([prepared[i] for i in rows]))
         for result, (a, b) in zip(results, prepared):
             result.warnings[:0] = a.warnings + b.warnings
         return results
 
+    def combine_cascaded(self, cheap: dict[str, list[Result]], texts: Sequence[tuple[str, str]],
+                         expensive: Callable[[list[int]], list[Result]]) -> list[Result]:
+        """Ensemble results under the cascade from the cheap members' results on every pair: ``expensive``
+        (the skipped member's results for the given row indices) is asked only for the pairs whose
+        router-weighted pre-stack probability reaches the floor; the rest are answered by the pre-stack."""
+        cascade = self.cascade
+        if cascade is None:
+            raise InputFormatError(f"ensemble {self.config.name}: no cascade in force")
+        routes = [self.config.router.route(*t) if self.config.router is not None else
+                  {e.name: 1.0 / len(self.config.experts) for e in self.config.experts} for t in texts]
+        results: list[Result | None] = [None] * len(texts)
+        full: list[int] = []
+        for i, route in enumerate(routes):
+            calibrated = {m.name: m.calibration(cheap[m.name][i].score) for m, _ in self.members if m.name in cheap}
+            pre = sum(w * _sigmoid(e.logit(calibrated, {}, pre=True))
+                      for e in self.config.experts if (w := route.get(e.name, 0.0)))
+            top = max(route, key=route.__getitem__) if route else ""
+            if pre >= cascade.floor or (cascade.experts and top not in cascade.experts):
+                full.append(i)
+            else:
+                results[i] = self._skipped(cheap, i, calibrated, route, pre, cascade)
+        if full:
+            per_member = {name: [rs[i] for i in full] for name, rs in cheap.items()}
+            per_member[cascade.member] = expensive(full)
+            for i, result in zip(full, self.combine(per_member, len(full), [texts[i] for i in full],
+                                                    [routes[i] for i in full])):
+                results[i] = result
+        return [r for r in results if r is not None]
+
+    def _skipped(self, cheap: dict[str, list[Result]], i: int, calibrated: dict[str, float],
+                 route: dict[str, float], pre: float, cascade: Cascade) -> Result:
+        """A pair answered by the pre-stack alone: "not similar", its score the pre-stack probability."""
+        expert = max(self.config.experts, key=lambda e: route.get(e.name, 0.0))
+        parts = {name: {"raw": rs[i].score, "calibrated": calibrated[name], "weight": self.weights[name],
+                        "stack_coefficient": expert.pre["members"].get(name, 0.0),
+                        "contribution": expert.pre["members"].get(name, 0.0) * calibrated[name],
+                        "details": rs[i].details} for name, rs in cheap.items()}
+        details: dict[str, Any] = {
+            "config": self.config.name, "combination": self.combination,
+            "router": {d: round(w, 4) for d, w in sorted(route.items(), key=lambda kv: -kv[1])},
+            "expert": expert.name, "members": parts, "p_similar": pre,
+            "cascade": {"skipped": cascade.member, "pre_stack": pre, "floor": cascade.floor}}
+        if self.unused:
+            details["unused"] = list(self.unused)
+        result = Result(pre, self.name, details=details).with_threshold(self.threshold)
+        what = "rule engine" if cascade.member == "rules" else cascade.member
+        details["decided_by"] = f"{what} skipped: content clearly different, pre-stack {pre:.2f} " \
+                                f"< floor {cascade.floor:.2f}"
+        return result
+
     def combine(self, per_member: dict[str, list[Result]], n: int,
-                texts: Sequence[tuple[str, str]] | None = None) -> list[Result]:
+                texts: Sequence[tuple[str, str]] | None = None,
+                routes: Sequence[dict[str, float]] | None = None) -> list[Result]:
         """Ensemble results from each member's results for the same ``n`` pairs (in order); a routed
-        config also needs the pairs' ``texts`` (normalised), which its router reads."""
+        config also needs the pairs' ``texts`` (normalised), which its router reads (or their ``routes``,
+        when already read)."""
         stacking = self.combination == "stacking"
         routed = stacking and bool(self.config.experts)
         if routed and (texts is None or len(texts) != n):
@@ -658,7 +805,8 @@ class EnsembleScorer(Scorer):
             standardised: dict[str, dict[str, float]] = {}
             expert, route = None, {}
             if routed:
-                route = self.config.router.route(*texts[i]) if self.config.router is not None and texts else \
+                route = routes[i] if routes is not None else \
+                    self.config.router.route(*texts[i]) if self.config.router is not None and texts else \
                     {e.name: 1.0 / len(self.config.experts) for e in self.config.experts}
                 details["router"] = {d: round(w, 4) for d, w in sorted(route.items(), key=lambda kv: -kv[1])}
                 expert = max(self.config.experts, key=lambda e: route.get(e.name, 0.0))

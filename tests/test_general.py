@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from simcalc import cli, registry
+from simcalc.scorer import Result
 from simcalc.ensemble import EnsembleScorer, load_config
 from simcalc.errors import InputFormatError, ResourceNotFoundError
 from simcalc.fitting import DomainScores, fit_general_from_scores, parse_domains, write_config
@@ -207,3 +208,111 @@ def test_shipped_general_config_routes_real_pairs():
     assert bank.label == 1 and caption.label == 1
     negated = scorer.score("我喜欢吃苹果", "我不喜欢吃苹果")
     assert negated.verdict == "opposite" and negated.score < 0
+
+
+# -- the cascade: the expensive member skipped where the cheap pre-stacks are clearly below the floor -----
+class CountingPolar(PolarScorer):
+    """The rule-engine stand-in, counting the pairs it is asked to score."""
+
+    name = "polar_count"
+    seen: list[tuple[str, str]] = []
+
+    def _score_pair(self, a: str, b: str) -> Result:
+        CountingPolar.seen.append((a, b))
+        return PolarScorer._score_pair(self, a, b)
+
+
+@pytest.fixture(scope="module")
+def cascaded(domains, tmp_path_factory):
+    registry.register(ScorerSpec("polar_count", "test_general:CountingPolar", "rules", "tests only"))
+    renamed = {d: DomainScores(s.raw, s.labels, {"polar_count": s.features["polar_test"]}, s.pairs)
+               for d, s in domains.items()}
+    config = fit_general_from_scores(renamed, ["levenshtein", "polar_count"], {}, name="c",
+                                     cascade_member="polar_count", max_cascade_change=0.02)
+    out = tmp_path_factory.mktemp("cascade") / "c.toml"
+    write_config(config, out)
+    return config, out
+
+
+def mixed_pairs() -> list[tuple[str, str]]:
+    return [(a, b) for a in BANK[:6] for b in BANK[3:9]] + [(a, a) for a in CAPTION[:4]]
+
+
+def test_the_cascade_is_fitted_and_its_floor_keeps_labels_on_the_fitting_data(cascaded):
+    config, out = cascaded
+    cascade = config.cascade
+    assert cascade is not None and cascade.member == "polar_count" and cascade.enabled
+    assert 0.0 < cascade.floor < 0.5
+    assert cascade.experts == ["bank"]  # the graded domain's expert orders dissimilar pairs too: not skipped
+    assert all(e.pre and "polar_count" not in e.pre["members"] for e in config.experts)
+    assert all(share <= 0.02 for share in cascade.info["fit_changed"].values())
+    loaded = load_config(str(out))
+    assert loaded.cascade == cascade and [e.pre for e in loaded.experts] == [e.pre for e in config.experts]
+
+
+def test_skipped_pairs_never_run_the_expensive_member_and_say_so(cascaded):
+    _, out = cascaded
+    pairs = mixed_pairs()
+    on, off = EnsembleScorer(str(out)), EnsembleScorer(str(out), cascade=False)
+    assert on.cascade is not None and off.cascade is None
+    CountingPolar.seen.clear()
+    results = on.score_batch(pairs)
+    asked = list(CountingPolar.seen)
+    skipped = [i for i, r in enumerate(results) if "cascade" in r.details]
+    assert skipped and len(skipped) < len(pairs)  # both paths taken on this batch
+    assert len(asked) == len(pairs) - len(skipped)
+    floor = on.cascade.floor
+    for i, r in enumerate(results):
+        if i in skipped:
+            assert r.details["cascade"]["pre_stack"] < floor and r.score == r.details["cascade"]["pre_stack"]
+            assert r.label == 0 and r.verdict != "opposite" and "polar_count" not in r.details["members"]
+            assert r.details["expert"] == "bank"
+            assert r.details["decided_by"].startswith("polar_count skipped: content clearly different, pre-stack ")
+            assert f"< floor {floor:.2f}" in r.details["decided_by"]
+    # the pairs not skipped: exactly the full engine's answer
+    CountingPolar.seen.clear()
+    full = off.score_batch(pairs)
+    assert len(CountingPolar.seen) == len(pairs)
+    for i, (r, f) in enumerate(zip(results, full)):
+        if i not in skipped:
+            assert r.score == pytest.approx(f.score) and r.details["decided_by"] == f.details["decided_by"]
+
+
+def test_cascade_off_scores_as_a_config_without_one(cascaded, tmp_path):
+    config, _ = cascaded
+    config.cascade.enabled = False  # type: ignore[union-attr]
+    write_config(config, tmp_path / "off.toml")
+    config.cascade.enabled = True  # type: ignore[union-attr]
+    text = (tmp_path / "off.toml").read_text()
+    assert "[cascade]" in text and "enabled = false" in text
+    plain = text.split("[cascade]")[0] + "[router]" + text.split("[router]", 1)[1]
+    plain = "\n".join(line for line in plain.split("\n\n") if ".pre]" not in line)
+    (tmp_path / "plain.toml").write_text(plain)
+    off = EnsembleScorer(str(tmp_path / "off.toml"))
+    assert off.cascade is None and load_config(str(tmp_path / "plain.toml")).cascade is None
+    pairs = mixed_pairs()
+    for a, b in zip(off.score_batch(pairs), EnsembleScorer(str(tmp_path / "plain.toml")).score_batch(pairs)):
+        assert a.score == b.score and a.details == b.details
+
+
+def test_the_cascade_table_is_checked(cascaded):
+    _, out = cascaded
+    text = out.read_text()
+    for bad, message in ((text.replace('member = "polar_count"\nfloor', 'member = "nope"\nfloor'), "not a member"),
+                         (text.replace("enabled = true", "enabled = 1"), "true or false"),
+                         (text.replace("\n[experts.bank.pre]", "\n[experts.bank.unused]"), "pre] tables")):
+        (out.parent / "bad.toml").write_text(bad)  # beside its router table
+        with pytest.raises(InputFormatError, match=message):
+            load_config(str(out.parent / "bad.toml"))
+
+
+@pytest.mark.usefixtures("shared_data")
+def test_shipped_general_cascade_skips_clearly_different_pairs_only():
+    on, off = EnsembleScorer("general"), EnsembleScorer("general", cascade=False)
+    assert on.config.cascade is not None and off.cascade is None
+    different = on.score("微粒贷怎么还款", "今天天气怎么样")
+    assert "cascade" in different.details and different.label == 0
+    assert different.details["decided_by"].startswith("rule engine skipped: content clearly different")
+    negated = on.score("我喜欢吃苹果", "我不喜欢吃苹果")
+    assert "cascade" not in negated.details and negated.verdict == "opposite"
+    assert negated.score == pytest.approx(off.score("我喜欢吃苹果", "我不喜欢吃苹果").score)
