@@ -26,6 +26,14 @@ if str(ROOT) not in sys.path:
 log = logging.getLogger("bench")
 
 
+def publish(table: str, report: dict, json_path: Path | None) -> int:
+    """Print a benchmark's table and, when asked, write its report as JSON; the script's exit code."""
+    print(table)
+    if json_path:
+        json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    return 0
+
+
 # -- pairs and timing --------------------------------------------------------------------------------------
 def pairs(path: str | Path, limit: int | None = None, *, labelled: bool = False, where: Any = None) -> list[tuple]:
     """The file's usable pairs, in order: ``(sentence1, sentence2)``, or with ``labelled`` ``(s1, s2, label)``

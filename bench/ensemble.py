@@ -39,7 +39,7 @@ import numpy as np  # noqa: E402
 from simcalc import datasets, registry  # noqa: E402
 from simcalc.ensemble import EnsembleScorer  # noqa: E402
 from simcalc.evaluate import best_threshold, binary_metrics, graded_metrics  # noqa: E402
-from bench.common import ROOT, cold_start_seconds, pairs_per_second, pairs as read_pairs  # noqa: E402
+from bench.common import ROOT, cold_start_seconds, pairs_per_second, pairs as read_pairs, publish  # noqa: E402
 from simcalc.resources import cache_dir  # noqa: E402
 
 
@@ -345,16 +345,12 @@ def main() -> int:
             report["cold_start"] = {"default": cold_start("default"), "bq": cold_start("bq")}
             if args.before:
                 report["cold_start"][f"@{args.before} bq"] = cold_start(str(configs_at(args.before) / "bq.toml"))
-        print(render_signed(report))
-    else:
-        report = {"accuracy": accuracy_tables(args.limit, args.with_rules)}
-        if not args.no_speed:
-            report["throughput"] = throughput(args.pairs)
-            report["cold_start"] = {c: cold_start(c) for c in ("default", "lexical")}
-        print(render(report))
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False))
-    return 0
+        return publish(render_signed(report), report, args.json)
+    report = {"accuracy": accuracy_tables(args.limit, args.with_rules)}
+    if not args.no_speed:
+        report["throughput"] = throughput(args.pairs)
+        report["cold_start"] = {c: cold_start(c) for c in ("default", "lexical")}
+    return publish(render(report), report, args.json)
 
 
 if __name__ == "__main__":

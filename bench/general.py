@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from bench.common import ROOT, pairs as read_pairs, pairs_per_second  # noqa: E402
+from bench.common import ROOT, pairs as read_pairs, pairs_per_second, publish  # noqa: E402
 from bench.ensemble import member_results  # noqa: E402
 from simcalc import datasets, registry  # noqa: E402
 from simcalc.ensemble import EnsembleScorer, Member  # noqa: E402
@@ -320,10 +320,7 @@ def main() -> int:
         wanted = args.speed_configs.split("|") if args.speed_configs else None
         report["speed"] = speed({k: v for k, v in configs.items() if k not in ("lcqmc", "mix (baseline)")
                                  and (wanted is None or k in wanted)}, args.pairs)
-    print(render(report))
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False))
-    return 0
+    return publish(render(report), report, args.json)
 
 
 if __name__ == "__main__":
