@@ -213,8 +213,9 @@ def test_match_command(tmp_path):
     lines = out.read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("query_line\tquery\trank") and len(lines) == 1 + 2 * 2
     first = lines[1].split("\t")
-    assert first[1] == "如何开通花呗" and first[4] == "花呗怎么开通" and first[-1] == "id0"
-    assert lines[3].split("\t")[0] == "3"  # the query's own line number
+    assert lines[0].split("\t")[:7] == ["query_line", "query", "rank", "faq_line", "faq_question", "score", "label"]
+    assert first[1] == "如何开通花呗" and first[4] == "花呗怎么开通" and first[-1] == "id0"  # the learned ranker's order
+    assert lines[3].split("\t")[0] == "3" and lines[3].split("\t")[4] == "银行卡丢失怎么办"  # the query's own line
 
 
 def test_import_is_light():

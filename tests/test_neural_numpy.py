@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import random
+import os
 import subprocess
 import sys
 
@@ -122,6 +123,14 @@ def test_faq_encode_once_equals_pairwise_scores():
     assert [r.score for r in ranked] == pytest.approx([r.score for r in pairwise], abs=1e-6)
 
 
+def _run_default_backend(code: str) -> list[str]:
+    """What ``code`` prints, run in a fresh interpreter with the backend left to its default."""
+    env = {k: v for k, v in os.environ.items() if k != BACKEND_ENV}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out.stdout.split()
+
+
 def test_neural_scorers_and_their_ensemble_do_not_import_torch():
     """The neural members of the default engine load and score without torch (the rule engine's parser is
     another matter: rules/parse)."""
@@ -132,10 +141,7 @@ def test_neural_scorers_and_their_ensemble_do_not_import_torch():
             "                         'members': members})\n"
             "r = engine.score_batch([('怎么开通花呗', '花呗如何开通'), ('怎么开通花呗', '我要提前还款')])\n"
             "print(r[0].score > r[1].score, simcalc.get_scorer('mgf').describe()['backend'], 'torch' in sys.modules)")
-    env = {k: v for k, v in __import__("os").environ.items() if k != BACKEND_ENV}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.split() == ["True", "numpy", "False"]
+    assert _run_default_backend(code) == ["True", "numpy", "False"]
 
 
 def test_backend_choice_option_and_environment(monkeypatch):
@@ -166,7 +172,4 @@ def test_shipped_scorers_work_where_torch_cannot_be_imported():
             "for name in ('cvlstm', 'mgf'):\n"
             "    r = simcalc.get_scorer(name).score('怎么开通花呗', '花呗如何开通')\n"
             "    print(name, r.label)\n")
-    env = {k: v for k, v in __import__("os").environ.items() if k != BACKEND_ENV}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.split() == ["cvlstm", "1", "mgf", "1"]
+    assert _run_default_backend(code) == ["cvlstm", "1", "mgf", "1"]

@@ -164,20 +164,6 @@ def test_a_ranker_with_a_neural_feature(tmp_path, pair_file):
         cvlstm.compare("如何开通花呗", top[0].text).score, abs=1e-5)  # the same score as pair by pair
 
 
-def test_match_command_keeps_its_columns_with_the_ranker(tmp_path):
-    faq = tmp_path / "faq.tsv"
-    faq.write_text("".join(f"{q}\tid{i}\n" for i, q in enumerate(FAQ)), encoding="utf-8")
-    queries = tmp_path / "q.txt"
-    queries.write_text("如何开通花呗\n我的银行卡丢了\n", encoding="utf-8")
-    out = tmp_path / "out.tsv"
-    run = CliRunner().invoke(cli.main, ["match", str(queries), "--faq", str(faq), "--top-k", "2", "-o", str(out),
-                                        "--config", "lexical"])
-    assert run.exit_code == 0, run.output
-    lines = [line.split("\t") for line in out.read_text(encoding="utf-8").splitlines()]
-    assert lines[0][:7] == ["query_line", "query", "rank", "faq_line", "faq_question", "score", "label"]
-    assert lines[1][4] == "花呗怎么开通" and lines[1][-1] == "id0" and lines[3][4] == "银行卡丢失怎么办"
-
-
 def test_ranking_beats_its_prefilter_on_lcqmc_dev(shared_data):
     """On 300 LCQMC dev queries (the rankers were fitted on dev: a regression check, not a result)."""
     from simcalc.prefilter import TfidfPrefilter
