@@ -324,7 +324,9 @@ def roles_swapped(p1: Profile, p2: Profile, tokens1: Sequence[str], tokens2: Seq
         return None
     lemmas = _predicate_lemmas(p1, p2)
     shared = {w.token for w in p1.content} & {w.token for w in p2.content}
-    pivots = [t for t in shared | PIVOTS if tokens1.count(t) == 1 and tokens2.count(t) == 1]
+    # in sentence order, so that the pivot named in the reason is the same in every process
+    pivots = sorted((t for t in shared | PIVOTS if tokens1.count(t) == 1 and tokens2.count(t) == 1),
+                    key=tokens1.index)
     for t in pivots:
         i, j = tokens1.index(t), tokens2.index(t)
         before1 = {w.token for w in p1.content if w.index < i and w.token not in lemmas}

@@ -5,6 +5,9 @@ default on real data is at the end, under ``shared_data``."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -327,3 +330,17 @@ def test_the_default_engine_calls_negated_sentences_opposite(shared_data):
     assert share >= 0.8, share
     same = scorer.score_batch(same_polarity_pairs()[::6])
     assert not any(r.verdict == "opposite" for r in same)
+
+
+def test_role_exchange_reason_is_the_same_in_every_process():
+    """The pivot named in a role-exchange reason is the first in sentence order, not a set's hash order."""
+    code = ("import simcalc\n"
+            "r = simcalc.get_scorer('rules').score('猫在院子里追老鼠', '老鼠在院子里追猫')\n"
+            "print(r.details['polarity']['reason'])")
+    reasons = set()
+    for seed in ("0", "1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+        assert out.returncode == 0, out.stderr[-2000:]
+        reasons.add(out.stdout.strip())
+    assert len(reasons) == 1 and "change sides of 在" in reasons.pop()
