@@ -8,7 +8,8 @@ trained on.
   punctuation and spaces carry little in question matching and the lexical scorers drop them too.
   A text made only of punctuation keeps its characters rather than becoming empty.
 * Words are jieba's default (precise, HMM on) segmentation of the same normalised text, with whitespace
-  and punctuation-only tokens dropped.
+  and punctuation-only tokens dropped (jieba's own dictionary, shared in the process: :mod:`simcalc.jieba_dict`;
+  words a user adds to jieba's global tokenizer do not change what the models were trained on).
 * Id 0 is padding, id 1 the unknown token; tokens seen fewer than ``min_count`` times are unknown.
 * Sequences longer than ``max_len`` are cut, and :func:`encode` says so (it never cuts silently): the
   training report counts the cut sentences and the scorers put a warning on the Result.
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from simcalc.errors import InputFormatError
+from simcalc.jieba_dict import base_tokenizer
 from simcalc.text import content_chars, is_content_char, normalize
 
 log = logging.getLogger(__name__)
@@ -39,37 +41,10 @@ def char_tokens(text: str) -> list[str]:
     return list(chars)
 
 
-_jieba = None
-
-
-def _segmenter():
-    """jieba is imported (and its dictionary loaded) on first use only.
-
-    jieba builds its prefix dictionary from the 5 MB word list on first use (≈ 1 s) and can keep it as a
-    marshal file; we keep that file in simcalc's cache folder (``<cache>/jieba/``) rather than the system
-    temp folder, so it survives temp clean-ups and stays per user.
-    """
-    global _jieba
-    if _jieba is None:
-        import jieba
-
-        from simcalc.resources import cache_dir
-
-        jieba.setLogLevel(logging.WARNING)
-        folder = cache_dir() / "jieba"
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            jieba.dt.tmp_dir = str(folder)
-        except OSError as exc:  # read-only home: jieba falls back to the temp folder
-            log.debug("jieba cache folder %s not usable (%s)", folder, exc)
-        _jieba = jieba
-    return _jieba
-
-
 def word_tokens(text: str) -> list[str]:
     """jieba words of the normalised text, without whitespace/punctuation-only tokens."""
     text = normalize(text)
-    words = [w for w in _segmenter().lcut(text) if any(is_content_char(c) for c in w)]
+    words = [w for w in base_tokenizer().lcut(text) if any(is_content_char(c) for c in w)]
     return words or [w for w in text.split() if w] or [text]
 
 

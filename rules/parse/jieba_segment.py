@@ -6,7 +6,6 @@ feature) and :mod:`.segment` (which chooses between them) both build on it witho
 """
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from simcalc.errors import ResourceNotFoundError
@@ -16,10 +15,9 @@ class Segmenter:
     """``Segmenter(user_dict=None)(text) -> list[str]``; whitespace never becomes a token."""
 
     def __init__(self, user_dict: str | Path | None = None) -> None:
-        import jieba
+        from simcalc.jieba_dict import private_tokenizer
 
-        logging.getLogger("jieba").setLevel(logging.WARNING)
-        self._tokenizer = jieba.Tokenizer()
+        self._tokenizer = private_tokenizer()
         self.user_dict = str(user_dict) if user_dict else None
         if user_dict is not None:
             path = Path(user_dict).expanduser()
