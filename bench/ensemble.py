@@ -209,9 +209,13 @@ def member_results(member, scorer, relative: str, pairs, cache: Path | None):
 
 
 def ensemble_results(scorer: EnsembleScorer, relative: str, pairs, cache: Path | None):
-    """The ensemble's results on a file: each member's (cached) results combined as ``score_batch`` would."""
+    """The ensemble's results on a file: each member's (cached) results combined as ``score_batch`` would;
+    under a cascade, the skipped member's results are read only for the pairs the cascade runs it on."""
     per_member = {m.name: member_results(m, s, relative, pairs, cache) for m, s in scorer.members}
-    return scorer.combine(per_member, len(pairs), pairs)
+    if scorer.cascade is None:
+        return scorer.combine(per_member, len(pairs), pairs)
+    expensive = per_member.pop(scorer.cascade.member)
+    return scorer.combine_cascaded(per_member, pairs, lambda rows: [expensive[i] for i in rows])
 
 
 def signed_tables(before: str | None, limit: int | None, cache: Path | None, sets: list[str] | None = None) -> dict:

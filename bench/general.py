@@ -33,7 +33,6 @@ the same keys); the rule engine takes minutes per file, everything else is fitte
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from pathlib import Path
@@ -44,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from bench.common import ROOT, pairs as read_pairs, pairs_per_second, publish  # noqa: E402
-from bench.ensemble import member_results  # noqa: E402
+from bench.ensemble import ensemble_results, member_results  # noqa: E402
 from simcalc import datasets, registry  # noqa: E402
 from simcalc.ensemble import EnsembleScorer, Member  # noqa: E402
 from simcalc.evaluate import binary_metrics, graded_metrics  # noqa: E402
@@ -180,18 +179,6 @@ def scorer_for(config: str) -> EnsembleScorer:
     return EnsembleScorer(name, cascade=None if not flag else flag == "on")
 
 
-def cached_results(scorer: EnsembleScorer, key: str, pairs: list[tuple[str, str]], cache: Path) -> list:
-    """The config's results from the member cache; under a cascade, the skipped member's cached results
-    are read only for the pairs the cascade runs it on (as ``score_batch`` would)."""
-    from bench.ensemble import ensemble_results
-
-    if scorer.cascade is None:
-        return ensemble_results(scorer, key, pairs, cache)
-    per_member = {m.name: member_results(m, s, key, pairs, cache) for m, s in scorer.members}
-    expensive = per_member.pop(scorer.cascade.member)
-    return scorer.combine_cascaded(per_member, pairs, lambda rows: [expensive[i] for i in rows])
-
-
 def evaluate(configs: dict[str, str], cache: Path) -> dict:
     """Every config on every reported set (from the member cache)."""
     report: dict = {}
@@ -200,7 +187,7 @@ def evaluate(configs: dict[str, str], cache: Path) -> dict:
         block = {}
         for name, config in configs.items():
             scorer = scorer_for(config)
-            results = cached_results(scorer, key, pairs, cache)
+            results = ensemble_results(scorer, key, pairs, cache)
             skipped = int(sum("cascade" in results[i].details for i in index))
             s = np.array([results[i].score for i in index])
             y = labels[index]
@@ -305,7 +292,7 @@ def main() -> int:
     if args.warm:
         warm(args.cache, MEMBERS)
         return 0
-    configs = {"default (bq)": "bq", "lcqmc": "lcqmc", "general": "general"}
+    configs = {"bq": "bq", "lcqmc": "lcqmc", "general": "general"}
     if args.cascade:
         configs["general (cascade off)"] = "general@cascade=off"
     if args.fit:

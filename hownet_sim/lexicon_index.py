@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Iterator, Mapping, Sequence
 
 from .index import (CILIN, FLAT, GLOSSARY, RELATIONS, SENTIMENT_NEGATIVE, SENTIMENT_POSITIVE, WHOLE, WORD_PAIRS,
                     IndexFile, IndexWriter, ragged, read_ragged)
@@ -103,16 +103,21 @@ def read_hownet(index: IndexFile):
     return tree, LazyConcepts(index.strings("defs")), entries, relations, problems
 
 
+def _word_string_lists(w: IndexWriter, table: str, by_word: Mapping[str, Sequence[str]]) -> None:
+    """Each word's list of strings as ids into one sorted string table ``table`` (ragged ``words``)."""
+    names = sorted({s for strings in by_word.values() for s in strings})
+    ids = {s: i for i, s in enumerate(names)}
+    w.strings(table, names)
+    ragged(w, "words", {word: [ids[s] for s in strings] for word, strings in by_word.items()})
+
+
 # -- Cilin -------------------------------------------------------------------------------------------
 def build_cilin(paths: dict[str, Path | None]) -> IndexWriter:
     from .cilin import Cilin
 
     codes_by_word = Cilin.from_file(_need(paths, CILIN)).codes
-    codes = sorted({c for cs in codes_by_word.values() for c in cs})
-    code_id = {c: i for i, c in enumerate(codes)}
     w = IndexWriter("cilin", {"sources": _sources(paths), "words": len(codes_by_word)})
-    w.strings("codes", codes)
-    ragged(w, "words", {word: [code_id[c] for c in cs] for word, cs in codes_by_word.items()})
+    _word_string_lists(w, "codes", codes_by_word)
     return w
 
 
@@ -128,11 +133,8 @@ def build_flat(paths: dict[str, Path | None]) -> IndexWriter:
     from .flat import read_flat
 
     by_word = read_flat(_need(paths, FLAT))
-    names = sorted({s for sememes in by_word.values() for s in sememes})
-    name_id = {s: i for i, s in enumerate(names)}
     w = IndexWriter("flat", {"sources": _sources(paths), "words": len(by_word)})
-    w.strings("names", names)
-    ragged(w, "words", {word: [name_id[s] for s in sememes] for word, sememes in by_word.items()})
+    _word_string_lists(w, "names", by_word)
     return w
 
 

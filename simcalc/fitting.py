@@ -34,7 +34,7 @@ from . import registry
 from .ensemble import (CALIBRATIONS, COMBINATIONS, VETO_SHARE, Calibration, Cascade, EnsembleConfig, FeatureSet, Member,
                        Polarity)
 from .errors import InputFormatError
-from .evaluate import best_threshold, binary_metrics, detect_task, score_labelled
+from .evaluate import balanced_threshold, best_threshold, binary_metrics, detect_task, score_labelled
 from .io import PairReader, read_sentences
 from .scorer import Fits, Scorer
 
@@ -386,20 +386,6 @@ def _cascade(experts: list, member: str, members: Sequence[str], cal: np.ndarray
             "fit_changed": {d: round(float((skipped & full_label)[bounds[i]:bounds[i + 1]].mean()), 4)
                             for i, d in enumerate(names)}}
     return Cascade(member, max(0.0, floor), enabled, skippable, info)
-
-
-def balanced_threshold(scores: np.ndarray, y: np.ndarray) -> float:
-    """The threshold with the best balanced accuracy (mean of the two classes' recalls): on a domain with
-    few paraphrases (AFQMC: 31 %) the best plain accuracy is "never similar", which no user wants."""
-    order = np.argsort(scores, kind="stable")
-    s, positive = scores[order], y[order].astype(bool)
-    cuts = np.flatnonzero(np.diff(s) > 0)  # predict 1 above index cut
-    negatives_below = np.cumsum(~positive)[cuts] / max(1, int((~positive).sum()))
-    positives_above = 1 - np.cumsum(positive)[cuts] / max(1, int(positive.sum()))
-    if not len(cuts):
-        return float(s[0])
-    best = int(np.argmax(negatives_below + positives_above))
-    return float((s[cuts[best]] + s[cuts[best] + 1]) / 2)
 
 
 def parse_domains(specs: Sequence[str]) -> dict[str, str | tuple[str, int, int]]:

@@ -46,6 +46,7 @@ from typing import Any, Collection, Sequence
 import numpy as np
 
 from .errors import InputFormatError, ResourceNotFoundError, SimcalcError
+from .evaluate import best_f1_threshold
 from .prefilter import TfidfPrefilter, view
 from .result import Result
 from .scorer import Encoded, Encodes, Scorer
@@ -381,7 +382,7 @@ def fit_ranker(tasks: Sequence[RetrievalTask], features: Sequence[str], *, name:
     ranker = Ranker(name, dict(zip(features, (a * w).tolist())), b,
                     dict(zip(features, center.tolist())), dict(zip(features, scale.tolist())),
                     shortlist=k, scorers=template.scorers)
-    ranker.threshold = _best_f1_threshold(1.0 / (1.0 + np.exp(-ranker.logits(x))), y)
+    ranker.threshold = best_f1_threshold(1.0 / (1.0 + np.exp(-ranker.logits(x))), y)
     hits = []
     for task, (tx, ty, tq), share in zip(tasks, parts, shares):
         alone = _top1(tx[:, list(features).index(PREFILTER)], ty, tq)
@@ -422,13 +423,6 @@ def _top1(scores: np.ndarray, gold: np.ndarray, query: np.ndarray) -> float:
         if q not in best or s > best[q][0]:
             best[int(q)] = (s, g)
     return sum(g for _, g in best.values()) / max(1, len(best))
-
-
-def _best_f1_threshold(p: np.ndarray, y: np.ndarray) -> float:
-    order = np.argsort(-p)
-    tp = np.cumsum(y[order])
-    f1 = 2 * tp / (np.arange(1, len(p) + 1) + y.sum())
-    return float(p[order][int(np.argmax(f1))])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
