@@ -297,7 +297,7 @@ def fit_general_from_scores(domains: Mapping[str, DomainScores], members: Sequen
     route = np.array([[r[d] for d in names] for r in (router.route(a, b) for a, b in texts)])
     stack_scores = (route * _sigmoid(np.column_stack(logits))).sum(axis=1)
     own = route[np.arange(len(y)), np.repeat(np.arange(len(names)), np.diff(bounds))]
-    notes.append(f"router on the domains' pairs" + "".join(f", {len(v)} more {d} pairs" for d, v in extra.items())
+    notes.append("router on the domains' pairs" + "".join(f", {len(v)} more {d} pairs" for d, v in extra.items())
                  + f": mean weight of the pair's own domain {own.mean():.3f}")
     # signed: each expert has its own content stack (fitted on its domain's pairs the polarity member did
     # not call opposite); the content probability is their router-weighted mixture, as P(similar) is
