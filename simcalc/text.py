@@ -6,7 +6,9 @@ over-long text the same way, so that a score file never differs only by how a sc
 Rules (documented in the README):
 
 * ``None`` or a non-string raises :class:`~simcalc.errors.InvalidTextError`.
-* Text is NFKC-normalised (full-width Latin/digits/punctuation become half-width), control and
+* Text is NFKC-normalised (full-width Latin/digits/punctuation become half-width), traditional characters
+  become simplified ones (character by character, :func:`simplify_chars`: users in Hong Kong or Taiwan type
+  为什麼/花唄 for 为什么/花呗, and every scorer, lexicon and model here reads simplified text), control and
   format characters (U+0000–001F, U+007F–009F, zero-width spaces, stray BOMs) are dropped, and runs of
   whitespace collapse to one space.
 * Text with no *content* character left (letters of any script, digits, or symbols such as emoji)
@@ -16,11 +18,16 @@ Rules (documented in the README):
 """
 from __future__ import annotations
 
+import json
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from .errors import InvalidTextError
+from .errors import InvalidTextError, ResourceNotFoundError
+
+log = logging.getLogger(__name__)
 
 #: Longest text (after normalisation) a scorer sees. Questions in LCQMC/BQ are < 150 characters;
 #: 1,000 keeps paragraph-sized input useful while bounding quadratic lexical scorers.
@@ -28,6 +35,10 @@ MAX_CHARS = 1000
 
 _WHITESPACE = re.compile(r"\s+")
 _CONTENT_CATEGORIES = ("L", "N", "S")  # letters, numbers, symbols (emoji are So)
+
+#: The shipped traditional → simplified character table (built from OpenCC ``t2s`` when the parser is
+#: exported: ``simcalc.rules.parse.conllu.build_char_table``), relative to the project's ``data/``.
+T2S_TABLE = "parser/t2s_chars.json"
 
 
 @dataclass(frozen=True)
@@ -56,9 +67,31 @@ def _drop_invisible(text: str) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=1)
+def _t2s_table() -> dict[int, int]:
+    from .resources import project_data_path
+
+    try:
+        data = json.loads(project_data_path(T2S_TABLE).read_text(encoding="utf-8"))
+        produced = set(data["to"])  # a character the table produces is simplified: never convert it again
+        return {ord(a): ord(b) for a, b in zip(data["from"], data["to"]) if a not in produced}
+    except (ResourceNotFoundError, OSError, ValueError, KeyError) as exc:
+        log.warning("no traditional→simplified table (%s): traditional characters are kept as they are", exc)
+        return {}
+
+
+def simplify_chars(text: str) -> str:
+    """Traditional → simplified, character by character, with the shipped table (no OpenCC at run time).
+
+    Characters that also occur in simplified text (乾 of 乾隆, 著 of 著名) are left out of the table when it
+    is built, so simplified input is never changed.
+    """
+    return text.translate(_t2s_table())
+
+
 def normalize(text: str) -> str:
-    """NFKC, lower-case, invisible characters removed, whitespace collapsed and stripped."""
-    text = unicodedata.normalize("NFKC", text)
+    """NFKC, traditional → simplified, lower-case, invisible characters removed, whitespace collapsed."""
+    text = simplify_chars(unicodedata.normalize("NFKC", text))
     text = _drop_invisible(text).lower()
     return _WHITESPACE.sub(" ", text).strip()
 

@@ -28,3 +28,34 @@ def test_long_text_is_cut_and_says_so():
     assert len(prepared.text) == MAX_CHARS
     assert prepared.truncated
     assert "truncated from 1005" in prepared.warnings[0]
+
+
+def test_traditional_characters_become_simplified():
+    assert normalize("為什麼給我降低額度") == "为什么给我降低额度"
+    assert normalize("怎麼知道我是否開通花唄了") == "怎么知道我是否开通花呗了"
+
+
+def test_simplified_text_is_never_changed():
+    # characters that are also simplified words' characters stay (著名, 乾隆), and normalising twice is
+    # normalising once: nothing the table produces is converted again
+    assert normalize("著名的乾隆皇帝在哪里") == "著名的乾隆皇帝在哪里"
+    from simcalc.text import _t2s_table
+
+    produced = "".join(sorted({chr(v) for v in _t2s_table().values()}))
+    assert produced and normalize(produced) == produced.lower()
+
+
+def test_missing_table_keeps_text_and_warns(monkeypatch, caplog):
+    import simcalc.text as text
+    from simcalc.errors import ResourceNotFoundError
+
+    def missing(_relative):
+        raise ResourceNotFoundError("gone")
+
+    monkeypatch.setattr("simcalc.resources.project_data_path", missing)
+    text._t2s_table.cache_clear()
+    try:
+        assert text.normalize("為什麼") == "為什麼"
+        assert "traditional" in caplog.text
+    finally:
+        text._t2s_table.cache_clear()

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from simcalc.errors import InputFormatError, ResourceNotFoundError
+from simcalc.text import simplify_chars
 
 log = logging.getLogger(__name__)
 
 #: Shipped traditional → simplified character table (package data), so parsing never needs OpenCC.
-T2S_TABLE = "parser/t2s_chars.json"
 
 #: Half-width punctuation → the full-width form Chinese text uses (GSDSimp's convention).
 _FULL_WIDTH = {
@@ -66,28 +66,6 @@ def to_simplified(text: str) -> str:
     Training and evaluation only (treebanks); parsing uses :func:`simplify_chars`, which needs no OpenCC.
     """
     return _t2s().convert(text)
-
-
-@lru_cache(maxsize=1)
-def _char_table() -> dict[int, int]:
-    from simcalc.resources import project_data_path
-
-    try:
-        path = project_data_path(T2S_TABLE)
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (ResourceNotFoundError, OSError, ValueError) as exc:
-        log.warning("no traditional→simplified table (%s): traditional characters are parsed as they are", exc)
-        return {}
-    return str.maketrans(data["from"], data["to"])
-
-
-def simplify_chars(text: str) -> str:
-    """Traditional → simplified, character by character, with the shipped table (no OpenCC at run time).
-
-    Characters that occur in simplified text too (乾 of 乾隆) are left out of the table when it is
-    built (:func:`build_char_table`), so simplified input is never changed.
-    """
-    return text.translate(_char_table())
 
 
 def build_char_table(simplified_chars: Iterable[str], path: str | Path) -> int:
