@@ -243,7 +243,8 @@ def fit_general_from_scores(domains: Mapping[str, DomainScores], members: Sequen
     names = list(domains)
     if len(names) < 2:
         raise InputFormatError("a general config needs at least two domains")
-    graded = {d: detect_task(domains[d].labels) == "graded" for d in names}
+    # graded (STS 0-5) and 3-class relevance grades (QBQTC 0/1/2) are both orders: soft targets
+    graded = {d: detect_task(domains[d].labels) != "binary" for d in names}
     binary = {d: binarize(domains[d].labels)[0] for d in names}
     y = np.concatenate([binary[d] for d in names])
     raw = np.vstack([domains[d].raw for d in names])
