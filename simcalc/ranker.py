@@ -50,6 +50,7 @@ from .evaluate import best_f1_threshold
 from .prefilter import TfidfPrefilter, view
 from .result import Result
 from .scorer import Encoded, Encodes, Scorer
+from .text import normalize
 
 
 log = logging.getLogger(__name__)
@@ -239,6 +240,52 @@ class Scored:
         return out
 
 
+class PolarityGuard:
+    """Keeps a FAQ question that says the opposite of the query (negated, or an antonymous predicate) from
+    winning over the ones that match it.
+
+    Why: the ranker's features count shared characters, and 花呗为什么不能用了 shares all of its characters
+    but one with 花呗为什么能用了. The rule engine's signed verdict (*opposite*: negation or antonym on the same
+    event while the rest of the content matches) knows the difference, but at ~150 pairs/s it cannot score a
+    shortlist. So it is asked only about the first ``top`` candidates, and only where a cheap character cue
+    says polarity may differ (:meth:`cue`: negation characters on one side only, or an antonym morpheme pair
+    such as 高/低 split across the two). A candidate it calls opposite scores −P(answer), is labelled 0 and
+    ranks below every candidate it did not call opposite.
+    """
+
+    def __init__(self, scorer: Scorer, top: int = 3) -> None:
+        from .rules.config import RuleConfig
+        from .rules.polarity import load_cues
+
+        config = getattr(scorer, "config", None)
+        cues = load_cues(config.negation_words if isinstance(config, RuleConfig) else RuleConfig().negation_words)
+        self.scorer = scorer
+        self.top = top
+        self.negation = frozenset(w for w in cues.negation if len(w) == 1)
+        self.antonyms = cues.morphemes
+
+    def cue(self, query: str, candidate: str) -> bool:
+        """Whether polarity may differ: cheap, on characters; most pairs of a FAQ shortlist say no."""
+        a, b = set(view(query)), set(view(candidate))
+        if (a & self.negation) != (b & self.negation):
+            return True
+        only_b = b - a
+        return any((x, y) in self.antonyms for x in a - b for y in only_b)
+
+    def opposites(self, query: str, candidates: dict[int, str]) -> dict[int, dict[str, Any]]:
+        """The rule engine's polarity details of the candidates (position → text) it calls *opposite*."""
+        asked = {j: text for j, text in candidates.items() if self.cue(query, text)}
+        if not asked:
+            return {}
+        results = self.scorer.score_batch([(query, text) for text in asked.values()])
+        out = {}
+        for j, result in zip(asked, results):
+            said = result.details.get("polarity") or {}
+            if isinstance(said, dict) and said.get("verdict") == "opposite":
+                out[j] = said
+        return out
+
+
 def why_ahead(winner: Result, runner_up: Result | None) -> str:
     """In words: the feature that put ``winner`` furthest ahead of the candidate ranked below it."""
     features = winner.details.get("features", {})
@@ -327,11 +374,13 @@ def trained_pairs(path: str | Path) -> set[tuple[str, str]]:
 
 def shortlist_features(ranker: Ranker, task: RetrievalTask, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Feature rows, gold flags and query numbers of every (query, candidate) in each query's prefilter top ``k``
-    (the query's own text left out)."""
-    prefilter = TfidfPrefilter(task.candidates)
-    features = RankerFeatures(ranker, task.candidates, prefilter)
+    (the query's own text left out). Texts are normalised as an index prepares them."""
+    candidates = [normalize(c) for c in task.candidates]
+    prefilter = TfidfPrefilter(candidates)
+    features = RankerFeatures(ranker, candidates, prefilter)
     xs, ys, qs = [], [], []
-    for qi, (query, gold, own) in enumerate(zip(task.queries, task.gold, task.self_index)):
+    for qi, (raw, gold, own) in enumerate(zip(task.queries, task.gold, task.self_index)):
+        query = normalize(raw)
         sims = prefilter.scores(query)
         if own is not None:
             sims[own] = -1.0
