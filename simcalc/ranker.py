@@ -47,6 +47,7 @@ import numpy as np
 
 from .errors import InputFormatError, ResourceNotFoundError, SimcalcError
 from .evaluate import best_f1_threshold
+from .lexical import TfidfScorer
 from .prefilter import TfidfPrefilter, view
 from .result import Result
 from .scorer import Encoded, Encodes, Scorer
@@ -61,6 +62,8 @@ TEXT_FEATURES = ("char_jaccard", "query_coverage", "candidate_coverage", "length
 PREFILTER = "prefilter"
 #: The candidate's mean prefilter cosine with its nearest FAQ neighbours (``TfidfPrefilter.density``).
 DENSITY = "density"
+#: The TF-IDF cosine of jieba words (IDF of the FAQ): the same scorer at word level.
+WORDS = "word_tfidf"
 #: Siamese scorers a ranker may use as features (their FAQ vectors are encoded once).
 NEURAL = ("cvlstm", "mgf")
 SHIPPED = ("faq",)
@@ -119,7 +122,7 @@ class Ranker:
         if not isinstance(head, dict) or not isinstance(features, dict) or "coefficients" not in features:
             raise InputFormatError(f"{source}: a ranker needs [ranker] and [features] coefficients = {{...}}")
         coefficients = {str(k): float(v) for k, v in features["coefficients"].items()}
-        known = {PREFILTER, DENSITY, *TEXT_FEATURES, *NEURAL}
+        known = {PREFILTER, DENSITY, WORDS, *TEXT_FEATURES, *NEURAL}
         unknown = set(coefficients) - known
         if unknown:
             raise InputFormatError(f"{source}: unknown ranker features {', '.join(sorted(unknown))}; "
@@ -170,6 +173,8 @@ class RankerFeatures:
         self.ranker = ranker
         self.prefilter = prefilter
         self.density = prefilter.density() if DENSITY in ranker.coefficients else None
+        self.words = (TfidfPrefilter(texts, TfidfScorer(level="word").fit(texts)) if WORDS in ranker.coefficients
+                      else None)
         views = [view(t) for t in texts]
         self.chars = [frozenset(v) for v in views]
         self.bigrams = [frozenset(_bigrams(v)) for v in views]
@@ -190,6 +195,8 @@ class RankerFeatures:
         columns: dict[str, np.ndarray] = {PREFILTER: np.asarray(prefilter, dtype=float)}
         if self.density is not None:
             columns[DENSITY] = self.density[list(ids)]
+        if self.words is not None:
+            columns[WORDS] = self.words.scores(query)[list(ids)]
         shared = np.array([len(qc & self.chars[i]) for i in ids], dtype=float)
         sizes = np.array([len(self.chars[i]) for i in ids], dtype=float)
         columns["char_jaccard"] = shared / np.maximum(1.0, len(qc) + sizes - shared)
@@ -484,6 +491,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--dev", action="append", required=True,
                         help="labelled pair TSV (dev split), repeatable; FILE:WEIGHT gives its share (default 1)")
     parser.add_argument("-o", "--output", required=True)
+    parser.add_argument("--words", action="store_true", help="add the word-level (jieba) TF-IDF cosine")
     parser.add_argument("--neural", choices=NEURAL, default=None, help="add this siamese scorer's probability")
     parser.add_argument("--model", default=None, help="its model (e.g. cvlstm-general)")
     parser.add_argument("--name", default=None)
@@ -491,7 +499,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="queries per file (default: all)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    features = [PREFILTER, DENSITY, *TEXT_FEATURES] + ([args.neural] if args.neural else [])
+    features = ([PREFILTER, DENSITY, *TEXT_FEATURES] + ([WORDS] if args.words else [])
+                + ([args.neural] if args.neural else []))
     scorers = {args.neural: {"model": args.model} if args.model else {}} if args.neural else {}
     files = [(p.rpartition(":")[0], float(p.rpartition(":")[2])) if ":" in p else (p, 1.0) for p in args.dev]
     tasks = []
@@ -504,7 +513,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ranker = fit_ranker(tasks, features, name=args.name or "faq", k=args.shortlist, scorers=scorers,
                         weights=[w for _, w in files])
     ranker.description = ("FAQ ranker: the prefilter's TF-IDF cosine, the candidate's neighbourhood density, "
-                          "character-overlap features" + (f", the {args.neural} probability" if args.neural else "")
+                          "character-overlap features" + (", the word TF-IDF cosine" if args.words else "")
+                          + (f", the {args.neural} probability" if args.neural else "")
                           + "; logistic")
     Path(args.output).write_text(ranker.to_toml(), encoding="utf-8")
     log.info("%s", ranker.fitted_on)
