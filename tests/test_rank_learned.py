@@ -94,7 +94,10 @@ def test_the_shipped_ranker_loads():
     ranker = load_ranker("faq")
     assert ranker.name == "faq" and ranker.coefficients[PREFILTER] > 0  # the prefilter's cosine counts for
     assert ranker.coefficients["density"] < 0  # a crowded neighbourhood counts against (hubness)
-    assert not ranker.neural and "dev" in ranker.fitted_on
+    assert "dev" in ranker.fitted_on
+    # the one neural feature: the BQ-trained MGF (no LCQMC pair in its training; +0.5 top-1 on LCQMC dev, 5-fold)
+    assert ranker.neural == ["mgf"] and ranker.scorers["mgf"] == {"model": "mgf-bq-large"}
+    assert ranker.coefficients["mgf"] > 0
 
 
 def test_an_ensemble_ranks_with_the_shipped_ranker():
