@@ -74,7 +74,9 @@ class CandidateIndex:
     (:mod:`simcalc.ranker`), whatever the config; a ranker file picks another; None ranks by the pair
     ensemble's own score. With a ranker, every candidate gets the
     prefilter's cosine and the ranker's shortlist (its own size, at most ``shortlist``) is scored by it;
-    the ensemble members are not run (the rule engine is far too slow for tens of candidates per query).
+    the ensemble members are not run (the rule engine is far too slow for tens of candidates per query), except
+    a signed config's polarity member (the rule engine), asked about the ranker's first three only where a character
+    cue says the polarity may differ (:class:`~simcalc.ranker.PolarityGuard`).
     """
 
     def __init__(self, scorer: Scorer, candidates: Sequence[str], *, prefilter_above: int = 500,

@@ -94,10 +94,7 @@ def test_the_shipped_ranker_loads():
     ranker = load_ranker("faq")
     assert ranker.name == "faq" and ranker.coefficients[PREFILTER] > 0  # the prefilter's cosine counts for
     assert ranker.coefficients["density"] < 0  # a crowded neighbourhood counts against (hubness)
-    assert "dev" in ranker.fitted_on
-    # the one neural feature: the BQ-trained MGF (no LCQMC pair in its training; +0.5 top-1 on LCQMC dev, 5-fold)
-    assert ranker.neural == ["mgf"] and ranker.scorers["mgf"] == {"model": "mgf-bq-large"}
-    assert ranker.coefficients["mgf"] > 0
+    assert not ranker.neural and "dev" in ranker.fitted_on  # no model load, no forward pass per query
 
 
 def test_an_ensemble_ranks_with_the_shipped_ranker():
