@@ -16,9 +16,11 @@ harder row, not a goal).
 queries/s includes everything per query (validation, prefilter, features or member scoring); building the
 index is timed apart. All engines run in this one process, on the same queries. *ranker faq*: the learned
 FAQ ranker every ensemble ranks with (:mod:`simcalc.ranker`, fitted on the *dev* files; report on
-``--split test``). *pair scores*: the TF-IDF shortlist (top 100) ranked by the engine's own pair score (for
-an ensemble: ``ranker=None``, how it ranked before); the default and ``lcqmc`` configs run the rule engine on
-every shortlisted pair and are measured on the first ``--slow-queries`` queries only.
+``--split test``); *+ polarity guard*: a signed config's rule engine checks the ranker's first three where a
+character cue says polarity may differ, and an *opposite* question goes last. *pair scores*: the TF-IDF
+shortlist (top 100) ranked by the engine's own pair score (for an ensemble: ``ranker=None``, how it ranked
+before); the default and ``lcqmc`` configs run the rule engine on every shortlisted pair and are measured on
+the first ``--slow-queries`` queries only.
 """
 from __future__ import annotations
 
@@ -50,7 +52,8 @@ def run(engine: simcalc.Engine, task: RetrievalTask, n: int | None, **index_opti
         hits3 += bool(gold.intersection(top))
         wrong1 += bool(top) and top[0] in labelled_not
     seconds = time.perf_counter() - started
-    ranking = (f"ranker {index.ranker.ranker.name}" if index.ranker is not None
+    guard = " + polarity guard" if getattr(index, "polarity", None) is not None else ""
+    ranking = (f"ranker {index.ranker.ranker.name}{guard}" if index.ranker is not None
                else f"pair scores, TF-IDF top {index.shortlist}" if index.prefilter is not None else "pair scores")
     return {"index_s": built, "qps": len(queries) / seconds, "hit1": hits1 / len(queries),
             "hit3": hits3 / len(queries), "wrong1": wrong1 / len(queries), "n": len(queries), "ranking": ranking}

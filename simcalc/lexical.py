@@ -78,7 +78,9 @@ def char_ngrams(text: str, n_min: int = 1, n_max: int = 2) -> list[str]:
 
 
 class TfidfScorer(_CharView, Scorer):
-    """Cosine similarity of character 1–2-gram TF-IDF vectors (smoothed idf, sublinear tf off).
+    """Cosine similarity of character 1–2-gram TF-IDF vectors (smoothed idf, sublinear tf off); with
+    ``level="word"``, of jieba word vectors instead (the FAQ ranker's second view: 开通 and 通开 share characters,
+    not words).
 
     IDF comes from :meth:`fit` on a corpus you give (``corpus=`` a file, or any iterable of
     sentences), or else from the sentences being scored in each call: a whole file for
@@ -91,9 +93,14 @@ class TfidfScorer(_CharView, Scorer):
 
     def __init__(self, threshold: float | None = None, max_chars: int = MAX_CHARS,
                  ignore_punct: bool = True, corpus: Iterable[str] | str | None = None,
-                 idf: str | None = None) -> None:
+                 idf: str | None = None, level: str = "char") -> None:
         super().__init__(threshold=threshold, max_chars=max_chars)
         self.ignore_punct = ignore_punct
+        if level not in ("char", "word"):
+            from .errors import InputFormatError
+
+            raise InputFormatError(f"tfidf level must be 'char' or 'word', not {level!r}")
+        self.level = level
         self._idf: dict[str, float] | None = None
         self._df: Counter | None = None
         self._default_idf = 1.0
@@ -119,7 +126,7 @@ class TfidfScorer(_CharView, Scorer):
         n = 0
         for sentence in sentences:
             n += 1
-            df.update(set(char_ngrams(self._view(normalize(sentence)))))
+            df.update(set(self._grams(normalize(sentence))))
         self._set_df(df, n)
         self._recipe = None  # fitted here: no longer what its registry name and options build
         return self
@@ -172,9 +179,17 @@ class TfidfScorer(_CharView, Scorer):
         self._default_idf = math.log(1 + n) + 1.0  # an n-gram never seen: as rare as possible
         self._n_docs = n
 
+    def _grams(self, text: str) -> list[str]:
+        """The terms of a text: character 1–2-grams of its view, or its jieba words (``level="word"``)."""
+        if self.level == "char":
+            return char_ngrams(self._view(text))
+        from .jieba_dict import base_tokenizer
+
+        return [w for w in base_tokenizer().lcut(self._view(text)) if not w.isspace()]
+
     def _vector(self, text: str) -> dict[str, float]:
         assert self._idf is not None
-        counts = Counter(char_ngrams(self._view(text)))
+        counts = Counter(self._grams(text))
         vec = {g: c * self._idf.get(g, self._default_idf) for g, c in counts.items()}
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
         return {g: v / norm for g, v in vec.items()}

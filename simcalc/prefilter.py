@@ -1,8 +1,11 @@
 """The TF-IDF prefilter of FAQ ranking: a cheap cosine over every candidate, before anything expensive.
 
-Character 1–2-grams of the content characters, IDF fitted on the FAQ itself (its own vocabulary decides
-which characters are rare). :mod:`simcalc.rank` keeps its best candidates for scoring; :mod:`simcalc.ranker`
-also uses its cosine and each candidate's neighbourhood density as features.
+It is the ``tfidf`` scorer (:class:`simcalc.lexical.TfidfScorer`: character 1–2-grams of the content
+characters) with its IDF fitted on the FAQ itself, so that the FAQ's own vocabulary decides which characters
+are rare, laid out as one sparse matrix: a query's cosine with every candidate is one product. The cosine is
+the scorer's own (``TfidfScorer.compare`` with the same IDF gives the same number), written once.
+:mod:`simcalc.rank` keeps its best candidates for scoring; :mod:`simcalc.ranker` also uses its cosine and each
+candidate's neighbourhood density as features.
 """
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from typing import Sequence
 
 import numpy as np
 
+from .lexical import TfidfScorer
 from .text import content_chars
 
 
@@ -19,32 +23,33 @@ def view(text: str) -> str:
 
 
 class TfidfPrefilter:
-    """Character 1–2-gram TF-IDF cosine over all candidates (IDF of the FAQ), as one sparse matrix product."""
+    """The TF-IDF cosine of a query with all candidates (IDF of the FAQ unless ``scorer`` brings its own)."""
 
-    def __init__(self, texts: Sequence[str]) -> None:
-        from sklearn.feature_extraction.text import TfidfVectorizer
+    def __init__(self, texts: Sequence[str], scorer: TfidfScorer | None = None) -> None:
+        from scipy.sparse import csr_matrix
 
-        self.vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), preprocessor=view)
-        self.matrix = self.vectorizer.fit_transform(texts)
-        # one query at a time: the query's few n-grams select columns (scikit-learn's transform costs more
-        # than the product itself for a single short text)
+        self.scorer = scorer if scorer is not None and scorer.is_fitted else TfidfScorer().fit(texts)
+        self.vocabulary: dict[str, int] = {}
+        indptr, indices, data = [0], [], []
+        for vector in self.scorer.encode(texts):
+            for gram, weight in vector.items():
+                indices.append(self.vocabulary.setdefault(gram, len(self.vocabulary)))
+                data.append(weight)
+            indptr.append(len(indices))
+        self.matrix = csr_matrix((np.array(data, dtype=float), np.array(indices, dtype=np.intp), np.array(indptr)),
+                                 shape=(len(indptr) - 1, max(1, len(self.vocabulary))))
+        # one query at a time: the query's few n-grams select columns
         self._columns = self.matrix.tocsc()
-        self._analyze = self.vectorizer.build_analyzer()
-        self._vocabulary = self.vectorizer.vocabulary_
-        self._idf = self.vectorizer.idf_
 
     def scores(self, query: str) -> np.ndarray:
-        """The cosine of ``query`` with every candidate (the same as the vectorizer's transform, faster)."""
-        counts: dict[int, int] = {}
-        for gram in self._analyze(query):
-            column = self._vocabulary.get(gram)
-            if column is not None:
-                counts[column] = counts.get(column, 0) + 1
-        if not counts:
+        """The cosine of ``query`` with every candidate (the scorer's: n-grams no candidate has count in the
+        query's norm, as in ``TfidfScorer.compare``)."""
+        vector = self.scorer.encode([query])[0]
+        shared = [(self.vocabulary[g], w) for g, w in vector.items() if g in self.vocabulary]
+        if not shared:
             return np.zeros(self.matrix.shape[0])
-        columns = np.fromiter(counts, dtype=np.intp, count=len(counts))
-        weights = np.fromiter(counts.values(), dtype=float, count=len(counts)) * self._idf[columns]
-        weights /= np.linalg.norm(weights)
+        columns = np.fromiter((c for c, _ in shared), dtype=np.intp, count=len(shared))
+        weights = np.fromiter((w for _, w in shared), dtype=float, count=len(shared))
         return np.asarray(self._columns[:, columns] @ weights).ravel()
 
     def density(self, k: int = 10, chunk: int = 512) -> np.ndarray:

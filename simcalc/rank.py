@@ -19,7 +19,7 @@ prefilter's cosine with overlap features and a siamese model, fitted on dev retr
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
@@ -33,7 +33,7 @@ from .prefilter import TfidfPrefilter
 from .text import PreparedText, prepare
 
 if TYPE_CHECKING:
-    from .ranker import Ranker, RankerFeatures
+    from .ranker import PolarityGuard, Ranker, RankerFeatures
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,9 @@ class CandidateIndex:
     (:mod:`simcalc.ranker`), whatever the config; a ranker file picks another; None ranks by the pair
     ensemble's own score. With a ranker, every candidate gets the
     prefilter's cosine and the ranker's shortlist (its own size, at most ``shortlist``) is scored by it;
-    the ensemble members are not run (the rule engine is far too slow for tens of candidates per query).
+    the ensemble members are not run (the rule engine is far too slow for tens of candidates per query), except
+    a signed config's polarity member (the rule engine), asked about the ranker's first three only where a character
+    cue says the polarity may differ (:class:`~simcalc.ranker.PolarityGuard`).
     """
 
     def __init__(self, scorer: Scorer, candidates: Sequence[str], *, prefilter_above: int = 500,
@@ -98,6 +100,7 @@ class CandidateIndex:
         plain = [p.text for p in self.prepared]
         self.shortlist = shortlist
         self.ranker = self._ranker(ranker, plain) if self.ensemble is not None and ranker is not None else None
+        self.polarity = self._polarity() if self.ranker is not None else None
         members = [] if self.ranker else self.ensemble.members if self.ensemble else [(None, scorer)]
         self.members: list[tuple[str, Scorer]] = []
         self.vectors: dict[str, Encoded] = {}
@@ -124,6 +127,16 @@ class CandidateIndex:
         except SimcalcError as exc:
             log.warning("FAQ ranker %s cannot load (%s); ranking by the ensemble's pair scores", ranker, exc)
             return None
+
+    def _polarity(self) -> "PolarityGuard | None":
+        """The signed config's polarity member (the rule engine) as a guard on the ranker's first few; None for
+        an unsigned config."""
+        from .ranker import PolarityGuard
+
+        assert self.ensemble is not None
+        said = self.ensemble.config.polarity
+        scorer = next((s for m, s in self.ensemble.members if said is not None and m.name == said.member), None)
+        return PolarityGuard(scorer) if scorer is not None else None
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -160,7 +173,8 @@ class CandidateIndex:
 
     def _rank_learned(self, q: PreparedText, top_k: int, stop: Callable[[], bool] | None) -> list[Match]:
         """Prefilter cosine for every candidate, the ranker's features for its shortlist; ``decided_by`` says
-        which feature put each match ahead of the candidate ranked below it."""
+        which feature put each match ahead of the candidate ranked below it. With a polarity guard, a candidate
+        among the first few that the rule engine calls *opposite* to the query scores −P and goes last."""
         from .ranker import why_ahead
 
         assert self.ranker is not None and self.prefilter is not None
@@ -170,13 +184,24 @@ class CandidateIndex:
         ids = self.prefilter.top_of(sims, k).tolist()
         scored = self.ranker.score(q.text, ids, sims[ids])
         order = sorted(range(len(ids)), key=lambda j: (-scored.logits[j], j))
+        opposite: dict[int, dict[str, Any]] = {}
+        if self.polarity is not None:
+            _check(stop)
+            opposite = self.polarity.opposites(q.text, {j: self.texts[ids[j]] for j in order[:self.polarity.top]})
+            order = [j for j in order if j not in opposite] + [j for j in order if j in opposite]
         shown = order[:top_k + 1]  # the match after the last one shown explains why that one is ahead
         results = dict(zip(shown, scored.results(shown)))
+        for j, said in opposite.items():
+            if j in results:
+                r = results[j]
+                r.details["polarity"] = said
+                results[j] = replace(r, score=-abs(r.score)).with_threshold(r.threshold)
         matches = []
         for rank, j in enumerate(order[:top_k]):
             result = results[j]
             result.warnings[:0] = q.warnings
             below = results.get(order[rank + 1]) if rank + 1 < len(order) else None
-            result.details["decided_by"] = why_ahead(result, below)
+            result.details["decided_by"] = (f"the rule engine calls it opposite: {opposite[j].get('reason', '')}"
+                                            if j in opposite else why_ahead(result, below))
             matches.append(Match(rank + 1, ids[j], self.texts[ids[j]], result.score, result.label, result))
         return matches

@@ -94,7 +94,7 @@ def test_the_shipped_ranker_loads():
     ranker = load_ranker("faq")
     assert ranker.name == "faq" and ranker.coefficients[PREFILTER] > 0  # the prefilter's cosine counts for
     assert ranker.coefficients["density"] < 0  # a crowded neighbourhood counts against (hubness)
-    assert not ranker.neural and "dev" in ranker.fitted_on
+    assert not ranker.neural and "dev" in ranker.fitted_on  # no model load, no forward pass per query
 
 
 def test_an_ensemble_ranks_with_the_shipped_ranker():
@@ -182,17 +182,42 @@ def test_ranking_beats_its_prefilter_on_lcqmc_dev(shared_data):
     assert ranked > prefiltered + 0.02 * len(task.queries)
 
 
-def test_prefilter_scores_equal_the_vectorizers_transform():
+def test_prefilter_scores_are_the_tfidf_scorers_with_the_faqs_idf():
+    """One TF-IDF: the prefilter's cosine is the ``tfidf`` scorer's, fitted on the FAQ."""
     import numpy as np
 
     from simcalc.prefilter import TfidfPrefilter
 
     prefilter = TfidfPrefilter(FAQ)
-    for query in ["如何开通花呗", "银行卡丢了，怎么办？", "花呗花呗借呗", "ABC abc"]:
-        want = (prefilter.matrix @ prefilter.vectorizer.transform([query]).T).toarray().ravel()
-        assert np.allclose(prefilter.scores(query), want)
+    scorer = simcalc.registry.create("tfidf", corpus=FAQ)
+    for query in ["如何开通花呗", "银行卡丢了，怎么办？", "花呗花呗借呗", "ABC abc", "完全无关的句子"]:
+        want = [scorer.score(query, candidate).score for candidate in FAQ]
+        assert np.allclose(prefilter.scores(query), want, atol=1e-12)
     assert not prefilter.scores("！？").any()  # no n-gram of the FAQ: no similarity, no error
     assert prefilter.top_of(np.array([0.2, 0.9, 0.2, 0.5]), 3).tolist() == [1, 3, 0]  # best first, ties by index
+
+
+def test_prefilter_agrees_with_the_tfidf_scorer_on_lcqmc_dev(shared_data):
+    """A few thousand real pairs: the sparse product gives the scorer's numbers."""
+    import numpy as np
+
+    from simcalc.prefilter import TfidfPrefilter
+    from simcalc.text import normalize
+
+    task = retrieval_task(shared_data / "lcqmc" / "dev.tsv", limit=200)
+    faq = [normalize(c) for c in task.candidates]
+    prefilter = TfidfPrefilter(faq)
+    scorer = simcalc.registry.create("tfidf", corpus=faq)
+    rng = np.random.default_rng(0)
+    pairs = 0
+    for query in task.queries:
+        query = normalize(query)
+        sims = prefilter.scores(query)
+        ids = np.r_[prefilter.top_of(sims, 5), rng.integers(0, len(faq), 10)]
+        want = [r.score for r in scorer.score_batch([(query, faq[i]) for i in ids])]
+        assert np.allclose(np.minimum(1.0, sims[ids]), want, atol=1e-12, rtol=0)
+        pairs += len(ids)
+    assert pairs == 3000
 
 
 def test_density_is_high_for_a_question_with_near_duplicates():
