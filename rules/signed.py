@@ -34,6 +34,7 @@ from simcalc.resources import project_data_path
 from .config import RuleConfig
 from .polarity import Cues, Event, compare_events, events, load_cues, morpheme_antonyms
 from .question import is_a_not_a, question_type, question_word_set
+from .slots import KINDS as SLOT_KINDS, Value, conflicts as slot_conflicts, values as slot_values
 from .tokens import dictionary_tag
 
 _PUNCT_RE = re.compile(r"^[\W_]+$")
@@ -92,11 +93,13 @@ class Profile:
     events: list[Event]
     questions: list[str]
     bigrams: Counter = field(default_factory=Counter)  # character bigrams (char_overlap)
+    slots: list[Value] = field(default_factory=list)  # numbers, times, names, places (rules/slots.py)
 
     def to_dict(self) -> dict:
         return {"content": [w.token for w in self.content], "question_type": self.qtype,
                 "question_marker": self.qmarker, "events": [e.to_dict() for e in self.events],
-                "yes_no_forms": list(self.questions)}
+                "yes_no_forms": list(self.questions),
+                "slots": [f"{v.kind}:{v.text}" for v in self.slots]}
 
 
 class IdfTable:
@@ -120,7 +123,9 @@ def _skipped(cues: Cues, question_words: frozenset[str]) -> tuple[frozenset[str]
 
 
 def profile(text: str, tokens: Sequence[str], pos: Sequence[str], config: RuleConfig, idf: IdfTable,
-            knows: Callable[[str], bool] | None) -> Profile:
+            knows: Callable[[str], bool] | None, word_senses: Callable[[str], Any] | None = None) -> Profile:
+    """``word_senses`` (a word's HowNet senses, all of them) lets the slot values find places; without it
+    only numbers, times and names are found."""
     cues = load_cues(config.negation_words)
     qtype, qmarker = question_type(text, tokens)
     evs, questions = events(tokens, predicate_tags(tokens, pos), cues)
@@ -148,7 +153,8 @@ def profile(text: str, tokens: Sequence[str], pos: Sequence[str], config: RuleCo
         content.append(ContentWord(tok, i, weight, entity, bool(knows(tok)) if knows else True))
     chars = [ch for ch in text if ch.isalnum()]
     bigrams = Counter(a + b for a, b in zip(chars, chars[1:])) if len(chars) > 1 else Counter(chars)
-    return Profile(content, qtype, qmarker, evs, questions, bigrams)
+    slots = slot_values(text, tokens, knows, word_senses, skip)
+    return Profile(content, qtype, qmarker, evs, questions, bigrams, slots)
 
 
 @lru_cache(maxsize=1)
@@ -463,6 +469,9 @@ def compare(p1: Profile, p2: Profile, match: Match, paper_score: float, paper_de
         "length_ratio": min(n1, n2) / max(n1, n2) if max(n1, n2) else 1.0,
         "paper_score": float(paper_score),
     }
+    found = slot_conflicts(p1.slots, p2.slots)
+    for kind in SLOT_KINDS:
+        feats[f"{kind}_conflict"] = float(any(c.kind == kind for c in found))
     total = sum(p1.bigrams.values()) + sum(p2.bigrams.values())
     char_overlap = 2.0 * sum((p1.bigrams & p2.bigrams).values()) / total if total else 1.0
     feats["char_overlap"] = char_overlap
@@ -518,4 +527,14 @@ def compare(p1: Profile, p2: Profile, match: Match, paper_score: float, paper_de
     score = -content if verdict == "opposite" else content
     feats["opposite"] = float(verdict == "opposite")
     feats["rules_score"] = score
-    return score, feats, {"verdict": verdict, "reason": reason, "cue": cue}
+    findings = [c.to_dict() for c in found]
+    if conflict:
+        findings.append({"kind": "question_type", "feature": "qtype_conflict",
+                         "words": [[p1.qmarker or ""], [p2.qmarker or ""]],
+                         "reason": f"a different question: {_asks(p1)} vs {_asks(p2)}"})
+    return score, feats, {"verdict": verdict, "reason": reason, "cue": cue, "conflicts": findings}
+
+
+def _asks(p: Profile) -> str:
+    """What a sentence asks, in words: 'time (什么时候)', 'nothing (a statement)'."""
+    return f"{p.qtype} ({p.qmarker})" if p.qtype else "nothing (a statement)"

@@ -190,6 +190,17 @@ class Member:
 VETO_SHARE = 0.95
 
 
+def veto_reason(feature: str, said: dict[str, Any]) -> str:
+    """Why a veto feature fired, in words: the polarity member's finding for that feature (its
+    ``conflicts``: 1000 vs 2000, 明天 vs 后天, 怎么 vs 为什么 …), else its overall reason."""
+    for finding in said.get("conflicts") or ():
+        if isinstance(finding, dict) and finding.get("feature") == feature and finding.get("reason"):
+            return str(finding["reason"])
+    if feature == "opposite" and said.get("reason"):
+        return f"said opposite ({said['reason']}), the content gate held the sign back"
+    return str(said.get("reason") or "")
+
+
 def _fires(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0.5
 
@@ -893,6 +904,7 @@ class EnsembleScorer(Scorer):
         fired = [name for name in pol.veto if _fires(values.get(name))]
         if fired and self.threshold is not None and p_similar >= self.threshold:
             details["polarity"]["veto"] = fired[0]  # e.g. roles exchanged: a different event, however close
+            details["polarity"]["veto_reason"] = veto_reason(fired[0], said if isinstance(said, dict) else {})
             return self.threshold * VETO_SHARE
         return p_similar
 
@@ -912,7 +924,8 @@ class EnsembleScorer(Scorer):
             head = f"{fired[0]}: " if fired else ""
             return f"{head}{polarity['reason']}" if polarity.get("reason") else f"{head}{polarity['member']} polarity"
         if polarity.get("veto"):
-            reason = f" ({polarity['reason']})" if polarity.get("reason") else ""
+            said = polarity.get("veto_reason") or polarity.get("reason")
+            reason = f" ({said})" if said else ""
             return f"{polarity['veto']}: a structural veto of {polarity['member']}{reason}; P(similar) " \
                    f"{details['p_similar']:.2f} held below the threshold"
         sign = 1.0 if result.label else -1.0
