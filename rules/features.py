@@ -37,10 +37,13 @@ FEATURES: dict[str, str] = {
     "rules_score": "the signed rule score (mode 'signed'), -1..1",
     "qtype_conflict": "1 when the question types ask different slots (怎么/什么时候; a slot against yes/no)",
     "char_overlap": "Dice coefficient of the two sentences' character bigrams (punctuation dropped), 0..1",
-    "number_conflict": "1 when each side has a number/amount the other lacks (借款1000 / 借款2000; rules/slots.py)",
+    "number_conflict": "1 when each side has a number/amount the other lacks and the rest matches (借款1000 / "
+                       "借款2000; rules/slots.py)",
     "time_conflict": "1 when each side has a date or time the other lacks (明天 / 后天, 3号 / 5号)",
     "name_conflict": "1 when each side has a person's name the other lacks (张三 / 李四)",
     "place_conflict": "1 when each side has a place the other lacks (北京 / 上海)",
+    "slot_rest_coverage": "coverage_min without the words of conflicting slots (1 when no conflict), 0..1; "
+                          "the *_conflict features fire only when it reaches signed.SLOT_REST_GATE",
 }
 FEATURE_NAMES: tuple[str, ...] = tuple(FEATURES)
 

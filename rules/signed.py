@@ -470,8 +470,11 @@ def compare(p1: Profile, p2: Profile, match: Match, paper_score: float, paper_de
         "paper_score": float(paper_score),
     }
     found = slot_conflicts(p1.slots, p2.slots)
+    rest = slot_rest_coverage(p1, p2, found, match) if found else 1.0
+    decisive = rest >= SLOT_REST_GATE
     for kind in SLOT_KINDS:
-        feats[f"{kind}_conflict"] = float(any(c.kind == kind for c in found))
+        feats[f"{kind}_conflict"] = float(decisive and any(c.kind == kind for c in found))
+    feats["slot_rest_coverage"] = rest
     total = sum(p1.bigrams.values()) + sum(p2.bigrams.values())
     char_overlap = 2.0 * sum((p1.bigrams & p2.bigrams).values()) / total if total else 1.0
     feats["char_overlap"] = char_overlap
@@ -527,12 +530,33 @@ def compare(p1: Profile, p2: Profile, match: Match, paper_score: float, paper_de
     score = -content if verdict == "opposite" else content
     feats["opposite"] = float(verdict == "opposite")
     feats["rules_score"] = score
-    findings = [c.to_dict() for c in found]
+    findings = [{**c.to_dict(), "rest_coverage": round(rest, 4), "decisive": decisive} for c in found]
     if conflict:
         findings.append({"kind": "question_type", "feature": "qtype_conflict",
                          "words": [[p1.qmarker or ""], [p2.qmarker or ""]],
                          "reason": f"a different question: {_asks(p1)} vs {_asks(p2)}"})
     return score, feats, {"verdict": verdict, "reason": reason, "cue": cue, "conflicts": findings}
+
+
+#: a slot conflict decides (its ``*_conflict`` feature fires) only when the rest of the content matches at
+#: least this well (the smaller direction of :func:`coverage` without the slot words): 借款1000利息多少 /
+#: 借款2000利息多少 differ in the amount alone; 2000分期五个月 / 10个月每月还多少 differ in more than that,
+#: and there the amounts are not the point. Chosen on BQ dev / LCQMC dev (see tests/test_gates.py).
+SLOT_REST_GATE = 0.8
+
+
+def slot_rest_coverage(p1: Profile, p2: Profile, found: Sequence[Any], match: Match) -> float:
+    """How well the content matches once the conflicting slots' words are set aside (min of both ways)."""
+    words = {w for c in found for side in (c.first, c.second) for w in side}
+
+    def rest(p: Profile) -> list[ContentWord]:
+        return [w for w in p.content if not any(w.token in x or x in w.token for x in words)]
+
+    r1, r2 = rest(p1), rest(p2)
+    if not r1 and not r2:
+        return 1.0
+    cov = coverage(r1, r2, match)
+    return min(cov["cov1"], cov["cov2"])
 
 
 def _asks(p: Profile) -> str:

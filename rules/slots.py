@@ -42,7 +42,7 @@ _DIGITS = re.compile(r"\d+(?:[.,]\d+)*\s*[万千百亿kKwW]?")
 _WEEKDAY = {"一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "日": "7", "天": "7", "末": "末"}
 #: dates and times, longest forms first; each match is one time value
 _TIME = re.compile(
-    rf"(?P<md>{_NUM}月{_NUM}[日号])|(?P<y>(?:\d{{2,4}}|[{_CN}]{{2,4}})年)|(?P<dur>{_NUM}个月)|(?P<m>{_NUM}月(?:份)?)"
+    rf"(?P<md>{_NUM}月{_NUM}[日号])|(?P<y>(?:(?<![\d.])\d{{2,4}}|[〇零一二三四五六七八九]{{2,4}})年)|(?P<dur>{_NUM}个月)|(?P<m>{_NUM}月(?:份)?)"
     rf"|(?P<d>{_NUM}[日号])|(?P<h>{_NUM}[点時时](?:{_NUM}分|半)?)"
     r"|(?P<wd>(?:下下|上上|下|上|这|本)?个?(?:星期|礼拜|周)(?P<wdn>[一二三四五六日天末]))"
     r"|(?P<rel>大后天|大前天|今天|明天|后天|昨天|前天|今年|明年|去年|前年|后年|本月|这个月|下个月|上个月|下月|上月"
@@ -217,7 +217,14 @@ def values(text: str, tokens: Sequence[str], knows: Callable[[str], bool] | None
 
 
 def _same(kind: str, x: str, y: str) -> bool:
-    return x == y or (kind == "time" and not x[-1:].isdigit() and (x.endswith(y) or y.endswith(x)))
+    """The same value; for times also one that ends with the other at a unit boundary (下周7 / 周7, 9月30日 /
+    30日; not 11日 / 1日)."""
+    if x == y:
+        return True
+    if kind != "time":
+        return False
+    longer, shorter = (x, y) if len(x) > len(y) else (y, x)
+    return longer.endswith(shorter) and not longer[-len(shorter) - 1].isdigit()
 
 
 def conflicts(first: Sequence[Value], second: Sequence[Value]) -> list[Conflict]:
