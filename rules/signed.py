@@ -34,6 +34,7 @@ from simcalc.resources import project_data_path
 from .config import RuleConfig
 from .polarity import Cues, Event, compare_events, events, load_cues, morpheme_antonyms
 from .question import is_a_not_a, question_type, question_word_set
+from .aligned import aligned_polarity
 from .slots import KINDS as SLOT_KINDS, Value, conflicts as slot_conflicts, values as slot_values
 from .tokens import dictionary_tag
 
@@ -475,6 +476,14 @@ def compare(p1: Profile, p2: Profile, match: Match, paper_score: float, paper_de
     for kind in SLOT_KINDS:
         feats[f"{kind}_conflict"] = float(decisive and any(c.kind == kind for c in found))
     feats["slot_rest_coverage"] = rest
+    aligned = aligned_polarity(tokens[0], tokens[1], load_cues(cfg.negation_words).negation, match.opposite) \
+        if tokens[0] and tokens[1] else None
+    if aligned is not None and aligned["kind"] == "negation":
+        negated = p1 if aligned["negated"] == "first" else p2
+        if negated.qtype == "yesno" and negated.qmarker in ("吗", "么"):
+            aligned = None  # 不能…吗 asks what 能…吗 asks
+    feats["negation_aligned"] = float(aligned is not None and aligned["kind"] == "negation")
+    feats["antonym_aligned"] = float(aligned is not None and aligned["kind"] == "antonym")
     total = sum(p1.bigrams.values()) + sum(p2.bigrams.values())
     char_overlap = 2.0 * sum((p1.bigrams & p2.bigrams).values()) / total if total else 1.0
     feats["char_overlap"] = char_overlap
@@ -531,6 +540,9 @@ def compare(p1: Profile, p2: Profile, match: Match, paper_score: float, paper_de
     feats["opposite"] = float(verdict == "opposite")
     feats["rules_score"] = score
     findings = [{**c.to_dict(), "rest_coverage": round(rest, 4), "decisive": decisive} for c in found]
+    if aligned is not None:
+        findings.append({"kind": aligned["kind"], "feature": f"{aligned['kind']}_aligned", "words": aligned["words"],
+                         "reason": aligned["reason"]})
     if conflict:
         findings.append({"kind": "question_type", "feature": "qtype_conflict",
                          "words": [[p1.qmarker or ""], [p2.qmarker or ""]],

@@ -52,6 +52,7 @@ _TIME = re.compile(
 _TIME_ALIASES = {"下月": "下个月", "上月": "上个月", "这个月": "本月", "这周": "本周", "这个星期": "本周",
                  "下个星期": "下周", "上个星期": "上周", "月末": "月底", "年末": "年底", "今晚": "今天晚上",
                  "明晚": "明天晚上", "昨晚": "昨天晚上", "双11": "双十一", "劳动节": "五一"}
+_ENUMERATOR = re.compile(r"^[.:：、)）]")
 _PLACE_SUFFIX = ("市", "省", "县", "区", "州", "镇", "村")
 
 
@@ -62,6 +63,7 @@ class Value:
     kind: str
     value: str
     text: str
+    group: str = ""  # times: the class within which values are compared (day, weekday, hour …)
 
 
 @dataclass(frozen=True)
@@ -129,28 +131,59 @@ def _number_value(text: str) -> str | None:
     return f"{value:g}" if value < 1e15 else t
 
 
-def _time_value(match: re.Match) -> list[str]:
+#: classes of time values: two values conflict only within a class (15日 / 20日, 明天 / 后天, 周一 / 周五);
+#: across classes they may name the same time (15日 / 今天, 17点 / 下午, 下个月 / 8月), so they never conflict
+_RELATIVE_DAYS = frozenset("大后天 大前天 今天 明天 后天 昨天 前天".split())
+_RELATIVE_YEARS = frozenset("今年 明年 去年 前年 后年".split())
+_RELATIVE_MONTHS = frozenset("本月 下个月 上个月".split())
+_PERIODS = frozenset("月初 月底 月中 年初 年底 本周 下周 上周".split())
+
+
+def _digits_of(text: str) -> str:
+    """The numbers of a date written with digits (3月5日 → 3月5日, 十号 → 10日)."""
+    out, number = [], ""
+    for ch in text:
+        if ch.isdigit() or ch in _CN:
+            number += ch
+            continue
+        if number:
+            out.append(_number_value(number) or number)
+            number = ""
+        out.append({"号": "日", "時": "时", "份": "", "个": ""}.get(ch, ch))
+    return "".join(out)
+
+
+def _time_values(match: re.Match) -> list[tuple[str, str]]:
+    """(class, normalised value) of one time expression."""
     kind = match.lastgroup
     text = match.group(0)
     if kind == "wd":
         prefix = text[:text.index(next(p for p in ("星期", "礼拜", "周") if p in text))].replace("个", "")
         prefix = {"这": "本"}.get(prefix, prefix)
-        return [f"{prefix}周{_WEEKDAY[match.group('wdn')]}"]
+        return [("weekday", f"{prefix}周{_WEEKDAY[match.group('wdn')]}")]
     if kind == "dur":  # a duration (3个月), not a month
-        return [f"{_number_value(text[:-2]) or text[:-2]}个月"]
-    if kind in ("md", "d", "m", "y", "h"):
-        out, number = [], ""
-        for ch in text:
-            if ch.isdigit() or ch in _CN:
-                number += ch
-                continue
-            if number:
-                out.append(_number_value(number) or number)
-                number = ""
-            out.append({"号": "日", "時": "时", "份": "", "个": ""}.get(ch, ch))
-        return ["".join(out)]
-    return _TIME_ALIASES.get(text, text).replace("今天晚上", "今天 晚上").replace("明天晚上", "明天 晚上") \
-        .replace("昨天晚上", "昨天 晚上").split()
+        return [("duration", f"{_number_value(text[:-2]) or text[:-2]}个月")]
+    if kind == "md":
+        month, day = _digits_of(text).split("月", 1)
+        return [("month", f"{month}月"), ("day", day)]
+    if kind == "h":  # 5点 and 17点 are the same clock time said two ways
+        value = _digits_of(text)
+        hour, _, rest = value.partition("点") if "点" in value else value.partition("时")
+        try:
+            hour = f"{int(float(hour)) % 12:d}"
+        except ValueError:
+            pass
+        return [("hour", f"{hour}点{rest}")]
+    if kind in ("d", "m", "y"):
+        return [({"d": "day", "m": "month", "y": "year"}[kind], _digits_of(text))]
+    out = []
+    for v in _TIME_ALIASES.get(text, text).replace("今天晚上", "今天 晚上").replace("明天晚上", "明天 晚上") \
+            .replace("昨天晚上", "昨天 晚上").split():
+        group = ("relative_day" if v in _RELATIVE_DAYS else "relative_year" if v in _RELATIVE_YEARS
+                 else "relative_month" if v in _RELATIVE_MONTHS else "period" if v in _PERIODS
+                 else "part_of_day" if kind == "part" or v == "晚上" else "festival")
+        out.append((group, v))
+    return out
 
 
 def _is_place(token: str, senses: Any) -> bool:
@@ -179,13 +212,15 @@ def values(text: str, tokens: Sequence[str], knows: Callable[[str], bool] | None
         start = m.start()
         if m.lastgroup == "h" and float(_number_value(re.split("[点時时]", m.group(0))[0]) or 99) > 24:
             continue  # 164点 is an index level, not a time of day: a number
-        for v in _time_value(m):
-            out.append(Value("time", v, m.group(0)))
+        for group, v in _time_values(m):
+            out.append(Value("time", v, m.group(0), group))
         for i in range(start, m.end()):
             covered[i] = True
     for m in _DIGITS.finditer(text):
         if any(covered[m.start():m.end()]):
             continue
+        if _ENUMERATOR.match(text[m.end():m.end() + 1]) and not text[:m.start()].strip(" 　(（"):
+            continue  # "1. …", "2、…": a list marker, not a value
         v = _number_value(m.group(0))
         if v is not None:
             out.append(Value("number", v, m.group(0).strip()))
@@ -228,15 +263,21 @@ def _same(kind: str, x: str, y: str) -> bool:
 
 
 def conflicts(first: Sequence[Value], second: Sequence[Value]) -> list[Conflict]:
-    """The kinds where each side has a value the other lacks, in :data:`KINDS` order."""
+    """The kinds where, within one class of values, each side has a value the other lacks (in :data:`KINDS`
+    order). A value that ends with one of the other side's at a unit boundary is the same one said more
+    precisely (下周日 / 周日): not a difference."""
     found = []
     for kind in KINDS:
-        a = {v.value: v.text for v in first if v.kind == kind}
-        b = {v.value: v.text for v in second if v.kind == kind}
-        # a value that ends with one of the other side's is the same one, more precisely (下周日 / 周日,
-        # 9月30日 / 30日): not a difference
-        only_a = [a[k] for k in a if not any(_same(kind, k, x) for x in b)]
-        only_b = [b[k] for k in b if not any(_same(kind, k, x) for x in a)]
+        only_a: list[str] = []
+        only_b: list[str] = []
+        for group in dict.fromkeys(v.group for v in (*first, *second) if v.kind == kind):
+            a = {v.value: v.text for v in first if v.kind == kind and v.group == group}
+            b = {v.value: v.text for v in second if v.kind == kind and v.group == group}
+            lost_a = [a[k] for k in a if not any(_same(kind, k, x) for x in b)]
+            lost_b = [b[k] for k in b if not any(_same(kind, k, x) for x in a)]
+            if lost_a and lost_b:
+                only_a += lost_a
+                only_b += lost_b
         if only_a and only_b:
             found.append(Conflict(kind, tuple(dict.fromkeys(only_a)), tuple(dict.fromkeys(only_b))))
     return found
