@@ -44,6 +44,8 @@ FEATURES: dict[str, str] = {
     "place_conflict": "1 when each side has a place the other lacks (北京 / 上海)",
     "slot_rest_coverage": "coverage_min without the words of conflicting slots (1 when no conflict), 0..1; "
                           "the *_conflict features fire only when it reaches signed.SLOT_REST_GATE",
+    "qtype_slot_conflict": "1 when both sentences ask for different unambiguous slots (为什么/什么时候/哪里/多少) "
+                           "and the rest matches (coverage_min >= signed.SLOT_REST_GATE)",
     "negation_aligned": "1 when the sentences are the same token for token but for a negation on one side "
                         "(会/不会; rules/aligned.py; not in a 吗 question)",
     "antonym_aligned": "1 when the sentences are the same token for token but for one pair of antonyms (新/旧)",

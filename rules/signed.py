@@ -482,6 +482,7 @@ def compare(p1: Profile, p2: Profile, match: Match, paper_score: float, paper_de
         negated = p1 if aligned["negated"] == "first" else p2
         if negated.qtype == "yesno" and negated.qmarker in ("吗", "么"):
             aligned = None  # 不能…吗 asks what 能…吗 asks
+    feats["qtype_slot_conflict"] = float(qtype_slot_conflict(p1, p2) and cov_min >= SLOT_REST_GATE)
     feats["negation_aligned"] = float(aligned is not None and aligned["kind"] == "negation")
     feats["antonym_aligned"] = float(aligned is not None and aligned["kind"] == "antonym")
     total = sum(p1.bigrams.values()) + sum(p2.bigrams.values())
@@ -544,7 +545,8 @@ def compare(p1: Profile, p2: Profile, match: Match, paper_score: float, paper_de
         findings.append({"kind": aligned["kind"], "feature": f"{aligned['kind']}_aligned", "words": aligned["words"],
                          "reason": aligned["reason"]})
     if conflict:
-        findings.append({"kind": "question_type", "feature": "qtype_conflict",
+        findings.append({"kind": "question_type",
+                         "feature": "qtype_slot_conflict" if feats["qtype_slot_conflict"] else "qtype_conflict",
                          "words": [[p1.qmarker or ""], [p2.qmarker or ""]],
                          "reason": f"a different question: {_asks(p1)} vs {_asks(p2)}"})
     return score, feats, {"verdict": verdict, "reason": reason, "cue": cue, "conflicts": findings}
@@ -569,6 +571,18 @@ def slot_rest_coverage(p1: Profile, p2: Profile, found: Sequence[Any], match: Ma
         return 1.0
     cov = coverage(r1, r2, match)
     return min(cov["cov1"], cov["cov2"])
+
+
+#: question types whose markers name one slot unambiguously (为什么, 什么时候, 哪里, 多少); a manner question
+#: is not among them (怎么 also asks why: 怎么我的额度不见了), nor what/which/who/yes-no, which on real
+#: data ask the same as the others as often as not (哪个网站 / 在哪, 几个 = some)
+STRICT_SLOTS = frozenset({"reason", "time", "place", "quantity"})
+
+
+def qtype_slot_conflict(p1: Profile, p2: Profile) -> bool:
+    """Both sentences ask, for two different slots of :data:`STRICT_SLOTS` (为什么 / 什么时候 / 哪里 / 多少)."""
+    return (p1.qtype != p2.qtype and p1.qtype in STRICT_SLOTS and p2.qtype in STRICT_SLOTS
+            and not str(p1.qmarker).startswith("怎") and not str(p2.qmarker).startswith("怎"))
 
 
 def _asks(p: Profile) -> str:

@@ -193,3 +193,43 @@ def test_the_default_engine_says_not_similar_and_why(shared_data):
         assert r.label == 0, (a, b, r.details.get("decided_by"))
         if r.details["polarity"].get("veto"):
             assert r.details["polarity"]["veto_reason"] in r.details["decided_by"]
+
+
+# -- aligned polarity (rules/aligned.py) -----------------------------------------------------------
+NEGATION = frozenset("不 没 没有 不会 不能 不是 不可以 非".split())
+
+
+def _antonyms(x: str, y: str) -> bool:
+    return {x, y} in ({"新", "旧"}, {"增加", "减少"})
+
+
+@pytest.mark.parametrize("a, b, kind", [
+    (["他", "会", "游泳"], ["他", "不会", "游泳"], "negation"),
+    (["这", "张", "卡", "能", "转账"], ["这", "张", "卡", "不能", "转账"], "negation"),
+    (["额度", "增加", "了"], ["额度", "减少", "了"], "antonym"),
+    (["房子", "很", "新"], ["房子", "很", "旧", "。"], "antonym"),
+])
+def test_aligned_polarity_finds_the_one_difference(a, b, kind):
+    from simcalc.rules.aligned import aligned_polarity
+
+    found = aligned_polarity(a, b, NEGATION, _antonyms)
+    assert found is not None and found["kind"] == kind
+
+
+@pytest.mark.parametrize("a, b", [
+    (["他", "会", "游泳"], ["他", "会", "游泳", "吗"]),               # no polarity difference at all
+    (["他", "不", "去"], ["他", "没", "去"]),                          # negated on both sides
+    (["额度", "增加", "了"], ["额度", "提高", "了"]),                  # different words, not antonyms
+    (["他", "会", "游泳"], ["她", "不会", "游泳"]),                    # negation and another difference
+    (["能不能", "转账"], ["能", "转账", "吗"]),                         # A-not-A is no negation
+])
+def test_aligned_polarity_needs_exactly_one_polarity_difference(a, b):
+    from simcalc.rules.aligned import aligned_polarity
+
+    assert aligned_polarity(a, b, NEGATION, _antonyms) is None
+
+
+def test_the_default_engine_keeps_paraphrases_with_the_same_values(shared_data):
+    scorer = EnsembleScorer("default", cascade=False)
+    for (a, b), r in zip(SAME, scorer.score_batch(SAME)):
+        assert not r.details.get("polarity", {}).get("veto"), (a, b, r.details.get("decided_by"))
