@@ -193,8 +193,20 @@ def _is_place(token: str, senses: Any) -> bool:
         and any(r.startswith("place|地方") for r in raws)
 
 
+#: characters that end no name but often follow one when the segmenter glues a name to the next word (王在)
+_NOT_IN_NAMES = frozenset("在于和与的了是被把给向从对也都就还又说")
+_NAME_DOTS = ("·", "•", "・", ".")
+
+
+def _foreign(tokens: Sequence[str], i: int) -> bool:
+    """A part of a transliterated name (罗布·泰勒): spelled many ways (罗伯, 罗勃), so never compared."""
+    return any(0 <= k < len(tokens) and tokens[k] in _NAME_DOTS for k in (i - 1, i + 1))
+
+
 def _is_name(token: str, known: bool) -> bool:
     if not (2 <= len(token) <= 3) or not all("\u4e00" <= ch <= "\u9fff" for ch in token):
+        return False
+    if any(ch in _NOT_IN_NAMES for ch in token[1:]):
         return False
     if token[0] in "老小" and len(token) == 2:
         return token[1] in surnames()
@@ -225,7 +237,7 @@ def values(text: str, tokens: Sequence[str], knows: Callable[[str], bool] | None
         if v is not None:
             out.append(Value("number", v, m.group(0).strip()))
     position = 0
-    for tok in tokens:
+    for i, tok in enumerate(tokens):
         at = text.find(tok, position)
         if at >= 0:
             position = at + len(tok)
@@ -242,11 +254,11 @@ def values(text: str, tokens: Sequence[str], knows: Callable[[str], bool] | None
         if inside_time or any(ch.isdigit() for ch in tok):
             continue
         stem = tok[:-1] if len(tok) >= 3 and tok.endswith(_PLACE_SUFFIX) else None
-        if word_senses is not None and _is_place(tok, word_senses(tok)):
+        if stem and word_senses is not None and _is_place(stem, word_senses(stem)):
+            out.append(Value("place", stem, tok))  # 杭州市, 华盛顿州: the place itself
+        elif word_senses is not None and _is_place(tok, word_senses(tok)):
             out.append(Value("place", tok, tok))
-        elif stem and word_senses is not None and _is_place(stem, word_senses(stem)):
-            out.append(Value("place", stem, tok))
-        elif _is_name(tok, bool(knows(tok)) if knows else True):
+        elif _is_name(tok, bool(knows(tok)) if knows else True) and not _foreign(tokens, i):
             out.append(Value("name", tok, tok))
     return out
 
