@@ -496,7 +496,7 @@ def compare(p1: Profile, p2: Profile, match: Match, paper_score: float, paper_de
     conflict = qtype_conflict(p1.qtype, p2.qtype)
     if not qsame:
         content *= cfg.signed_qtype_factor if conflict else cfg.signed_qtype_weak_factor
-    if entity_mismatch:
+    if entity_mismatch or feats["name_conflict"] or feats["place_conflict"]:  # 张三 / 李四, 北京 / 上海 too
         content = min(content * cfg.signed_entity_factor, cfg.signed_entity_cap)
     matches = cov_min >= cfg.signed_opposite_gate and qsame and not entity_mismatch
     verdict, reason = "unclear", ""
@@ -534,6 +534,13 @@ def compare(p1: Profile, p2: Profile, match: Match, paper_score: float, paper_de
     else:
         reason = (f"question types differ ({p1.qtype or 'none'} / {p2.qtype or 'none'})" if not qsame else
                   "names/numbers differ" if entity_mismatch else f"content differs (coverage {cov_min:.2f})")
+    if verdict == "unclear" and found and decisive and not parts["role_exchange"]:
+        reason = f"{found[0].reason()}; the rest matches (coverage {rest:.2f})"
+    if (aligned is not None and verdict != "opposite" and converse is None and not parts["role_exchange"]
+            and cfg.use_polarity):
+        # word for word the same but for a negation or one antonym pair: opposite whatever the parse says
+        verdict, reason = "opposite", f"{aligned['kind']}: {aligned['reason']}"
+        cue = {"kind": aligned["kind"], "words": aligned["words"]}
     if parts["role_exchange"] and verdict != "opposite" and cfg.use_role_exchange:
         content *= cfg.signed_role_factor
     content = max(0.0, min(1.0, content))

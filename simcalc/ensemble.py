@@ -16,8 +16,13 @@ content", the structure answers "do they agree". The score is P(similar) in [0, 
 member (the rule engine) calls the pair *opposite* and the *content probability* — a second stack over
 the same members without the structural features that signal contradiction — reaches ``content_gate``
 (chosen on dev so that almost no dev paraphrase is called opposite); then the score is −(content
-probability), in [−1, 0). A ``veto`` feature (roles exchanged: 猫追老鼠 / 老鼠追猫) that fires on a pair
-the stack calls similar holds its score below the threshold (``VETO_SHARE``). ``label = score >= threshold``;
+probability), in [−1, 0). A ``veto`` feature that fires on a pair the stack calls similar holds its score
+below the threshold (``VETO_SHARE``): roles exchanged (猫追老鼠 / 老鼠追猫), or a finding of the rule engine
+that aligned slots disagree while the rest matches — a number, date/time, person or place (借款1000 / 借款2000,
+明天 / 后天; ``number_conflict`` … ``place_conflict``), an unambiguous question slot (为什么 / 什么时候;
+``qtype_slot_conflict``), or the same words but for a negation or one antonym (``negation_aligned``,
+``antonym_aligned``). ``details["polarity"]["veto_reason"]`` and ``decided_by`` say which finding decided
+(``a different number or amount: 1000 vs 2000``). ``label = score >= threshold``;
 :attr:`Result.verdict` is *opposite* for a
 negative score, else *similar* / *not similar*. ``details["p_similar"]`` keeps the probability of
 "similar" either way, and ``details["decided_by"]`` names the feature or member that decided.
