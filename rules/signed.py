@@ -586,9 +586,15 @@ def slot_rest_coverage(p1: Profile, p2: Profile, found: Sequence[Any], match: Ma
 STRICT_SLOTS = frozenset({"reason", "time", "place", "quantity"})
 
 
+def _slot(p: Profile) -> str | None:
+    """The slot a question asks; 多长 (how long) asks a duration as often as a length: a time question."""
+    return "time" if p.qtype == "quantity" and p.qmarker == "多长" else p.qtype
+
+
 def qtype_slot_conflict(p1: Profile, p2: Profile) -> bool:
     """Both sentences ask, for two different slots of :data:`STRICT_SLOTS` (为什么 / 什么时候 / 哪里 / 多少)."""
-    return (p1.qtype != p2.qtype and p1.qtype in STRICT_SLOTS and p2.qtype in STRICT_SLOTS
+    s1, s2 = _slot(p1), _slot(p2)
+    return (s1 != s2 and s1 in STRICT_SLOTS and s2 in STRICT_SLOTS
             and not str(p1.qmarker).startswith("怎") and not str(p2.qmarker).startswith("怎"))
 
 
