@@ -13,17 +13,22 @@ import re
 from typing import Callable, Sequence
 
 _PUNCT = re.compile(r"^[\W_]+$")
-#: sentence-final particles and punctuation do not count as a difference (了/呢/啊 change no meaning)
-_IGNORED = frozenset("了 呢 啊 呀 吧 哦 嘛 的".split())
+#: particles, punctuation and aspect/degree adverbs do not count as a difference (了/呢 change no meaning;
+#: 已经 is what 没有 negates: 已经冻结了 / 没有冻结)
+_IGNORED = frozenset("了 呢 啊 呀 吧 哦 嘛 的 已经 已 都 也 还 很 非常 真的".split())
 _NEG_HEADS = ("不", "没", "沒", "未")
 
 
-def _normal(tokens: Sequence[str], negation: frozenset[str]) -> list[str]:
+def _normal(tokens: Sequence[str], negation: frozenset[str], bare_you: bool = False) -> list[str]:
+    """Tokens without particles, fused negations split; ``bare_you``: 没有 is the bare negation 没 (没有冻结),
+    else 没 + 有 (没有钱 / 有钱)."""
     out: list[str] = []
     for tok in tokens:
         if _PUNCT.match(tok) or tok in _IGNORED:
             continue
-        if tok in negation and len(tok) == 2 and tok[0] in _NEG_HEADS:
+        if bare_you and tok in ("没有", "沒有"):
+            out.append(tok[0])
+        elif tok in negation and len(tok) == 2 and tok[0] in _NEG_HEADS:
             out.extend((tok[0], tok[1:]))  # 不会 → 不 会; 没有 → 没 有
         else:
             out.append(tok)
@@ -35,7 +40,14 @@ def aligned_polarity(tokens1: Sequence[str], tokens2: Sequence[str], negation: f
     """``{"kind": "negation"|"antonym", "words": [...], "reason": ...}`` when the sentences differ only in
     negation cues on one side (an odd number of them) or only in one pair of words ``opposite`` calls
     antonyms; None otherwise (also when nothing differs)."""
-    a, b = _normal(tokens1, negation), _normal(tokens2, negation)
+    found = _aligned(_normal(tokens1, negation), _normal(tokens2, negation), negation, opposite)
+    if found is None and any(t in ("没有", "沒有") for t in (*tokens1, *tokens2)):
+        found = _aligned(_normal(tokens1, negation, True), _normal(tokens2, negation, True), negation, opposite)
+    return found
+
+
+def _aligned(a: list[str], b: list[str], negation: frozenset[str], opposite: Callable[[str, str], bool]
+             ) -> dict | None:
     if not a or not b or a == b:
         return None
     ops = [op for op in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes() if op[0] != "equal"]

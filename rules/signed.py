@@ -95,6 +95,7 @@ class Profile:
     questions: list[str]
     bigrams: Counter = field(default_factory=Counter)  # character bigrams (char_overlap)
     slots: list[Value] = field(default_factory=list)  # numbers, times, names, places (rules/slots.py)
+    text: str = ""
 
     def to_dict(self) -> dict:
         return {"content": [w.token for w in self.content], "question_type": self.qtype,
@@ -155,7 +156,7 @@ def profile(text: str, tokens: Sequence[str], pos: Sequence[str], config: RuleCo
     chars = [ch for ch in text if ch.isalnum()]
     bigrams = Counter(a + b for a, b in zip(chars, chars[1:])) if len(chars) > 1 else Counter(chars)
     slots = slot_values(text, tokens, knows, word_senses, skip)
-    return Profile(content, qtype, qmarker, evs, questions, bigrams, slots)
+    return Profile(content, qtype, qmarker, evs, questions, bigrams, slots, text)
 
 
 @lru_cache(maxsize=1)
@@ -577,7 +578,24 @@ def slot_rest_coverage(p1: Profile, p2: Profile, found: Sequence[Any], match: Ma
     if not r1 and not r2:
         return 1.0
     cov = coverage(r1, r2, match)
-    return min(cov["cov1"], cov["cov2"])
+    return max(min(cov["cov1"], cov["cov2"]), _char_rest(p1.text, p2.text, words))
+
+
+def _char_rest(text1: str, text2: str, words: set[str]) -> float:
+    """Dice of character bigrams once the slot words are cut out of both texts: the rest matches even where
+    the segmenter glued a unit to the next word (100元收 / 一万元 收)."""
+    def bigrams(text: str) -> Counter:
+        for w in sorted(words, key=len, reverse=True):
+            text = text.replace(w, " ")
+        chars = [ch if ch.isalnum() else " " for ch in text]
+        out: Counter = Counter()
+        for part in "".join(chars).split():
+            out.update(part[k:k + 2] for k in range(max(1, len(part) - 1)))
+        return out
+
+    b1, b2 = bigrams(text1), bigrams(text2)
+    total = sum(b1.values()) + sum(b2.values())
+    return 2.0 * sum((b1 & b2).values()) / total if total else 1.0
 
 
 #: question types whose markers name one slot unambiguously (为什么, 什么时候, 哪里, 多少); a manner question

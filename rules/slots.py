@@ -52,6 +52,7 @@ _TIME = re.compile(
 _TIME_ALIASES = {"下月": "下个月", "上月": "上个月", "这个月": "本月", "这周": "本周", "这个星期": "本周",
                  "下个星期": "下周", "上个星期": "上周", "月末": "月底", "年末": "年底", "今晚": "今天晚上",
                  "明晚": "明天晚上", "昨晚": "昨天晚上", "双11": "双十一", "劳动节": "五一"}
+_UNIT_AFTER = re.compile(r"^(块钱|元钱|元|块|个|次|期|张|天|岁|件|人)")
 _ENUMERATOR = re.compile(r"^[.:：、)）]")
 _PLACE_SUFFIX = ("市", "省", "县", "区", "州", "镇", "村")
 
@@ -235,7 +236,8 @@ def values(text: str, tokens: Sequence[str], knows: Callable[[str], bool] | None
             continue  # "1. …", "2、…": a list marker, not a value
         v = _number_value(m.group(0))
         if v is not None:
-            out.append(Value("number", v, m.group(0).strip()))
+            unit = _UNIT_AFTER.match(text[m.end():])  # the words as written keep their unit: 100元
+            out.append(Value("number", v, m.group(0).strip() + (unit.group(0) if unit else "")))
     position = 0
     for i, tok in enumerate(tokens):
         at = text.find(tok, position)
@@ -260,6 +262,10 @@ def values(text: str, tokens: Sequence[str], knows: Callable[[str], bool] | None
             out.append(Value("place", tok, tok))
         elif _is_name(tok, bool(knows(tok)) if knows else True) and not _foreign(tokens, i):
             out.append(Value("name", tok, tok))
+        elif (len(tok) == 1 and tok in surnames() and i + 1 < len(tokens) and not _foreign(tokens, i)
+              and not (i > 0 and (tokens[i - 1][-1:] in _CN or tokens[i - 1][-1:].isdigit()))
+              and _is_name(tok + tokens[i + 1], bool(knows(tokens[i + 1])) if knows else True)):
+            out.append(Value("name", tok + tokens[i + 1], tok + tokens[i + 1]))  # 郑|国华: split by the segmenter
     return out
 
 

@@ -132,7 +132,7 @@ def test_a_slot_veto_holds_the_score_below_the_threshold_and_says_which_finding(
     r = gated.score(a, b)
     assert r.label == 0 and 0 < r.score < gated.threshold
     assert r.details["polarity"]["veto"] == "number_conflict"
-    assert "1000 vs 2000" in r.details["decided_by"] and r.details["decided_by"].startswith("number_conflict")
+    assert "1000元 vs 2000元" in r.details["decided_by"] and r.details["decided_by"].startswith("number_conflict")
     same = gated.score("借款1000元的利息是多少", "借款一千元的利息是多少")
     assert same.label == plain.score("借款1000元的利息是多少", "借款一千元的利息是多少").label
     assert "veto" not in same.details["polarity"]
@@ -145,21 +145,48 @@ DIFFERENT = [  # (sentence 1, sentence 2, the finding's feature)
     ("我想借款5000元", "我想借款8000元", "number_conflict"),
     ("花呗还了200为什么还显示欠款", "花呗还了500为什么还显示欠款", "number_conflict"),
     ("借两万一年利息多少", "借三万一年利息多少", "number_conflict"),
+    ("转账100元收手续费吗", "转账一万元收手续费吗", "number_conflict"),
+    ("额度只有3000怎么办", "额度只有300怎么办", "number_conflict"),
+    ("我买了两张电影票", "我买了五张电影票", "number_conflict"),
     ("明天还款可以吗", "大后天还款可以吗", "time_conflict"),
     ("每个月15号自动扣款吗", "每个月20号自动扣款吗", "time_conflict"),
     ("周六客服上班吗", "周二客服上班吗", "time_conflict"),
+    ("今年的年费什么时候扣", "去年的年费什么时候扣", "time_conflict"),
+    ("上午十点能到账吗", "上午八点能到账吗", "time_conflict"),
     ("广州今天下雨吗", "成都今天下雨吗", "place_conflict"),
     ("去杭州的高铁票多少钱", "去西安的高铁票多少钱", "place_conflict"),
     ("在美国能用微信支付吗", "在日本能用微信支付吗", "place_conflict"),
+    ("深圳的房租贵不贵", "武汉的房租贵不贵", "place_conflict"),
     ("刘建军的手机号是多少", "陈晓红的手机号是多少", "name_conflict"),
+    ("帮我转账给杨丽娟", "帮我转账给郑国华", "name_conflict"),
+    ("为什么不能提前还款", "什么时候可以提前还款", "qtype_slot_conflict"),
+    ("在哪里办信用卡", "为什么要办信用卡", "qtype_slot_conflict"),
+    ("开通会员要多少钱", "开通会员在哪里", "qtype_slot_conflict"),
+    ("这张卡可以透支", "这张卡不可以透支", "negation_aligned"),
+    ("我的账户已经冻结了", "我的账户没有冻结", None),  # the polarity engine's own finding (not aligned)
+    ("他会开车", "他不会开车", "negation_aligned"),
+    ("利息增加了", "利息减少了", "antonym_aligned"),
+    ("这个手机很贵", "这个手机很便宜", "antonym_aligned"),
 ]
-SAME = [  # the same values said another way: no slot finding
+SAME = [  # the same values said another way, or the same question reworded: no finding may decide
     ("我想借款5000元", "我要贷款5000块"),
     ("借一千块钱利息多少", "借1000元利息是多少"),
+    ("借两万一年多少利息", "借20000元一年利息多少"),
     ("星期三可以还款吗", "周三能还款吗"),
     ("15号会自动扣款吗", "每个月15日自动扣款吗"),
+    ("今天晚上能到账吗", "今晚可以到账吗"),
+    ("下午5点前还款算逾期吗", "17点前还款算逾期吗"),
     ("北京今天下雨吗", "今天北京会不会下雨"),
     ("杭州市有什么好玩的", "杭州有哪些好玩的地方"),
+    ("能不能提前还款", "可以提前还款吗"),                      # A-not-A against a 吗 question
+    ("提前还款可以吗", "可不可以提前还款"),
+    ("怎么开通花呗", "花呗如何开通"),                          # manner said two ways
+    ("为什么借不了钱", "为啥借不了钱"),
+    ("我把钱转给他了", "钱被我转给他了"),                      # 把 / 被
+    ("他比我高", "我比他矮"),                                  # converse
+    ("我每天都按时还款", "我按时还款每天都"),                  # adverbial position
+    ("不能提前还款吗", "能提前还款吗"),                        # a rhetorical 吗 question
+    ("借款期限几天", "借款期限多长"),                          # how many days / how long
 ]
 
 
@@ -170,29 +197,41 @@ def rules(shared_data):
     return RulesScorer()
 
 
+DECIDING = ("number_conflict", "time_conflict", "name_conflict", "place_conflict", "qtype_slot_conflict",
+            "negation_aligned", "antonym_aligned")
+
+
 def test_the_rule_engine_finds_the_differing_slot(rules):
-    results = rules.score_batch([(a, b) for a, b, _ in DIFFERENT])
-    for (a, b, feature), r in zip(DIFFERENT, results):
-        assert r.details["features"][feature] == 1.0, (a, b, r.details["polarity"])
-        assert any(c["feature"] == feature for c in r.details["polarity"]["conflicts"]), (a, b)
+    pairs = [(a, b, f) for a, b, f in DIFFERENT if f]
+    results = rules.score_batch([(a, b) for a, b, _ in pairs])
+    missed = [(a, b, r.details["polarity"]) for (a, b, feature), r in zip(pairs, results)
+              if r.details["features"][feature] != 1.0
+              or not any(c["feature"] == feature for c in r.details["polarity"]["conflicts"])]
+    assert not missed
 
 
 def test_the_rule_engine_finds_nothing_when_the_values_agree(rules):
-    names = ("number_conflict", "time_conflict", "name_conflict", "place_conflict")
-    for (a, b), r in zip(SAME, rules.score_batch(SAME)):
-        assert not any(r.details["features"][n] for n in names), (a, b, r.details["polarity"]["conflicts"])
+    fired = [(a, b, [n for n in DECIDING if r.details["features"][n]]) for (a, b), r in zip(SAME, rules.score_batch(SAME))]
+    assert not [f for f in fired if f[2]]
+
+
+def test_the_rule_engine_alone_calls_aligned_negation_opposite(rules):
+    r = rules.score("这张卡可以透支", "这张卡不可以透支")
+    assert r.score < 0 and r.details["polarity"]["verdict"] == "opposite"
+    assert "不" in r.details["polarity"]["reason"]
 
 
 def test_the_default_engine_says_not_similar_and_why(shared_data):
     scorer = EnsembleScorer("default", cascade=False)
-    vetoes = set(scorer.config.polarity.veto)
-    pairs = [(a, b) for a, b, f in DIFFERENT if f in vetoes]
-    if not pairs:
-        pytest.skip("the shipped default has no slot veto")
+    assert set(DECIDING) <= set(scorer.config.polarity.veto)
+    pairs = [(a, b) for a, b, _ in DIFFERENT]
+    wrong = []
     for (a, b), r in zip(pairs, scorer.score_batch(pairs)):
-        assert r.label == 0, (a, b, r.details.get("decided_by"))
-        if r.details["polarity"].get("veto"):
+        if r.label != 0:
+            wrong.append((a, b, r.details.get("decided_by")))
+        elif r.details["polarity"].get("veto"):  # the finding that decided is named
             assert r.details["polarity"]["veto_reason"] in r.details["decided_by"]
+    assert not wrong
 
 
 # -- aligned polarity (rules/aligned.py) -----------------------------------------------------------
