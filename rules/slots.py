@@ -234,10 +234,10 @@ def values(text: str, tokens: Sequence[str], knows: Callable[[str], bool] | None
             continue
         if _ENUMERATOR.match(text[m.end():m.end() + 1]) and not text[:m.start()].strip(" 　(（"):
             continue  # "1. …", "2、…": a list marker, not a value
-        v = _number_value(m.group(0))
-        if v is not None:
+        digits = _number_value(m.group(0))
+        if digits is not None:
             unit = _UNIT_AFTER.match(text[m.end():])  # the words as written keep their unit: 100元
-            out.append(Value("number", v, m.group(0).strip() + (unit.group(0) if unit else "")))
+            out.append(Value("number", digits, m.group(0).strip() + (unit.group(0) if unit else "")))
     position = 0
     for i, tok in enumerate(tokens):
         at = text.find(tok, position)
@@ -246,12 +246,12 @@ def values(text: str, tokens: Sequence[str], knows: Callable[[str], bool] | None
         if tok in skip:
             continue
         inside_time = at >= 0 and any(covered[at:at + len(tok)])
-        m = _CN_TOKEN.match(tok)
-        if m and not inside_time and tok not in _NOT_NUMBERS and m.group(1) != "半":
-            unit = m.group(2) or ""
-            v = _number_value(m.group(1) + (unit if unit in ("万", "千") else ""))
-            if v is not None:
-                out.append(Value("number", v, tok))
+        numeral = _CN_TOKEN.match(tok)
+        if numeral and not inside_time and tok not in _NOT_NUMBERS and numeral.group(1) != "半":
+            classifier = numeral.group(2) or ""
+            amount = _number_value(numeral.group(1) + (classifier if classifier in ("万", "千") else ""))
+            if amount is not None:
+                out.append(Value("number", amount, tok))
             continue
         if inside_time or any(ch.isdigit() for ch in tok):
             continue
