@@ -271,9 +271,11 @@ def values(text: str, tokens: Sequence[str], knows: Callable[[str], bool] | None
 
 def _same(kind: str, x: str, y: str) -> bool:
     """The same value; for times also one that ends with the other at a unit boundary (下周7 / 周7, 9月30日 /
-    30日; not 11日 / 1日)."""
+    30日; not 11日 / 1日); for names one inside the other."""
     if x == y:
         return True
+    if kind == "name":  # 张三 / 张三藏: the segmenter glued the next character to the name, one person
+        return x in y or y in x
     if kind != "time":
         return False
     longer, shorter = (x, y) if len(x) > len(y) else (y, x)
