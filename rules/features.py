@@ -51,6 +51,11 @@ FEATURES: dict[str, str] = {
     "antonym_aligned": "1 when the sentences are the same token for token but for one pair of antonyms (新/旧)",
 }
 FEATURE_NAMES: tuple[str, ...] = tuple(FEATURES)
+#: Findings that decide "not the same question" however close the rest (a veto in the default engine's
+#: verdict, simcalc/ensemble.py): aligned slots that disagree while the rest matches, the same words but for
+#: a negation or one antonym pair. Each comes with a reason in ``details["polarity"]["conflicts"]``.
+DECIDING: tuple[str, ...] = ("number_conflict", "time_conflict", "name_conflict", "place_conflict",
+                             "qtype_slot_conflict", "negation_aligned", "antonym_aligned")
 
 
 def feature_dict(values: Mapping[str, float]) -> dict[str, float]:

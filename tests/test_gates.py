@@ -11,6 +11,7 @@ from simcalc import registry
 from simcalc.ensemble import EnsembleScorer
 from simcalc.registry import ScorerSpec
 from simcalc.result import Result
+from simcalc.rules.features import DECIDING
 from simcalc.rules.slots import chinese_number, conflicts, values
 from simcalc.scorer import PairwiseScorer
 
@@ -199,8 +200,6 @@ def rules(shared_data):
     return RulesScorer()
 
 
-DECIDING = ("number_conflict", "time_conflict", "name_conflict", "place_conflict", "qtype_slot_conflict",
-            "negation_aligned", "antonym_aligned")
 
 
 def test_the_rule_engine_finds_the_differing_slot(rules):
