@@ -52,6 +52,7 @@ _TIME = re.compile(
 _TIME_ALIASES = {"下月": "下个月", "上月": "上个月", "这个月": "本月", "这周": "本周", "这个星期": "本周",
                  "下个星期": "下周", "上个星期": "上周", "月末": "月底", "年末": "年底", "今晚": "今天晚上",
                  "明晚": "明天晚上", "昨晚": "昨天晚上", "双11": "双十一", "劳动节": "五一"}
+_PER_UNITS = frozenset({"天", "年", "个月", "次", "周"})
 _UNIT_AFTER = re.compile(r"^(块钱|元钱|元|块|个|次|期|张|天|岁|件|人)")
 _ENUMERATOR = re.compile(r"^[.:：、)）]")
 _PLACE_SUFFIX = ("市", "省", "县", "区", "州", "镇", "村")
@@ -117,7 +118,8 @@ def chinese_number(text: str) -> float | None:
 
 def _number_value(text: str) -> str | None:
     """A normalised amount ('1000', '1.5') from digits with an optional 万/千/k multiplier, or Chinese."""
-    t = text.replace(",", "").replace(" ", "")
+    t = text.replace(" ", "")
+    t = re.sub(r",(?=\d{3}(?!\d))", "", t).replace(",", ".")  # 1,000 groups thousands; 0,05 is 0.05
     mult = 1.0
     if t and t[-1] in "万千百亿kKwW":
         mult = {"万": 1e4, "w": 1e4, "W": 1e4, "千": 1e3, "k": 1e3, "K": 1e3, "百": 100.0, "亿": 1e8}[t[-1]]
@@ -250,8 +252,8 @@ def values(text: str, tokens: Sequence[str], knows: Callable[[str], bool] | None
         if numeral and not inside_time and tok not in _NOT_NUMBERS and numeral.group(1) != "半":
             classifier = numeral.group(2) or ""
             amount = _number_value(numeral.group(1) + (classifier if classifier in ("万", "千") else ""))
-            if amount is not None:
-                out.append(Value("number", amount, tok))
+            if amount is not None and not (amount == "1" and classifier in _PER_UNITS):
+                out.append(Value("number", amount, tok))  # 一天/一次 name the unit (利息一天多少), not a count
             continue
         if inside_time or any(ch.isdigit() for ch in tok):
             continue

@@ -17,9 +17,10 @@ from simcalc.scorer import PairwiseScorer
 
 
 def kinds(a: str, b: str) -> set[str]:
-    """Conflicting kinds of two sentences, segmented by character runs (no parser: numbers and times are
-    read from the text; names need a token)."""
-    return {c.kind for c in conflicts(values(a, list(a)), values(b, list(b)))}
+    """Conflicting kinds of two sentences segmented by jieba (no parser, no HowNet: numbers and times)."""
+    import jieba
+
+    return {c.kind for c in conflicts(values(a, jieba.lcut(a)), values(b, jieba.lcut(b)))}
 
 
 @pytest.mark.parametrize("text, value", [("一千", 1000), ("两万", 20000), ("十二", 12), ("二千五百", 2500),
@@ -43,6 +44,8 @@ def test_different_amounts_conflict(a, b):
     ("额度提到2万", "额度提到20000"),
     ("借了1.5万", "借了15000元"),
     ("手续费多少", "手续费是多少钱"),          # no number at all
+    ("利率0,05是多少", "利率0.05是多少"),       # a decimal comma
+    ("借一万一天利息多少", "借一万三天利息多少"),  # a day is the unit asked about, 三天 a count: one side only
     ("下个月10号还款", "10号还款"),           # extra detail on one side only
 ])
 def test_same_amounts_or_one_sided_do_not_conflict(a, b):
