@@ -262,6 +262,8 @@ def values(text: str, tokens: Sequence[str], knows: Callable[[str], bool] | None
             out.append(Value("place", stem, tok))  # 杭州市, 华盛顿州: the place itself
         elif word_senses is not None and _is_place(tok, word_senses(tok)):
             out.append(Value("place", tok, tok))
+        elif i > 0 and tokens[i - 1] in ("小", "老") and tok[:1] in surnames():
+            out.append(Value("name", tokens[i - 1] + tok[0], tokens[i - 1] + tok[0]))  # 小|李去: 小李, then 去
         elif _is_name(tok, bool(knows(tok)) if knows else True) and not _foreign(tokens, i):
             out.append(Value("name", tok, tok))
         elif (len(tok) == 1 and tok in surnames() and i + 1 < len(tokens) and not _foreign(tokens, i)

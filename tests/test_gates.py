@@ -91,6 +91,8 @@ def test_names_are_tokens_with_a_surname_or_old_young_prefix():
     b = values("给陈晓红转账", ["给", "陈晓红", "转账"], knows=known)
     assert [c.kind for c in conflicts(a, b)] == ["name"]
     assert "刘建军" in conflicts(a, b)[0].reason()
+    split = values("小李去北京", ["小", "李去", "北京"], knows=known)  # 小|李去 as the segmenter cut it
+    assert [v.value for v in split if v.kind == "name"] == ["小李"]
     glued = values("徐丽学画画", ["徐丽学", "画画"], knows=known)  # the segmenter glued 学 to the name
     assert not conflicts(values("徐丽教画画", ["徐丽", "教", "画画"], knows=known), glued)
 
