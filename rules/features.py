@@ -37,8 +37,25 @@ FEATURES: dict[str, str] = {
     "rules_score": "the signed rule score (mode 'signed'), -1..1",
     "qtype_conflict": "1 when the question types ask different slots (怎么/什么时候; a slot against yes/no)",
     "char_overlap": "Dice coefficient of the two sentences' character bigrams (punctuation dropped), 0..1",
+    "number_conflict": "1 when each side has a number/amount the other lacks and the rest matches (借款1000 / "
+                       "借款2000; rules/slots.py)",
+    "time_conflict": "1 when each side has a date or time the other lacks (明天 / 后天, 3号 / 5号)",
+    "name_conflict": "1 when each side has a person's name the other lacks (张三 / 李四)",
+    "place_conflict": "1 when each side has a place the other lacks (北京 / 上海)",
+    "slot_rest_coverage": "coverage_min without the words of conflicting slots (1 when no conflict), 0..1; "
+                          "the *_conflict features fire only when it reaches signed.SLOT_REST_GATE",
+    "qtype_slot_conflict": "1 when both sentences ask for different unambiguous slots (为什么/什么时候/哪里/多少) "
+                           "and the rest matches (coverage_min >= signed.SLOT_REST_GATE)",
+    "negation_aligned": "1 when the sentences are the same token for token but for a negation on one side "
+                        "(会/不会; rules/aligned.py; not in a 吗 question)",
+    "antonym_aligned": "1 when the sentences are the same token for token but for one pair of antonyms (新/旧)",
 }
 FEATURE_NAMES: tuple[str, ...] = tuple(FEATURES)
+#: Findings that decide "not the same question" however close the rest (a veto in the default engine's
+#: verdict, simcalc/ensemble.py): aligned slots that disagree while the rest matches, the same words but for
+#: a negation or one antonym pair. Each comes with a reason in ``details["polarity"]["conflicts"]``.
+DECIDING: tuple[str, ...] = ("number_conflict", "time_conflict", "name_conflict", "place_conflict",
+                             "qtype_slot_conflict", "negation_aligned", "antonym_aligned")
 
 
 def feature_dict(values: Mapping[str, float]) -> dict[str, float]:

@@ -18,7 +18,7 @@ import threading
 from collections import OrderedDict
 from functools import partial
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from simcalc.result import Result
 from simcalc.scorer import Pair, Scorer
@@ -120,6 +120,11 @@ class RulesScorer(Scorer):
             self._idf = IdfTable(segment.frequencies, getattr(getattr(segment, "_tokenizer", None), "total", None))
         return self._idf
 
+    def _word_senses(self) -> Callable[[str], Any] | None:
+        """A word's HowNet senses out of context (the slot values' places), when the words are HowNet."""
+        engine = getattr(self.words, "engine", None)
+        return engine.lexicon.senses if engine is not None else None
+
     def analyse_many(self, texts: Sequence[str]) -> dict[str, Side]:
         """Parse and analyse the distinct texts not cached yet (one parser batch)."""
         with self._lock:
@@ -139,7 +144,7 @@ class RulesScorer(Scorer):
                 sentence.notes = notes + sentence.notes
                 senses = self.words.senses(parse.tokens, parse.pos)
                 view = profile(text, parse.tokens, parse.pos, self.config, self._idf_table(),
-                               getattr(self.words, "knows", None))
+                               getattr(self.words, "knows", None), self._word_senses())
                 new[text] = Side(text, sentence, detect_pattern(text, parse.tokens, self.config), senses, view)
             with self._lock:
                 for text, side in new.items():

@@ -16,8 +16,13 @@ content", the structure answers "do they agree". The score is P(similar) in [0, 
 member (the rule engine) calls the pair *opposite* and the *content probability* — a second stack over
 the same members without the structural features that signal contradiction — reaches ``content_gate``
 (chosen on dev so that almost no dev paraphrase is called opposite); then the score is −(content
-probability), in [−1, 0). A ``veto`` feature (roles exchanged: 猫追老鼠 / 老鼠追猫) that fires on a pair
-the stack calls similar holds its score below the threshold (``VETO_SHARE``). ``label = score >= threshold``;
+probability), in [−1, 0). A ``veto`` feature that fires on a pair the stack calls similar holds its score
+below the threshold (``VETO_SHARE``): roles exchanged (猫追老鼠 / 老鼠追猫), or a finding of the rule engine
+that aligned slots disagree while the rest matches — a number, date/time, person or place (借款1000 / 借款2000,
+明天 / 后天; ``number_conflict`` … ``place_conflict``), an unambiguous question slot (为什么 / 什么时候;
+``qtype_slot_conflict``), or the same words but for a negation or one antonym (``negation_aligned``,
+``antonym_aligned``). ``details["polarity"]["veto_reason"]`` and ``decided_by`` say which finding decided
+(``a different number or amount: 1000 vs 2000``). ``label = score >= threshold``;
 :attr:`Result.verdict` is *opposite* for a
 negative score, else *similar* / *not similar*. ``details["p_similar"]`` keeps the probability of
 "similar" either way, and ``details["decided_by"]`` names the feature or member that decided.
@@ -188,6 +193,17 @@ class Member:
 #: A vetoed pair (a ``[polarity] veto`` feature fired on a pair the stack calls similar) scores this share
 #: of the threshold: below it, so *not similar*, and still above the clear non-matches.
 VETO_SHARE = 0.95
+
+
+def veto_reason(feature: str, said: dict[str, Any]) -> str:
+    """Why a veto feature fired, in words: the polarity member's finding for that feature (its
+    ``conflicts``: 1000 vs 2000, 明天 vs 后天, 怎么 vs 为什么 …), else its overall reason."""
+    for finding in said.get("conflicts") or ():
+        if isinstance(finding, dict) and finding.get("feature") == feature and finding.get("reason"):
+            return str(finding["reason"])
+    if feature == "opposite" and said.get("reason"):
+        return f"said opposite ({said['reason']}), the content gate held the sign back"
+    return str(said.get("reason") or "")
 
 
 def _fires(value: Any) -> bool:
@@ -893,6 +909,7 @@ class EnsembleScorer(Scorer):
         fired = [name for name in pol.veto if _fires(values.get(name))]
         if fired and self.threshold is not None and p_similar >= self.threshold:
             details["polarity"]["veto"] = fired[0]  # e.g. roles exchanged: a different event, however close
+            details["polarity"]["veto_reason"] = veto_reason(fired[0], said if isinstance(said, dict) else {})
             return self.threshold * VETO_SHARE
         return p_similar
 
@@ -912,7 +929,8 @@ class EnsembleScorer(Scorer):
             head = f"{fired[0]}: " if fired else ""
             return f"{head}{polarity['reason']}" if polarity.get("reason") else f"{head}{polarity['member']} polarity"
         if polarity.get("veto"):
-            reason = f" ({polarity['reason']})" if polarity.get("reason") else ""
+            said = polarity.get("veto_reason") or polarity.get("reason")
+            reason = f" ({said})" if said else ""
             return f"{polarity['veto']}: a structural veto of {polarity['member']}{reason}; P(similar) " \
                    f"{details['p_similar']:.2f} held below the threshold"
         sign = 1.0 if result.label else -1.0
