@@ -34,6 +34,8 @@ from . import registry
 from .ensemble import (CALIBRATIONS, COMBINATIONS, VETO_SHARE, Calibration, Cascade, EnsembleConfig, FeatureSet, Member,
                        Polarity)
 from .errors import InputFormatError
+from simcalc.rules.features import DECIDING
+
 from .evaluate import balanced_threshold, best_threshold, binary_metrics, detect_task, score_labelled
 from .io import PairReader, read_sentences
 from .scorer import Fits, Scorer
@@ -45,10 +47,11 @@ DEFAULT_MEMBERS = ("levenshtein", "jaro_winkler", "char_jaccard", "tfidf", "cvls
 #: Features that signal contradiction (or carry the polarity member's signed verdict) rather than how
 #: close the content is: in the main stack, never in the content stack that gates *opposite*.
 STRUCTURAL = ("negation_mismatch", "negation_unaligned", "antonym_predicate", "role_exchange", "opposite",
-              "paper_score", "rules_score")
+              "paper_score", "rules_score", *DECIDING)
 #: Structural features that veto "similar" (a product rule, not fitted: exchanged roles are another event
-#: however close the words; BQ dev has too few such pairs to teach a coefficient). Their dev cost is reported.
-VETO = ("role_exchange",)
+#: however close the words, a different amount, date, name, place, asked slot or one negation is another
+#: question; dev sets have too few such pairs to teach a coefficient). Their dev cost is reported.
+VETO = ("role_exchange", *DECIDING, "opposite")
 #: The feature by which a member says its polarity verdict was *opposite* (1) in dev scores.
 OPPOSITE_FEATURE = "opposite"
 #: Regularisation of the stack with features (inverse strength, standardised features): 23 rule
