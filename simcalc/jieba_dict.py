@@ -10,9 +10,9 @@ file changes.
 
 The neural scorers' word tokenisation and the rule engine's segmenter share the table. Components that add
 words (a user dictionary) get a *private* tokenizer that starts from a copy of it, so adding words never
-changes what another component, or jieba's global tokenizer, sees. :func:`preload` builds the table in a
-background thread while the models load (reading it is mostly one long C call, building a model's tables
-is mostly numpy matrix products: they overlap on a second core).
+changes what another component, or jieba's global tokenizer, sees. (Building the table in a background
+thread while the models load was tried: the build holds the GIL, so on a busy machine it only slowed the
+start down.)
 """
 from __future__ import annotations
 
@@ -29,13 +29,11 @@ log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _base: Any = None
-_preloading: threading.Thread | None = None
 
 #: file layout: magic, then (total, entries, key bytes) as little-endian u64, the keys joined by "\n" in
 #: UTF-8, the frequencies as little-endian i64 (jieba's words never hold whitespace: it splits lines on it)
 _MAGIC = b"simcalc-jieba-prefix-1\n"
 _HEADER = struct.Struct("<QQQ")
-_CHUNK = 50_000  # entries per dict update: lets another thread run between chunks
 
 
 def _table_file(source: Path) -> Path:
@@ -74,11 +72,7 @@ def read_table(path: Path) -> tuple[dict[str, int], int]:
         values.byteswap()
     if not (len(keys) == len(values) == entries):
         raise ValueError(f"{path} is truncated")
-    freq: dict[str, int] = {}
-    numbers = values.tolist()
-    for i in range(0, entries, _CHUNK):
-        freq.update(zip(keys[i:i + _CHUNK], numbers[i:i + _CHUNK]))
-    return freq, total
+    return dict(zip(keys, values.tolist())), total
 
 
 def load_table(tokenizer: Any) -> tuple[dict[str, int], int]:
@@ -128,24 +122,6 @@ def base_tokenizer() -> Any:
             tokenizer.initialized = True
             _base = tokenizer
     return _base
-
-
-def preload() -> None:
-    """Start building the shared table in a background thread (once per process); :func:`base_tokenizer`
-    waits for it. Harmless if nothing ends up segmenting: the table is then built for nothing."""
-    global _preloading
-    with _lock:
-        if _base is not None or _preloading is not None:
-            return
-        _preloading = threading.Thread(target=_preload, name="simcalc-jieba-preload", daemon=True)
-    _preloading.start()
-
-
-def _preload() -> None:
-    try:
-        base_tokenizer()
-    except Exception as exc:  # the caller's own base_tokenizer() call reports it
-        log.debug("preloading jieba's table failed: %s", exc)
 
 
 def private_tokenizer() -> Any:
