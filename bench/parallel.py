@@ -8,7 +8,8 @@ the first N) with ``score_file`` at 1 and 2 jobs, wall time from start to the re
 start-up and model loading included), and checks that both outputs are byte-identical. ``ensemble`` is
 the default engine. The CPU columns (this process plus its workers) tell the cost of running in parallel
 apart from the machine's load: on a shared machine, a second worker may get no free core, and the wall
-ratio then shows the load, not simcalc; CPU(jobs 1) / CPU(jobs 2) × jobs bounds the speed-up on free cores.
+ratio then shows the load, not simcalc. 2 × CPU(jobs 1) / CPU(jobs 2) is the speed-up the same work would get
+if it split evenly over 2 free cores (the parent's own model load and each worker's count in CPU(jobs 2)).
 dask (``--dask``): the same pairs as a Dask DataFrame scored on a LocalCluster of 1 and of 2 worker
 processes (1 thread each; torch scorers built with ``threads=1``) against plain ``score_file`` in this
 process (torch's default threads, as the CLI); cluster start-up is reported
@@ -63,7 +64,7 @@ def bench_jobs(names: list[str], path: Path, folder: Path) -> None:
     print(f"\n`simcalc score --jobs N` on {path.name} (wall time incl. start-up; {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f} at the start)\n")
     print("| scorer | rows | jobs 1 rows/s | jobs 2 rows/s | jobs 2 / jobs 1 (wall) | CPU s jobs 1 / jobs 2 | "
-          "speed-up bound on 2 free cores | output identical |")
+          "2 × CPU₁ / CPU₂ | output identical |")
     print("|---|---|---|---|---|---|---|---|")
     for name in names:
         seconds, cpu = {}, {}
