@@ -36,11 +36,17 @@ _MAGIC = b"simcalc-jieba-prefix-1\n"
 _HEADER = struct.Struct("<QQQ")
 
 
-def _table_file(source: Path) -> Path:
+def _table_files(source: Path) -> list[Path]:
+    """Where the table of ``source`` may be kept: simcalc's cache folder, else the temporary folder (a
+    read-only home then still starts fast, as jieba's own cache did)."""
+    import tempfile
+
     from simcalc.resources import cache_dir
 
     stat = source.stat()
-    return cache_dir() / "jieba" / f"prefix-{stat.st_size}-{stat.st_mtime_ns}.bin"
+    name = f"prefix-{stat.st_size}-{stat.st_mtime_ns}.bin"
+    user = os.getuid() if hasattr(os, "getuid") else "user"
+    return [cache_dir() / "jieba" / name, Path(tempfile.gettempdir()) / f"simcalc-jieba-{user}" / name]
 
 
 def write_table(path: Path, freq: dict[str, int], total: int) -> None:
@@ -78,25 +84,26 @@ def read_table(path: Path) -> tuple[dict[str, int], int]:
 def load_table(tokenizer: Any) -> tuple[dict[str, int], int]:
     """jieba's prefix table for ``tokenizer``'s dictionary file, from the cache or built and cached."""
     handle = tokenizer.get_dict_file()
-    source = Path(handle.name)
     try:
-        path: Path | None = _table_file(source)
+        paths = _table_files(Path(handle.name))
     except OSError:
-        path = None
-    if path is not None:
+        paths = []
+    for path in paths:
         try:
             table = read_table(path)
             handle.close()
             return table
-        except FileNotFoundError:
-            pass
-        except (OSError, ValueError, UnicodeDecodeError) as exc:
+        except OSError:  # not there (or not readable): the next place
+            continue
+        except (ValueError, UnicodeDecodeError) as exc:  # damaged: built again and written over
             log.warning("rebuilding jieba's table: %s", exc)
+            break
     freq, total = tokenizer.gen_pfdict(handle)  # jieba's own builder (it closes the file)
-    if path is not None:
+    for path in paths:
         try:
             write_table(path, freq, total)
-        except OSError as exc:  # a read-only cache only costs speed
+            break
+        except OSError as exc:  # an unwritable folder only costs speed
             log.debug("cannot cache jieba's table at %s: %s", path, exc)
     return freq, total
 

@@ -60,13 +60,30 @@ def test_table_file_round_trip_and_damage(tmp_path):
 def test_a_damaged_cached_table_is_rebuilt(tmp_path, monkeypatch, caplog):
     monkeypatch.setenv("SIMCALC_CACHE_DIR", str(tmp_path))
     tokenizer = jieba.Tokenizer()
-    path = jieba_dict._table_file(Path(tokenizer.get_dict_file().name))
+    path = jieba_dict._table_files(Path(tokenizer.get_dict_file().name))[0]
     path.parent.mkdir(parents=True)
     path.write_bytes(b"simcalc-jieba-prefix-1\n" + b"\0" * 30)
     freq, total = jieba_dict.load_table(tokenizer)
     assert "rebuilding" in caplog.text
     assert total == base_tokenizer().total and freq == base_tokenizer().FREQ
     assert read_table(path)[1] == total  # and written again
+
+
+def test_an_unwritable_cache_folder_keeps_the_table_in_the_temp_folder(tmp_path, monkeypatch):
+    import tempfile
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("SIMCALC_CACHE_DIR", str(blocker / "cache"))  # mkdir fails under a file
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
+    freq, total = jieba_dict.load_table(jieba.Tokenizer())
+    assert total == base_tokenizer().total and len(list((tmp_path / "tmp").glob("simcalc-jieba-*/prefix-*.bin"))) == 1
+
+    def no_rebuild(*args):
+        raise AssertionError("the table was rebuilt instead of read from the temp folder")
+
+    monkeypatch.setattr(jieba.Tokenizer, "gen_pfdict", staticmethod(no_rebuild))
+    assert jieba_dict.load_table(jieba.Tokenizer()) == (freq, total)
 
 
 def _sentences(root: Path, limit: int) -> list[str]:
