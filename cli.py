@@ -35,8 +35,40 @@ Examples:
 """
 
 
+#: one-shot commands: when run as a program, the process ends as soon as the output is flushed (the
+#: interpreter's teardown frees every model and table one by one: ~0.13 s CPU of a 1.5 s cold `compare`)
+QUICK_EXIT = ("compare",)
+
+
+def _quick_exit(code: Any) -> None:
+    """``os._exit`` after flushing the output and the log, for :data:`QUICK_EXIT` commands; returns (and the
+    normal exit follows) when the exit code is not a number, when flushing fails (a closed pipe) or
+    under a tracer or profiler (their reports are written at exit)."""
+    import os
+
+    if not (code is None or isinstance(code, int)) or sys.gettrace() is not None or sys.getprofile() is not None:
+        return
+    logging.shutdown()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return
+    os._exit(code or 0)
+
+
 class SimcalcGroup(click.Group):
     """Turn deliberate simcalc errors into a one-line message instead of a traceback."""
+
+    def main(self, args: Any = None, *rest: Any, **kwargs: Any) -> Any:
+        # args None: run as a program (the console script, python -m), not by a test runner
+        if args is not None or len(sys.argv) < 2 or sys.argv[1] not in QUICK_EXIT:
+            return super().main(args, *rest, **kwargs)
+        try:
+            return super().main(args, *rest, **kwargs)
+        except SystemExit as exc:
+            _quick_exit(exc.code)
+            raise
 
     def invoke(self, ctx: click.Context) -> Any:
         from simcalc.errors import SimcalcError

@@ -108,7 +108,11 @@ def create(name: str, **options: Any) -> Scorer:
         unknown = sorted(set(options) - set(accepted))
         if unknown:
             raise InputFormatError(f"scorer {name!r} takes no option {', '.join(unknown)}")
-    return cls(**options)
+    scorer = cls(**options)
+    # built by name and options: worker processes can build the same (a scorer that cannot be pickled,
+    # such as the rule engine, then still runs under --jobs); fitting it later drops the recipe
+    scorer._recipe = Recipe(name, tuple(sorted(options.items())), _REGISTRY[name].target)
+    return scorer
 
 
 _cache: dict[tuple, Scorer] = {}

@@ -117,6 +117,41 @@ def test_each_step_is_budget_bounded(lexicon):
     assert report["method"] == "none"
 
 
+def test_cilin_branch_order_on_demand_is_every_node_s_order():
+    """Branch orders are worked out per node on first use: the same as counting every node up front."""
+    from collections import defaultdict
+
+    from simcalc.hownet_sim.index import open_resource
+    from simcalc.hownet_sim.lexicon_index import read_cilin
+
+    cilin = read_cilin(open_resource("cilin", None))  # the packaged index: ~17,800 codes
+    prefix = (1, 2, 4, 5, 7)
+    branches: dict[tuple[str, int], set[str]] = defaultdict(set)
+    for code in cilin._codes:
+        for lo, hi in zip(prefix, prefix[1:]):
+            branches[code[:lo], hi].add(code[lo:hi])
+    assert len(branches) > 5000
+    for (parent, end), segs in branches.items():
+        assert cilin.branch_order(parent, end) == {seg: i for i, seg in enumerate(sorted(segs))}, parent
+
+
+def test_antonym_pair_lookup_without_the_set_answers_as_the_set():
+    import random
+
+    from simcalc.hownet_sim.index import open_resource
+    from simcalc.hownet_sim.lexicon_index import LazyPairs
+
+    index = open_resource("antonym_pairs", None)
+    pairs = set(LazyPairs(index))  # iterating builds the two-way set
+    assert len(pairs) == len(LazyPairs(index)) > 30000
+    words = sorted({w for p in pairs for w in p})
+    rng = random.Random(7)
+    asked = sorted(pairs) + [(rng.choice(words), rng.choice(words)) for _ in range(20000)]
+    asked += [("大", "大"), ("大",), (1, 2)]
+    fresh = LazyPairs(index)
+    assert [p in fresh for p in asked] == [p in pairs for p in asked]
+
+
 def test_cilin_tian_zhao():
     cilin = Cilin.from_file(DATA / "cilin" / "cilin_ex.txt")
     assert cilin.similarity("父亲", "爸爸")[0] == 1.0

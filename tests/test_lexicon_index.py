@@ -133,7 +133,7 @@ def test_packaged_resources_equal_the_text_readers(shared_data, monkeypatch):
     assert lexicon.tree.names == tree.names and lexicon.tree.parents == tree.parents
     assert lexicon.sememe_relations() == read_sememe_relations(shared_data / "hownet" / "antonym_converse_whole2000.tsv")
     cilin = Cilin.from_file(shared_data / "cilin" / "cilin_ex.txt")
-    assert dict(packaged.cilin.codes) == cilin.codes and packaged.cilin._order == cilin._order
+    assert dict(packaged.cilin.codes) == cilin.codes and packaged.cilin._codes == cilin._codes
     flat = FlatSememes.from_file(shared_data / "hownet" / "word_sememes_flat.tsv", tree)
     assert dict(packaged.flat.sememes) == flat.sememes
     assert set(packaged.antonyms.word_pairs) == read_word_pairs(shared_data / "cilin" / "antonym_pairs_yaleimeng.txt")

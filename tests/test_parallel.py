@@ -117,6 +117,22 @@ def test_a_registry_scorer_that_cannot_be_pickled_is_built_by_name_in_each_worke
         score_file(data, None, UnpicklableScorer(), progress=False, jobs=2)  # not from the registry
 
 
+def test_a_fresh_registry_scorer_carries_its_recipe_too(tmp_path, monkeypatch):
+    from simcalc import registry
+    from simcalc.scorer import Recipe
+
+    spec = registry.ScorerSpec("unpicklable_test", f"{__name__}:UnpicklableScorer", "lexical", "test")
+    monkeypatch.setitem(registry._REGISTRY, spec.name, spec)
+    monkeypatch.setattr(registry, "_cache", {})
+    scorer = registry.create("unpicklable_test", threshold=0.4)  # what `score --corpus` and the benches use
+    assert scorer.recipe() == Recipe("unpicklable_test", (("threshold", 0.4),), spec.target)
+    data = make_pairs(tmp_path / "pairs.tsv", 300)
+    score_file(data, tmp_path / "1.tsv", scorer, progress=False, batch_size=16)
+    score_file(data, tmp_path / "2.tsv", scorer, progress=False, batch_size=16, jobs=2)
+    assert (tmp_path / "1.tsv").read_bytes() == (tmp_path / "2.tsv").read_bytes()
+    assert registry.create("tfidf").fit(["你好"]).recipe() is None  # fitted here: it travels pickled
+
+
 def test_bad_jobs_value_is_a_clear_error(tmp_path):
     data = make_pairs(tmp_path / "pairs.tsv", 20, bad=False)
     with pytest.raises(InputFormatError, match="--jobs"):
