@@ -100,3 +100,14 @@ def test_training_accepts_partial_question_trees(tmp_path, caplog):
                     "--epochs", "2", "--hidden", "16", "--layers", "1", "--max-tokens", "200",
                     "--extra-train", f"{questions}:3", "--extra-holdout", "1"])
     assert "extra: 1 partial trees" in caplog.text and "questions root" in caplog.text
+
+
+def test_jieba_view_carries_slots_over_to_words_that_survive_the_cut():
+    from simcalc.rules.parse.embedded.partial import project
+
+    slots = {"HED": (5, 7), "SBV": (0, 3), "VOB": None}  # 微粒贷可以申请吗: HED 申请, SBV 微粒贷
+    tree = project(["微粒", "贷", "可以", "申请", "吗"], slots, ["微粒贷", "可以", "申请", "吗"])
+    assert tree is not None and tree.heads == [-1, -1, -1, 0, -1]
+    # the subject is split here: no subject claim either way, the (absent) object is still forbidden
+    assert all("nsubj" not in f for f in tree.forbid) and "dobj" in tree.forbid[4]
+    assert project(["微粒贷可", "以申请吗"], slots, []) is None  # the HED does not survive: skipped

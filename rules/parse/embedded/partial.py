@@ -42,20 +42,48 @@ class PartialTree:
         return len(self.tokens)
 
 
-def partial_trees(path: str | Path) -> list[PartialTree]:
-    """Read a partial question file (the format of questions_gold.conllu) into UD-side targets."""
+def partial_trees(path: str | Path, jieba_view: bool = False) -> list[PartialTree]:
+    """Read a partial question file (the format of questions_gold.conllu) into UD-side targets.
+
+    ``jieba_view``: also each question cut by jieba (the words the rule engine passes the parser: it splits
+    花呗 → 花|呗, 微粒贷 → 微粒|贷) where those differ from the file's, the annotation carried over to
+    jieba's words (see :func:`project`); questions whose HED is not one jieba word are skipped."""
     from ..gold import read_question_gold
 
     out = []
+    cut = None
+    if jieba_view:
+        from ..segment import default_segmenter
+
+        cut = default_segmenter(None)
     for q in read_question_gold(path):
-        starts, pos = [], 0
-        for t in q.tokens:
-            starts.append(pos)
-            pos += len(t)
-        index = {(s, s + len(t)): i for i, (s, t) in enumerate(zip(starts, q.tokens))}
-        slot = {k: (index[span] if span is not None else None) for k, span in q.slots.items()}
-        out.append(to_ud_targets(q.tokens, slot["HED"], slot["SBV"], slot["VOB"]))
-    return out
+        out.append(project(q.tokens, q.slots, q.tokens))
+        if cut is not None:
+            words = [w for w in cut("".join(q.tokens)) if w.strip()]
+            if "".join(words) == "".join(q.tokens) and words != q.tokens:
+                tree = project(words, q.slots, q.tokens)
+                if tree is not None:
+                    out.append(tree)
+    return [t for t in out if t is not None]
+
+
+def project(words: list[str], slots: dict, annotated_words: list[str]) -> PartialTree | None:
+    """Targets on ``words`` from slots given as character spans (over the same text). A slot word that is
+    not exactly one of ``words`` is left unannotated, and then forbids nothing (None when it is the HED)."""
+    starts, pos = [], 0
+    for t in words:
+        starts.append(pos)
+        pos += len(t)
+    index = {(s, s + len(t)): i for i, (s, t) in enumerate(zip(starts, words))}
+    found = {k: (index.get(span, -1) if span is not None else None) for k, span in slots.items()}
+    if found["HED"] in (None, -1):
+        return None
+    tree = to_ud_targets(words, found["HED"], found["SBV"] if found["SBV"] != -1 else None,
+                         found["VOB"] if found["VOB"] != -1 else None)
+    for slot, labels in (("SBV", SBV_RELS), ("VOB", VOB_RELS + VOB_AFTER_RELS)):
+        if found[slot] == -1:  # annotated, but split or merged differently here: no claim about it
+            tree.forbid = [tuple(r for r in f if r not in labels) for f in tree.forbid]
+    return tree
 
 
 def to_ud_targets(tokens: list[str], hed: int, sbv: int | None, vob: int | None) -> PartialTree:

@@ -211,6 +211,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--extra-train", action="append", default=[], metavar="FILE[:WEIGHT]",
                     help="partial question trees (questions_train.conllu format) mixed into every epoch, "
                     "repeated WEIGHT times (default 1)")
+    ap.add_argument("--jieba-view", action="store_true",
+                    help="also train on each question cut by jieba (the rule engine's words), the annotation "
+                    "carried over where the slot words survive the cut")
     ap.add_argument("--extra-holdout", type=int, default=0, metavar="N",
                     help="keep the last N trees of the first --extra-train file apart for model selection "
                     "(selection then maximises GSD dev LAS + their root accuracy)")
@@ -229,7 +232,7 @@ def main(argv: list[str] | None = None) -> None:
     extra_dev: list[PartialTree] = []
     for k, spec in enumerate(args.extra_train):
         path, _, weight = spec.partition(":") if not Path(spec).exists() else (spec, "", "")
-        trees = partial_trees(path)
+        trees = partial_trees(path, jieba_view=args.jieba_view)
         if k == 0 and args.extra_holdout:
             trees, extra_dev = trees[: -args.extra_holdout], trees[-args.extra_holdout:]
         extra += trees * int(weight or 1)
