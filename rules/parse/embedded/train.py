@@ -233,8 +233,11 @@ def main(argv: list[str] | None = None) -> None:
     for k, spec in enumerate(args.extra_train):
         path, _, weight = spec.partition(":") if not Path(spec).exists() else (spec, "", "")
         trees = partial_trees(path, jieba_view=args.jieba_view)
-        if k == 0 and args.extra_holdout:
-            trees, extra_dev = trees[: -args.extra_holdout], trees[-args.extra_holdout:]
+        if k == 0 and args.extra_holdout:  # by question, so no jieba view of a held-out one is trained on
+            texts = list(dict.fromkeys("".join(t.tokens) for t in trees))
+            held = set(texts[-args.extra_holdout:])
+            extra_dev = [t for t in trees if "".join(t.tokens) in held]
+            trees = [t for t in trees if "".join(t.tokens) not in held]
         extra += trees * int(weight or 1)
         log.info("extra: %d partial trees from %s (x%s)", len(trees), Path(path).name, weight or 1)
     train = train + extra
