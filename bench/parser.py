@@ -386,7 +386,7 @@ def rules_parser_rows(n: int, model_dirs: list[str]) -> dict:
             scorer.parser = EmbeddedParser(folder)
         return setup
 
-    return rule_engine_rows(n, "parser weights", {Path(d).name or d: with_parser(d) for d in model_dirs})
+    return rule_engine_rows(n, "parser weights", {"/".join(Path(d).parts[-2:]): with_parser(d) for d in model_dirs})
 
 
 def rule_engine_rows(n: int, what: str, variants: dict) -> dict:

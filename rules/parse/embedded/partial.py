@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 COPULAS = frozenset({"是", "不是", "是不是"})
 SBV_RELS = ("nsubj", "nsubjpass", "csubj", "csubjpass")
@@ -51,7 +52,7 @@ def partial_trees(path: str | Path, jieba_view: bool = False) -> list[PartialTre
     from ..gold import read_question_gold
 
     out = []
-    cut = None
+    cut: Callable[[str], list[str]] | None = None
     if jieba_view:
         from ..segment import default_segmenter
 
@@ -89,8 +90,10 @@ def project(words: list[str], slots: dict, annotated_words: list[str]) -> Partia
 def to_ud_targets(tokens: list[str], hed: int, sbv: int | None, vob: int | None) -> PartialTree:
     """UD-side targets of one annotation (0-based word indices; None = the slot is absent)."""
     n = len(tokens)
-    heads, rels = [-1] * n, [()] * n
-    forbid: list[tuple[str, ...]] = [()] * n
+    heads = [-1] * n
+    none: tuple[str, ...] = ()
+    rels = [none] * n
+    forbid = [none] * n
     if tokens[hed] in COPULAS and vob is not None:
         root = vob
         heads[hed], rels[hed] = root + 1, ("cop",)

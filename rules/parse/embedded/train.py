@@ -36,7 +36,12 @@ def portable_args(args: dict | None) -> dict | None:
     that trained) is reduced to its last component, so no machine's paths travel with the weights."""
     if args is None:
         return None
-    return {k: Path(v).name if isinstance(v, str) and Path(v).is_absolute() else v for k, v in args.items()}
+    def short(v):
+        if isinstance(v, list):
+            return [short(x) for x in v]
+        return Path(v).name if isinstance(v, str) and Path(v).is_absolute() else v
+
+    return {k: short(v) for k, v in args.items()}
 
 
 def load_split(split: str) -> list[UDSentence]:
@@ -252,6 +257,8 @@ def main(argv: list[str] | None = None) -> None:
         state = None
         meta = json.loads((Path(args.init) / "model.json").read_text(encoding="utf-8"))
         vocabs, config = Vocabs.from_dict(meta["vocabs"]), ModelConfig(**meta["config"])
+        if args.layers < config.layers:  # a smaller encoder: keep the lower BiLSTM layers, re-fit what is above
+            config.layers = args.layers
     else:
         state = None
         vocabs = Vocabs.build([s for s in train if isinstance(s, UDSentence)])
@@ -265,7 +272,8 @@ def main(argv: list[str] | None = None) -> None:
         from safetensors.torch import load_file
 
         weights = load_file(str(Path(args.init) / "model.safetensors"))
-        model.load_state_dict({k: v.float() for k, v in weights.items()})
+        kept = {k: v.float() for k, v in weights.items() if k in model.state_dict()}
+        model.load_state_dict(kept)  # strict: only the dropped upper LSTM layers may be missing in the model
         log.info("initialised from %s", args.init)
     if state is not None:
         model.load_state_dict(state["model"])
