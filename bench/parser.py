@@ -246,10 +246,15 @@ def bq_questions(n: int) -> list[str]:
     return list(seen)[:n]
 
 
+#: Options of the embedded parser under test (``--model-dir``), also for the re-cut rows.
+MODEL_OPTS: dict = {}
+
+
 def who_parses(parser, tokenizer: str, name: str):
     """HowNet-merged words are parsed as the raw-text path does: re-cut into the segmenter's words, the
     tree merged back (``refine=True``); all other token lists as given (the default)."""
-    return get_parser("embedded", refine=True) if tokenizer == "trained+hownet" and name == "embedded" else parser
+    return get_parser("embedded", refine=True, **MODEL_OPTS) if tokenizer == "trained+hownet" and name == "embedded" \
+        else parser
 
 
 def question_rows(parser, tokenizers: list[str], args_parser: str = "embedded") -> dict:
@@ -266,7 +271,7 @@ def question_rows(parser, tokenizers: list[str], args_parser: str = "embedded") 
         r = rows[tokenizer] = score_questions(gold, who_parses(parser, tokenizer, args_parser).parse_tokens_batch(batch))
         if tokenizer == "jieba" and args_parser == "embedded":  # the re-cut's effect on jieba words
             r0 = rows["jieba, re-cut"] = score_questions(
-                gold, get_parser("embedded", refine=True).parse_tokens_batch(batch))
+                gold, get_parser("embedded", refine=True, **MODEL_OPTS).parse_tokens_batch(batch))
             print(f"| jieba, re-cut (refine=True) | {r0['word_f1']:.1f} | {r0['HED']:.1f} ({r0['HED_overlap']:.1f}) | "
                   f"{r0['SBV']:.1f} ({r0['SBV_overlap']:.1f}) | {r0['VOB']:.1f} ({r0['VOB_overlap']:.1f}) |")
         print(f"| {tokenizer} | {r['word_f1']:.1f} | {r['HED']:.1f} ({r['HED_overlap']:.1f}) | "
@@ -287,6 +292,10 @@ def main() -> None:
     ap.add_argument("--speed-only", action="store_true", help="only the speed table")
     ap.add_argument("--rules-segmenters", type=int, default=0, metavar="N",
                     help="only: the rule engine with jieba vs the trained segmenter on N BQ/LCQMC dev pairs")
+    ap.add_argument("--rules-parsers", default=None, metavar="DIR,DIR",
+                    help="only: the rule engine with these embedded-parser weight folders (e.g. the old and the "
+                    "new data/parser) on --rules-pairs BQ/LCQMC dev pairs")
+    ap.add_argument("--rules-pairs", type=int, default=1500)
     ap.add_argument("--before", type=Path, help="another checkout (e.g. the main branch) to time alongside")
     ap.add_argument("--repeats", type=int, default=3, help="interleaved rounds of the speed runs")
     ap.add_argument("--tokenizers", default="gold,jieba,trained,trained+hownet")
@@ -296,8 +305,9 @@ def main() -> None:
     ap.add_argument("--model-dir", default=None, help="embedded parser weights folder (default: data/parser)")
     ap.add_argument("--json", default=None, help="also write the numbers here")
     args = ap.parse_args()
-    if args.rules_segmenters:
-        rows = rules_segmenter_rows(args.rules_segmenters)
+    if args.rules_segmenters or args.rules_parsers:
+        rows = (rules_parser_rows(args.rules_pairs, args.rules_parsers.split(",")) if args.rules_parsers
+                else rules_segmenter_rows(args.rules_segmenters))
         if args.json:
             Path(args.json).write_text(json.dumps(rows, indent=1, ensure_ascii=False), encoding="utf-8")
         return
@@ -308,7 +318,8 @@ def main() -> None:
             Path(args.json).write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
         return
     tokenizers = args.tokenizers.split(",")
-    parser = get_parser(args.parser, **({"model_dir": args.model_dir} if args.model_dir else {}))
+    MODEL_OPTS.update({"model_dir": args.model_dir} if args.model_dir else {})
+    parser = get_parser(args.parser, **MODEL_OPTS)
     results: dict = {"parser": parser.name}
     print(f"parser: {parser.name}  ({getattr(parser, 'describe', lambda: {})()})")
     print("| data | tokens | UD UAS | UD LAS | LTP UAS | LTP LAS | word F1 | HED | pred. | subj. | obj. | sents/s |")
@@ -357,21 +368,44 @@ def rules_segmenter_rows(n: int) -> dict:
     """The rule engine (default config) with its words cut by jieba (what it ships with) and by the trained
     segmenter with HowNet words merged back, on the first ``n`` BQ and LCQMC dev pairs: ROC AUC of the score
     and accuracy at the scorer's threshold. Measures whether the segmenter should replace jieba there."""
+    from simcalc.rules.parse.segment import model_segmenter
+
+    def trained(scorer):
+        scorer._segment = model_segmenter(None, known=getattr(scorer.words, "knows", None))
+
+    return rule_engine_rows(n, "segmenter", {"jieba": None, "trained+hownet": trained})
+
+
+def rules_parser_rows(n: int, model_dirs: list[str]) -> dict:
+    """The rule engine (default config, jieba words) with the embedded parser's weights from each folder:
+    whether a retrained parser is better *for the rule engine* (issue 18's shipping test)."""
+    from simcalc.rules.parse.embedded.parser import EmbeddedParser
+
+    def with_parser(folder: str):
+        def setup(scorer):
+            scorer.parser = EmbeddedParser(folder)
+        return setup
+
+    return rule_engine_rows(n, "parser weights", {"/".join(Path(d).parts[-2:]): with_parser(d) for d in model_dirs})
+
+
+def rule_engine_rows(n: int, what: str, variants: dict) -> dict:
+    """ROC AUC and accuracy at the threshold of the rule engine on the first ``n`` BQ and LCQMC dev pairs, once
+    per variant (a function that changes a fresh default :class:`RulesScorer`, or None for the default)."""
     from sklearn.metrics import roc_auc_score
 
-    from simcalc.rules.parse.segment import model_segmenter
     from simcalc.rules.scorer import RulesScorer
 
     rows: dict = {}
-    print(f"\n## The rule engine's segmenter ({n} dev pairs each; default config)\n")
-    print("| data | segmenter | ROC AUC | accuracy | pairs/s |")
+    print(f"\n## The rule engine's {what} ({n} dev pairs each; default config)\n")
+    print(f"| data | {what} | ROC AUC | accuracy | pairs/s |")
     print("|---|---|---|---|---|")
     for name, rel in (("BQ dev", "bq_corpus/dev.tsv"), ("LCQMC dev", "lcqmc/dev.tsv")):
         pairs = read_pairs(rel, n)
-        for kind in ("jieba", "trained+hownet"):
+        for kind, setup in variants.items():
             scorer = RulesScorer()
-            if kind != "jieba":
-                scorer._segment = model_segmenter(None, known=getattr(scorer.words, "knows", None))
+            if setup is not None:
+                setup(scorer)
             start = time.process_time()
             results = scorer.score_batch([(a, b) for a, b, _ in pairs])
             rate = len(pairs) / (time.process_time() - start)
@@ -379,8 +413,12 @@ def rules_segmenter_rows(n: int) -> dict:
             scores = [r.score for r in results]
             acc = 100 * sum((s >= scorer.threshold) == bool(y) for s, y in zip(scores, labels)) / len(pairs)
             r = rows[f"{name}/{kind}"] = {"auc": 100 * roc_auc_score(labels, scores), "accuracy": acc,
-                                          "pairs_per_cpu_s": rate}
+                                          "pairs_per_cpu_s": rate, "scores": scores}
             print(f"| {name} | {kind} | {r['auc']:.1f} | {r['accuracy']:.1f} | {rate:.0f} |")
+        if len(variants) == 2:
+            a, b = (rows[f"{name}/{k}"]["scores"] for k in variants)
+            changed = sum(abs(x - y) > 1e-9 for x, y in zip(a, b))
+            print(f"| {name} | pairs whose score changed | {changed} of {len(pairs)} | | |")
     return rows
 
 

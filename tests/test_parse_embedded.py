@@ -174,6 +174,24 @@ def test_shipped_model_ba_and_copula_structure(embedded):
 
 
 @shipped
+def test_shipped_model_on_the_question_gold_set(embedded):
+    """The shipped (GSD-only) weights on the question gold set: 73.2 / 65.0 / 70.0 (HED / subject / object)
+    with the set's words, 63.2 / 57.3 on jieba's; floors a sentence or two below, so a retrained model that
+    loses on questions fails here (issue 18's question fine-tuning, not shipped, reached 75.0 / 72.7 and 67.3 /
+    64.1: MODEL_CARD.md)."""
+    from simcalc.resources import project_data_path
+    from simcalc.rules.parse.gold import read_question_gold, score_questions
+    from simcalc.rules.parse.segment import default_segmenter
+
+    gold = read_question_gold(project_data_path("parser/questions_gold.conllu"))
+    own = score_questions(gold, embedded.parse_tokens_batch([q.tokens for q in gold]))
+    assert own["HED"] >= 72.0 and own["SBV"] >= 64.0 and own["VOB"] >= 69.0
+    cut = default_segmenter(None)
+    jieba = score_questions(gold, embedded.parse_tokens_batch([[w for w in cut(q.text) if w.strip()] for q in gold]))
+    assert jieba["HED"] >= 62.0 and jieba["SBV"] >= 56.0
+
+
+@shipped
 def test_shipped_model_bad_inputs(embedded):
     for text in ["好", "苹果和香蕉", "iPhone 15 售价 7999 元", "😀", "你好吗？我很好！他呢？"]:
         _valid(embedded.parse(text))
