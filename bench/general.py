@@ -280,12 +280,16 @@ def main() -> int:
     parser.add_argument("--speed-configs", default=None,
                         help="Only these reported configs (names separated by |) in the speed ratio.")
     parser.add_argument("--mgf-small", action="store_true", help="The general config's mgf: mgf-bq, not mgf-bq-large.")
+    parser.add_argument("--add-member", action="append", default=[], metavar="NAME",
+                        help="Also stack this registered scorer (e.g. re2): trying a new member (repeatable).")
     parser.add_argument("--speed-one", default=None, help=argparse.SUPPRESS)  # one config's rows/s (a subprocess)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")
     if args.mgf_small:
         OPTIONS.pop("mgf")
+    global MEMBERS
+    MEMBERS = MEMBERS[:-1] + tuple(m for m in args.add_member if m not in MEMBERS) + MEMBERS[-1:]  # rules last
     if args.speed_one:
         print(speed_one(args.speed_one, args.pairs))
         return 0

@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 #: Model and training defaults (``train_re2`` options).
 DEFAULTS: dict[str, Any] = {
     "emb_dim": 200, "hidden": 150, "blocks": 2, "enc_layers": 2, "kernel": 3, "dropout": 0.2,
-    "lr": 1e-3, "batch_size": 256, "epochs": 30, "patience": 3, "seed": 1, "min_count": 2,
+    "lr": 1e-3, "batch_size": 256, "epochs": 30, "parts": 1, "patience": 3, "seed": 1, "min_count": 2,
     "max_chars": 64, "w2v_epochs": 5, "max_minutes": None, "grad_clip": 5.0, "lr_decay": 0.5,
 }
 
@@ -155,7 +155,9 @@ def train_re2(train: str | Path, dev: str | Path, out: str | Path, **options: An
 
     ``options``: see :data:`DEFAULTS`; ``lr_decay``: after an epoch without a better dev accuracy, back
     to the best weights with the rate multiplied by it (as :func:`simcalc.neural.training._decay`).
-    ``max_minutes``: stop after the epoch that passes this budget. One torch thread is the caller's choice."""
+    ``parts``: evaluate and checkpoint every 1/parts epoch (a *step*; ``patience`` and ``best_epoch`` count
+    steps), so that a slow CPU run can stop at any time with a recent best. ``max_minutes``: stop after the
+    step that passes this budget. One torch thread is the caller's choice."""
     from simcalc.errors import InputFormatError
     from simcalc.evaluate import best_threshold, binary_metrics
 
@@ -209,28 +211,33 @@ def train_re2(train: str | Path, dev: str | Path, out: str | Path, **options: An
         log.info("vocab %d chars, %d with skip-gram vectors (%.1f min)", len(vocab), covered,
                  (time.time() - started) / 60)
     rng = np.random.default_rng(s["seed"])
-    for _ in range(first):  # the batch orders of the epochs already run, so a resumed run equals a straight one
-        _batches([0] * len(train_enc), s["batch_size"], rng, shuffle=True)
     lengths = [len(a["char"].ids) + len(b["char"].ids) for a, b in train_enc]
     metrics: dict[str, Any] = {}
-    for epoch in range(first, s["epochs"]):
+    parts = max(1, int(s["parts"]))
+    batches: list = []
+    for step in range(first, s["epochs"] * parts):  # a step: 1/parts of an epoch, then dev and a checkpoint
+        epoch, part = divmod(step, parts)
+        if step == first or part == 0:
+            for _ in range(epoch if step == first else 0):  # the batch orders already used: a resumed run
+                _batches(lengths, s["batch_size"], rng, shuffle=True)  # draws what a straight one draws
+            batches = _batches(lengths, s["batch_size"], rng, shuffle=True)
         t0, total, seen = time.time(), 0.0, 0
         model.train()
-        for idx in _batches(lengths, s["batch_size"], rng, shuffle=True):
+        for idx in batches[part * len(batches) // parts: (part + 1) * len(batches) // parts]:
             loss = F.cross_entropy(model(featurizer.collate([train_enc[i] for i in idx]))["logits"], y_all[idx])
             total += optimise(model, optimizer, loss, s["grad_clip"]) * len(idx)
             seen += len(idx)
         scores = _probabilities(model, featurizer, dev_enc)
         threshold = best_threshold(scores, dev_y)
         dev_metrics = binary_metrics(scores, dev_y, threshold)
-        record = {"epoch": epoch + 1, "lr": optimizer.param_groups[0]["lr"], "train_loss": total / max(seen, 1),
+        record = {"step": step + 1, "epoch": round((step + 1) / parts, 3), "lr": optimizer.param_groups[0]["lr"], "train_loss": total / max(seen, 1),
                   "dev_accuracy": dev_metrics["accuracy"], "dev_auc": dev_metrics.get("roc_auc"),
                   "threshold": threshold, "minutes": (time.time() - t0) / 60}
         history.append(record)
-        log.info("re2 epoch %d: loss %.4f dev acc %.4f auc %s thr %.3f (%.1f min)", epoch + 1, record["train_loss"],
+        log.info("re2 epoch %.2f: loss %.4f dev acc %.4f auc %s thr %.3f (%.1f min)", record["epoch"], record["train_loss"],
                  record["dev_accuracy"], record["dev_auc"], threshold, record["minutes"])
         if record["dev_accuracy"] > best_acc:
-            best_acc, best_epoch = record["dev_accuracy"], epoch + 1
+            best_acc, best_epoch = record["dev_accuracy"], step + 1
             config["threshold"], config["epoch"] = threshold, best_epoch
             save_checkpoint(out_dir, config, {"char": vocab}, model)
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
@@ -243,12 +250,12 @@ def train_re2(train: str | Path, dev: str | Path, out: str | Path, **options: An
                    "train_minutes_total": sum(h["minutes"] for h in history)}
         write_metrics(out_dir, metrics)
         save_train_state(out_dir, {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                                   "torch_rng": torch.get_rng_state(), "epoch": epoch + 1, "best_acc": best_acc,
+                                   "torch_rng": torch.get_rng_state(), "epoch": step + 1, "best_acc": best_acc,
                                    "best_epoch": best_epoch, "best_threshold": config.get("threshold"),
                                    "best_model": best_state, "history": history, "vocab": vocab.itos,
                                    "settings": {k: v for k, v in s.items() if k != "max_minutes"}})
-        if epoch + 1 - best_epoch >= s["patience"]:
-            metrics["stop_reason"] = f"no better dev accuracy for {s['patience']} epochs"
+        if step + 1 - best_epoch >= s["patience"]:
+            metrics["stop_reason"] = f"no better dev accuracy for {s['patience']} steps"
             break
         if s["max_minutes"] and (time.time() - started) / 60 >= s["max_minutes"]:
             metrics["stop_reason"] = f"time budget of {s['max_minutes']} minutes reached"

@@ -90,9 +90,9 @@ def test_resume_refuses_other_settings(trained):
 def test_resume_continues_where_it_stopped(trained, tmp_path):
     from simcalc.neural.re2 import train_re2
 
-    straight = train_re2(trained / "train.tsv", trained / "dev.tsv", tmp_path / "a", **{**TINY, "epochs": 3})
-    train_re2(trained / "train.tsv", trained / "dev.tsv", tmp_path / "b", **{**TINY, "epochs": 3, "max_minutes": 1e-9})
-    resumed = train_re2(trained / "train.tsv", trained / "dev.tsv", tmp_path / "b", **{**TINY, "epochs": 3})
+    straight = train_re2(trained / "train.tsv", trained / "dev.tsv", tmp_path / "a", **{**TINY, "epochs": 3, "parts": 2})
+    train_re2(trained / "train.tsv", trained / "dev.tsv", tmp_path / "b", **{**TINY, "epochs": 3, "parts": 2, "max_minutes": 1e-9})
+    resumed = train_re2(trained / "train.tsv", trained / "dev.tsv", tmp_path / "b", **{**TINY, "epochs": 3, "parts": 2})
     assert [h["train_loss"] for h in resumed["history"]] == pytest.approx([h["train_loss"] for h in straight["history"]])
 
 
