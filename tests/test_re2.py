@@ -35,7 +35,7 @@ def _pairs(n: int, seed: int) -> list[tuple[str, str, str]]:
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory) -> Path:
-    from simcalc.neural.re2 import train_re2
+    from simcalc.neural.re2_training import train_re2
 
     root = tmp_path_factory.mktemp("re2")
     write_tsv(_pairs(400, 0), root / "train.tsv")
@@ -49,7 +49,7 @@ def trained(tmp_path_factory) -> Path:
 
 
 def test_tiny_model_learns_the_fixture(trained):
-    from simcalc.neural.re2 import train_re2
+    from simcalc.neural.re2_training import train_re2
 
     metrics = train_re2(trained / "train.tsv", trained / "dev.tsv", trained / "more", **{**TINY, "epochs": 6})
     assert metrics["best_dev_accuracy"] > 0.75  # chance is about 0.5
@@ -81,14 +81,14 @@ def test_registered_scorer_takes_a_model_folder(trained):
 
 
 def test_resume_refuses_other_settings(trained):
-    from simcalc.neural.re2 import train_re2
+    from simcalc.neural.re2_training import train_re2
 
     with pytest.raises(InputFormatError, match="cannot resume"):
         train_re2(trained / "train.tsv", trained / "dev.tsv", trained / "model", **{**TINY, "hidden": 8})
 
 
 def test_resume_continues_where_it_stopped(trained, tmp_path):
-    from simcalc.neural.re2 import train_re2
+    from simcalc.neural.re2_training import train_re2
 
     straight = train_re2(trained / "train.tsv", trained / "dev.tsv", tmp_path / "a", **{**TINY, "epochs": 3, "parts": 2})
     train_re2(trained / "train.tsv", trained / "dev.tsv", tmp_path / "b", **{**TINY, "epochs": 3, "parts": 2, "max_minutes": 1e-9})
