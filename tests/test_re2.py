@@ -104,3 +104,19 @@ def test_mix_leaves_out_the_fitting_sample_and_swaps_roles():
     assert swap_roles("我借给他", np.random.default_rng(0)) == "他借给我"
     assert swap_roles("他给我打电话", np.random.default_rng(0)) == "我给他打电话"
     assert swap_roles("怎么还款", np.random.default_rng(0)) is None
+
+
+def test_shipped_model_scores_as_torch_and_tells_paraphrase_from_role_swap():
+    from simcalc.neural.re2_scorer import RE2Scorer
+    from simcalc.resources import project_data_path
+
+    try:
+        project_data_path("models/re2-bq-afqmc")
+    except Exception:
+        pytest.skip("the shipped re2 model is not in this checkout")
+    pairs = [(a, b) for a, b, _ in _pairs(200, 3)] + [("我借给他", "他借给我"), ("花呗怎么开通", "怎么开通花呗")]
+    fast, reference = RE2Scorer(backend="numpy", threads=1), RE2Scorer(backend="torch", threads=1)
+    got = np.array([r.score for r in fast.score_batch(pairs)])
+    expected = np.array([r.score for r in reference.score_batch(pairs)])
+    assert np.abs(got - expected).max() < 1e-5
+    assert fast.score("花呗怎么开通", "怎么开通花呗").score > fast.score("花呗怎么开通", "借呗额度怎么提高").score
