@@ -27,6 +27,8 @@ Protocol (nothing fitted or thresholded on a reported split):
   * reported: BQ test, LCQMC test, AFQMC dev, PAWS-X zh dev rows 1200–1999 (the last 40 %), CNSD STS-B dev;
   * thresholds: each config's own (from its fitting data; general: 0.5, where each expert's own
     balanced-accuracy threshold was put).
+``--add-member NAME`` (repeatable): also stack a registered scorer (e.g. ``re2``) — to try a new member; the
+fitted general.toml then names it, so write the candidate outside the repository or restore the shipped one.
 ``--cache DIR`` keeps every member's score, features and polarity per file (``bench/ensemble.py``'s cache,
 the same keys); the rule engine takes minutes per file, everything else is fitted from the cache.
 """
