@@ -29,6 +29,8 @@ Protocol (nothing fitted or thresholded on a reported split):
     QBQTC dev rows 12000–19999 (QBQTC's public test repeats 1,154 dev pairs, so it is no clean report set);
   * thresholds: each config's own (from its fitting data; general: 0.5, where each expert's own
     balanced-accuracy threshold was put).
+``--add-member NAME`` (repeatable): also stack a registered scorer (e.g. ``re2``) — to try a new member; the
+fitted general.toml then names it, so write the candidate outside the repository or restore the shipped one.
 ``--cache DIR`` keeps every member's score, features and polarity per file (``bench/ensemble.py``'s cache,
 the same keys); the rule engine takes minutes per file, everything else is fitted from the cache.
 """
@@ -282,12 +284,16 @@ def main() -> int:
     parser.add_argument("--speed-configs", default=None,
                         help="Only these reported configs (names separated by |) in the speed ratio.")
     parser.add_argument("--mgf-small", action="store_true", help="The general config's mgf: mgf-bq, not mgf-bq-large.")
+    parser.add_argument("--add-member", action="append", default=[], metavar="NAME",
+                        help="Also stack this registered scorer (e.g. re2): trying a new member (repeatable).")
     parser.add_argument("--speed-one", default=None, help=argparse.SUPPRESS)  # one config's rows/s (a subprocess)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")
     if args.mgf_small:
         OPTIONS.pop("mgf")
+    global MEMBERS
+    MEMBERS = MEMBERS[:-1] + tuple(m for m in args.add_member if m not in MEMBERS) + MEMBERS[-1:]  # rules last
     if args.speed_one:
         print(speed_one(args.speed_one, args.pairs))
         return 0

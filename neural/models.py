@@ -170,7 +170,7 @@ class MGF(nn.Module):
 
 
 def build_model(config: dict[str, Any], vocab_sizes: dict[str, int]) -> nn.Module:
-    """A fresh model from a checkpoint config (``kind`` = ``cvlstm`` or ``mgf``)."""
+    """A fresh model from a checkpoint config (``kind`` = ``cvlstm``, ``mgf`` or ``re2``)."""
     kind = config["kind"]
     if kind == "cvlstm":
         return CVLSTM(vocab_sizes[config["level"]], emb_dim=config["emb_dim"], hidden=config["hidden"],
@@ -179,6 +179,10 @@ def build_model(config: dict[str, Any], vocab_sizes: dict[str, int]) -> nn.Modul
     if kind == "mgf":
         return MGF(vocab_sizes["char"], vocab_sizes["word"], emb_dim=config["emb_dim"],
                    hidden=config["hidden"], dropout=config["dropout"])
+    if kind == "re2":  # the cross-attention matcher lives in its own module
+        from .re2 import build
+
+        return build(config, vocab_sizes["char"])
     raise ValueError(f"unknown model kind {kind!r}")
 
 

@@ -178,11 +178,15 @@ class NumpyMGF:
 
 
 def build(config: dict[str, Any], weights: dict[str, Array]) -> NumpyCVLSTM | NumpyMGF:
-    """The numpy network of a checkpoint config (``kind`` = ``cvlstm`` or ``mgf``)."""
+    """The numpy network of a checkpoint config (``kind`` = ``cvlstm``, ``mgf`` or ``re2``)."""
     if config["kind"] == "cvlstm":
         return NumpyCVLSTM(config, weights)
     if config["kind"] == "mgf":
         return NumpyMGF(config, weights)
+    if config["kind"] == "re2":  # cross-attention: its own module (simcalc.neural.re2_numpy)
+        from .re2_numpy import NumpyRE2
+
+        return NumpyRE2(config, weights)  # type: ignore[return-value]
     raise ValueError(f"unknown model kind {config['kind']!r}")
 
 

@@ -104,14 +104,19 @@ def conv_weight(weight: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(weight.transpose(2, 1, 0).reshape(kernel * in_channels, out_channels))
 
 
-def conv1d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, kernel: int) -> np.ndarray:
-    """``Conv1d(padding=kernel // 2)`` of [B, L, C] → [B, L', out], ``weight`` from :func:`conv_weight`:
-    the ``kernel`` shifted windows side by side, then one :func:`dense` product."""
+def conv_windows(x: np.ndarray, kernel: int) -> np.ndarray:
+    """The ``kernel`` shifted windows of [B, L, C] side by side, [B, L', kernel * C] (zero-padded by ``kernel // 2``):
+    a ``Conv1d`` is then one product with :func:`conv_weight`'s matrix."""
     pad = kernel // 2
     padded = np.pad(x, ((0, 0), (pad, pad), (0, 0)))
     width = x.shape[1] + 2 * pad - kernel + 1
-    windows = np.concatenate([padded[:, k: k + width] for k in range(kernel)], axis=-1)
-    return dense(windows, weight, bias)
+    return np.concatenate([padded[:, k: k + width] for k in range(kernel)], axis=-1)
+
+
+def conv1d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, kernel: int) -> np.ndarray:
+    """``Conv1d(padding=kernel // 2)`` of [B, L, C] → [B, L', out], ``weight`` from :func:`conv_weight`:
+    :func:`conv_windows`, then one :func:`dense` product."""
+    return dense(conv_windows(x, kernel), weight, bias)
 
 
 # -- LSTM ---------------------------------------------------------------------------------------------

@@ -172,6 +172,9 @@ for _spec in (
     ScorerSpec("mgf", "simcalc.neural.scorers:MGFScorer", "neural",
                "multi-granularity char+word fusion model (MGF paper); --model mgf-bq-large: full width, "
                "more accurate, a third as fast on batches", ("numpy", "safetensors", "jieba")),
+    ScorerSpec("re2", "simcalc.neural.re2_scorer:RE2Scorer", "neural",
+               "RE2-style cross-attention char matcher (aligns each character with the other sentence; "
+               "sees word order and roles)", ("numpy", "safetensors")),
     # bring your own pretrained model (issue 22): a local transformers folder, never downloaded
     ScorerSpec("hf-cross", "simcalc.neural.hf:HFCrossScorer", "neural",
                "your own local transformers cross-encoder (sequence classification, e.g. Erlangshen); "

@@ -1,0 +1,30 @@
+"""The ``re2`` scorer: the cross-attention matcher of :mod:`simcalc.neural.re2` behind the neural scorers'
+interface (coverage fallback, cut warnings, numpy by default, torch on request).
+
+What differs from CV-LSTM / MGF: the two sentences meet in every block, so nothing per sentence can be
+computed ahead; "sentence vectors" are the ids (padded to the longest sentence scored) and the head runs
+the network on the pairs (:class:`simcalc.neural.re2_numpy.NumpyRE2`).
+"""
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .scorers import NeuralScorer
+
+
+class RE2Scorer(NeuralScorer):
+    """RE2-style cross-attention matcher (Yang et al. 2019), trained on BQ train + AFQMC train outside the
+    general config's fitting sample, with synthetic role-swapped negatives (see its model card)."""
+
+    name = "re2"
+    kind = "re2"
+    shipped_models: ClassVar[tuple[str, ...]] = ("re2-bq-afqmc",)
+
+    def _vectors(self, encoded: list) -> list[np.ndarray]:
+        """The ids of all sentences padded to one width, and their lengths (the head batches the pairs)."""
+        return list(self.featurizer.collate_sentences(encoded).values())
+
+    def _details(self, out: dict[str, list], row: int, probs: list[float]) -> dict[str, Any]:
+        return {"probability": round(probs[1], 6), "model": self.model_dir.name}
