@@ -162,7 +162,7 @@ class CandidateIndex:
                                                chunk=RANK_CHUNK if stop is not None else None, stop=stop)
                 per_member[name] = [o.result for o in outcomes if o.result is not None]
         if self.ensemble is not None:
-            results = self.ensemble.combine(per_member, len(ids))
+            results = self.ensemble.combine(per_member, len(ids), texts=[(q.text, self.prepared[i].text) for i in ids])
         else:
             results = [r.with_threshold(self.scorer.threshold) for r in per_member[self.members[0][0]]]
         for r in results:

@@ -121,6 +121,13 @@ def test_without_a_ranker_the_pair_ensemble_ranks():
         assert m.score == pytest.approx(engine.compare("如何开通花呗", m.text).score)
 
 
+def test_the_routed_default_ranks_by_pair_scores_too():
+    # a routed config's router reads the pair texts: ranking without the ranker must hand them over
+    top = simcalc.Engine().index(FAQ, ranker=None).rank("如何开通花呗", top_k=2)
+    assert top[0].text == "花呗怎么开通" and top[0].result.details["expert"] in top[0].result.details["router"]
+    assert top[0].score >= top[1].score
+
+
 def test_a_single_scorer_never_uses_the_ranker():
     index = simcalc.Engine(scorer="tfidf").index(FAQ)
     assert index.ranker is None and index.rank("如何开通花呗", top_k=1)[0].text == "花呗怎么开通"
