@@ -35,11 +35,29 @@ MAX_GRAMS = 20000
 MIN_DF = 3
 
 
+#: Length buckets (content characters) of the pair's shape features.
+_LENGTHS = (5, 10, 15, 25, 40)
+#: Buckets of the longer / shorter length.
+_RATIOS = (1.25, 1.6, 2.2, 3.5)
+
+
+def _bucket(value: float, bounds: Sequence[float]) -> int:
+    return sum(value > b for b in bounds)
+
+
 def pair_grams(a: str, b: str) -> Counter[str]:
-    """Character 1–2-grams of both sentences (normalised, content characters; no gram spans the two)."""
+    """Character 1–2-grams of both sentences (normalised, content characters; no gram spans the two), and
+    the pair's shape: each side's length bucket and the length ratio's (``§a2``, ``§b4``, ``§r3``) — a short
+    search query beside a long page title is another kind of text than two questions of a kind, whatever
+    their characters."""
     grams: Counter[str] = Counter()
+    sizes = []
     for text in (normalize(a), normalize(b)):
-        grams.update(char_ngrams(content_chars(text) or text))
+        content = content_chars(text) or text
+        grams.update(char_ngrams(content))
+        sizes.append(len(content))
+    grams.update([f"§a{_bucket(sizes[0], _LENGTHS)}", f"§b{_bucket(sizes[1], _LENGTHS)}",
+                  f"§r{_bucket(max(sizes) / max(1, min(sizes)), _RATIOS)}"])
     return grams
 
 
