@@ -54,7 +54,7 @@ STRUCTURAL = ("negation_mismatch", "negation_unaligned", "antonym_predicate", "r
 VETO = ("role_exchange", *DECIDING, "opposite")
 #: The feature by which a member says its polarity verdict was *opposite* (1) in dev scores.
 OPPOSITE_FEATURE = "opposite"
-#: Regularisation of the stack with features (inverse strength, standardised features): 23 rule
+#: Regularisation of the stack with features (inverse strength, standardised features): 33 rule
 #: features, some rare on dev (role exchange), should not take the dev set's noise for signal.
 FEATURE_C = 1.0
 #: Share of dev paraphrases the content gate may let through as *opposite*.

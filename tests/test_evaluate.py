@@ -87,9 +87,14 @@ def _ratio(a: str, b: str) -> float:
 
 def _independent(path):
     import unicodedata
+    from pathlib import Path
+
+    # the input rules: NFKC, traditional -> simplified by the shipped table (read here on its own), lower case
+    table = json.loads((Path(__file__).parents[1] / "data" / "parser" / "t2s_chars.json").read_text(encoding="utf-8"))
+    t2s = {ord(a): ord(b) for a, b in zip(table["from"], table["to"]) if a not in set(table["to"])}
 
     def view(s):
-        s = unicodedata.normalize("NFKC", s).lower()
+        s = unicodedata.normalize("NFKC", s).translate(t2s).lower()
         return "".join(c for c in s if unicodedata.category(c)[0] in "LNS")
 
     scores, labels = [], []
