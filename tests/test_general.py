@@ -201,8 +201,11 @@ def test_fit_ensemble_domain_writes_a_general_config_that_scores(tmp_path):
 @pytest.mark.usefixtures("shared_data")
 def test_shipped_general_config_routes_real_pairs():
     scorer = EnsembleScorer("general")
-    assert {e.name for e in scorer.config.experts} == {"bq", "lcqmc", "afqmc", "cnsd", "pawsx"}
+    assert {e.name for e in scorer.config.experts} == {"bq", "lcqmc", "afqmc", "cnsd", "pawsx", "qbqtc"}
     bank = scorer.score("微粒贷怎么还款", "微粒贷如何还钱")
+    # a short search query beside a page title (with its site name) is the query-title expert's
+    query = scorer.score("红烧肉做法", "红烧肉的家常做法大全_怎么做好吃_下厨房")
+    assert query.details["expert"] == "qbqtc"
     caption = scorer.score("一个男人在弹吉他。", "一个人在弹吉他。")
     assert bank.details["expert"] in ("bq", "afqmc") and caption.details["expert"] in ("cnsd", "pawsx")
     assert bank.label == 1 and caption.label == 1
