@@ -602,9 +602,10 @@ Examples:
   simcalc train mgf --train bq_corpus/train.tsv --dev bq_corpus/dev.tsv --out runs/mgf --loss bce --max-minutes 60
   simcalc compare "怎么开通花呗" "花呗如何开通" --scorer mgf --model runs/mgf
   simcalc train hf-cross --init my-bert/ --train pairs.tsv --dev dev.tsv --out runs/hf   (your local model)
+  simcalc train re2 --train mix/train.tsv --dev mix/held.tsv --out runs/re2 --emb-dim 128 --hidden 100
 Training resumes from OUT/train_state.pt when it exists (--no-resume starts afresh).
 """)
-@click.argument("kind", type=click.Choice(["cvlstm", "mgf", "hf-cross"]))
+@click.argument("kind", type=click.Choice(["cvlstm", "mgf", "re2", "hf-cross"]))
 @click.option("--train", "train_path", required=True, type=click.Path(exists=True, dir_okay=False),
               help="Labelled training pairs (sentence1, sentence2, label).")
 @click.option("--dev", "dev_path", required=True, type=click.Path(exists=True, dir_okay=False),
@@ -635,7 +636,7 @@ Training resumes from OUT/train_state.pt when it exists (--no-resume starts afre
 @click.option("--max-length", type=int, default=None, help="hf-cross: tokens per pair (128).")
 @json_option
 def train(kind: str, train_path: str, dev_path: str, out: str, as_json: bool, **options: Any) -> None:
-    """Train a neural scorer (KIND: cvlstm, mgf, or hf-cross from your --init model) and write it to --out."""
+    """Train a neural scorer (KIND: cvlstm, mgf, re2, or hf-cross from your --init model) and write it to --out."""
     from simcalc.neural.training import train_model
 
     options = {k: v for k, v in options.items() if v is not None}
@@ -643,6 +644,8 @@ def train(kind: str, train_path: str, dev_path: str, out: str, as_json: bool, **
         from simcalc.neural.hf_training import train_hf
 
         metrics = train_hf(train_path, dev_path, out, **options)
+    elif kind == "re2":
+        metrics = _train_re2(train_path, dev_path, out, options)
     else:
         if options.pop("init", None) is not None or options.pop("max_length", None) is not None:
             from simcalc.errors import InputFormatError
@@ -654,6 +657,29 @@ def train(kind: str, train_path: str, dev_path: str, out: str, as_json: bool, **
     else:
         click.echo(f"best dev accuracy {metrics.get('best_dev_accuracy')} at epoch {metrics.get('best_epoch')} "
                    f"(threshold {metrics.get('threshold')}); {metrics.get('stop_reason')}; checkpoint in {out}")
+
+
+#: the `train` options the re2 trainer takes (simcalc/neural/re2_training.py; its other settings keep their defaults)
+RE2_OPTIONS = frozenset({"epochs", "patience", "batch_size", "lr", "lr_decay", "dropout", "hidden", "emb_dim",
+                         "max_minutes", "seed", "threads", "resume"})
+
+
+def _train_re2(train_path: str, dev_path: str, out: str, options: dict[str, Any]) -> dict[str, Any]:
+    """The cross-attention member: it resumes from OUT/train_state.pt itself (refusing other settings)."""
+    from pathlib import Path
+
+    from simcalc.errors import InputFormatError
+    from simcalc.neural.device import resolve_threads, torch_threads
+    from simcalc.neural.re2_training import train_re2
+
+    unsupported = sorted(set(options) - RE2_OPTIONS)
+    if unsupported:
+        raise InputFormatError("re2 does not take " + ", ".join("--" + o.replace("_", "-") for o in unsupported))
+    threads = options.pop("threads", 1)
+    if not options.pop("resume", True) and (Path(out) / "train_state.pt").exists():
+        raise InputFormatError(f"{out} holds a run that re2 would resume; to start afresh, give a new --out folder")
+    with torch_threads(resolve_threads(threads)):
+        return train_re2(train_path, dev_path, out, **options)
 
 
 @main.command("train-vectors", epilog="""

@@ -120,3 +120,25 @@ def test_shipped_model_scores_as_torch_and_tells_paraphrase_from_role_swap():
     expected = np.array([r.score for r in reference.score_batch(pairs)])
     assert np.abs(got - expected).max() < 1e-5
     assert fast.score("花呗怎么开通", "怎么开通花呗").score > fast.score("花呗怎么开通", "借呗额度怎么提高").score
+
+
+def test_cli_trains_re2_and_refuses_what_it_does_not_take(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from simcalc import cli
+
+    write_tsv(_pairs(200, 2), tmp_path / "train.tsv")
+    write_tsv(_pairs(60, 3), tmp_path / "dev.tsv")
+    args = ["train", "re2", "--train", str(tmp_path / "train.tsv"), "--dev", str(tmp_path / "dev.tsv"),
+            "--out", str(tmp_path / "run")]
+    tiny = ["--emb-dim", "16", "--hidden", "12", "--epochs", "1", "--batch-size", "32"]
+    wrong = CliRunner().invoke(cli.main, args + tiny + ["--loss", "bce"])
+    assert wrong.exit_code != 0 and "re2 does not take --loss" in wrong.output
+    run = CliRunner().invoke(cli.main, args + tiny + ["--json"])
+    assert run.exit_code == 0, run.output
+    metrics = json.loads(run.output)
+    assert len(metrics["history"]) == 1 and (tmp_path / "run" / "model.safetensors").exists()
+    afresh = CliRunner().invoke(cli.main, args + tiny + ["--no-resume"])
+    assert afresh.exit_code != 0 and "new --out folder" in afresh.output
