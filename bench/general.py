@@ -51,7 +51,7 @@ from bench.common import ROOT, pairs as read_pairs, pairs_per_second, publish  #
 from bench.ensemble import ensemble_results, member_results  # noqa: E402
 from simcalc import datasets, registry  # noqa: E402
 from simcalc.ensemble import EnsembleScorer, Member  # noqa: E402
-from simcalc.evaluate import binary_metrics, graded_metrics  # noqa: E402
+from simcalc.evaluate import binary_metrics, detect_task, graded_metrics  # noqa: E402
 
 log = logging.getLogger("bench.general")
 
@@ -144,7 +144,7 @@ def domain_scores(scorers: dict[str, Any], cache: Path) -> dict:
 
 def fit(cache: Path, calibration: str, nonnegative: bool = True) -> dict[str, Path]:
     """Fit ``general`` (shipped) and the balanced-mix baseline (beside the cache); their paths."""
-    from simcalc.fitting import fit_from_scores, fit_general_from_scores, write_config
+    from simcalc.fitting import binarize, fit_from_scores, fit_general_from_scores, write_config
 
     scorers, options = fit_members(cache)
     domains = domain_scores(scorers, cache)
@@ -162,9 +162,9 @@ def fit(cache: Path, calibration: str, nonnegative: bool = True) -> dict[str, Pa
                     "(data: BQ dev, LCQMC dev, AFQMC train 10k sample, CNSD STS-B train, PAWS-X zh dev rows 0-1199, QBQTC dev rows 0-11999; "
                     "router also on sentences of BQ train 20k and AFQMC train 20k)")
     write_config(general, CONFIGS / "general.toml")
-    # the baseline: one stack over all the fitting sets together (CNSD cut at 2.5), written beside the cache
-    y = np.concatenate([(d.labels >= 2.5).astype(float) if d.labels.max() > 1 else d.labels
-                        for d in domains.values()])
+    # the baseline: one stack over all the fitting sets together (grades cut at the middle of their range:
+    # CNSD at 2.5, QBQTC at 1), written beside the cache
+    y = np.concatenate([binarize(d.labels)[0].astype(float) for d in domains.values()])
     raw = np.vstack([d.raw for d in domains.values()])
     feats = {m: (domains["bq"].features[m][0], np.vstack([d.features[m][1] for d in domains.values()]))
              for m in domains["bq"].features}
@@ -196,7 +196,7 @@ def evaluate(configs: dict[str, str], cache: Path) -> dict:
             skipped = int(sum("cascade" in results[i].details for i in index))
             s = np.array([results[i].score for i in index])
             y = labels[index]
-            if label.startswith(("CNSD", "QBQTC")):
+            if detect_task(y) != "binary":
                 block[name] = {"spearman": graded_metrics(s, y)["spearman"], "skipped": skipped}
                 continue
             m = binary_metrics(s, y, scorer.threshold)

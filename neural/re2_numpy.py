@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from simcalc.numpy_nn import conv_weight, conv_windows
+from simcalc.numpy_nn import conv_weight, conv_windows, dense
 
 Array = np.ndarray
 #: Pairs per forward chunk of :meth:`NumpyRE2.head`.
@@ -40,13 +40,16 @@ def _relu(x: Array) -> Array:
     return np.maximum(x, 0.0, out=x)
 
 
-def _packed(x: Array, mask: Array, w: Array, b: Array, relu: bool = True) -> Array:
-    """``relu(x @ w + b)`` at the real positions of padded (B, L, D) ``x``, zeros at the pads."""
-    out = np.zeros(mask.shape + (w.shape[1],), dtype=np.float32)
-    rows = x[mask] @ w
-    rows += b
-    out[mask] = _relu(rows) if relu else rows
+def _scatter(rows: Array, mask: Array) -> Array:
+    """Packed rows (N, D) back to padded (B, L, D), zeros at the pads."""
+    out = np.zeros(mask.shape + (rows.shape[1],), dtype=np.float32)
+    out[mask] = rows
     return out
+
+
+def _packed(x: Array, mask: Array, w: Array, b: Array) -> Array:
+    """``relu(x @ w + b)`` at the real positions of padded (B, L, D) ``x``, zeros at the pads."""
+    return _scatter(_relu(dense(x[mask], w, b)), mask)
 
 
 class NumpyRE2:
@@ -70,6 +73,9 @@ class NumpyRE2:
         self.linear = {k[: -len(".weight")]: (np.ascontiguousarray(v.T), weights[k[: -len(".weight")] + ".bias"])
                        for k, v in weights.items() if v.ndim == 2 and k != "embedding.weight"}
         self.fusions = [self._regroup(k) for k in range(self.blocks)]
+        for k in range(self.blocks):  # regrouped above: the three layers' own copies are not read again
+            for i in (1, 2, 3):
+                del self.linear[f"blocks.{k}.fuse{i}"]
 
     def _regroup(self, k: int) -> tuple[Array, Array, Array, Array]:
         """(W_f [F, 3H], bias [3H], W_a′ [F, 2H], W_f∘a′ [F, H]) of block ``k``'s three fusion layers."""
@@ -110,12 +116,12 @@ class NumpyRE2:
             if k:
                 xa, xb = np.concatenate([ea, xa], -1), np.concatenate([eb, xb], -1)
             fa, fb = self._encode(k, xa, ma), self._encode(k, xb, mb)
+            ra, rb = fa[ma], fb[mb]  # the real positions, gathered once for the alignment and the fusion
             w, b = self.linear[f"blocks.{k}.align"]
-            pa, pb = _packed(fa, ma, w, b, relu=True), _packed(fb, mb, w, b, relu=True)
+            pa, pb = _scatter(_relu(dense(ra, w, b)), ma), _scatter(_relu(dense(rb, w, b)), mb)
             a_aligned, b_aligned = align(fa, fb, pa, pb, ma, mb, self.scale)
-            xa, xb = np.zeros(ma.shape + (w.shape[1],), np.float32), np.zeros(mb.shape + (w.shape[1],), np.float32)
-            xa[ma] = self._fusion(k, fa[ma], a_aligned[ma])
-            xb[mb] = self._fusion(k, fb[mb], b_aligned[mb])
+            xa = _scatter(self._fusion(k, ra, a_aligned[ma]), ma)
+            xb = _scatter(self._fusion(k, rb, b_aligned[mb]), mb)
         va = np.where(ma[..., None], xa, NEG).max(1)
         vb = np.where(mb[..., None], xb, NEG).max(1)
         w, b = self.linear["predict"]
@@ -130,11 +136,12 @@ class NumpyRE2:
     def head(self, a: tuple[Array, ...], b: tuple[Array, ...]) -> dict[str, Array]:
         """``{"logits": (n, 2)}`` for row-aligned sides (ids padded to any width, lengths), in length-sorted chunks."""
         (ids_a, len_a), (ids_b, len_b) = a, b
+        ids_a, ids_b = np.asarray(ids_a), np.asarray(ids_b)
         len_a, len_b = np.maximum(np.asarray(len_a), 1), np.maximum(np.asarray(len_b), 1)
         order = np.argsort(len_a + len_b, kind="stable")
         logits = np.empty((len(order), 2), dtype=np.float32)
         for start in range(0, len(order), CHUNK):
             idx = order[start:start + CHUNK]
             wa, wb = int(len_a[idx].max()), int(len_b[idx].max())
-            logits[idx] = self.pair(np.asarray(ids_a)[idx, :wa], len_a[idx], np.asarray(ids_b)[idx, :wb], len_b[idx])
+            logits[idx] = self.pair(ids_a[idx, :wa], len_a[idx], ids_b[idx, :wb], len_b[idx])
         return {"logits": logits}

@@ -49,7 +49,7 @@ def train_re2(train: str | Path, dev: str | Path, out: str | Path, **options: An
 
     from .checkpoint import STATE, Featurizer, load_train_state, save_checkpoint, save_train_state, write_metrics
     from .embeddings import embedding_matrix, train_keyed_vectors
-    from .training import _batches, _decay, optimise, training_rows
+    from .training import _batches, _decay, finish_run, optimise, training_rows
     from .tokens import Vocab, tokenize
 
     unknown = set(options) - set(DEFAULTS)
@@ -100,7 +100,10 @@ def train_re2(train: str | Path, dev: str | Path, out: str | Path, **options: An
     lengths = [len(a["char"].ids) + len(b["char"].ids) for a, b in train_enc]
     metrics: dict[str, Any] = {}
     parts = max(1, int(s["parts"]))
+    if first >= s["epochs"] * parts:  # a resumed run with no step left: keep its metrics as they are
+        raise InputFormatError(f"nothing to train: {out_dir} already holds {first} steps (raise epochs)")
     batches: list = []
+    stop_reason = "epochs"
     for step in range(first, s["epochs"] * parts):  # a step: 1/parts of an epoch, then dev and a checkpoint
         epoch, part = divmod(step, parts)
         if step == first or part == 0:
@@ -141,13 +144,12 @@ def train_re2(train: str | Path, dev: str | Path, out: str | Path, **options: An
                                    "best_model": best_state, "history": history, "vocab": vocab.itos,
                                    "settings": {k: v for k, v in s.items() if k != "max_minutes"}})
         if step + 1 - best_epoch >= s["patience"]:
-            metrics["stop_reason"] = f"no better dev accuracy for {s['patience']} steps"
+            stop_reason = f"no better dev accuracy for {s['patience']} steps"
             break
         if s["max_minutes"] and (time.time() - started) / 60 >= s["max_minutes"]:
-            metrics["stop_reason"] = f"time budget of {s['max_minutes']} minutes reached"
+            stop_reason = f"time budget of {s['max_minutes']} minutes reached"
             break
-    write_metrics(out_dir, metrics)
-    return metrics
+    return finish_run(out_dir, metrics, stop_reason, started)
 
 
 def main(argv: list[str] | None = None) -> None:

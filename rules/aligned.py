@@ -51,16 +51,14 @@ def _aligned(a: list[str], b: list[str], negation: frozenset[str], opposite: Cal
     if not a or not b or a == b:
         return None
     ops = [op for op in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes() if op[0] != "equal"]
-    inserted = [t for tag, i1, i2, j1, j2 in ops if tag in ("insert", "delete", "replace")
-                for t in (*a[i1:i2], *b[j1:j2])]
+    inserted = [t for _, i1, i2, j1, j2 in ops for t in (*a[i1:i2], *b[j1:j2])]
     if all(t in negation for t in inserted) and not any(tag == "replace" for tag, *_ in ops):
         first = sum(t in negation for t in a)
         second = sum(t in negation for t in b)
         if (first - second) % 2 == 1:
             where = "first" if first > second else "second"
-            words = [t for t in inserted]
-            return {"kind": "negation", "words": words, "negated": where,
-                    "reason": f"the same sentence with {'/'.join(words)} on one side only"}
+            return {"kind": "negation", "words": inserted, "negated": where,
+                    "reason": f"the same sentence with {'/'.join(inserted)} on one side only"}
         return None
     if len(ops) == 1 and ops[0][0] == "replace":
         _, i1, i2, j1, j2 = ops[0]

@@ -477,7 +477,7 @@ def compare(p1: Profile, p2: Profile, match: Match, paper_score: float, paper_de
     for kind in SLOT_KINDS:
         feats[f"{kind}_conflict"] = float(decisive and any(c.kind == kind for c in found))
     feats["slot_rest_coverage"] = rest
-    aligned = aligned_polarity(tokens[0], tokens[1], load_cues(cfg.negation_words).negation, match.opposite) \
+    aligned = aligned_polarity(tokens[0], tokens[1], cfg.negation_words, match.opposite) \
         if tokens[0] and tokens[1] else None
     if aligned is not None and aligned["kind"] == "negation":
         negated = p1 if aligned["negated"] == "first" else p2
@@ -601,7 +601,7 @@ def _char_rest(text1: str, text2: str, words: set[str]) -> float:
 #: question types whose markers name one slot unambiguously (为什么, 什么时候, 哪里, 多少); a manner question
 #: is not among them (怎么 also asks why: 怎么我的额度不见了), nor what/which/who/yes-no, which on real
 #: data ask the same as the others as often as not (哪个网站 / 在哪, 几个 = some)
-STRICT_SLOTS = frozenset({"reason", "time", "place", "quantity"})
+STRICT_SLOTS = SLOT_TYPES - {"manner"}
 
 
 def _slot(p: Profile) -> str | None:

@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Callable, Sequence
 
-from simcalc.resources import project_data_path
+from .config import _read_words
 
 KINDS = ("number", "time", "name", "place")
 #: what a conflict of each kind means, for the explanation
@@ -88,11 +87,10 @@ class Conflict:
                 "reason": self.reason()}
 
 
-@lru_cache(maxsize=1)
 def surnames() -> frozenset[str]:
-    path = project_data_path("wordlists/surnames.txt")
-    return frozenset(w for line in path.read_text(encoding="utf-8").splitlines()
-                     if (w := line.split("#", 1)[0].strip()))
+    """Surnames that start a name (``data/wordlists/surnames.txt``; narrower than the segmenter's
+    ``rules.tokens.SURNAMES``: characters that often start ordinary words are left out)."""
+    return _read_words("surnames.txt")
 
 
 def chinese_number(text: str) -> float | None:

@@ -909,7 +909,7 @@ class EnsembleScorer(Scorer):
         fired = [name for name in pol.veto if _fires(values.get(name))]
         if fired and self.threshold is not None and p_similar >= self.threshold:
             details["polarity"]["veto"] = fired[0]  # e.g. roles exchanged: a different event, however close
-            details["polarity"]["veto_reason"] = veto_reason(fired[0], said if isinstance(said, dict) else {})
+            details["polarity"]["veto_reason"] = veto_reason(fired[0], said)
             return self.threshold * VETO_SHARE
         return p_similar
 

@@ -34,10 +34,9 @@ from . import registry
 from .ensemble import (CALIBRATIONS, COMBINATIONS, VETO_SHARE, Calibration, Cascade, EnsembleConfig, FeatureSet, Member,
                        Polarity)
 from .errors import InputFormatError
-from simcalc.rules.features import DECIDING
-
 from .evaluate import balanced_threshold, best_threshold, binary_metrics, detect_task, score_labelled
 from .io import PairReader, read_sentences
+from .rules.features import DECIDING
 from .scorer import Fits, Scorer
 
 log = logging.getLogger(__name__)
@@ -247,7 +246,8 @@ def fit_general_from_scores(domains: Mapping[str, DomainScores], members: Sequen
     if len(names) < 2:
         raise InputFormatError("a general config needs at least two domains")
     # graded (STS 0-5) and 3-class relevance grades (QBQTC 0/1/2) are both orders: soft targets
-    graded = {d: detect_task(domains[d].labels) != "binary" for d in names}
+    tasks = {d: detect_task(domains[d].labels) for d in names}
+    graded = {d: tasks[d] != "binary" for d in names}
     binary = {d: binarize(domains[d].labels)[0] for d in names}
     y = np.concatenate([binary[d] for d in names])
     raw = np.vstack([domains[d].raw for d in names])
@@ -255,7 +255,7 @@ def fit_general_from_scores(domains: Mapping[str, DomainScores], members: Sequen
     # P(similar) is calibrated on paraphrase labels only (yes/no, STS grades): 3-class relevance grades
     # (QBQTC's query-title 0/1/2, three quarters "somewhat relevant") are another question; with them the
     # members' calibrations moved and the LCQMC expert lost 0.5 accuracy on LCQMC test
-    paraphrase = np.concatenate([np.full(len(binary[d]), detect_task(domains[d].labels) != "3class") for d in names])
+    paraphrase = np.concatenate([np.full(len(binary[d]), tasks[d] != "3class") for d in names])
     if paraphrase.any():
         balance = balance * paraphrase
     calibrations = [fit_calibration(raw[:, j], y, calibration, balance) for j in range(raw.shape[1])]

@@ -187,7 +187,8 @@ class CandidateIndex:
         opposite: dict[int, dict[str, Any]] = {}
         if self.polarity is not None:
             _check(stop)
-            opposite = self.polarity.opposites(q.text, {j: self.texts[ids[j]] for j in order[:self.polarity.top]})
+            opposite = self.polarity.opposites(q.text, {j: self.prepared[ids[j]].text
+                                                             for j in order[:self.polarity.top]})
             order = [j for j in order if j not in opposite] + [j for j in order if j in opposite]
         shown = order[:top_k + 1]  # the match after the last one shown explains why that one is ahead
         results = dict(zip(shown, scored.results(shown)))

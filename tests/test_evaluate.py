@@ -91,7 +91,8 @@ def _independent(path):
 
     # the input rules: NFKC, traditional -> simplified by the shipped table (read here on its own), lower case
     table = json.loads((Path(__file__).parents[1] / "data" / "parser" / "t2s_chars.json").read_text(encoding="utf-8"))
-    t2s = {ord(a): ord(b) for a, b in zip(table["from"], table["to"]) if a not in set(table["to"])}
+    produced = set(table["to"])
+    t2s = {ord(a): ord(b) for a, b in zip(table["from"], table["to"]) if a not in produced}
 
     def view(s):
         s = unicodedata.normalize("NFKC", s).translate(t2s).lower()

@@ -20,8 +20,6 @@ from simcalc.text import simplify_chars
 
 log = logging.getLogger(__name__)
 
-#: Shipped traditional → simplified character table (package data), so parsing never needs OpenCC.
-
 #: Half-width punctuation → the full-width form Chinese text uses (GSDSimp's convention).
 _FULL_WIDTH = {
     ",": "，", ".": "。", "?": "？", "!": "！", ":": "：", ";": "；", "(": "（", ")": "）",

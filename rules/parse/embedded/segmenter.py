@@ -26,7 +26,7 @@ from simcalc.errors import ResourceNotFoundError
 from simcalc.numpy_nn import length_batches
 from simcalc.resources import project_data_path
 
-from ..conllu import simplify_chars
+from simcalc.text import simplify_chars
 from .numpy_net import log_softmax
 
 log = logging.getLogger(__name__)
