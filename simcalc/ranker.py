@@ -285,8 +285,9 @@ def content_words(text: str) -> list[str]:
 class WordOverlap:
     """The :data:`WORD_FEATURES` of a query against FAQ questions, their word sets made once per FAQ.
 
-    Why words beside characters: character overlap counts 海上 as sharing 上海's characters and a rare word's
-    characters as common ones when each also occurs elsewhere; words say which characters belong together.
+    Why words beside characters: character overlap counts 海上 as sharing all of 上海, and cannot tell a shared
+    word from its characters scattered over other words; word sets can, and a word's IDF is its own, not its
+    characters'.
     Why punctuation is left out: on LCQMC dev a query shares its answer's punctuation far more often than chance
     (59 % identical punctuation sets vs 34 %), on LCQMC test hardly (49 % vs 46 %); the same overlap with
     punctuation tokens gained 1.5 points of top-1 on dev and nothing on test (an artifact of how dev was built)."""
