@@ -15,20 +15,26 @@ ranker's top 3 only lowered top-1, at any weight; a gradient-boosted model and p
 noise of the linear score. The rule engine (~150 pairs/s) could not score tens
 of candidates per query at 100 queries/s anyway; ``simcalc compare`` on the winning pair gives the full verdict.
 
-The shipped ranker ``faq`` (``simcalc/configs/rankers/faq.toml``) has no neural feature: the character
-features above plus the overlap of content words (:data:`WORD_FEATURES`, :class:`WordOverlap`: jieba words, plain
-and IDF-weighted, and the words each side lacks). Fitted on part of LCQMC dev and measured on a held-out part
-(five folds, out-of-fold top-1): the character features 82.0 %, with the word overlap 82.5 %; on LCQMC test
-(``bench/faq.py``, ranker + polarity guard) 87.1 → 87.4 % at about the same speed (jieba segments each query
-once; the FAQ's words are segmented with the index).
+The shipped ranker ``faq`` (``simcalc/configs/rankers/faq.toml``) has no neural feature: the character features
+above plus the overlap of content words (:data:`WORD_FEATURES`, :class:`WordOverlap`: jieba words, plain and
+IDF-weighted, and the words each side lacks). Fitted on part of LCQMC dev and measured on a held-out part (five
+folds, out-of-fold top-1): the character features 82.0 %, with the word overlap 82.5 % (five folds × three seeds:
++0.37 ± 0.25, one standard error); on LCQMC test (``bench/faq.py``, ranker + polarity guard) 87.1 → 87.4 % (BQ
+test 12.2 → 12.5 %) at about the same speed (jieba segments each query once; the FAQ's words are segmented with
+the index).
 
-Tried and not kept (dev, five folds; test where said): the ``re2`` cross-attention member's probability on the
-shortlist (+0.4 on dev alone, +0.1 over the word overlap, +0.0 on test; ~17 ms a query for 20 pairs),
-also as a second stage on the ranker's top 3/5/10 (+0.3); listwise features (rank in the shortlist, gap to
-the shortlist's best, first under re2); question-type agreement (:mod:`simcalc.rules.question`, +0.25);
-Cilin synonym classes in the word overlap (+0.1); a gradient-boosted pointwise model (−0.2 to −1.0). The
-same word overlap *with* punctuation tokens gained 1.5 points on dev and nothing on test: LCQMC dev pairs share
-punctuation far more often than chance, test pairs hardly (see :class:`WordOverlap`) — a dev artifact.
+Tried and not kept (LCQMC dev top-1, five folds, against the character features; test where said): the ``re2``
+cross-attention member's probability on the shortlist (+0.4, test +0.2; over the word overlap +0.1, test +0.0; ~17 ms
+a query for 20 pairs, under 100 queries/s), also as a second stage on the ranker's top 3/5/10 (+0.3);
+``cvlstm-general`` (on the 1,445 dev queries outside its training: +0.4 alone, −0.1 over the word overlap);
+listwise features (rank in the shortlist, gap to the shortlist's best, first under re2; ≤ +0.3); question-type
+agreement (:mod:`simcalc.rules.question`, +0.25); over the word overlap: Cilin synonym classes (+0.1), shortlist
+centrality (mean / max cosine with the other shortlisted candidates, +0.0–0.2), unshared question words counted
+apart (+0.3 on LCQMC dev but −0.6 on BQ dev: no better than moving BQ's share); a gradient-boosted pointwise model
+(−0.2 to −1.0). The same word overlap *with* punctuation tokens gained 1.5 points on dev and nothing on test:
+LCQMC dev pairs share punctuation far more often than chance, test pairs hardly (see :class:`WordOverlap`) — a dev
+artifact.
+
 Earlier: the probability of ``mgf`` with ``mgf-bq-large`` (BQ-trained, siamese: the FAQ is encoded once, a
 query costs one encoding) gained 0.5 on LCQMC dev and 0.6 on BQ dev, but gave LCQMC test the same top-1 at a
 sixth of the speed (53 queries/s on the shared machine, under the 100 asked) and a 40 s index for 12,064
