@@ -20,8 +20,9 @@ above plus the overlap of content words (:data:`WORD_FEATURES`, :class:`WordOver
 IDF-weighted, and the words each side lacks). Fitted on part of LCQMC dev and measured on a held-out part (five
 folds, out-of-fold top-1): the character features 82.0 %, with the word overlap 82.5 % (five folds × three seeds:
 +0.37 ± 0.25, one standard error); on LCQMC test (``bench/faq.py``, ranker + polarity guard) 87.1 → 87.4 % (BQ
-test 12.2 → 12.5 %) at about the same speed (jieba segments each query once; the FAQ's words are segmented with
-the index).
+test 12.2 → 12.5 %) at about three quarters of the speed (jieba segments each query: ~0.6 ms a query; in one
+process each, LCQMC test, queries/s against the tfidf scorer's: 0.82–0.93 before, 0.62–0.65 now, ~350 queries/s on
+the shared machine; the FAQ's words are segmented with the index).
 
 Tried and not kept (LCQMC dev top-1, five folds, against the character features; test where said): the ``re2``
 cross-attention member's probability on the shortlist (+0.4, test +0.2; over the word overlap +0.1, test +0.0; ~17 ms
