@@ -33,10 +33,10 @@ from simcalc.resources import project_data_path
 
 from .config import RuleConfig
 from .polarity import Cues, Event, compare_events, events, load_cues, morpheme_antonyms
-from .question import is_a_not_a, question_type, question_word_set
+from .question import a_not_a_lemma, is_a_not_a, question_type, question_word_set
 from .aligned import aligned_polarity
 from .slots import KINDS as SLOT_KINDS, Value, conflicts as slot_conflicts, values as slot_values
-from .tokens import dictionary_tag
+from .tokens import anchor_split, dictionary_tag
 
 _PUNCT_RE = re.compile(r"^[\W_]+$")
 _ENTITY_RE = re.compile(r"[0-9０-９A-Za-zＡ-Ｚａ-ｚ]")
@@ -136,10 +136,17 @@ def profile(text: str, tokens: Sequence[str], pos: Sequence[str], config: RuleCo
     complements = {e.index + 2 for e in evs for c in e.cues
                    if c[:1] == "不" and c[1:] in cues.potential and e.index + 2 < len(tokens)
                    and tokens[e.index + 1] == "不" and tokens[e.index + 2] == c[1:]}
-    for i, (tok, tag) in enumerate(zip(tokens, pos)):
+    words = [(i, tok, tag) for i, (tok, tag) in enumerate(zip(tokens, pos))]
+    for at in range(len(words) - 1, -1, -1):
+        i, tok, tag = words[at]
+        if is_a_not_a(tok):  # 贵不贵 asks whether 贵: its predicate is content like the plain question's,
+            lemma = a_not_a_lemma(tok)  # cut as the token repairs cut that word (好用 → 好 用) when alone
+            parts = anchor_split(lemma, knows) if knows is not None and not knows(lemma) else None
+            words[at:at + 1] = [(i, part, tag) for part in parts or [lemma]]
+    for i, tok, tag in words:
         # content is decided by the word lists, not by the tag: the parser's tags are noisy on short
         # questions (借/p 不 出来, 追/k 猫/k)
-        if tok in skip or _PUNCT_RE.match(tok) or is_a_not_a(tok) or tag == "wp":
+        if tok in skip or _PUNCT_RE.match(tok) or tag == "wp":
             continue
         if i in complements:  # 借|不|出来: 出来 belongs to the negated verb
             continue
@@ -370,14 +377,43 @@ def converse_pair(p1: Profile, p2: Profile, match: "Match") -> tuple[str, str] |
         for y in words2:
             if x == y:
                 continue
-            if morpheme_antonyms(x, y, cues):
+            if _receives(x, y, p2.text) or _receives(y, x, p1.text):
                 return x, y
-            if match.known(x) and match.known(y):
-                r = match.rel(x, y)
-                if r.kind is not None and (r.opposite or r.rule in match.config.signed_opposite_rules
-                                           or r.kind == "converse"):
+            for a, b in {(x, y), (verb_stem(x), verb_stem(y))}:
+                if a == b:
+                    continue
+                if morpheme_antonyms(a, b, cues):
                     return x, y
+                if match.known(a) and match.known(b):
+                    r = match.rel(a, b)
+                    if r.kind is not None and (r.opposite or r.rule in match.config.signed_opposite_rules
+                                               or r.kind == "converse"):
+                        return x, y
     return None
+
+
+#: complements that mark the recipient or the other party after a verb (输给, 卖给, 败于): not part of the
+#: verb's meaning, so the converse of 输给 is the converse of 输
+_DATIVE_COMPLEMENTS = ("给", "于")
+
+
+def verb_stem(word: str) -> str:
+    """The verb without a dative complement (输给 → 输, 败于 → 败); the word itself otherwise."""
+    if len(word) >= 2 and word.endswith(_DATIVE_COMPLEMENTS) and _predicate_word(word[:-1]):
+        return word[:-1]
+    return word
+
+
+def reception_verbs() -> frozenset[str]:
+    return _word_list("reception_verbs.txt")
+
+
+def _receives(x: str, y: str, text_y: str) -> bool:
+    """``x`` receives what ``y`` gives: a verb of receiving (收到) against a verb of giving (送, 借给) or any
+    verb in a sentence that names a recipient with 给 (给我打了电话 / 接到了电话)."""
+    if x not in reception_verbs() or y in reception_verbs() or not _predicate_word(y):
+        return False
+    return any(ch in transfer_morphemes() for ch in y) or "给" in text_y
 
 
 #: question types that ask for a specific slot: two different ones (怎么 / 什么时候), or one of them against a

@@ -132,12 +132,20 @@ def _number_value(text: str) -> str | None:
     return f"{value:g}" if value < 1e15 else t
 
 
-#: classes of time values: two values conflict only within a class (15日 / 20日, 明天 / 后天, 周一 / 周五);
-#: across classes they may name the same time (15日 / 今天, 17点 / 下午, 下个月 / 8月), so they never conflict
+#: classes of time values, each of one granularity (:data:`_LEVELS`): two values conflict within a class
+#: (15日 / 20日, 明天 / 后天, 周一 / 周五) and across classes of the same granularity — 明天 / 周五 / 3月5日 /
+#: 春节 each name a day, and a question about one day is not a question about another, even where the two
+#: might fall together (明天 may be a Friday: the asker picked a different way of naming the day). Across
+#: granularities one may contain the other (下周 / 下周五, 下个月 / 10月1日, 17点 / 下午): never a conflict.
 _RELATIVE_DAYS = frozenset("大后天 大前天 今天 明天 后天 昨天 前天".split())
 _RELATIVE_YEARS = frozenset("今年 明年 去年 前年 后年".split())
 _RELATIVE_MONTHS = frozenset("本月 下个月 上个月".split())
 _PERIODS = frozenset("月初 月底 月中 年初 年底 本周 下周 上周".split())
+_LEVELS = {"relative_day": "day", "weekday": "day", "day": "day", "festival": "day",
+           "relative_month": "month", "month": "month", "relative_year": "year", "year": "year"}
+#: festivals on a fixed day of the solar calendar: the same day as that date (国庆 = 10月1日)
+_FIXED_FESTIVALS = {"元旦": ("1月", "1日"), "国庆": ("10月", "1日"), "五一": ("5月", "1日"),
+                    "圣诞": ("12月", "25日"), "双十一": ("11月", "11日")}
 
 
 def _digits_of(text: str) -> str:
@@ -177,6 +185,9 @@ def _time_values(match: re.Match) -> list[tuple[str, str]]:
         return [("hour", f"{hour}点{rest}")]
     if kind in ("d", "m", "y"):
         return [({"d": "day", "m": "month", "y": "year"}[kind], _digits_of(text))]
+    fixed = _FIXED_FESTIVALS.get(_TIME_ALIASES.get(text, text))
+    if fixed:
+        return [("month", fixed[0]), ("day", fixed[1])]
     out = []
     for v in _TIME_ALIASES.get(text, text).replace("今天晚上", "今天 晚上").replace("明天晚上", "明天 晚上") \
             .replace("昨天晚上", "昨天 晚上").split():
@@ -284,17 +295,22 @@ def _same(kind: str, x: str, y: str) -> bool:
     return longer.endswith(shorter) and not longer[-len(shorter) - 1].isdigit()
 
 
+def _level(value: Value) -> str:
+    """The granularity a value is compared at (times: day, month, year; else its class)."""
+    return _LEVELS.get(value.group, value.group)
+
+
 def conflicts(first: Sequence[Value], second: Sequence[Value]) -> list[Conflict]:
-    """The kinds where, within one class of values, each side has a value the other lacks (in :data:`KINDS`
+    """The kinds where, at one granularity (:data:`_LEVELS`), each side has a value the other lacks (in :data:`KINDS`
     order). A value that ends with one of the other side's at a unit boundary is the same one said more
     precisely (下周日 / 周日): not a difference."""
     found = []
     for kind in KINDS:
         only_a: list[str] = []
         only_b: list[str] = []
-        for group in dict.fromkeys(v.group for v in (*first, *second) if v.kind == kind):
-            a = {v.value: v.text for v in first if v.kind == kind and v.group == group}
-            b = {v.value: v.text for v in second if v.kind == kind and v.group == group}
+        for level in dict.fromkeys(_level(v) for v in (*first, *second) if v.kind == kind):
+            a = {v.value: v.text for v in first if v.kind == kind and _level(v) == level}
+            b = {v.value: v.text for v in second if v.kind == kind and _level(v) == level}
             lost_a = [a[k] for k in a if not any(_same(kind, k, x) for x in b)]
             lost_b = [b[k] for k in b if not any(_same(kind, k, x) for x in a)]
             if lost_a and lost_b:

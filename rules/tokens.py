@@ -11,7 +11,9 @@ habits break it on exactly the sentences the rules are about:
   word jieba's dictionary does not know when its last character is a frequent one-character verb,
   numeral or preposition.
 * ``追猫``: the HMM glues a one-character verb to its one-character object (a word jieba's dictionary does
-  not have): split it, or 猫追老鼠 / 老鼠追猫 lose their object.
+  not have): split it, or 猫追老鼠 / 老鼠追猫 lose their object. Likewise a one-character noun and the
+  adjective predicated of it (床贵, 菜辣): split, or 床贵吗 has no predicate.
+* ``床贵|不|贵``, ``好|用|不|好|用``: an A-not-A question cut apart; merged into one A-not-A token.
 * ``很多``, ``很少``: a degree adverb glued to a one-character adjective; ``没收|到``: a negation glued to the
   verb of a verb-complement (没|收到). Split, so the adjective / the negated verb are seen.
 * ``一|本书``: after a numeral, a classifier glued to the noun (本书 "this book") is split (本|书).
@@ -114,7 +116,7 @@ def read_user_words(user_dict: str | Path | None) -> frozenset[str]:
     return frozenset(words)
 
 
-def _anchor_split(token: str, known: Callable[[str], bool]) -> list[str] | None:
+def anchor_split(token: str, known: Callable[[str], bool]) -> list[str] | None:
     """Split into known words (longest first) when one is an anchor character or all are words of 2+
     characters."""
     parts, i = [], 0
@@ -191,13 +193,18 @@ def repair(tokens: Sequence[str], protected: frozenset[str] = frozenset(),
             out += [tok[0], tok[1]]
             notes.append(f"split {tok} → {tok[0]} {tok[1]} (a verb glued to its object by the HMM)")
             continue
+        if (len(tok) == 2 and not freq.get(tok) and tags.get(tok[0], "")[:1] == "n"
+                and tags.get(tok[1], "")[:1] == "a" and (known is None or not known(tok))):
+            out += [tok[0], tok[1]]
+            notes.append(f"split {tok} → {tok[0]} {tok[1]} (a noun glued to its adjective by the HMM)")
+            continue
         if (out and tags.get(out[-1], "") == "m" and tok[0] in CLASSIFIERS and len(tok) >= 2
                 and freq.get(tok[1:])):
             out += [tok[0], tok[1:]]
             notes.append(f"split {tok} → {tok[0]} {tok[1:]} (classifier after a numeral)")
             continue
         if known is not None and len(tok) <= 4 and not known(tok):
-            parts = _anchor_split(tok, known)
+            parts = anchor_split(tok, known)
             if parts:
                 out += parts
                 notes.append(f"split {tok} → {' '.join(parts)} (unknown to the lexicon, parts known)")
@@ -246,12 +253,26 @@ def merge_a_not_a(tokens: list[str], notes: list[str]) -> tuple[list[str], list[
     while i < len(tokens):
         tok = tokens[i]
         nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        after = tokens[i + 2] if i + 2 < len(tokens) else ""
+        two = "".join(tokens[i:i + 2])
+        if (len(tokens[i]) == len(nxt) == 1 and after in ("不", "没") and tokens[i + 3:i + 5] == tokens[i:i + 2]
+                and not is_a_not_a(two)):  # 好|用|不|好|用 (the parts split as unknown words): 好用不好用
+            out.append(two + after + two)
+            notes.append(f"merged {' '.join(tokens[i:i + 5])} → {two + after + two} (A-not-A question)")
+            i += 5
+            continue
+        glued = _glued_a_not_a(tok, nxt, after)
+        if glued:  # 床贵|不|贵 → 床 贵不贵: the HMM glued the noun to the first A
+            stem, form, used = glued
+            out += [stem, form]
+            notes.append(f"split {' '.join(tokens[i:i + used])} → {stem} {form} (A-not-A question)")
+            i += used
+            continue
         if nxt in ("不" + tok, "没" + tok) and len(tok) <= 2:
             out.append(tok + nxt)
             notes.append(f"merged {tok} {nxt} → {tok + nxt} (A-not-A question)")
             i += 2
             continue
-        after = tokens[i + 2] if i + 2 < len(tokens) else ""
         if nxt in ("不", "没") and after[:1] and tok[:1] == after[:1] and len(tok) <= len(after) <= 2 \
                 and len(tok) <= 2:
             out.append(tok + nxt + after)
@@ -261,3 +282,17 @@ def merge_a_not_a(tokens: list[str], notes: list[str]) -> tuple[list[str], list[
         out.append(tok)
         i += 1
     return out, notes
+
+
+def _glued_a_not_a(tok: str, nxt: str, after: str) -> tuple[str, str, int] | None:
+    """(stem, A-not-A form, tokens used) when ``tok`` ends with the A that follows 不/没 (床贵|不|贵,
+    菜辣|不辣, 衣服好看|不|好看), else None. A of one or two characters, the stem at least one."""
+    for k in (2, 1):
+        a = tok[-k:]
+        if len(tok) <= k or is_a_not_a(tok):
+            continue
+        if nxt in ("不", "没") and after == a:
+            return tok[:-k], a + nxt + after, 3
+        if nxt in ("不" + a, "没" + a):
+            return tok[:-k], a + nxt, 2
+    return None
