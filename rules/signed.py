@@ -29,21 +29,16 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable, Sequence
 
-from simcalc.resources import project_data_path
 
-from .config import RuleConfig
+from .config import RuleConfig, _read_words
 from .polarity import Cues, Event, compare_events, events, load_cues, morpheme_antonyms
 from .question import a_not_a_lemma, is_a_not_a, question_type, question_word_set
 from .aligned import aligned_polarity
 from .slots import KINDS as SLOT_KINDS, Value, conflicts as slot_conflicts, values as slot_values
-from .tokens import anchor_split, dictionary_tag
+from .tokens import anchor_split, dictionary_frequencies, dictionary_tag
 
 _PUNCT_RE = re.compile(r"^[\W_]+$")
 _ENTITY_RE = re.compile(r"[0-9０-９A-Za-zＡ-Ｚａ-ｚ]")
-#: Chinese numerals (三个, 两千, 五万元) and dates/times (明天, 去年, 星期三, 五月): compared exactly
-_NUMBER_RE = re.compile(r"^[零〇一二三四五六七八九十百千万亿两几半]+[个元块岁次年月日号点天周本件只张条位名分秒]?$")
-_TIME_RE = re.compile(r"^(今|明|昨|前|后|去|本|上|下|这)(天|年|月|周|个月|星期|礼拜)$|^(星期|礼拜|周)[一二三四五六日天]$"
-                      r"|^(凌晨|早上|上午|中午|下午|晚上|今晚|明晚|昨晚)$")
 _ENTITY_TAGS = ("nh", "ns", "m", "nt")
 #: the IDF weight of a word: log(total / freq) from the segmenter's dictionary, clipped (unknown words
 #: count like rare ones, not more: a typo must not dominate) and shifted so the commonest words weigh little
@@ -52,19 +47,12 @@ IDF_FLOOR = 4.0
 ADVERB_WEIGHT = 0.5
 
 
-@lru_cache(maxsize=None)
-def _word_list(name: str) -> frozenset[str]:
-    path = project_data_path(f"wordlists/{name}")
-    return frozenset(w for line in path.read_text(encoding="utf-8").splitlines()
-                     if (w := line.split("#", 1)[0].strip()))
-
-
 def light_words() -> frozenset[str]:
-    return _word_list("light_words.txt") | _word_list("function_words.txt")
+    return _read_words("light_words.txt") | _read_words("function_words.txt")
 
 
 def transfer_morphemes() -> frozenset[str]:
-    return _word_list("transfer_morphemes.txt")
+    return _read_words("transfer_morphemes.txt")
 
 
 #: personal pronouns: participants, compared exactly (我/你 differ; 你/您 and 我/我们 are close)
@@ -132,6 +120,9 @@ def profile(text: str, tokens: Sequence[str], pos: Sequence[str], config: RuleCo
     qtype, qmarker = question_type(text, tokens)
     evs, questions = events(tokens, predicate_tags(tokens, pos), cues)
     skip, joined_cues = _skipped(cues, config.question_words)
+    slots = slot_values(text, tokens, knows, word_senses, skip)
+    # numbers, dates/times, names and places (rules/slots.py: 三个, 两千, 明天, 星期三, 张三) compare exactly
+    slot_words = [v.text for v in slots]
     content = []
     complements = {e.index + 2 for e in evs for c in e.cues
                    if c[:1] == "不" and c[1:] in cues.potential and e.index + 2 < len(tokens)
@@ -157,20 +148,13 @@ def profile(text: str, tokens: Sequence[str], pos: Sequence[str], config: RuleCo
         if tok in PRONOUNS:
             content.append(ContentWord(tok, i, PRONOUN_WEIGHT, True, False))  # compared exactly
             continue
-        entity = bool(_ENTITY_RE.search(tok) or _NUMBER_RE.match(tok) or _TIME_RE.match(tok)) or tag in _ENTITY_TAGS
+        entity = (bool(_ENTITY_RE.search(tok)) or tag in _ENTITY_TAGS
+                  or any(w in tok or (len(tok) > 1 and tok in w) for w in slot_words))
         weight = idf.weight(tok) * (ADVERB_WEIGHT if tag[:1] == "d" else 1.0)
         content.append(ContentWord(tok, i, weight, entity, bool(knows(tok)) if knows else True))
     chars = [ch for ch in text if ch.isalnum()]
     bigrams = Counter(a + b for a, b in zip(chars, chars[1:])) if len(chars) > 1 else Counter(chars)
-    slots = slot_values(text, tokens, knows, word_senses, skip)
     return Profile(content, qtype, qmarker, evs, questions, bigrams, slots, text)
-
-
-@lru_cache(maxsize=1)
-def _dictionary() -> dict[str, int]:
-    from .parse.segment import default_segmenter
-
-    return default_segmenter(None).frequencies
 
 
 @lru_cache(maxsize=1 << 16)
@@ -180,7 +164,7 @@ def _predicate_word(word: str) -> bool:
     tag = dictionary_tag(word)
     if tag:
         return tag[:1] in ("v", "a") or (len(word) == 1 and tag == "m")  # 多/少 are tagged m
-    if _dictionary().get(word):
+    if dictionary_frequencies().get(word):
         return False  # in the dictionary with another tag (长发/n, 老婆/n)
     return len(word) == 2 and dictionary_tag(word[-1])[:1] in ("v", "a")
 
@@ -405,7 +389,7 @@ def verb_stem(word: str) -> str:
 
 
 def reception_verbs() -> frozenset[str]:
-    return _word_list("reception_verbs.txt")
+    return _read_words("reception_verbs.txt")
 
 
 def _receives(x: str, y: str, text_y: str) -> bool:

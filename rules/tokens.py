@@ -98,6 +98,14 @@ def _tags() -> dict[str, str]:
     return tags
 
 
+@lru_cache(maxsize=1)
+def dictionary_frequencies() -> dict[str, int]:
+    """Word frequencies of the default segmenter's jieba dictionary (0 / absent: a word it does not have)."""
+    from .parse.segment import default_segmenter
+
+    return default_segmenter(None).frequencies
+
+
 def dictionary_tag(token: str) -> str:
     """jieba's dictionary tag of a single character, verb, adjective or numeral ('' otherwise). A second
     opinion where the parser's tags are noisy (追/nz, 贵/k on short sentences)."""
@@ -142,9 +150,7 @@ def repair(tokens: Sequence[str], protected: frozenset[str] = frozenset(),
     frequencies of the segmenter's jieba dictionary (default: jieba's default tokenizer's)."""
     tags = _tags()
     if freq is None:
-        from .parse.segment import default_segmenter
-
-        freq = default_segmenter(None).frequencies
+        freq = dictionary_frequencies()
     out: list[str] = []
     notes: list[str] = []
     tokens = _split_names_and_markers(list(tokens), protected, freq, tags, notes)
