@@ -453,21 +453,26 @@ def compare(p1: Profile, p2: Profile, match: Match, paper_score: float, paper_de
     cov_mean = (cov["cov1"] + cov["cov2"]) / 2
     cov_min = min(cov["cov1"], cov["cov2"])
     parts = _paper_parts(paper_detail)
-    swap = roles_swapped(p1, p2, *tokens) if cov_min >= cfg.signed_swap_gate else None
+    swap: str | None = None
     converse = None
-    if swap and not parts["ba_bei"]:
-        converse = converse_pair(p1, p2, match)
-        parts["role_exchange"] = 1.0 if converse is None else 0.0
-    elif swap is None and cov_min >= cfg.signed_swap_gate and not parts["ba_bei"] and participants_reversed(p1, p2):
-        converse = converse_pair(p1, p2, match)  # 我借给他 / 他向我借: converse predicates, participants reversed
-        if converse is not None:
-            swap = "{} and {} in the other order".format(*participants_reversed(p1, p2))  # type: ignore[misc]
-            parts["role_exchange"] = 0.0
-    if converse and converse[0]:  # the converse words name one relation: count them as matched
-        match.same.add(converse)
-        cov = coverage(p1.content, p2.content, match)
-        cov_mean = (cov["cov1"] + cov["cov2"]) / 2
-        cov_min = min(cov["cov1"], cov["cov2"])
+    reversed_ = participants_reversed(p1, p2) if not parts["ba_bei"] else None
+    if reversed_:  # participants in the other order: one event seen from the other side, or roles exchanged
+        candidate = converse_pair(p1, p2, match)  # 我借给他 / 他向我借, 我赢了他 / 他输给了我
+        with_converse = cov
+        if candidate:  # the converse words name one relation: count them as matched, then gate
+            match.same.add(candidate)
+            with_converse = coverage(p1.content, p2.content, match)
+        if min(with_converse["cov1"], with_converse["cov2"]) >= cfg.signed_swap_gate:
+            swap = roles_swapped(p1, p2, *tokens)
+            if candidate:
+                converse, cov = candidate, with_converse
+                swap = swap or "{} and {} in the other order".format(*reversed_)
+                cov_mean = (cov["cov1"] + cov["cov2"]) / 2
+                cov_min = min(cov["cov1"], cov["cov2"])
+            if converse or swap:  # else the paper's analysis decides
+                parts["role_exchange"] = float(converse is None)
+        elif candidate:
+            match.same.discard(candidate)
     if converse is None and paper_detail.get("clauses") and \
             str(paper_detail["clauses"][0].get("pairing", "")).startswith("crossed"):
         converse = ("", "")  # the paper's analysis found converse predicates with crossed roles
