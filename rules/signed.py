@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable, Sequence
 
-
 from .config import RuleConfig, _read_words
 from .polarity import Cues, Event, compare_events, events, load_cues, morpheme_antonyms
 from .question import a_not_a_lemma, is_a_not_a, question_type, question_word_set
@@ -121,8 +120,9 @@ def profile(text: str, tokens: Sequence[str], pos: Sequence[str], config: RuleCo
     evs, questions = events(tokens, predicate_tags(tokens, pos), cues)
     skip, joined_cues = _skipped(cues, config.question_words)
     slots = slot_values(text, tokens, knows, word_senses, skip)
-    # numbers, dates/times, names and places (rules/slots.py: 三个, 两千, 明天, 星期三, 张三) compare exactly
-    slot_words = [v.text for v in slots]
+    # numbers, dates/times and places (rules/slots.py: 三个, 两千, 明天, 星期三, 杭州市) compare exactly; names
+    # not by their tokens (the segmenter cuts one name two ways: 小红|藏 / 小红藏): the name slots compare them
+    slot_words = [v.text for v in slots if v.kind != "name"]
     content = []
     complements = {e.index + 2 for e in evs for c in e.cues
                    if c[:1] == "不" and c[1:] in cues.potential and e.index + 2 < len(tokens)
@@ -363,7 +363,7 @@ def converse_pair(p1: Profile, p2: Profile, match: "Match") -> tuple[str, str] |
                 continue
             if _receives(x, y, p2.text) or _receives(y, x, p1.text):
                 return x, y
-            for a, b in {(x, y), (verb_stem(x), verb_stem(y))}:
+            for a, b in dict.fromkeys([(x, y), (verb_stem(x), verb_stem(y))]):  # the words first
                 if a == b:
                     continue
                 if morpheme_antonyms(a, b, cues):

@@ -248,7 +248,7 @@ def _in_dictionary(word: str) -> bool:
 
 
 def _token_ends(text: str, tokens: Sequence[str]) -> dict[int, list[int]]:
-    """For each character offset strictly inside a token, the offsets where such a token ends."""
+    """For each character offset strictly inside a token, where that token ends."""
     out: dict[int, list[int]] = {}
     position = 0
     for tok in tokens:
@@ -271,8 +271,9 @@ def values(text: str, tokens: Sequence[str], knows: Callable[[str], bool] | None
     ends = _token_ends(text, tokens)
     for m in _TIME.finditer(text):
         start = m.start()
-        if any(start < end < m.end() for end in ends.get(start, ())):
-            continue  # 王五|一本书: the pattern starts inside a word and runs past its end: no time
+        if any(start < end < m.end() and all(ch in _CN_DIGITS for ch in text[start:end])
+               for end in ends.get(start, ())):
+            continue  # 王五|一本书: the pattern starts with the numeral ending a word (a name): no time
         if m.lastgroup == "h" and float(_number_value(re.split("[点時时]", m.group(0))[0]) or 99) > 24:
             continue  # 164点 is an index level, not a time of day: a number
         for group, v in _time_values(m):

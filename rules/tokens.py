@@ -32,6 +32,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Sequence
 
+from .config import _read_words
 from .question import is_a_not_a
 
 log = logging.getLogger(__name__)
@@ -199,8 +200,8 @@ def repair(tokens: Sequence[str], protected: frozenset[str] = frozenset(),
             out += [tok[0], tok[1]]
             notes.append(f"split {tok} → {tok[0]} {tok[1]} (a verb glued to its object by the HMM)")
             continue
-        if (len(tok) == 2 and not freq.get(tok) and tags.get(tok[0], "")[:1] == "n"
-                and tags.get(tok[1], "")[:1] == "a" and (known is None or not known(tok))):
+        if (len(tok) == 2 and not freq.get(tok) and tags.get(tok[0], "") == "n" and tok[0] not in _all_surnames()
+                and tags.get(tok[1], "")[:1] == "a" and (known is None or not known(tok))):  # not 马丽, 程强
             out += [tok[0], tok[1]]
             notes.append(f"split {tok} → {tok[0]} {tok[1]} (a noun glued to its adjective by the HMM)")
             continue
@@ -224,6 +225,12 @@ MARKER_PREFIXES = frozenset("比从给向跟对被把和")
 #: Common surnames: a surname and a numeral character the HMM splits (张|三, 李|四) are one name.
 SURNAMES = frozenset("张王李赵刘陈杨黄吴周徐孙马朱胡郭何林罗郑梁谢宋唐许韩冯邓曹彭曾肖董袁潘蒋蔡杜叶程苏魏吕丁沈姚卢姜崔钟谭陆汪范金廖贾夏韦方邹孟熊秦邱江尹薛段雷侯史陶贺顾毛郝龚邵严覃戴莫孔汤")
 _NAME_NUMERALS = frozenset("一二三四五六七八九")
+
+
+@lru_cache(maxsize=1)
+def _all_surnames() -> frozenset[str]:
+    """Every surname the rules know (a name such as 马丽 is no noun glued to an adjective)."""
+    return SURNAMES | _read_words("surnames.txt") | _read_words("surnames_ambiguous.txt")
 
 
 def _split_names_and_markers(tokens: list[str], protected: frozenset[str], freq: dict[str, int],
