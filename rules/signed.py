@@ -243,12 +243,21 @@ class Match:
             self._rel[key] = consulted
         return verdict
 
+    def predicate(self, word: str) -> bool:
+        """A verb or adjective: by jieba's dictionary, else by HowNet when every sense of the word is one
+        (jieba tags 同意/反对 as adverbs and 降级 as a noun; HowNet has them as verbs only)."""
+        if _predicate_word(word):
+            return True
+        engine = getattr(getattr(self.relation, "__self__", None), "engine", None)
+        senses = engine.lexicon.senses(word) if engine is not None else ()
+        return bool(senses) and all(getattr(sense, "pos", "") in ("V", "ADJ") for sense in senses)
+
     def _opposite(self, x: str, y: str) -> tuple[bool, Any]:
         """(opposite?, the context-free relation when it was consulted, else None)."""
         cues = load_cues(self.config.negation_words)
         if len(x) == len(y) == 1 and morpheme_antonyms(x, y, cues):
             return True, None  # 冷/热: one-character antonymous morphemes are words themselves
-        if not (_predicate_word(x) and _predicate_word(y)):
+        if not (self.predicate(x) and self.predicate(y)):
             return False, None
         if morpheme_antonyms(x, y, cues):
             return True, None
