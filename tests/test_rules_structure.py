@@ -131,3 +131,16 @@ def test_names_whose_surname_starts_ordinary_words(engine):
     # words that start like those names are not names
     words = [("高额度怎么申请", "黄金怎么买"), ("小贷能借多少", "小额能借多少"), ("何时到账", "马上到账吗")]
     assert share(engine, words, lambda r: r.details["features"]["name_conflict"] == 0.0) == 1.0
+
+
+@pytest.mark.shared_data
+def test_opposite_predicates_that_jieba_does_not_tag_as_verbs(engine):
+    # jieba's dictionary has 同意/反对/赞成 as adverbs and 降级 as a noun; HowNet has them as verbs only
+    subjects = ["老师", "我们公司", "大部分股东"]
+    pairs = [(f"{s}{a}这个方案", f"{s}{b}这个方案") for s in subjects
+             for a, b in (("同意", "反对"), ("赞成", "反对"), ("支持", "反对"))]
+    pairs += [("会员怎么升级", "会员怎么降级"), ("为什么账号升级不了", "为什么账号降级不了")]
+    assert share(engine, pairs, lambda r: r.details["polarity"]["verdict"] == "opposite") >= 0.9
+    # the same predicate, or a noun with verb senses too, is no opposite
+    same = [(f"{s}同意这个方案", f"{s}也同意这个方案") for s in subjects]
+    assert share(engine, same, lambda r: r.details["polarity"]["verdict"] != "opposite") == 1.0
