@@ -227,6 +227,8 @@ def _is_name(token: str, known: bool) -> bool:
         return False
     if any(ch in _NOT_IN_NAMES for ch in token[1:]):
         return False
+    if dictionary_tag(token) == "nr":  # a person's name in jieba's dictionary (马超, 林涛), whatever HowNet says
+        return True
     if token[0] in "老小" and len(token) == 2:
         return token[1] in surnames() or (token[0] == "小" and not known and not _in_dictionary(token)
                                           and _given_name_character(token[1]))
@@ -315,10 +317,11 @@ def values(text: str, tokens: Sequence[str], knows: Callable[[str], bool] | None
             out.append(Value("name", tokens[i - 1] + tok[0], tokens[i - 1] + tok[0]))  # 小|李去: 小李, then 去
         elif _is_name(tok, bool(knows(tok)) if knows else True) and not _foreign(tokens, i):
             out.append(Value("name", tok, tok))
-        elif (len(tok) == 1 and tok in surnames() and i + 1 < len(tokens) and not _foreign(tokens, i)
+        elif (len(tok) == 1 and i + 1 < len(tokens) and not _foreign(tokens, i)
               and not (i > 0 and (tokens[i - 1][-1:] in _CN or tokens[i - 1][-1:].isdigit()))
-              and len(tokens[i + 1]) <= 2 and not _in_dictionary(tok + tokens[i + 1])
-              and _is_name(tok + tokens[i + 1], bool(knows(tok + tokens[i + 1])) if knows else True)):
+              and len(tokens[i + 1]) <= 2 and (dictionary_tag(tok + tokens[i + 1]) == "nr" or (
+                  tok in surnames() and not _in_dictionary(tok + tokens[i + 1])
+                  and _is_name(tok + tokens[i + 1], bool(knows(tok + tokens[i + 1])) if knows else True)))):
             out.append(Value("name", tok + tokens[i + 1], tok + tokens[i + 1]))  # 郑|国华: split by the segmenter
     return out
 

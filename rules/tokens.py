@@ -74,7 +74,7 @@ def _tags() -> dict[str, str]:
 
     source = jieba.get_dict_file().name
     stat = os.stat(source)
-    cached = cache_dir() / f"jieba-tags-v4-{stat.st_size}-{int(stat.st_mtime)}.marshal"
+    cached = cache_dir() / f"jieba-tags-v5-{stat.st_size}-{int(stat.st_mtime)}.marshal"
     try:
         with open(cached, "rb") as handle:
             return marshal.load(handle)
@@ -86,7 +86,9 @@ def _tags() -> dict[str, str]:
             parts = line.split()
             # the repairs ask for the tags of single characters and of verbs/numerals, polarity for
             # verbs/adjectives: keeping just those keeps the table small (it loads at every cold start)
-            if len(parts) >= 3 and (len(parts[0]) == 1 or parts[2][:1] in ("v", "m", "a")):
+            # and person names (nr) of two or three characters starting with a surname (the name slots)
+            if len(parts) >= 3 and (len(parts[0]) == 1 or parts[2][:1] in ("v", "m", "a") or (
+                    parts[2] == "nr" and 2 <= len(parts[0]) <= 3 and parts[0][0] in _all_surnames())):
                 tags[parts[0]] = parts[2]
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
@@ -108,7 +110,8 @@ def dictionary_frequencies() -> dict[str, int]:
 
 
 def dictionary_tag(token: str) -> str:
-    """jieba's dictionary tag of a single character, verb, adjective or numeral ('' otherwise). A second
+    """jieba's dictionary tag of a single character, verb, adjective, numeral or a person's name starting
+    with a surname ('' otherwise). A second
     opinion where the parser's tags are noisy (追/nz, 贵/k on short sentences)."""
     return _tags().get(token, "")
 
@@ -235,7 +238,7 @@ def _all_surnames() -> frozenset[str]:
 
 def _split_names_and_markers(tokens: list[str], protected: frozenset[str], freq: dict[str, int],
                              tags: dict[str, str], notes: list[str]) -> list[str]:
-    """比小红大 → 比 小红 大; 从张三 → 从 张三; 张 三 → 张三 (names the HMM mangles; the swap and entity
+    """比小红大 → 比 小红 大; 从张三 → 从 张三; 张 三 → 张三; 小 李 → 小李 (names the HMM mangles; the swap and entity
     checks compare names exactly, so they must come out whole and alike on both sides)."""
     out: list[str] = []
     for tok in tokens:
@@ -247,6 +250,10 @@ def _split_names_and_markers(tokens: list[str], protected: frozenset[str], freq:
                 parts = [tok[0], rest[:-1], rest[-1]]
             notes.append(f"split {tok} → {' '.join(parts)} (preposition glued to an unknown name)")
         for part in parts:
+            if out and out[-1] in ("小", "老") and len(part) == 1 and part in SURNAMES and part not in protected:
+                notes.append(f"merged {out[-1]} {part} → {out[-1] + part} (a name)")  # 小|李 → 小李
+                out[-1] += part
+                continue
             if (out and len(out[-1]) == 1 and out[-1] in SURNAMES and part[:1] in _NAME_NUMERALS
                     and (len(part) == 1 or (len(part) == 2 and part[1] in _NAME_NUMERALS))):
                 notes.append(f"merged {out[-1]} {part[0]} → {out[-1] + part[0]} (a name)")  # 王|五一 → 王五 一

@@ -35,6 +35,14 @@ def test_a_not_a_cut_into_characters_is_merged():
     assert merged("好 用 不 难 用") == ["好", "用", "不", "难", "用"]
 
 
+def test_xiao_or_lao_and_a_surname_cut_apart_are_one_name():
+    from simcalc.rules.tokens import repair
+
+    assert repair(["黄磊", "批评", "了", "小", "李"])[0][-1] == "小李"
+    assert repair(["老", "王", "来", "了"])[0][0] == "老王"
+    assert repair(["老", "师", "来", "了"])[0][:2] == ["老", "师"]  # 师 is no surname
+
+
 def test_a_not_a_lemma_is_the_predicate_asked_about():
     assert [a_not_a_lemma(t) for t in ("贵不贵", "可不可以", "借没借到", "好用不好用", "喜不喜欢")] == \
         ["贵", "可以", "借到", "好用", "喜欢"]
@@ -123,8 +131,8 @@ def test_receiving_is_the_converse_of_giving(engine):
 
 @pytest.mark.shared_data
 def test_names_whose_surname_starts_ordinary_words(engine):
-    # not handled: a surname that starts words, cut off by the segmenter (周|海涛)
-    names = ["高勇", "何平", "黄敏", "马丽", "谢军", "小红", "小明", "林海峰"]
+    # not handled: a surname that starts words, cut off by the segmenter (周|海涛, 高|圆圆的); 小强 is a word
+    names = ["高建华", "何晓燕", "黄敏", "马丽", "谢军", "小芳", "林海峰", "周星驰", "马化腾", "黄晓明"]
     pairs = [(f"{a}的手机号是多少", f"{b}的手机号是多少") for a, b in itertools.combinations(names, 2)]
     fired = share(engine, pairs, lambda r: r.details["features"]["name_conflict"] == 1.0)
     assert fired >= 0.9
@@ -144,3 +152,10 @@ def test_opposite_predicates_that_jieba_does_not_tag_as_verbs(engine):
     # the same predicate, or a noun with verb senses too, is no opposite
     same = [(f"{s}同意这个方案", f"{s}也同意这个方案") for s in subjects]
     assert share(engine, same, lambda r: r.details["polarity"]["verdict"] != "opposite") == 1.0
+
+
+@pytest.mark.shared_data
+def test_roles_exchanged_between_names_the_segmenter_cuts(engine):
+    people = [("小赵", "黄晓明"), ("老孙", "周星驰"), ("小林", "马化腾")]
+    pairs = [(f"{a}{v}了{b}", f"{b}{v}了{a}") for a, b in people for v in ("批评", "表扬", "帮助")]
+    assert share(engine, pairs, lambda r: r.details["features"]["role_exchange"] == 1.0) >= 0.85
