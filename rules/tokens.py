@@ -213,7 +213,8 @@ def repair(tokens: Sequence[str], protected: frozenset[str] = frozenset(),
             out += [tok[0], tok[1:]]
             notes.append(f"split {tok} → {tok[0]} {tok[1:]} (classifier after a numeral)")
             continue
-        if known is not None and len(tok) <= 4 and not known(tok):
+        if known is not None and len(tok) <= 4 and not known(tok) and not (
+                len(tok) <= 3 and tok[0] in _read_words("surnames.txt")):  # 邓超 is a name, not 邓 + 超 (very)
             parts = anchor_split(tok, known)
             if parts:
                 out += parts
@@ -250,6 +251,11 @@ def _split_names_and_markers(tokens: list[str], protected: frozenset[str], freq:
                 parts = [tok[0], rest[:-1], rest[-1]]
             notes.append(f"split {tok} → {' '.join(parts)} (preposition glued to an unknown name)")
         for part in parts:
+            if (out and len(out[-1]) == 1 and len(part) <= 2 and part not in protected
+                    and tags.get(out[-1] + part) == "nr"):  # 邓|超: a name of jieba's dictionary, cut
+                notes.append(f"merged {out[-1]} {part} → {out[-1] + part} (a name)")
+                out[-1] += part
+                continue
             if out and out[-1] in ("小", "老") and len(part) == 1 and part in SURNAMES and part not in protected:
                 notes.append(f"merged {out[-1]} {part} → {out[-1] + part} (a name)")  # 小|李 → 小李
                 out[-1] += part
