@@ -9,15 +9,18 @@ event, unmatched words cost nothing and question words become component centres.
   words, question words and negation cues excluded) is weighted by its IDF (jieba's dictionary
   frequencies) and matched in the other sentence: the identical string is the base (1.0); otherwise
   HowNet (``signed_hownet_weight`` × similarity) or shared characters (``signed_char_weight`` × Dice) add
-  where strings differ. Numbers, names and dates match only as the same string (HowNet gives 北京/上海 and
-  狗/猫 1.0). Coverage is the matched IDF share, both directions.
+  where strings differ. Numbers, dates and places (the slot values of :mod:`simcalc.rules.slots`) match
+  only as the same string (HowNet gives 北京/上海 1.0); names are compared by the name slots, which see
+  one name cut two ways by the segmenter. An A-not-A form counts as its predicate (贵不贵 → 贵). Coverage
+  is the matched IDF share, both directions.
 * **Question type** (:mod:`simcalc.rules.question`): the same content asking a different slot
   (怎么还款 / 什么时候还款) is scaled by ``signed_qtype_factor``.
 * **Polarity** (:mod:`simcalc.rules.polarity`): negation compared on aligned predicates only; an
   *opposite* verdict needs the rest of the content to match (both coverages ≥ ``signed_opposite_gate``),
   the same question type and no entity difference, and says why.
 * **Roles** from the paper's analysis: agent and patient exchanged under the same predicate scales the
-  score by ``role_exchange``; a 把/被 pair with matching roles keeps it.
+  score by ``role_exchange``; a 把/被 pair with matching roles keeps it. Participants in the other order
+  with converse predicates (赢/输给, 卖/买, 送给/收到, 高/矮 with 比) are one event: no role exchange.
 """
 from __future__ import annotations
 

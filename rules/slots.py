@@ -14,7 +14,9 @@ not a conflict.
   an administrative suffix (杭州市);
 * names: words HowNet does not know, of two or three characters, starting with a common surname
   (data/wordlists/surnames.txt; one that also starts ordinary words, surnames_ambiguous.txt, only when the
-  segmenter's dictionary lacks the word too), or 老/小 + surname (老王, 小李), or 小 + a character (小红).
+  segmenter's dictionary lacks the word too), or 老/小 + surname (老王, 小李), or 小 + a character (小红);
+  and words jieba's dictionary tags as person names (nr) that start with a surname (马超), whatever HowNet
+  knows. Times conflict within one granularity (a day: 明天 / 周五 / 3月5日 / 春节), see ``_LEVELS``.
 """
 from __future__ import annotations
 
