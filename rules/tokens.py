@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import os
+import zlib
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Sequence
@@ -74,7 +75,8 @@ def _tags() -> dict[str, str]:
 
     source = jieba.get_dict_file().name
     stat = os.stat(source)
-    cached = cache_dir() / f"jieba-tags-v5-{stat.st_size}-{int(stat.st_mtime)}.marshal"
+    names = zlib.crc32("".join(sorted(_all_surnames())).encode())  # the names kept follow the surname lists
+    cached = cache_dir() / f"jieba-tags-v5-{stat.st_size}-{int(stat.st_mtime)}-{names}.marshal"
     try:
         with open(cached, "rb") as handle:
             return marshal.load(handle)
