@@ -27,7 +27,7 @@ from typing import Callable, Sequence
 from simcalc.errors import ResourceNotFoundError
 from simcalc.resources import project_data_path
 
-from .question import is_a_not_a, question_word_set
+from .question import a_not_a_lemma, is_a_not_a, question_word_set
 from .tokens import pos_class
 
 _PREDICATE_TAGS = ("v", "a")
@@ -152,8 +152,7 @@ def events(tokens: Sequence[str], pos: Sequence[str], cues: Cues) -> tuple[list[
         if is_a_not_a(tok) or (i > 0 and tok in ("不" + tokens[i - 1], "没" + tokens[i - 1])):
             form = tok if is_a_not_a(tok) else tokens[i - 1] + tok  # 能不能 / 能|不能
             questions.append(form)
-            k = max(form.find("不", 1), form.find("没", 1))
-            event(i, form[k + 1:])  # the event asked about, affirmative (借没借到 → 借到)
+            event(i, a_not_a_lemma(form))  # the event asked about, affirmative (借没借到 → 借到)
             continue
         if i > 0 and tok in ("不", "没") and nxt[:1] and nxt.startswith(tokens[i - 1][:1]) \
                 and len(tokens[i - 1]) <= len(nxt):

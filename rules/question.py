@@ -41,6 +41,12 @@ def is_a_not_a(token: str) -> bool:
     return len(token) >= 3 and bool(_A_NOT_A.match(token))
 
 
+def a_not_a_lemma(token: str) -> str:
+    """The predicate an A-not-A form asks about, affirmative: 贵不贵 → 贵, 可不可以 → 可以, 借没借到 → 借到."""
+    k = max(token.find("不", 1), token.find("没", 1))
+    return token[k + 1:] if k > 0 else token
+
+
 def question_type(text: str, tokens: Sequence[str]) -> tuple[str | None, str | None]:
     """(qtype, marker) or (None, None) for a sentence that asks nothing."""
     core = "".join(ch for ch in text if not ch.isspace())

@@ -9,15 +9,18 @@ event, unmatched words cost nothing and question words become component centres.
   words, question words and negation cues excluded) is weighted by its IDF (jieba's dictionary
   frequencies) and matched in the other sentence: the identical string is the base (1.0); otherwise
   HowNet (``signed_hownet_weight`` × similarity) or shared characters (``signed_char_weight`` × Dice) add
-  where strings differ. Numbers, names and dates match only as the same string (HowNet gives 北京/上海 and
-  狗/猫 1.0). Coverage is the matched IDF share, both directions.
+  where strings differ. Numbers, dates and places (the slot values of :mod:`simcalc.rules.slots`) match
+  only as the same string (HowNet gives 北京/上海 1.0); names are compared by the name slots, which see
+  one name cut two ways by the segmenter. An A-not-A form counts as its predicate (贵不贵 → 贵). Coverage
+  is the matched IDF share, both directions.
 * **Question type** (:mod:`simcalc.rules.question`): the same content asking a different slot
   (怎么还款 / 什么时候还款) is scaled by ``signed_qtype_factor``.
 * **Polarity** (:mod:`simcalc.rules.polarity`): negation compared on aligned predicates only; an
   *opposite* verdict needs the rest of the content to match (both coverages ≥ ``signed_opposite_gate``),
   the same question type and no entity difference, and says why.
 * **Roles** from the paper's analysis: agent and patient exchanged under the same predicate scales the
-  score by ``role_exchange``; a 把/被 pair with matching roles keeps it.
+  score by ``role_exchange``; a 把/被 pair with matching roles keeps it. Participants in the other order
+  with converse predicates (赢/输给, 卖/买, 送给/收到, 高/矮 with 比) are one event: no role exchange.
 """
 from __future__ import annotations
 
@@ -29,21 +32,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable, Sequence
 
-from simcalc.resources import project_data_path
-
-from .config import RuleConfig
+from .config import RuleConfig, _read_words
 from .polarity import Cues, Event, compare_events, events, load_cues, morpheme_antonyms
-from .question import is_a_not_a, question_type, question_word_set
+from .question import a_not_a_lemma, is_a_not_a, question_type, question_word_set
 from .aligned import aligned_polarity
 from .slots import KINDS as SLOT_KINDS, Value, conflicts as slot_conflicts, values as slot_values
-from .tokens import dictionary_tag
+from .tokens import anchor_split, dictionary_frequencies, dictionary_tag
 
 _PUNCT_RE = re.compile(r"^[\W_]+$")
 _ENTITY_RE = re.compile(r"[0-9０-９A-Za-zＡ-Ｚａ-ｚ]")
-#: Chinese numerals (三个, 两千, 五万元) and dates/times (明天, 去年, 星期三, 五月): compared exactly
-_NUMBER_RE = re.compile(r"^[零〇一二三四五六七八九十百千万亿两几半]+[个元块岁次年月日号点天周本件只张条位名分秒]?$")
-_TIME_RE = re.compile(r"^(今|明|昨|前|后|去|本|上|下|这)(天|年|月|周|个月|星期|礼拜)$|^(星期|礼拜|周)[一二三四五六日天]$"
-                      r"|^(凌晨|早上|上午|中午|下午|晚上|今晚|明晚|昨晚)$")
 _ENTITY_TAGS = ("nh", "ns", "m", "nt")
 #: the IDF weight of a word: log(total / freq) from the segmenter's dictionary, clipped (unknown words
 #: count like rare ones, not more: a typo must not dominate) and shifted so the commonest words weigh little
@@ -52,19 +49,12 @@ IDF_FLOOR = 4.0
 ADVERB_WEIGHT = 0.5
 
 
-@lru_cache(maxsize=None)
-def _word_list(name: str) -> frozenset[str]:
-    path = project_data_path(f"wordlists/{name}")
-    return frozenset(w for line in path.read_text(encoding="utf-8").splitlines()
-                     if (w := line.split("#", 1)[0].strip()))
-
-
 def light_words() -> frozenset[str]:
-    return _word_list("light_words.txt") | _word_list("function_words.txt")
+    return _read_words("light_words.txt") | _read_words("function_words.txt")
 
 
 def transfer_morphemes() -> frozenset[str]:
-    return _word_list("transfer_morphemes.txt")
+    return _read_words("transfer_morphemes.txt")
 
 
 #: personal pronouns: participants, compared exactly (我/你 differ; 你/您 and 我/我们 are close)
@@ -132,14 +122,25 @@ def profile(text: str, tokens: Sequence[str], pos: Sequence[str], config: RuleCo
     qtype, qmarker = question_type(text, tokens)
     evs, questions = events(tokens, predicate_tags(tokens, pos), cues)
     skip, joined_cues = _skipped(cues, config.question_words)
+    slots = slot_values(text, tokens, knows, word_senses, skip)
+    # numbers, dates/times and places (rules/slots.py: 三个, 两千, 明天, 星期三, 杭州市) compare exactly; names
+    # not by their tokens (the segmenter cuts one name two ways: 小红|藏 / 小红藏): the name slots compare them
+    slot_words = [v.text for v in slots if v.kind != "name"]
     content = []
     complements = {e.index + 2 for e in evs for c in e.cues
                    if c[:1] == "不" and c[1:] in cues.potential and e.index + 2 < len(tokens)
                    and tokens[e.index + 1] == "不" and tokens[e.index + 2] == c[1:]}
-    for i, (tok, tag) in enumerate(zip(tokens, pos)):
+    words = [(i, tok, tag) for i, (tok, tag) in enumerate(zip(tokens, pos))]
+    for at in range(len(words) - 1, -1, -1):
+        i, tok, tag = words[at]
+        if is_a_not_a(tok):  # 贵不贵 asks whether 贵: its predicate is content like the plain question's,
+            lemma = a_not_a_lemma(tok)  # cut as the token repairs cut that word (好用 → 好 用) when alone
+            parts = anchor_split(lemma, knows) if knows is not None and not knows(lemma) else None
+            words[at:at + 1] = [(i, part, tag) for part in parts or [lemma]]
+    for i, tok, tag in words:
         # content is decided by the word lists, not by the tag: the parser's tags are noisy on short
         # questions (借/p 不 出来, 追/k 猫/k)
-        if tok in skip or _PUNCT_RE.match(tok) or is_a_not_a(tok) or tag == "wp":
+        if tok in skip or _PUNCT_RE.match(tok) or tag == "wp":
             continue
         if i in complements:  # 借|不|出来: 出来 belongs to the negated verb
             continue
@@ -150,20 +151,13 @@ def profile(text: str, tokens: Sequence[str], pos: Sequence[str], config: RuleCo
         if tok in PRONOUNS:
             content.append(ContentWord(tok, i, PRONOUN_WEIGHT, True, False))  # compared exactly
             continue
-        entity = bool(_ENTITY_RE.search(tok) or _NUMBER_RE.match(tok) or _TIME_RE.match(tok)) or tag in _ENTITY_TAGS
+        entity = (bool(_ENTITY_RE.search(tok)) or tag in _ENTITY_TAGS
+                  or any(w in tok or (len(tok) > 1 and tok in w) for w in slot_words))
         weight = idf.weight(tok) * (ADVERB_WEIGHT if tag[:1] == "d" else 1.0)
         content.append(ContentWord(tok, i, weight, entity, bool(knows(tok)) if knows else True))
     chars = [ch for ch in text if ch.isalnum()]
     bigrams = Counter(a + b for a, b in zip(chars, chars[1:])) if len(chars) > 1 else Counter(chars)
-    slots = slot_values(text, tokens, knows, word_senses, skip)
     return Profile(content, qtype, qmarker, evs, questions, bigrams, slots, text)
-
-
-@lru_cache(maxsize=1)
-def _dictionary() -> dict[str, int]:
-    from .parse.segment import default_segmenter
-
-    return default_segmenter(None).frequencies
 
 
 @lru_cache(maxsize=1 << 16)
@@ -173,7 +167,7 @@ def _predicate_word(word: str) -> bool:
     tag = dictionary_tag(word)
     if tag:
         return tag[:1] in ("v", "a") or (len(word) == 1 and tag == "m")  # 多/少 are tagged m
-    if _dictionary().get(word):
+    if dictionary_frequencies().get(word):
         return False  # in the dictionary with another tag (长发/n, 老婆/n)
     return len(word) == 2 and dictionary_tag(word[-1])[:1] in ("v", "a")
 
@@ -252,12 +246,21 @@ class Match:
             self._rel[key] = consulted
         return verdict
 
+    def predicate(self, word: str) -> bool:
+        """A verb or adjective: by jieba's dictionary, else by HowNet when every sense of the word is one
+        (jieba tags 同意/反对 as adverbs and 降级 as a noun; HowNet has them as verbs only)."""
+        if _predicate_word(word):
+            return True
+        engine = getattr(getattr(self.relation, "__self__", None), "engine", None)
+        senses = engine.lexicon.senses(word) if engine is not None else ()
+        return bool(senses) and all(getattr(sense, "pos", "") in ("V", "ADJ") for sense in senses)
+
     def _opposite(self, x: str, y: str) -> tuple[bool, Any]:
         """(opposite?, the context-free relation when it was consulted, else None)."""
         cues = load_cues(self.config.negation_words)
         if len(x) == len(y) == 1 and morpheme_antonyms(x, y, cues):
             return True, None  # 冷/热: one-character antonymous morphemes are words themselves
-        if not (_predicate_word(x) and _predicate_word(y)):
+        if not (self.predicate(x) and self.predicate(y)):
             return False, None
         if morpheme_antonyms(x, y, cues):
             return True, None
@@ -370,14 +373,43 @@ def converse_pair(p1: Profile, p2: Profile, match: "Match") -> tuple[str, str] |
         for y in words2:
             if x == y:
                 continue
-            if morpheme_antonyms(x, y, cues):
+            if _receives(x, y, p2.text) or _receives(y, x, p1.text):
                 return x, y
-            if match.known(x) and match.known(y):
-                r = match.rel(x, y)
-                if r.kind is not None and (r.opposite or r.rule in match.config.signed_opposite_rules
-                                           or r.kind == "converse"):
+            for a, b in dict.fromkeys([(x, y), (verb_stem(x), verb_stem(y))]):  # the words first
+                if a == b:
+                    continue
+                if morpheme_antonyms(a, b, cues):
                     return x, y
+                if match.known(a) and match.known(b):
+                    r = match.rel(a, b)
+                    if r.kind is not None and (r.opposite or r.rule in match.config.signed_opposite_rules
+                                               or r.kind == "converse"):
+                        return x, y
     return None
+
+
+#: complements that mark the recipient or the other party after a verb (输给, 卖给, 败于): not part of the
+#: verb's meaning, so the converse of 输给 is the converse of 输
+_DATIVE_COMPLEMENTS = ("给", "于")
+
+
+def verb_stem(word: str) -> str:
+    """The verb without a dative complement (输给 → 输, 败于 → 败); the word itself otherwise."""
+    if len(word) >= 2 and word.endswith(_DATIVE_COMPLEMENTS) and _predicate_word(word[:-1]):
+        return word[:-1]
+    return word
+
+
+def reception_verbs() -> frozenset[str]:
+    return _read_words("reception_verbs.txt")
+
+
+def _receives(x: str, y: str, text_y: str) -> bool:
+    """``x`` receives what ``y`` gives: a verb of receiving (收到) against a verb of giving (送, 借给) or any
+    verb in a sentence that names a recipient with 给 (给我打了电话 / 接到了电话)."""
+    if x not in reception_verbs() or y in reception_verbs() or not _predicate_word(y):
+        return False
+    return any(ch in transfer_morphemes() for ch in y) or "给" in text_y
 
 
 #: question types that ask for a specific slot: two different ones (怎么 / 什么时候), or one of them against a
@@ -433,21 +465,26 @@ def compare(p1: Profile, p2: Profile, match: Match, paper_score: float, paper_de
     cov_mean = (cov["cov1"] + cov["cov2"]) / 2
     cov_min = min(cov["cov1"], cov["cov2"])
     parts = _paper_parts(paper_detail)
-    swap = roles_swapped(p1, p2, *tokens) if cov_min >= cfg.signed_swap_gate else None
+    swap: str | None = None
     converse = None
-    if swap and not parts["ba_bei"]:
-        converse = converse_pair(p1, p2, match)
-        parts["role_exchange"] = 1.0 if converse is None else 0.0
-    elif swap is None and cov_min >= cfg.signed_swap_gate and not parts["ba_bei"] and participants_reversed(p1, p2):
-        converse = converse_pair(p1, p2, match)  # 我借给他 / 他向我借: converse predicates, participants reversed
-        if converse is not None:
-            swap = "{} and {} in the other order".format(*participants_reversed(p1, p2))  # type: ignore[misc]
-            parts["role_exchange"] = 0.0
-    if converse and converse[0]:  # the converse words name one relation: count them as matched
-        match.same.add(converse)
-        cov = coverage(p1.content, p2.content, match)
-        cov_mean = (cov["cov1"] + cov["cov2"]) / 2
-        cov_min = min(cov["cov1"], cov["cov2"])
+    reversed_ = participants_reversed(p1, p2) if not parts["ba_bei"] else None
+    if reversed_:  # participants in the other order: one event seen from the other side, or roles exchanged
+        candidate = converse_pair(p1, p2, match)  # 我借给他 / 他向我借, 我赢了他 / 他输给了我
+        with_converse = cov
+        if candidate:  # the converse words name one relation: count them as matched, then gate
+            match.same.add(candidate)
+            with_converse = coverage(p1.content, p2.content, match)
+        if min(with_converse["cov1"], with_converse["cov2"]) >= cfg.signed_swap_gate:
+            swap = roles_swapped(p1, p2, *tokens)
+            if candidate:
+                converse, cov = candidate, with_converse
+                swap = swap or "{} and {} in the other order".format(*reversed_)
+                cov_mean = (cov["cov1"] + cov["cov2"]) / 2
+                cov_min = min(cov["cov1"], cov["cov2"])
+            if converse or swap:  # else the paper's analysis decides
+                parts["role_exchange"] = float(converse is None)
+        elif candidate:
+            match.same.discard(candidate)
     if converse is None and paper_detail.get("clauses") and \
             str(paper_detail["clauses"][0].get("pairing", "")).startswith("crossed"):
         converse = ("", "")  # the paper's analysis found converse predicates with crossed roles

@@ -13,7 +13,10 @@ not a conflict.
 * places: words every HowNet sense of which is a proper name, one of them a place (北京, 美国), also with
   an administrative suffix (杭州市);
 * names: words HowNet does not know, of two or three characters, starting with a common surname
-  (data/wordlists/surnames.txt), or 老/小 + surname (老王, 小李).
+  (data/wordlists/surnames.txt; one that also starts ordinary words, surnames_ambiguous.txt, only when the
+  segmenter's dictionary lacks the word too), or 老/小 + surname (老王, 小李), or 小 + a character (小红);
+  and words jieba's dictionary tags as person names (nr) that start with a surname (马超), whatever HowNet
+  knows. Times conflict within one granularity (a day: 明天 / 周五 / 3月5日 / 春节), see ``_LEVELS``.
 """
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from .config import _read_words
+from .tokens import dictionary_frequencies, dictionary_tag
 
 KINDS = ("number", "time", "name", "place")
 #: what a conflict of each kind means, for the explanation
@@ -47,7 +51,7 @@ _TIME = re.compile(
     r"|(?P<rel>大后天|大前天|今天|明天|后天|昨天|前天|今年|明年|去年|前年|后年|本月|这个月|下个月|上个月|下月|上月"
     r"|本周|这周|下周|上周|这个星期|下个星期|上个星期|月初|月底|月末|月中|年初|年底|年末)"
     r"|(?P<part>凌晨|早上|上午|中午|下午|傍晚|晚上|今晚|明晚|昨晚|半夜)"
-    r"|(?P<fest>春节|元旦|国庆|中秋|端午|清明|元宵|除夕|圣诞|劳动节|五一|双十一|双11)")
+    r"|(?P<fest>春节|劳动节|(?:元旦|国庆|中秋|端午|清明|元宵|除夕|圣诞|五一|双十一|双11)节?)")
 _TIME_ALIASES = {"下月": "下个月", "上月": "上个月", "这个月": "本月", "这周": "本周", "这个星期": "本周",
                  "下个星期": "下周", "上个星期": "上周", "月末": "月底", "年末": "年底", "今晚": "今天晚上",
                  "明晚": "明天晚上", "昨晚": "昨天晚上", "双11": "双十一", "劳动节": "五一"}
@@ -132,12 +136,20 @@ def _number_value(text: str) -> str | None:
     return f"{value:g}" if value < 1e15 else t
 
 
-#: classes of time values: two values conflict only within a class (15日 / 20日, 明天 / 后天, 周一 / 周五);
-#: across classes they may name the same time (15日 / 今天, 17点 / 下午, 下个月 / 8月), so they never conflict
+#: classes of time values, each of one granularity (:data:`_LEVELS`): two values conflict within a class
+#: (15日 / 20日, 明天 / 后天, 周一 / 周五) and across classes of the same granularity — 明天 / 周五 / 3月5日 /
+#: 春节 each name a day, and a question about one day is not a question about another, even where the two
+#: might fall together (明天 may be a Friday: the asker picked a different way of naming the day). Across
+#: granularities one may contain the other (下周 / 下周五, 下个月 / 10月1日, 17点 / 下午): never a conflict.
 _RELATIVE_DAYS = frozenset("大后天 大前天 今天 明天 后天 昨天 前天".split())
 _RELATIVE_YEARS = frozenset("今年 明年 去年 前年 后年".split())
 _RELATIVE_MONTHS = frozenset("本月 下个月 上个月".split())
 _PERIODS = frozenset("月初 月底 月中 年初 年底 本周 下周 上周".split())
+_LEVELS = {"relative_day": "day", "weekday": "day", "day": "day", "festival": "day",
+           "relative_month": "month", "month": "month", "relative_year": "year", "year": "year"}
+#: festivals on a fixed day of the solar calendar: the same day as that date (国庆 = 10月1日)
+_FIXED_FESTIVALS = {"元旦": ("1月", "1日"), "国庆": ("10月", "1日"), "五一": ("5月", "1日"),
+                    "圣诞": ("12月", "25日"), "双十一": ("11月", "11日")}
 
 
 def _digits_of(text: str) -> str:
@@ -177,6 +189,11 @@ def _time_values(match: re.Match) -> list[tuple[str, str]]:
         return [("hour", f"{hour}点{rest}")]
     if kind in ("d", "m", "y"):
         return [({"d": "day", "m": "month", "y": "year"}[kind], _digits_of(text))]
+    if kind == "fest" and text.endswith("节") and text not in ("春节", "劳动节"):
+        text = text[:-1]  # 国庆节 = 国庆
+    fixed = _FIXED_FESTIVALS.get(_TIME_ALIASES.get(text, text))
+    if fixed:
+        return [("month", fixed[0]), ("day", fixed[1])]
     out = []
     for v in _TIME_ALIASES.get(text, text).replace("今天晚上", "今天 晚上").replace("明天晚上", "明天 晚上") \
             .replace("昨天晚上", "昨天 晚上").split():
@@ -205,13 +222,47 @@ def _foreign(tokens: Sequence[str], i: int) -> bool:
 
 
 def _is_name(token: str, known: bool) -> bool:
+    """A surname and one or two characters HowNet does not know as a word (张伟, 王晓丽); with a surname
+    that also starts ordinary words (高, 何, 黄), the segmenter's dictionary must lack it too (高勇; not 高额);
+    老/小 + surname (老王, 小李), or 小 + one character neither knows (小红, 小明)."""
     if not (2 <= len(token) <= 3) or not all("\u4e00" <= ch <= "\u9fff" for ch in token):
         return False
     if any(ch in _NOT_IN_NAMES for ch in token[1:]):
         return False
+    if dictionary_tag(token) == "nr":  # a person's name in jieba's dictionary (马超, 林涛), whatever HowNet says
+        return True
     if token[0] in "老小" and len(token) == 2:
-        return token[1] in surnames()
-    return not known and token[0] in surnames()
+        return token[1] in surnames() or (token[0] == "小" and not known and not _in_dictionary(token)
+                                          and _given_name_character(token[1]))
+    if known:
+        return False
+    return token[0] in surnames() or (token[0] in _read_words("surnames_ambiguous.txt")
+                                      and not _in_dictionary(token))
+
+
+def _given_name_character(ch: str) -> bool:
+    """A character that names people after 小 (小红, 小明, 小丽: adjectives, adverbs, name characters), not
+    a noun, verb or measure word that makes 小 + it a small thing (小贷, 小店, 小票, 小号)."""
+    tag = dictionary_tag(ch)
+    return tag[:1] in ("a", "d", "z") or tag in ("nr", "ns")
+
+
+def _in_dictionary(word: str) -> bool:
+    return bool(dictionary_frequencies().get(word))
+
+
+def _token_ends(text: str, tokens: Sequence[str]) -> dict[int, list[int]]:
+    """For each character offset strictly inside a token, where that token ends."""
+    out: dict[int, list[int]] = {}
+    position = 0
+    for tok in tokens:
+        at = text.find(tok, position)
+        if at < 0:
+            continue
+        for k in range(at + 1, at + len(tok)):
+            out.setdefault(k, []).append(at + len(tok))
+        position = at + len(tok)
+    return out
 
 
 def values(text: str, tokens: Sequence[str], knows: Callable[[str], bool] | None = None,
@@ -221,8 +272,12 @@ def values(text: str, tokens: Sequence[str], knows: Callable[[str], bool] | None
     ``skip``: tokens that are never values (question words: 几号, 多少)."""
     out: list[Value] = []
     covered = [False] * len(text)
+    ends = _token_ends(text, tokens)
     for m in _TIME.finditer(text):
         start = m.start()
+        if any(start < end < m.end() and all(ch in _CN_DIGITS for ch in text[start:end])
+               for end in ends.get(start, ())):
+            continue  # 王五|一本书: the pattern starts with the numeral ending a word (a name): no time
         if m.lastgroup == "h" and float(_number_value(re.split("[点時时]", m.group(0))[0]) or 99) > 24:
             continue  # 164点 is an index level, not a time of day: a number
         for group, v in _time_values(m):
@@ -264,9 +319,11 @@ def values(text: str, tokens: Sequence[str], knows: Callable[[str], bool] | None
             out.append(Value("name", tokens[i - 1] + tok[0], tokens[i - 1] + tok[0]))  # 小|李去: 小李, then 去
         elif _is_name(tok, bool(knows(tok)) if knows else True) and not _foreign(tokens, i):
             out.append(Value("name", tok, tok))
-        elif (len(tok) == 1 and tok in surnames() and i + 1 < len(tokens) and not _foreign(tokens, i)
+        elif (len(tok) == 1 and i + 1 < len(tokens) and not _foreign(tokens, i)
               and not (i > 0 and (tokens[i - 1][-1:] in _CN or tokens[i - 1][-1:].isdigit()))
-              and _is_name(tok + tokens[i + 1], bool(knows(tokens[i + 1])) if knows else True)):
+              and len(tokens[i + 1]) <= 2 and (dictionary_tag(tok + tokens[i + 1]) == "nr" or (
+                  tok in surnames() and not _in_dictionary(tok + tokens[i + 1])
+                  and _is_name(tok + tokens[i + 1], bool(knows(tok + tokens[i + 1])) if knows else True)))):
             out.append(Value("name", tok + tokens[i + 1], tok + tokens[i + 1]))  # 郑|国华: split by the segmenter
     return out
 
@@ -284,17 +341,22 @@ def _same(kind: str, x: str, y: str) -> bool:
     return longer.endswith(shorter) and not longer[-len(shorter) - 1].isdigit()
 
 
+def _level(value: Value) -> str:
+    """The granularity a value is compared at (times: day, month, year; else its class)."""
+    return _LEVELS.get(value.group, value.group)
+
+
 def conflicts(first: Sequence[Value], second: Sequence[Value]) -> list[Conflict]:
-    """The kinds where, within one class of values, each side has a value the other lacks (in :data:`KINDS`
+    """The kinds where, at one granularity (:data:`_LEVELS`), each side has a value the other lacks (in :data:`KINDS`
     order). A value that ends with one of the other side's at a unit boundary is the same one said more
     precisely (下周日 / 周日): not a difference."""
     found = []
     for kind in KINDS:
         only_a: list[str] = []
         only_b: list[str] = []
-        for group in dict.fromkeys(v.group for v in (*first, *second) if v.kind == kind):
-            a = {v.value: v.text for v in first if v.kind == kind and v.group == group}
-            b = {v.value: v.text for v in second if v.kind == kind and v.group == group}
+        for level in dict.fromkeys(_level(v) for v in (*first, *second) if v.kind == kind):
+            a = {v.value: v.text for v in first if v.kind == kind and _level(v) == level}
+            b = {v.value: v.text for v in second if v.kind == kind and _level(v) == level}
             lost_a = [a[k] for k in a if not any(_same(kind, k, x) for x in b)]
             lost_b = [b[k] for k in b if not any(_same(kind, k, x) for x in a)]
             if lost_a and lost_b:

@@ -11,7 +11,9 @@ habits break it on exactly the sentences the rules are about:
   word jieba's dictionary does not know when its last character is a frequent one-character verb,
   numeral or preposition.
 * ``追猫``: the HMM glues a one-character verb to its one-character object (a word jieba's dictionary does
-  not have): split it, or 猫追老鼠 / 老鼠追猫 lose their object.
+  not have): split it, or 猫追老鼠 / 老鼠追猫 lose their object. Likewise a one-character noun and the
+  adjective predicated of it (床贵, 菜辣): split, or 床贵吗 has no predicate.
+* ``床贵|不|贵``, ``好|用|不|好|用``: an A-not-A question cut apart; merged into one A-not-A token.
 * ``很多``, ``很少``: a degree adverb glued to a one-character adjective; ``没收|到``: a negation glued to the
   verb of a verb-complement (没|收到). Split, so the adjective / the negated verb are seen.
 * ``一|本书``: after a numeral, a classifier glued to the noun (本书 "this book") is split (本|书).
@@ -26,10 +28,12 @@ from __future__ import annotations
 
 import logging
 import os
+import zlib
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Sequence
 
+from .config import _read_words
 from .question import is_a_not_a
 
 log = logging.getLogger(__name__)
@@ -71,7 +75,8 @@ def _tags() -> dict[str, str]:
 
     source = jieba.get_dict_file().name
     stat = os.stat(source)
-    cached = cache_dir() / f"jieba-tags-v4-{stat.st_size}-{int(stat.st_mtime)}.marshal"
+    names = zlib.crc32("".join(sorted(_all_surnames())).encode())  # the names kept follow the surname lists
+    cached = cache_dir() / f"jieba-tags-v5-{stat.st_size}-{int(stat.st_mtime)}-{names}.marshal"
     try:
         with open(cached, "rb") as handle:
             return marshal.load(handle)
@@ -83,7 +88,9 @@ def _tags() -> dict[str, str]:
             parts = line.split()
             # the repairs ask for the tags of single characters and of verbs/numerals, polarity for
             # verbs/adjectives: keeping just those keeps the table small (it loads at every cold start)
-            if len(parts) >= 3 and (len(parts[0]) == 1 or parts[2][:1] in ("v", "m", "a")):
+            # and person names (nr) of two or three characters starting with a surname (the name slots)
+            if len(parts) >= 3 and (len(parts[0]) == 1 or parts[2][:1] in ("v", "m", "a") or (
+                    parts[2] == "nr" and 2 <= len(parts[0]) <= 3 and parts[0][0] in _all_surnames())):
                 tags[parts[0]] = parts[2]
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
@@ -96,8 +103,17 @@ def _tags() -> dict[str, str]:
     return tags
 
 
+@lru_cache(maxsize=1)
+def dictionary_frequencies() -> dict[str, int]:
+    """Word frequencies of the default segmenter's jieba dictionary (0 / absent: a word it does not have)."""
+    from .parse.segment import default_segmenter
+
+    return default_segmenter(None).frequencies
+
+
 def dictionary_tag(token: str) -> str:
-    """jieba's dictionary tag of a single character, verb, adjective or numeral ('' otherwise). A second
+    """jieba's dictionary tag of a single character, verb, adjective, numeral or a person's name starting
+    with a surname ('' otherwise). A second
     opinion where the parser's tags are noisy (追/nz, 贵/k on short sentences)."""
     return _tags().get(token, "")
 
@@ -114,7 +130,7 @@ def read_user_words(user_dict: str | Path | None) -> frozenset[str]:
     return frozenset(words)
 
 
-def _anchor_split(token: str, known: Callable[[str], bool]) -> list[str] | None:
+def anchor_split(token: str, known: Callable[[str], bool]) -> list[str] | None:
     """Split into known words (longest first) when one is an anchor character or all are words of 2+
     characters."""
     parts, i = [], 0
@@ -140,9 +156,7 @@ def repair(tokens: Sequence[str], protected: frozenset[str] = frozenset(),
     frequencies of the segmenter's jieba dictionary (default: jieba's default tokenizer's)."""
     tags = _tags()
     if freq is None:
-        from .parse.segment import default_segmenter
-
-        freq = default_segmenter(None).frequencies
+        freq = dictionary_frequencies()
     out: list[str] = []
     notes: list[str] = []
     tokens = _split_names_and_markers(list(tokens), protected, freq, tags, notes)
@@ -191,13 +205,19 @@ def repair(tokens: Sequence[str], protected: frozenset[str] = frozenset(),
             out += [tok[0], tok[1]]
             notes.append(f"split {tok} → {tok[0]} {tok[1]} (a verb glued to its object by the HMM)")
             continue
+        if (len(tok) == 2 and not freq.get(tok) and tags.get(tok[0], "") == "n" and tok[0] not in _all_surnames()
+                and tags.get(tok[1], "")[:1] == "a" and (known is None or not known(tok))):  # not 马丽, 程强
+            out += [tok[0], tok[1]]
+            notes.append(f"split {tok} → {tok[0]} {tok[1]} (a noun glued to its adjective by the HMM)")
+            continue
         if (out and tags.get(out[-1], "") == "m" and tok[0] in CLASSIFIERS and len(tok) >= 2
                 and freq.get(tok[1:])):
             out += [tok[0], tok[1:]]
             notes.append(f"split {tok} → {tok[0]} {tok[1:]} (classifier after a numeral)")
             continue
-        if known is not None and len(tok) <= 4 and not known(tok):
-            parts = _anchor_split(tok, known)
+        if known is not None and len(tok) <= 4 and not known(tok) and not (
+                len(tok) <= 3 and tok[0] in _read_words("surnames.txt")):  # 邓超 is a name, not 邓 + 超 (very)
+            parts = anchor_split(tok, known)
             if parts:
                 out += parts
                 notes.append(f"split {tok} → {' '.join(parts)} (unknown to the lexicon, parts known)")
@@ -213,9 +233,15 @@ SURNAMES = frozenset("张王李赵刘陈杨黄吴周徐孙马朱胡郭何林罗�
 _NAME_NUMERALS = frozenset("一二三四五六七八九")
 
 
+@lru_cache(maxsize=1)
+def _all_surnames() -> frozenset[str]:
+    """Every surname the rules know (a name such as 马丽 is no noun glued to an adjective)."""
+    return SURNAMES | _read_words("surnames.txt") | _read_words("surnames_ambiguous.txt")
+
+
 def _split_names_and_markers(tokens: list[str], protected: frozenset[str], freq: dict[str, int],
                              tags: dict[str, str], notes: list[str]) -> list[str]:
-    """比小红大 → 比 小红 大; 从张三 → 从 张三; 张 三 → 张三 (names the HMM mangles; the swap and entity
+    """比小红大 → 比 小红 大; 从张三 → 从 张三; 张 三 → 张三; 小 李 → 小李 (names the HMM mangles; the swap and entity
     checks compare names exactly, so they must come out whole and alike on both sides)."""
     out: list[str] = []
     for tok in tokens:
@@ -227,6 +253,15 @@ def _split_names_and_markers(tokens: list[str], protected: frozenset[str], freq:
                 parts = [tok[0], rest[:-1], rest[-1]]
             notes.append(f"split {tok} → {' '.join(parts)} (preposition glued to an unknown name)")
         for part in parts:
+            if (out and len(out[-1]) == 1 and len(part) <= 2 and part not in protected
+                    and tags.get(out[-1] + part) == "nr"):  # 邓|超: a name of jieba's dictionary, cut
+                notes.append(f"merged {out[-1]} {part} → {out[-1] + part} (a name)")
+                out[-1] += part
+                continue
+            if out and out[-1] in ("小", "老") and len(part) == 1 and part in SURNAMES and part not in protected:
+                notes.append(f"merged {out[-1]} {part} → {out[-1] + part} (a name)")  # 小|李 → 小李
+                out[-1] += part
+                continue
             if (out and len(out[-1]) == 1 and out[-1] in SURNAMES and part[:1] in _NAME_NUMERALS
                     and (len(part) == 1 or (len(part) == 2 and part[1] in _NAME_NUMERALS))):
                 notes.append(f"merged {out[-1]} {part[0]} → {out[-1] + part[0]} (a name)")  # 王|五一 → 王五 一
@@ -246,12 +281,26 @@ def merge_a_not_a(tokens: list[str], notes: list[str]) -> tuple[list[str], list[
     while i < len(tokens):
         tok = tokens[i]
         nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        after = tokens[i + 2] if i + 2 < len(tokens) else ""
+        two = "".join(tokens[i:i + 2])
+        if (len(tokens[i]) == len(nxt) == 1 and after in ("不", "没") and tokens[i + 3:i + 5] == tokens[i:i + 2]
+                and not is_a_not_a(two)):  # 好|用|不|好|用 (the parts split as unknown words): 好用不好用
+            out.append(two + after + two)
+            notes.append(f"merged {' '.join(tokens[i:i + 5])} → {two + after + two} (A-not-A question)")
+            i += 5
+            continue
+        glued = _glued_a_not_a(tok, nxt, after)
+        if glued:  # 床贵|不|贵 → 床 贵不贵: the HMM glued the noun to the first A
+            stem, form, used = glued
+            out += [stem, form]
+            notes.append(f"split {' '.join(tokens[i:i + used])} → {stem} {form} (A-not-A question)")
+            i += used
+            continue
         if nxt in ("不" + tok, "没" + tok) and len(tok) <= 2:
             out.append(tok + nxt)
             notes.append(f"merged {tok} {nxt} → {tok + nxt} (A-not-A question)")
             i += 2
             continue
-        after = tokens[i + 2] if i + 2 < len(tokens) else ""
         if nxt in ("不", "没") and after[:1] and tok[:1] == after[:1] and len(tok) <= len(after) <= 2 \
                 and len(tok) <= 2:
             out.append(tok + nxt + after)
@@ -261,3 +310,17 @@ def merge_a_not_a(tokens: list[str], notes: list[str]) -> tuple[list[str], list[
         out.append(tok)
         i += 1
     return out, notes
+
+
+def _glued_a_not_a(tok: str, nxt: str, after: str) -> tuple[str, str, int] | None:
+    """(stem, A-not-A form, tokens used) when ``tok`` ends with the A that follows 不/没 (床贵|不|贵,
+    菜辣|不辣, 衣服好看|不|好看), else None. A of one or two characters, the stem at least one."""
+    for k in (2, 1):
+        a = tok[-k:]
+        if len(tok) <= k or is_a_not_a(tok):
+            continue
+        if nxt in ("不", "没") and after == a:
+            return tok[:-k], a + nxt + after, 3
+        if nxt in ("不" + a, "没" + a):
+            return tok[:-k], a + nxt, 2
+    return None
