@@ -34,7 +34,7 @@ def _swaps():
 def test_identical_text_keeps_its_order(scorer):
     result = scorer.score("张伟在比赛中击败了李娜。", "张伟在比赛中击败了李娜")
     assert result.score == pytest.approx(1.0)
-    features = result.details["features"]
+    features = result.details["order"]
     assert features["char_order"] == features["content_order"] == 1.0
     assert features["exchanged"] == features["chars_exchanged"] == features["breaks"] == 0.0
 
@@ -42,13 +42,13 @@ def test_identical_text_keeps_its_order(scorer):
 def test_nothing_shared_is_no_order_kept(scorer):
     result = scorer.score("今天天气好", "怎么开通花呗")
     assert result.score == 0.0
-    assert result.details["features"]["content_order"] == 0.0
+    assert result.details["order"]["content_order"] == 0.0
 
 
 def test_exchanged_names_and_places_are_seen_and_named(scorer):
     pairs = list(_swaps())
     results = scorer.score_batch(pairs)
-    seen = [r for r in results if r.details["features"]["exchanged"] == 1.0]
+    seen = [r for r in results if r.details["order"]["exchanged"] == 1.0]
     assert len(seen) >= 0.9 * len(pairs)
     assert all(r.score < 0.9 for r in results)
     for (a, b), r in zip(pairs, results):
@@ -100,11 +100,19 @@ def test_scores_are_in_range_deterministic_and_char_order_is_symmetric(scorer):
     assert all(0.0 <= r.score <= 1.0 for r in first)
     back = scorer.score_batch([(b, a) for a, b in pairs])
     for r, s in zip(first, back):
-        assert r.details["features"]["char_order"] == pytest.approx(s.details["features"]["char_order"])
-        assert all(isinstance(v, float) for v in r.details["features"].values())
+        assert r.details["order"]["char_order"] == pytest.approx(s.details["order"]["char_order"])
+        assert all(isinstance(v, float) for v in r.details["order"].values())
 
 
 def test_registered_with_a_description():
     spec = simcalc.registry.spec("word-order")
     assert spec.name == "word_order" and spec.kind == "lexical"
     assert "order" in spec.description
+
+
+def test_features_for_a_stack_only_when_asked():
+    pair = ("张伟批评了李娜", "李娜批评了张伟")
+    plain = simcalc.registry.create("word_order").score(*pair)
+    assert "features" not in plain.details and plain.details["order"]["exchanged"] == 1.0
+    stacked = simcalc.registry.create("word_order", features=True).score(*pair)
+    assert stacked.details["features"] == plain.details["order"] and stacked.score == plain.score
