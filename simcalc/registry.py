@@ -154,6 +154,9 @@ for _spec in (
                "Jaro-Winkler similarity over characters (jellyfish); threshold 0.618 (CV-LSTM paper)"),
     ScorerSpec("char_jaccard", "simcalc.lexical:CharJaccardScorer", "lexical",
                "Jaccard overlap of the two sentences' character sets"),
+    ScorerSpec("word_order", "simcalc.order:WordOrderScorer", "lexical",
+               "whether the shared characters keep their order (LCS over shared characters), halved when two "
+               "content words trade places; order features in its details (PAWS-style swaps)", ("jieba",)),
     ScorerSpec("tfidf", "simcalc.lexical:TfidfScorer", "lexical",
                "cosine of character 1-2-gram TF-IDF vectors, fitted on the sentences scored or a corpus",
                ),
