@@ -142,6 +142,7 @@ class Calibration:
     b: float = 0.0
     x: list[float] = field(default_factory=list)
     y: list[float] = field(default_factory=list)
+    _table: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __call__(self, raw: float) -> float:
         if self.method == "platt":
@@ -150,7 +151,10 @@ class Calibration:
         if self.method == "isotonic":
             import numpy as np
 
-            return float(np.interp(raw, self.x, self.y))
+            if self._table is None or self._table[0] is not self.x or self._table[1] is not self.y:
+                # the knots as arrays once (np.interp converted both 256-long lists on every call)
+                self._table = (self.x, self.y, np.asarray(self.x, dtype=float), np.asarray(self.y, dtype=float))
+            return float(np.interp(raw, self._table[2], self._table[3]))
         return min(1.0, max(0.0, raw))
 
     def to_toml(self) -> dict[str, Any]:
