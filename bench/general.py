@@ -29,7 +29,8 @@ Protocol (nothing fitted or thresholded on a reported split):
   * reported: BQ test, LCQMC test, AFQMC dev, PAWS-X zh dev rows 1200–1999 (the last 40 %), CNSD STS-B dev,
     QBQTC dev rows 12000–19999 (QBQTC's public test repeats 1,154 dev pairs, so it is no clean report set);
   * thresholds: each config's own (from its fitting data; general: 0.5, where each expert's own
-    balanced-accuracy threshold was put).
+    balanced-accuracy threshold was put; ``--threshold-rule accuracy_f1|macro_f1``: another rule, which on
+    AFQMC trades F1 for accuracy).
 ``--add-member NAME`` (repeatable): also stack a registered scorer (e.g. ``re2``) — to try a new member; the
 fitted general.toml then names it, so write the candidate outside the repository or restore the shipped one.
 ``--cache DIR`` keeps every member's score, features and polarity per file (``bench/ensemble.py``'s cache,
@@ -142,7 +143,7 @@ def domain_scores(scorers: dict[str, Any], cache: Path) -> dict:
     return out
 
 
-def fit(cache: Path, calibration: str, nonnegative: bool = True) -> dict[str, Path]:
+def fit(cache: Path, calibration: str, nonnegative: bool = True, threshold_rule: str = "balanced") -> dict[str, Path]:
     """Fit ``general`` (shipped) and the balanced-mix baseline (beside the cache); their paths."""
     from simcalc.fitting import binarize, fit_from_scores, fit_general_from_scores, write_config
 
@@ -155,7 +156,7 @@ def fit(cache: Path, calibration: str, nonnegative: bool = True) -> dict[str, Pa
         extra[domain] = [pairs[i] for i in index]
     general = fit_general_from_scores(
         domains, members, options, calibration=calibration, nonnegative=nonnegative, name="general",
-        router_pairs=extra,
+        router_pairs=extra, threshold_rule=threshold_rule,
         description="any text (the default): a router over six domains (BQ, LCQMC, AFQMC, "
                     "CNSD STS-B, PAWS-X, QBQTC) mixes one expert stack per domain over the seven shipped scorers and the "
                     "rule engine with its features; signed as bq. Fitted by bench/general.py --fit "
@@ -280,6 +281,9 @@ def main() -> int:
     parser.add_argument("--configs", default=None, help="Extra configs NAME=PATH,… to report.")
     parser.add_argument("--pairs", type=int, default=1000, help="BQ test pairs for the speed ratio (0: none).")
     parser.add_argument("--allow-negative", action="store_true", help="Experts may weigh a member negatively.")
+    parser.add_argument("--threshold-rule", default="balanced", choices=("balanced", "accuracy_f1", "macro_f1"),
+                        help="How each binary expert's threshold is chosen on its fitting pairs "
+                             "(simcalc.fitting.THRESHOLD_RULES).")
     parser.add_argument("--cascade", action="store_true",
                         help="Also general with its cascade off (general@cascade=off), and the share skipped.")
     parser.add_argument("--speed-configs", default=None,
@@ -305,7 +309,7 @@ def main() -> int:
     if args.cascade:
         configs["general (cascade off)"] = "general@cascade=off"
     if args.fit:
-        fit(args.cache, args.calibration, not args.allow_negative)
+        fit(args.cache, args.calibration, not args.allow_negative, args.threshold_rule)
     if args.mix:
         configs["mix (baseline)"] = str(args.cache.parent / f"mix-{args.calibration}.toml")
     for item in (args.configs.split(",") if args.configs else []):

@@ -79,16 +79,18 @@ router's first choice, whose coefficients the member and feature contributions s
 **The cascade** (``[cascade]`` and ``[experts.DOMAIN.pre]``; :class:`Cascade`): the rule engine costs more
 than the other members together, and where the content is clearly different it cannot change the answer
 (*opposite* needs matching content). Each expert has a pre-stack over the cheap members only; where their
-router-weighted probability is below ``floor`` (and the router's first choice is one of ``experts``), the pair
-is answered "not similar" with that probability as its score, without running ``member``; elsewhere the full
-engine runs. ``details["cascade"]`` marks a skipped pair. ``enabled = false`` (or
+router-weighted probability is below the floor of the router's first choice (``floors``, one per expert; an
+expert not named there uses ``floor``), and that first choice is one of ``experts``, the pair is answered
+"not similar" with that probability as its score, without running ``member``; elsewhere the full engine runs. ``details["cascade"]`` marks a skipped pair. ``enabled = false`` (or
 ``EnsembleScorer(..., cascade=False)``) runs the full engine everywhere::
 
     [cascade]
     enabled = true
     member = "rules"
-    floor = 0.15                    # fitted: at most 0.2 % of each domain's fitting pairs change label
+    floor = 0.15                    # the lowest of the floors (for an expert without its own)
     experts = ["bq", "lcqmc"]
+    floors = {bq = 0.44, lcqmc = 0.15}  # fitted: at most 0.2 % of the fitting pairs routed first to the
+                                        # expert that the full engine calls similar change label
     [experts.bq.pre]
     intercept = -5.1
     members = {tfidf = 0.8, cvlstm = 7.4}
@@ -140,6 +142,7 @@ class Calibration:
     b: float = 0.0
     x: list[float] = field(default_factory=list)
     y: list[float] = field(default_factory=list)
+    _table: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __call__(self, raw: float) -> float:
         if self.method == "platt":
@@ -148,7 +151,10 @@ class Calibration:
         if self.method == "isotonic":
             import numpy as np
 
-            return float(np.interp(raw, self.x, self.y))
+            if self._table is None or self._table[0] is not self.x or self._table[1] is not self.y:
+                # the knots as arrays once (np.interp converted both 256-long lists on every call)
+                self._table = (self.x, self.y, np.asarray(self.x, dtype=float), np.asarray(self.y, dtype=float))
+            return float(np.interp(raw, self._table[2], self._table[3]))
         return min(1.0, max(0.0, raw))
 
     def to_toml(self) -> dict[str, Any]:
@@ -394,10 +400,19 @@ class Cascade:
     enabled: bool = True
     experts: list[str] = field(default_factory=list)
     info: dict[str, Any] = field(default_factory=dict)  # fitting numbers (reported, not used)
+    #: per expert (the router's first choice) its own floor; an expert not named here uses ``floor``
+    floors: dict[str, float] = field(default_factory=dict)
+
+    def floor_for(self, expert: str) -> float:
+        """The floor for a pair routed first to ``expert``."""
+        return self.floors.get(expert, self.floor)
 
     def to_toml(self) -> list[str]:
-        return ["[cascade]", f"enabled = {_toml(self.enabled)}", f"member = {_toml(self.member)}",
-                f"floor = {_toml(self.floor)}", f"experts = {_toml(self.experts)}", *(f"{k} = {_toml(v)}" for k, v in self.info.items())]
+        lines = ["[cascade]", f"enabled = {_toml(self.enabled)}", f"member = {_toml(self.member)}",
+                 f"floor = {_toml(self.floor)}", f"experts = {_toml(self.experts)}"]
+        if self.floors:
+            lines.append(f"floors = {_toml(self.floors)}")
+        return lines + [f"{k} = {_toml(v)}" for k, v in self.info.items()]
 
     @classmethod
     def from_toml(cls, table: Any, source: str) -> "Cascade":
@@ -413,7 +428,11 @@ class Cascade:
         experts = table.get("experts", [])
         if not isinstance(experts, list) or not all(isinstance(e, str) for e in experts):
             raise InputFormatError(f"{where}: experts must be a list of expert names")
-        return cls(table["member"], floor, enabled, list(experts), {k: v for k, v in table.items() if k.startswith("fit_")})
+        floors = _number_table(table.get("floors", {}), f"{where} floors")
+        if any(not 0.0 <= v < 1.0 for v in floors.values()):
+            raise InputFormatError(f"{where}: every floor must be in [0, 1)")
+        return cls(table["member"], floor, enabled, list(experts), {k: v for k, v in table.items() if k.startswith("fit_")},
+                   floors)
 
 
 @dataclass
@@ -489,8 +508,8 @@ class EnsembleConfig:
                 raise InputFormatError(f"{source} [cascade]: {cascade.member!r} is not a member of this ensemble")
             if not experts or not all(e.pre for e in experts):
                 raise InputFormatError(f"{source} [cascade]: needs a routed config with [experts.NAME.pre] tables")
-            if set(cascade.experts) - {e.name for e in experts}:
-                raise InputFormatError(f"{source} [cascade]: experts names unknown experts")
+            if (set(cascade.experts) | set(cascade.floors)) - {e.name for e in experts}:
+                raise InputFormatError(f"{source} [cascade]: experts or floors name unknown experts")
         config = cls(members, combination, None if threshold is None else _number(threshold, f"{source} threshold"),
                    None if mean_threshold is None else _number(mean_threshold, f"{source} mean_threshold"),
                    _number(data.get("stacking", {}).get("intercept", 0.0), f"{source} intercept"),
@@ -770,7 +789,7 @@ class EnsembleScorer(Scorer):
             pre = sum(w * _sigmoid(e.logit(calibrated, {}, pre=True))
                       for e in self.config.experts if (w := route.get(e.name, 0.0)))
             top = max(route, key=route.__getitem__) if route else ""
-            if pre >= cascade.floor or (cascade.experts and top not in cascade.experts):
+            if pre >= cascade.floor_for(top) or (cascade.experts and top not in cascade.experts):
                 full.append(i)
             else:
                 results[i] = self._skipped(cheap, i, calibrated, route, pre, cascade)
@@ -794,13 +813,13 @@ class EnsembleScorer(Scorer):
             "config": self.config.name, "combination": self.combination,
             "router": {d: round(w, 4) for d, w in sorted(route.items(), key=lambda kv: -kv[1])},
             "expert": expert.name, "members": parts, "p_similar": pre,
-            "cascade": {"skipped": cascade.member, "pre_stack": pre, "floor": cascade.floor}}
+            "cascade": {"skipped": cascade.member, "pre_stack": pre, "floor": cascade.floor_for(expert.name)}}
         if self.unused:
             details["unused"] = list(self.unused)
         result = Result(pre, self.name, details=details).with_threshold(self.threshold)
         what = "rule engine" if cascade.member == "rules" else cascade.member
         details["decided_by"] = f"{what} skipped: content clearly different, pre-stack {pre:.2f} " \
-                                f"< floor {cascade.floor:.2f}"
+                                f"< floor {cascade.floor_for(expert.name):.2f}"
         return result
 
     def combine(self, per_member: dict[str, list[Result]], n: int,

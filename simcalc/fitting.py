@@ -36,6 +36,7 @@ from .ensemble import (CALIBRATIONS, COMBINATIONS, VETO_SHARE, Calibration, Casc
 from .errors import InputFormatError
 from .evaluate import balanced_threshold, best_threshold, binary_metrics, detect_task, score_labelled
 from .io import PairReader, read_sentences
+from .router import SHARPNESS as ROUTER_SHARPNESS
 from .rules.features import DECIDING
 from .scorer import Fits, Scorer
 
@@ -56,6 +57,18 @@ OPPOSITE_FEATURE = "opposite"
 #: Regularisation of the stack with features (inverse strength, standardised features): 33 rule
 #: features, some rare on dev (role exchange), should not take the dev set's noise for signal.
 FEATURE_C = 1.0
+#: Regularisation of a general config's experts and pre-stacks. Their members are calibrated probabilities
+#: (not standardised: spread ≈ 0.3), so C = 1 shrank the members far more than the features; 5-fold
+#: cross-validation over all fitting domains at once (bench/general.py's sets) gave, C = 1 → 10: BQ dev
+#: 84.29 → 84.35, LCQMC 75.57 → 75.85, AFQMC 61.3 → 62.0 at the same F1, PAWS-X 66.1 → 67.8, CNSD ρ 71.6 → 71.8.
+EXPERT_C = 10.0
+#: How a binary expert's intercept is placed (``threshold_rule``), the threshold of its fitting pairs with the
+#: best: ``balanced`` accuracy (the verdict does not lean on the domain's share of paraphrases);
+#: ``accuracy_f1``, accuracy + F1 of "similar"; ``macro_f1``, the mean F1 of both classes. On a domain of
+#: even classes (BQ, LCQMC) they agree, within noise; on AFQMC (31 % paraphrases) the last two lean toward
+#: its majority — 5-fold cross-validation on the AFQMC fitting sample, accuracy / F1: balanced 62.0 / 54.4,
+#: accuracy_f1 64.0 / 53.0 (LCQMC −0.4), macro_f1 65.7 / 50.2; plain accuracy would give 68.9 / 20.9.
+THRESHOLD_RULES = ("balanced", "accuracy_f1", "macro_f1")
 #: Share of dev paraphrases the content gate may let through as *opposite*.
 MAX_FALSE_OPPOSITE = 0.005
 #: the cascade's floor: at most this share of each domain's fitting pairs may change label against the
@@ -219,7 +232,9 @@ def fit_general_from_scores(domains: Mapping[str, DomainScores], members: Sequen
                             max_false_opposite: float = MAX_FALSE_OPPOSITE,
                             router_pairs: Mapping[str, Sequence[tuple[str, str]]] | None = None,
                             cascade_member: str | None = "rules", cascade: bool = True,
-                            max_cascade_change: float = MAX_CASCADE_CHANGE) -> EnsembleConfig:
+                            max_cascade_change: float = MAX_CASCADE_CHANGE, expert_c: float = EXPERT_C,
+                            threshold_rule: str = "balanced", router_sharpness: float = ROUTER_SHARPNESS
+                            ) -> EnsembleConfig:
     """A routed config: one expert stack per domain, a router, shared calibrations and features.
 
     * calibrations and the features' standardisation: on all domains together, each domain weighing the
@@ -228,15 +243,18 @@ def fit_general_from_scores(domains: Mapping[str, DomainScores], members: Sequen
       domain (STS 0–5) is fitted to its grade as a soft target (grade share of the range), so the expert's
       probability keeps the order of grades, not only the middle cut; a binary domain's intercept is
       shifted so that its own best *balanced*-accuracy threshold lands on 0.5 (:func:`balanced_threshold`:
-      the verdict does not lean on a domain's share of paraphrases — AFQMC 31 %, BQ 50 %);
-    * the router (:func:`simcalc.router.fit_router`) on the domains' pairs and ``router_pairs`` (more
-      unlabelled pairs of a domain: its text, not its labels, is what the router learns); the general
-      P(similar) is the router-weighted mean of the experts' probabilities;
+      the verdict does not lean on a domain's share of paraphrases — AFQMC 31 %, BQ 50 %), or with
+      ``threshold_rule="accuracy_f1"`` its best accuracy + F1 (:data:`THRESHOLD_RULES`); the experts'
+      logistic regularisation is ``expert_c`` (:data:`EXPERT_C`);
+    * the router (:func:`simcalc.router.fit_router`, ``router_sharpness``) on the domains' pairs and
+      ``router_pairs`` (more unlabelled pairs of a domain: its text, not its labels, is what the router
+      learns); the general P(similar) is the router-weighted mean of the experts' probabilities;
     * polarity (content stack and gate) on all domains' rows, as :func:`fit_from_scores`; the threshold
       is 0.5, where every expert's own threshold lies;
     * the cascade (``cascade_member`` among ``members``): a pre-stack per expert over the other members
-      only, fitted as the expert is, and the largest floor under which at most ``max_cascade_change`` of
-      each domain's pairs change label against the full engine (``cascade``: whether it runs by default).
+      only, fitted as the expert is, and per expert the largest floor under which at most
+      ``max_cascade_change`` of the fitting pairs routed first to it change label against the full engine
+      (``cascade``: whether it runs by default).
     The config's ``router`` must be saved beside it (:func:`write_config`).
     """
     from .ensemble import Expert
@@ -245,6 +263,8 @@ def fit_general_from_scores(domains: Mapping[str, DomainScores], members: Sequen
     names = list(domains)
     if len(names) < 2:
         raise InputFormatError("a general config needs at least two domains")
+    if threshold_rule not in THRESHOLD_RULES:
+        raise InputFormatError(f"threshold_rule must be one of {', '.join(THRESHOLD_RULES)}, got {threshold_rule!r}")
     # graded (STS 0-5) and 3-class relevance grades (QBQTC 0/1/2) are both orders: soft targets
     tasks = {d: detect_task(domains[d].labels) for d in names}
     graded = {d: tasks[d] != "binary" for d in names}
@@ -267,7 +287,8 @@ def fit_general_from_scores(domains: Mapping[str, DomainScores], members: Sequen
     matrix = np.column_stack([fs.matrix for fs in sets]) if sets else np.zeros((len(y), 0))
     columns = [(fs.member, n) for fs in sets for n in fs.names]
     bounds = np.cumsum([0] + [len(binary[d]) for d in names])
-    experts, logits, notes = [], [], [f"calibration {calibration} on the domains with paraphrase labels, each weighing the same"]
+    experts, logits, notes = [], [], [f"calibration {calibration} on the domains with paraphrase labels, each weighing the same",
+                                      f"experts: logistic C={expert_c:g}, binary intercepts placed by {threshold_rule}"]
     k = len(members)
     for i, d in enumerate(names):
         rows = slice(bounds[i], bounds[i + 1])
@@ -280,11 +301,11 @@ def fit_general_from_scores(domains: Mapping[str, DomainScores], members: Sequen
         x_cal, x_mat = cal[rows], matrix[rows]
         if graded[d]:
             x_cal, x_mat = np.vstack([x_cal, x_cal]), np.vstack([x_mat, x_mat])
-        coef, keep, intercept, _ = _stack(x_cal, x_mat, target, nonnegative, FEATURE_C, weight)
+        coef, keep, intercept, _ = _stack(x_cal, x_mat, target, nonnegative, expert_c, weight)
         z = intercept + cal[rows] @ coef[:k] + matrix[rows] @ coef[k:]
         shift = 0.0
         if not graded[d]:
-            t = min(0.98, max(0.02, balanced_threshold(_sigmoid(z), binary[d])))
+            t = min(0.98, max(0.02, rule_threshold(_sigmoid(z), binary[d], threshold_rule)))
             shift = -float(np.log(t / (1 - t)))
         intercept = round(intercept + shift, 6)
         features: dict[str, dict[str, float]] = {}
@@ -303,7 +324,8 @@ def fit_general_from_scores(domains: Mapping[str, DomainScores], members: Sequen
     if set(extra) - set(names):
         raise InputFormatError(f"router_pairs names domains without data: {', '.join(sorted(set(extra) - set(names)))}")
     router = fit_router(texts + [p for d in extra for p in extra[d]],
-                        [d for d in names for _ in domains[d].pairs] + [d for d in extra for _ in extra[d]])
+                        [d for d in names for _ in domains[d].pairs] + [d for d in extra for _ in extra[d]],
+                        sharpness=router_sharpness)
     route = np.array([[r[d] for d in names] for r in (router.route(a, b) for a, b in texts)])
     stack_scores = (route * _sigmoid(np.column_stack(logits))).sum(axis=1)
     own = route[np.arange(len(y)), np.repeat(np.arange(len(names)), np.diff(bounds))]
@@ -337,7 +359,7 @@ def fit_general_from_scores(domains: Mapping[str, DomainScores], members: Sequen
     cascaded = None
     if cascade_member is not None and cascade_member in members and k > 1:
         cascaded = _cascade(experts, cascade_member, members, cal, binary, graded, domains, names, bounds, route,
-                            signed_scores >= stack_t, nonnegative, max_cascade_change, cascade)
+                            signed_scores >= stack_t, nonnegative, max_cascade_change, cascade, expert_c)
     mean_coef = np.mean([[e.members[m] for m in members] for e in experts], axis=0)
     positive = np.clip(mean_coef, 0, None)
     weights = positive / positive.sum() if positive.sum() > 0 else np.full(k, 1 / k)
@@ -359,10 +381,12 @@ def fit_general_from_scores(domains: Mapping[str, DomainScores], members: Sequen
 def _cascade(experts: list, member: str, members: Sequence[str], cal: np.ndarray, binary: dict[str, np.ndarray],
              graded: dict[str, bool], domains: Mapping[str, DomainScores], names: list[str], bounds: np.ndarray,
              route: np.ndarray, full_label: np.ndarray, nonnegative: bool, max_change: float,
-             enabled: bool) -> Cascade:
+             enabled: bool, expert_c: float = EXPERT_C) -> Cascade:
     """Each expert's pre-stack (the members but ``member``, no features; fills ``expert.pre``) and the
-    cascade's floor: the largest under which at most ``max_change`` of each domain's pairs that the full
-    engine calls similar would be answered "not similar" (the only way skipping can change a label).
+    cascade's floors, one per expert: the largest under which at most ``max_change`` of the fitting pairs
+    routed first to that expert, of those the full engine calls similar, would be answered "not similar"
+    (the only way skipping can change a label). One floor per expert, not the lowest for all: the rule
+    engine lifts few BQ pairs from a low pre-stack over the threshold (floor 0.44) and more LCQMC ones (0.17).
     Only pairs routed first to a binary domain's expert are skipped: a graded domain's expert also orders
     the dissimilar pairs' grades (Spearman), which the pre-stack alone orders worse (CNSD STS-B dev ρ −0.3)."""
 
@@ -376,26 +400,25 @@ def _cascade(experts: list, member: str, members: Sequence[str], cal: np.ndarray
             share = (labels - labels.min()) / (labels.max() - labels.min())
             x, target, weight = np.vstack([x, x]), np.concatenate([np.ones(len(share)), np.zeros(len(share))]), \
                 np.concatenate([share, 1 - share])
-        coef, _, intercept, _ = _stack(x, np.zeros((len(x), 0)), target, nonnegative, FEATURE_C, weight)
+        coef, _, intercept, _ = _stack(x, np.zeros((len(x), 0)), target, nonnegative, expert_c, weight)
         experts[i].pre = {"intercept": round(intercept, 6),
                           "members": {members[j]: round(float(c), 6) for j, c in zip(cheap, coef)}}
         parts.append(intercept + cal[:, cheap] @ coef)
     pre = (route * _sigmoid(np.column_stack(parts))).sum(axis=1)
     skippable = [d for d in names if not graded[d]]
-    eligible = np.isin(np.array(names)[route.argmax(axis=1)], skippable)
-    floors = []
-    for i in range(len(names)):
-        rows = slice(bounds[i], bounds[i + 1])
-        similar = np.sort(pre[rows][full_label[rows] & eligible[rows]])
-        allowed = int(max_change * (bounds[i + 1] - bounds[i]))
-        floors.append(float(similar[allowed]) if allowed < len(similar) else 0.5)
-    floor = round(min(0.5, *floors) - 1e-6, 6)
-    skipped = (pre < floor) & eligible
+    top = np.array(names)[route.argmax(axis=1)]
+    floors = {}
+    for d in skippable:
+        routed = top == d
+        similar = np.sort(pre[routed & full_label])
+        allowed = int(max_change * routed.sum())
+        floors[d] = max(0.0, round(min(0.5, float(similar[allowed]) if allowed < len(similar) else 0.5) - 1e-6, 6))
+    skipped = pre < np.array([floors.get(t, 0.0) for t in top])
     info = {"fit_max_change": max_change,
             "fit_skipped": {d: round(float(skipped[bounds[i]:bounds[i + 1]].mean()), 4) for i, d in enumerate(names)},
             "fit_changed": {d: round(float((skipped & full_label)[bounds[i]:bounds[i + 1]].mean()), 4)
                             for i, d in enumerate(names)}}
-    return Cascade(member, max(0.0, floor), enabled, skippable, info)
+    return Cascade(member, min(floors.values(), default=0.0), enabled, skippable, info, floors)
 
 
 def parse_domains(specs: Sequence[str]) -> dict[str, str | tuple[str, int, int]]:
@@ -525,6 +548,29 @@ class _Features:
 
 def _feature_sets(features: Mapping[str, tuple[Sequence[str], np.ndarray]]) -> list[_Features]:
     return [_Features(m, names, values) for m, (names, values) in features.items() if len(names)]
+
+
+def rule_threshold(scores: np.ndarray, y: np.ndarray, rule: str) -> float:
+    """The threshold that maximises ``rule`` (:data:`THRESHOLD_RULES`) of "score >= t is similar", midway
+    between two distinct scores as :func:`simcalc.evaluate.balanced_threshold` places its cut."""
+    if rule == "balanced":
+        return balanced_threshold(scores, y)
+    order = np.argsort(scores, kind="stable")
+    s, positive = scores[order], y[order].astype(bool)
+    cuts = np.flatnonzero(np.diff(s) > 0)  # predict 1 above index cut
+    if not len(cuts):
+        return float(s[0])
+    pos, neg, n = int(positive.sum()), int((~positive).sum()), len(s)
+    true_neg = np.cumsum(~positive)[cuts]
+    true_pos = pos - np.cumsum(positive)[cuts]
+    called = n - cuts - 1
+    f1 = 2 * true_pos / np.maximum(1, called + pos)
+    if rule == "accuracy_f1":
+        value = (true_neg + true_pos) / n + f1
+    else:  # macro_f1: F1 of "similar" and of "not similar", averaged
+        value = f1 + 2 * true_neg / np.maximum(1, n - called + neg)
+    best = int(np.argmax(value))
+    return float((s[cuts[best]] + s[cuts[best] + 1]) / 2)
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:

@@ -33,6 +33,12 @@ from .text import content_chars, normalize
 #: At most this many n-grams (the most frequent in the fitting sentences, seen in at least MIN_DF pairs).
 MAX_GRAMS = 20000
 MIN_DF = 3
+#: The fitted router's logits are multiplied by this (a softmax temperature of 1/2): its weights leaned
+#: toward the even mixture on unseen text, where the pair's own expert alone was better. 5-fold
+#: cross-validation of the experts over the general config's fitting sets, sharpness 1 → 2: BQ dev
+#: accuracy 84.43 → 84.48, LCQMC 75.69 → 75.80, PAWS-X 66.25 → 66.42, QBQTC ρ 38.37 → 38.58, AFQMC and CNSD
+#: unchanged (within 0.05).
+SHARPNESS = 2.0
 
 
 #: Length buckets (content characters) of the pair's shape features.
@@ -120,8 +126,10 @@ class Router:
                    np.array(weights).reshape(len(idf), len(head) - 1))
 
 
-def fit_router(pairs: Sequence[tuple[str, str]], domains: Sequence[str], C: float = 10.0) -> Router:
-    """A router from example pairs and the domain of each (classes weighted to balance the domains)."""
+def fit_router(pairs: Sequence[tuple[str, str]], domains: Sequence[str], C: float = 10.0,
+               sharpness: float = SHARPNESS) -> Router:
+    """A router from example pairs and the domain of each (classes weighted to balance the domains), its
+    logits multiplied by ``sharpness`` (the same table format: the scaled weights are the table's)."""
     from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
 
@@ -148,6 +156,9 @@ def fit_router(pairs: Sequence[tuple[str, str]], domains: Sequence[str], C: floa
     coef, intercept = lr.coef_, lr.intercept_
     if len(names) == 2:  # sklearn keeps one row for two classes: the second class's logit
         coef, intercept = np.vstack([np.zeros_like(coef), coef]), np.array([0.0, intercept[0]])
+    if sharpness <= 0:
+        raise InputFormatError(f"router sharpness must be > 0, got {sharpness}")
+    coef, intercept = coef * sharpness, intercept * sharpness
     # rounded as the table stores them: the router that scores after loading is the one fitted here
     return Router(names, _rounded(intercept, 6), vocabulary, _rounded(idf, 6), _rounded(coef.T, 5))
 

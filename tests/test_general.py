@@ -74,6 +74,41 @@ def test_router_tells_the_kinds_of_text_apart_and_survives_its_table(tmp_path):
     assert sum(loaded.route("", "").values()) == pytest.approx(1.0)  # no known n-gram: the intercepts decide
 
 
+def test_a_sharper_router_is_the_same_router_at_a_lower_temperature():
+    pairs = [(a, b) for a in BANK for b in BANK] + [(a, b) for a in CAPTION for b in CAPTION]
+    labels = ["bank"] * 144 + ["caption"] * 144
+    plain, sharp = fit_router(pairs, labels, sharpness=1.0), fit_router(pairs, labels, sharpness=2.0)
+    for pair in (("花呗怎么还款", "一只猫在睡觉。"), ("借呗", "一个男人")):
+        p, q = plain.route(*pair), sharp.route(*pair)
+        squared = {d: v * v for d, v in p.items()}
+        assert q == pytest.approx({d: v / sum(squared.values()) for d, v in squared.items()}, rel=1e-3)
+        assert max(q.values()) >= max(p.values())
+    with pytest.raises(InputFormatError, match="sharpness"):
+        fit_router(pairs, labels, sharpness=0)
+
+
+def test_threshold_rules_pick_their_own_best_cut():
+    from simcalc.fitting import rule_threshold
+
+    rng = np.random.default_rng(5)
+    y = (rng.uniform(size=3000) < 0.3).astype(int)  # 30 % similar, as AFQMC
+    scores = np.clip(0.3 + 0.25 * y + rng.normal(0, 0.2, 3000), 0, 1)
+
+    def measured(t: float) -> dict[str, float]:
+        called = scores >= t
+        tp, tn = int((called & (y == 1)).sum()), int((~called & (y == 0)).sum())
+        f1 = 2 * tp / (called.sum() + y.sum())
+        return {"balanced": (tp / y.sum() + tn / (y == 0).sum()) / 2, "accuracy_f1": (tp + tn) / len(y) + f1,
+                "macro_f1": (f1 + 2 * tn / ((~called).sum() + (y == 0).sum())) / 2}
+
+    grid = np.unique(scores)
+    for rule in ("balanced", "accuracy_f1", "macro_f1"):
+        t = rule_threshold(scores, y, rule)
+        assert measured(t)[rule] == pytest.approx(max(measured(g)[rule] for g in grid))
+    # leaning toward the majority ("not similar"): fewer pairs called similar than the balanced cut calls
+    assert rule_threshold(scores, y, "balanced") < rule_threshold(scores, y, "macro_f1")
+
+
 def test_each_domain_gets_its_own_expert_and_the_graded_one_keeps_the_order(fitted, domains):
     config, _ = fitted
     experts = {e.name: e for e in config.experts}
@@ -247,6 +282,7 @@ def test_the_cascade_is_fitted_and_its_floor_keeps_labels_on_the_fitting_data(ca
     assert cascade is not None and cascade.member == "polar_count" and cascade.enabled
     assert 0.0 < cascade.floor < 0.5
     assert cascade.experts == ["bank"]  # the graded domain's expert orders dissimilar pairs too: not skipped
+    assert cascade.floors == {"bank": cascade.floor} and cascade.floor_for("bank") == cascade.floor
     assert all(e.pre and "polar_count" not in e.pre["members"] for e in config.experts)
     assert all(share <= 0.02 for share in cascade.info["fit_changed"].values())
     loaded = load_config(str(out))
@@ -281,6 +317,23 @@ def test_skipped_pairs_never_run_the_expensive_member_and_say_so(cascaded):
             assert r.score == pytest.approx(f.score) and r.details["decided_by"] == f.details["decided_by"]
 
 
+def test_each_expert_skips_below_its_own_floor(cascaded, tmp_path):
+    config, out = cascaded
+    text = out.read_text()
+    assert f"floors = {{bank = {config.cascade.floor!r}}}" in text
+    (out.parent / "own.toml").write_text(text.replace(f"floors = {{bank = {config.cascade.floor!r}}}", "floors = {bank = 0.0}"))
+    own = EnsembleScorer(str(out.parent / "own.toml"))
+    assert own.cascade is not None and own.cascade.floor > 0 and own.cascade.floor_for("bank") == 0.0
+    CountingPolar.seen.clear()
+    results = own.score_batch(mixed_pairs())
+    assert not any("cascade" in r.details for r in results) and len(CountingPolar.seen) == len(results)
+
+
+def test_a_general_fit_refuses_an_unknown_threshold_rule(domains):
+    with pytest.raises(InputFormatError, match="threshold_rule"):
+        fit_general_from_scores(domains, ["levenshtein", "polar_test"], {}, threshold_rule="accuracy")
+
+
 def test_cascade_off_scores_as_a_config_without_one(cascaded, tmp_path):
     config, _ = cascaded
     config.cascade.enabled = False  # type: ignore[union-attr]
@@ -303,7 +356,9 @@ def test_the_cascade_table_is_checked(cascaded):
     text = out.read_text()
     for bad, message in ((text.replace('member = "polar_count"\nfloor', 'member = "nope"\nfloor'), "not a member"),
                          (text.replace("enabled = true", "enabled = 1"), "true or false"),
-                         (text.replace("\n[experts.bank.pre]", "\n[experts.bank.unused]"), "pre] tables")):
+                         (text.replace("\n[experts.bank.pre]", "\n[experts.bank.unused]"), "pre] tables"),
+                         (text.replace("floors = {bank", "floors = {nope"), "unknown experts"),
+                         (text.replace("floors = {bank = ", "floors = {bank = 1"), r"in \[0, 1\)")):
         (out.parent / "bad.toml").write_text(bad)  # beside its router table
         with pytest.raises(InputFormatError, match=message):
             load_config(str(out.parent / "bad.toml"))
