@@ -169,13 +169,13 @@ def evaluate_partial(model: BiaffineParser, trees: list[PartialTree], vocabs: Vo
 
 
 @torch.no_grad()
-def keep_init(model: BiaffineParser, trees: list[PartialTree], vocabs: Vocabs) -> int:
+def keep_init(model: BiaffineParser, trees: list[PartialTree], vocabs: Vocabs, arcs: bool = True) -> int:
     """Fill what each partial tree leaves open with the initial model's own greedy predictions: the POS of
     every word, and head + label of every unannotated word whose predicted arc agrees with the annotation
     (not a second root, not a label forbidden under the root word). Why: the question files speak only of
     HED/SBV/VOB; with no target elsewhere, fine-tuning let the rest drift (runs A-D: 瘦 tagged as
-    punctuation, 卖给's 给 as an object), and the rule engine reads those words too. Returns the number of
-    arcs added."""
+    punctuation, 卖给's 给 as an object), and the rule engine reads those words too. ``arcs=False``: the POS
+    only. Returns the number of arcs added."""
     model.eval()
     added = 0
     for ids in make_batches(trees, 3000, shuffle=False):
@@ -187,7 +187,7 @@ def keep_init(model: BiaffineParser, trees: list[PartialTree], vocabs: Vocabs) -
         for b, i in enumerate(ids):
             t = trees[i]
             t.tags = [vocabs.tags.items[int(x)] for x in tags[b, 1: len(t) + 1]]
-            for k in range(len(t)):
+            for k in range(len(t) if arcs else 0):
                 h, r = int(heads[b, k + 1]), vocabs.rels.items[int(rels[b, k + 1])]
                 if t.heads[k] >= 0 or h == 0 or h == k + 1 or (h == t.anchor and r in t.forbid[k]):
                     continue
@@ -263,9 +263,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--jieba-view", action="store_true",
                     help="also train on each question cut by jieba (the rule engine's words), the annotation "
                     "carried over where the slot words survive the cut")
-    ap.add_argument("--keep-init", action="store_true",
-                    help="with --init: train the partial trees' unannotated words (POS, arcs) toward the "
-                         "initial model's own predictions, so only the annotated slots move")
+    ap.add_argument("--keep-init", nargs="?", const="all", choices=("all", "pos"), default=None,
+                    help="with --init: train the partial trees' unannotated words toward the initial model's "
+                         "own predictions, so only the annotated slots move (all: POS and arcs; pos: POS only)")
     ap.add_argument("--extra-holdout", type=int, default=0, metavar="N",
                     help="keep the last N trees of the first --extra-train file apart for model selection "
                     "(selection then maximises GSD dev LAS + their root accuracy)")
@@ -337,7 +337,7 @@ def main(argv: list[str] | None = None) -> None:
             raise SystemExit("--keep-init needs --init (the model whose predictions are kept)")
         unique = list({id(t): t for t in extra}.values())
         log.info("kept the initial model's POS of %d partial trees and %d of their unannotated arcs",
-                 len(unique), keep_init(load_init(args.init), unique, vocabs))
+                 len(unique), keep_init(load_init(args.init), unique, vocabs, arcs=args.keep_init == "all"))
     started = time.time()
     for epoch in range(start_epoch, args.epochs + 1):
         model.train()
