@@ -100,6 +100,13 @@ def test_training_accepts_partial_question_trees(tmp_path, caplog):
                     "--epochs", "2", "--hidden", "16", "--layers", "1", "--max-tokens", "200",
                     "--extra-train", f"{questions}:3", "--extra-holdout", "1"])
     assert "extra: 1 partial trees" in caplog.text and "questions root" in caplog.text
+    # fine-tuning from those weights, the unannotated words kept at the initial model's predictions
+    train.export(tmp_path / "run" / "best.pt", tmp_path / "init")
+    with caplog.at_level("INFO"):
+        train.main(["--train-file", str(FIXTURE), "--dev-file", str(FIXTURE), "--out", str(tmp_path / "run2"),
+                    "--epochs", "1", "--max-tokens", "200", "--init", str(tmp_path / "init"), "--keep-init",
+                    "--extra-train", f"{questions}:3", "--extra-holdout", "1"])
+    assert "kept the initial model's POS of 1 partial trees" in caplog.text
 
 
 def test_jieba_view_carries_slots_over_to_words_that_survive_the_cut():
@@ -111,3 +118,57 @@ def test_jieba_view_carries_slots_over_to_words_that_survive_the_cut():
     # the subject is split here: no subject claim either way, the (absent) object is still forbidden
     assert all("nsubj" not in f for f in tree.forbid) and "dobj" in tree.forbid[4]
     assert project(["微粒贷可", "以申请吗"], slots, []) is None  # the HED does not survive: skipped
+
+
+def test_a_complement_right_after_the_root_may_be_xcomp():
+    # 还上 / 转到: UD xcomp there converts to CMP, not VOB, so an absent object does not forbid it
+    t = to_ud_targets(["怎么", "还", "上", "钱"], hed=1, sbv=None, vob=3)
+    assert "xcomp" not in t.forbid[2] and "dobj" in t.forbid[2]
+    assert _ltp_slots(t.tokens, ["ADV", "VERB", "VERB", "NOUN"], [2, 0, 2, 2], ["advmod", "root", "xcomp", "dobj"]) \
+        == {"HED": "还", "SBV": None, "VOB": "钱"}
+    # a word that is no complement keeps every object label forbidden (卖给: 给 as xcomp would be a VOB)
+    s = to_ud_targets(["他", "卖", "给", "我", "房子"], hed=1, sbv=0, vob=4)
+    assert {"xcomp", "dobj"} <= set(s.forbid[2]) and "dobj" in s.forbid[3]
+
+
+def test_construction_trees_are_apart_from_the_gold_set_and_the_behaviour_suites():
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import rules_suites
+
+    made = read_question_gold(DATA / "questions_constructions.conllu")
+    gold = read_question_gold(DATA / "questions_gold.conllu")
+    suites = {s for name in dir(rules_suites) if name.endswith(("_pairs", "_triples"))
+              for row in getattr(rules_suites, name)() for s in row}
+    assert len(made) >= 80 and not {q.text for q in made} & ({q.text for q in gold} | suites)
+    assert {q.source for q in made} <= {"bq_train", "afqmc_train", "own"}
+    trees = partial_trees(DATA / "questions_constructions.conllu")
+    assert len(trees) == len(made) and all(t.heads.count(0) == 1 for t in trees)
+
+
+def test_keep_init_fills_only_what_the_annotation_leaves_open():
+    pytest.importorskip("torch")
+    import torch
+
+    from simcalc.rules.parse.conllu import read_conllu
+    from simcalc.rules.parse.embedded.model import BiaffineParser, ModelConfig
+    from simcalc.rules.parse.embedded.train import keep_init
+    from simcalc.rules.parse.embedded.vocab import Vocabs
+
+    torch.manual_seed(0)
+    vocabs = Vocabs.build(read_conllu(FIXTURE, simplify=False))
+    model = BiaffineParser(ModelConfig(len(vocabs.words), len(vocabs.chars), len(vocabs.tags), len(vocabs.rels),
+                                       hidden=16, layers=1))
+    trees = [to_ud_targets(["他", "卖", "给", "我", "房子", "了"], hed=1, sbv=0, vob=4),
+             to_ud_targets(["为什么", "总是", "打不开"], hed=2, sbv=None, vob=None)]
+    before = [(list(t.heads), list(t.rels)) for t in trees]
+    keep_init(model, trees, vocabs)
+    for t, (heads, rels) in zip(trees, before):
+        assert t.tags is not None and len(t.tags) == len(t) and set(t.tags) <= set(vocabs.tags.items)
+        for k in range(len(t)):
+            if heads[k] >= 0:  # annotated: untouched
+                assert (t.heads[k], t.rels[k]) == (heads[k], rels[k])
+            elif t.heads[k] >= 0:  # filled: never a second root, a self-loop or a forbidden arc
+                assert t.heads[k] not in (0, k + 1) and len(t.rels[k]) == 1
+                assert not (t.heads[k] == t.anchor and t.rels[k][0] in t.forbid[k])

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from ..ud_convert import COMPLEMENTS
+
 COPULAS = frozenset({"是", "不是", "是不是"})
 SBV_RELS = ("nsubj", "nsubjpass", "csubj", "csubjpass")
 VOB_RELS = ("dobj", "ccomp", "xcomp")
@@ -38,6 +40,8 @@ class PartialTree:
     rels: list[tuple[str, ...]]
     anchor: int
     forbid: list[tuple[str, ...]] = field(default_factory=list)
+    #: POS targets (GSD XPOS), when filled from the initial model (``train --keep-init``); None = no POS loss
+    tags: list[str] | None = None
 
     def __len__(self) -> int:
         return len(self.tokens)
@@ -110,6 +114,8 @@ def to_ud_targets(tokens: list[str], hed: int, sbv: int | None, vob: int | None)
     for i in range(n):
         if i in taken:
             continue
-        banned = SBV_RELS + ((VOB_RELS + (VOB_AFTER_RELS if i > root else ())) if forbid_vob else ())
-        forbid[i] = banned
+        vob_rels = VOB_RELS + (VOB_AFTER_RELS if i > root else ())
+        if i == root + 1 and tokens[i] in COMPLEMENTS:  # V + 完/到/上 as xcomp converts to CMP, not VOB
+            vob_rels = tuple(r for r in vob_rels if r != "xcomp")
+        forbid[i] = SBV_RELS + (vob_rels if forbid_vob else ())
     return PartialTree(list(tokens), heads, rels, root + 1, forbid)
