@@ -159,8 +159,8 @@ def fit(cache: Path, calibration: str, nonnegative: bool = True, threshold_rule:
         domains, members, options, calibration=calibration, nonnegative=nonnegative, name="general",
         router_pairs=extra, threshold_rule=threshold_rule,
         description="any text (the default): a router over six domains (BQ, LCQMC, AFQMC, "
-                    "CNSD STS-B, PAWS-X, QBQTC) mixes one expert stack per domain over the seven shipped scorers and the "
-                    "rule engine with its features; signed as bq. Fitted by bench/general.py --fit "
+                    "CNSD STS-B, PAWS-X, QBQTC) mixes one expert stack per domain over the shipped scorers "
+                    "(see members) and the rule engine with its features; signed as bq. Fitted by bench/general.py --fit "
                     "(data: BQ dev, LCQMC dev, AFQMC train 10k sample, CNSD STS-B train, PAWS-X zh dev rows 0-1199, QBQTC dev rows 0-11999; "
                     "router also on sentences of BQ train 20k and AFQMC train 20k)")
     write_config(general, CONFIGS / "general.toml")

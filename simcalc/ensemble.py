@@ -789,10 +789,13 @@ class EnsembleScorer(Scorer):
             pre = sum(w * _sigmoid(e.logit(calibrated, {}, pre=True))
                       for e in self.config.experts if (w := route.get(e.name, 0.0)))
             top = max(route, key=route.__getitem__) if route else ""
-            if pre >= cascade.floor_for(top) or (cascade.experts and top not in cascade.experts):
+            # never above the threshold in force: a skipped pair is "not similar", so a user threshold
+            # below the fitted floor must send the pairs between them to the full engine
+            floor = min(cascade.floor_for(top), self.threshold)
+            if pre >= floor or (cascade.experts and top not in cascade.experts):
                 full.append(i)
             else:
-                results[i] = self._skipped(cheap, i, calibrated, route, pre, cascade)
+                results[i] = self._skipped(cheap, i, calibrated, route, pre, cascade, top, floor)
         if full:
             per_member = {name: [rs[i] for i in full] for name, rs in cheap.items()}
             per_member[cascade.member] = expensive(full)
@@ -802,9 +805,11 @@ class EnsembleScorer(Scorer):
         return [r for r in results if r is not None]
 
     def _skipped(self, cheap: dict[str, list[Result]], i: int, calibrated: dict[str, float],
-                 route: dict[str, float], pre: float, cascade: Cascade) -> Result:
-        """A pair answered by the pre-stack alone: "not similar", its score the pre-stack probability."""
-        expert = max(self.config.experts, key=lambda e: route.get(e.name, 0.0))
+                 route: dict[str, float], pre: float, cascade: Cascade, top: str, floor: float) -> Result:
+        """A pair answered by the pre-stack alone: "not similar", its score the pre-stack probability;
+        ``top`` is the router's first choice whose ``floor`` decided the skip."""
+        expert = next((e for e in self.config.experts if e.name == top),
+                      max(self.config.experts, key=lambda e: route.get(e.name, 0.0)))
         parts = {name: {"raw": rs[i].score, "calibrated": calibrated[name], "weight": self.weights[name],
                         "stack_coefficient": expert.pre["members"].get(name, 0.0),
                         "contribution": expert.pre["members"].get(name, 0.0) * calibrated[name],
@@ -813,13 +818,13 @@ class EnsembleScorer(Scorer):
             "config": self.config.name, "combination": self.combination,
             "router": {d: round(w, 4) for d, w in sorted(route.items(), key=lambda kv: -kv[1])},
             "expert": expert.name, "members": parts, "p_similar": pre,
-            "cascade": {"skipped": cascade.member, "pre_stack": pre, "floor": cascade.floor_for(expert.name)}}
+            "cascade": {"skipped": cascade.member, "pre_stack": pre, "floor": floor}}
         if self.unused:
             details["unused"] = list(self.unused)
         result = Result(pre, self.name, details=details).with_threshold(self.threshold)
         what = "rule engine" if cascade.member == "rules" else cascade.member
-        details["decided_by"] = f"{what} skipped: content clearly different, pre-stack {pre:.2f} " \
-                                f"< floor {cascade.floor_for(expert.name):.2f}"
+        details["decided_by"] = f"{what} skipped: pre-stack {pre:.2f} below the {expert.name} floor {floor:.2f} " \
+                                f"(the {what} rarely lifts such pairs over the threshold)"
         return result
 
     def combine(self, per_member: dict[str, list[Result]], n: int,

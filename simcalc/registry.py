@@ -155,8 +155,8 @@ for _spec in (
     ScorerSpec("char_jaccard", "simcalc.lexical:CharJaccardScorer", "lexical",
                "Jaccard overlap of the two sentences' character sets"),
     ScorerSpec("word_order", "simcalc.order:WordOrderScorer", "lexical",
-               "whether the shared characters keep their order (LCS over shared characters), halved when two "
-               "content words trade places; order features in its details (PAWS-style swaps)", ("jieba",)),
+               "whether the shared characters keep their order (LCS over shared characters; not how many), "
+               "×0.75 per kind of exchange (words, character bigrams) trading places; PAWS-style swaps", ("jieba",)),
     ScorerSpec("tfidf", "simcalc.lexical:TfidfScorer", "lexical",
                "cosine of character 1-2-gram TF-IDF vectors, fitted on the sentences scored or a corpus",
                ),

@@ -133,6 +133,8 @@ def fit_router(pairs: Sequence[tuple[str, str]], domains: Sequence[str], C: floa
     from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
 
+    if sharpness <= 0:
+        raise InputFormatError(f"router sharpness must be > 0, got {sharpness}")
     names = sorted(set(domains), key=list(domains).index)
     if len(names) < 2:
         raise InputFormatError("a router needs pairs of at least two domains")
@@ -156,8 +158,6 @@ def fit_router(pairs: Sequence[tuple[str, str]], domains: Sequence[str], C: floa
     coef, intercept = lr.coef_, lr.intercept_
     if len(names) == 2:  # sklearn keeps one row for two classes: the second class's logit
         coef, intercept = np.vstack([np.zeros_like(coef), coef]), np.array([0.0, intercept[0]])
-    if sharpness <= 0:
-        raise InputFormatError(f"router sharpness must be > 0, got {sharpness}")
     coef, intercept = coef * sharpness, intercept * sharpness
     # rounded as the table stores them: the router that scores after loading is the one fitted here
     return Router(names, _rounded(intercept, 6), vocabulary, _rounded(idf, 6), _rounded(coef.T, 5))

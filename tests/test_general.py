@@ -306,8 +306,8 @@ def test_skipped_pairs_never_run_the_expensive_member_and_say_so(cascaded):
             assert r.details["cascade"]["pre_stack"] < floor and r.score == r.details["cascade"]["pre_stack"]
             assert r.label == 0 and r.verdict != "opposite" and "polar_count" not in r.details["members"]
             assert r.details["expert"] == "bank"
-            assert r.details["decided_by"].startswith("polar_count skipped: content clearly different, pre-stack ")
-            assert f"< floor {floor:.2f}" in r.details["decided_by"]
+            assert r.details["decided_by"].startswith("polar_count skipped: pre-stack ")
+            assert f"below the bank floor {floor:.2f}" in r.details["decided_by"]
     # the pairs not skipped: exactly the full engine's answer
     CountingPolar.seen.clear()
     full = off.score_batch(pairs)
@@ -327,6 +327,33 @@ def test_each_expert_skips_below_its_own_floor(cascaded, tmp_path):
     CountingPolar.seen.clear()
     results = own.score_batch(mixed_pairs())
     assert not any("cascade" in r.details for r in results) and len(CountingPolar.seen) == len(results)
+
+
+def test_a_user_threshold_below_the_floor_never_lets_a_skipped_pair_pass(cascaded):
+    _, out = cascaded
+    pairs = mixed_pairs()
+    floor = EnsembleScorer(str(out)).cascade.floor_for("bank")
+    low = floor / 2
+    on, off = EnsembleScorer(str(out), threshold=low), EnsembleScorer(str(out), threshold=low, cascade=False)
+    for r, f in zip(on.score_batch(pairs), off.score_batch(pairs)):
+        if "cascade" in r.details:  # skipped only under the lowered floor, and then "not similar" as the full engine says
+            assert r.details["cascade"]["pre_stack"] < low and r.details["cascade"]["floor"] == low
+            assert r.label == 0
+        else:
+            assert r.score == pytest.approx(f.score) and r.label == f.label
+
+
+def test_a_config_with_one_floor_for_every_expert_still_loads_and_skips_alike(cascaded, tmp_path):
+    config, out = cascaded
+    text = out.read_text()
+    line = f"floors = {{bank = {config.cascade.floor!r}}}\n"
+    assert line in text
+    (out.parent / "old.toml").write_text(text.replace(line, ""))  # the format before per-expert floors
+    old, new = EnsembleScorer(str(out.parent / "old.toml")), EnsembleScorer(str(out))
+    assert old.cascade.floors == {} and old.cascade.floor_for("bank") == new.cascade.floor_for("bank")
+    pairs = mixed_pairs()
+    for a, b in zip(old.score_batch(pairs), new.score_batch(pairs)):
+        assert a.score == b.score and ("cascade" in a.details) == ("cascade" in b.details)
 
 
 def test_a_general_fit_refuses_an_unknown_threshold_rule(domains):
@@ -370,7 +397,7 @@ def test_shipped_general_cascade_skips_clearly_different_pairs_only():
     assert on.config.cascade is not None and off.cascade is None
     different = on.score("微粒贷怎么还款", "今天天气怎么样")
     assert "cascade" in different.details and different.label == 0
-    assert different.details["decided_by"].startswith("rule engine skipped: content clearly different")
+    assert different.details["decided_by"].startswith("rule engine skipped: pre-stack ")
     negated = on.score("我喜欢吃苹果", "我不喜欢吃苹果")
     assert "cascade" not in negated.details and negated.verdict == "opposite"
     assert negated.score == pytest.approx(off.score("我喜欢吃苹果", "我不喜欢吃苹果").score)

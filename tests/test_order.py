@@ -101,7 +101,14 @@ def test_scores_are_in_range_deterministic_and_char_order_is_symmetric(scorer):
     back = scorer.score_batch([(b, a) for a, b in pairs])
     for r, s in zip(first, back):
         assert r.details["order"]["char_order"] == pytest.approx(s.details["order"]["char_order"])
+        assert r.score == pytest.approx(s.score), (r.details, s.details)
         assert all(isinstance(v, float) for v in r.details["order"].values())
+
+
+def test_a_pair_swapping_two_names_both_ways_loses_a_quarter_per_kind_of_exchange(scorer):
+    r = scorer.score("张伟在比赛中击败了李娜", "李娜在比赛中击败了张伟")
+    kinds = r.details["order"]["exchanged"] + r.details["order"]["chars_exchanged"]
+    assert kinds >= 1 and r.score == pytest.approx(r.details["order"]["char_order"] * 0.75 ** kinds)
 
 
 def test_registered_with_a_description():
