@@ -21,7 +21,7 @@ not a conflict.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from .config import _read_words
@@ -51,10 +51,11 @@ _TIME = re.compile(
     r"|(?P<rel>大后天|大前天|今天|明天|后天|昨天|前天|今年|明年|去年|前年|后年|本月|这个月|下个月|上个月|下月|上月"
     r"|本周|这周|下周|上周|这个星期|下个星期|上个星期|月初|月底|月末|月中|年初|年底|年末)"
     r"|(?P<part>凌晨|早上|上午|中午|下午|傍晚|晚上|今晚|明晚|昨晚|半夜)"
-    r"|(?P<fest>春节|劳动节|(?:元旦|国庆|中秋|端午|清明|元宵|除夕|圣诞|五一|双十一|双11)节?)")
+    r"|(?P<fest>春节|过年|劳动节|(?:元旦|国庆|中秋|端午|清明|元宵|除夕|圣诞|五一|双十一|双11)节?)")
 _TIME_ALIASES = {"下月": "下个月", "上月": "上个月", "这个月": "本月", "这周": "本周", "这个星期": "本周",
                  "下个星期": "下周", "上个星期": "上周", "月末": "月底", "年末": "年底", "今晚": "今天晚上",
-                 "明晚": "明天晚上", "昨晚": "昨天晚上", "双11": "双十一", "劳动节": "五一"}
+                 "明晚": "明天晚上", "昨晚": "昨天晚上", "双11": "双十一", "劳动节": "五一",
+                 "过年": "春节"}
 _PER_UNITS = frozenset({"天", "年", "个月", "次", "周"})
 _UNIT_AFTER = re.compile(r"^(块钱|元钱|元|块|个|次|期|张|天|岁|件|人)")
 _ENUMERATOR = re.compile(r"^[.:：、)）]")
@@ -69,6 +70,8 @@ class Value:
     value: str
     text: str
     group: str = ""  # times: the class within which values are compared (day, weekday, hour …)
+    #: where ``text`` starts in the sentence (-1: unknown); not part of the value's identity
+    start: int = field(default=-1, compare=False)
 
 
 @dataclass(frozen=True)
@@ -281,7 +284,7 @@ def values(text: str, tokens: Sequence[str], knows: Callable[[str], bool] | None
         if m.lastgroup == "h" and float(_number_value(re.split("[点時时]", m.group(0))[0]) or 99) > 24:
             continue  # 164点 is an index level, not a time of day: a number
         for group, v in _time_values(m):
-            out.append(Value("time", v, m.group(0), group))
+            out.append(Value("time", v, m.group(0), group, start))
         for i in range(start, m.end()):
             covered[i] = True
     for m in _DIGITS.finditer(text):
@@ -292,7 +295,8 @@ def values(text: str, tokens: Sequence[str], knows: Callable[[str], bool] | None
         digits = _number_value(m.group(0))
         if digits is not None:
             unit = _UNIT_AFTER.match(text[m.end():])  # the words as written keep their unit: 100元
-            out.append(Value("number", digits, m.group(0).strip() + (unit.group(0) if unit else "")))
+            out.append(Value("number", digits, m.group(0).strip() + (unit.group(0) if unit else ""),
+                             start=m.start()))
     position = 0
     for i, tok in enumerate(tokens):
         at = text.find(tok, position)
@@ -306,25 +310,26 @@ def values(text: str, tokens: Sequence[str], knows: Callable[[str], bool] | None
             classifier = numeral.group(2) or ""
             amount = _number_value(numeral.group(1) + (classifier if classifier in ("万", "千") else ""))
             if amount is not None and not (amount == "1" and classifier in _PER_UNITS):
-                out.append(Value("number", amount, tok))  # 一天/一次 name the unit (利息一天多少), not a count
+                out.append(Value("number", amount, tok, start=at))  # 一天/一次 name the unit (利息一天多少), not a count
             continue
         if inside_time or any(ch.isdigit() for ch in tok):
             continue
         stem = tok[:-1] if len(tok) >= 3 and tok.endswith(_PLACE_SUFFIX) else None
         if stem and word_senses is not None and _is_place(stem, word_senses(stem)):
-            out.append(Value("place", stem, tok))  # 杭州市, 华盛顿州: the place itself
+            out.append(Value("place", stem, tok, start=at))  # 杭州市, 华盛顿州: the place itself
         elif word_senses is not None and _is_place(tok, word_senses(tok)):
-            out.append(Value("place", tok, tok))
+            out.append(Value("place", tok, tok, start=at))
         elif i > 0 and tokens[i - 1] in ("小", "老") and tok[:1] in surnames():
             out.append(Value("name", tokens[i - 1] + tok[0], tokens[i - 1] + tok[0]))  # 小|李去: 小李, then 去
         elif _is_name(tok, bool(knows(tok)) if knows else True) and not _foreign(tokens, i):
-            out.append(Value("name", tok, tok))
+            out.append(Value("name", tok, tok, start=at))
         elif (len(tok) == 1 and i + 1 < len(tokens) and not _foreign(tokens, i)
               and not (i > 0 and (tokens[i - 1][-1:] in _CN or tokens[i - 1][-1:].isdigit()))
               and len(tokens[i + 1]) <= 2 and (dictionary_tag(tok + tokens[i + 1]) == "nr" or (
                   tok in surnames() and not _in_dictionary(tok + tokens[i + 1])
                   and _is_name(tok + tokens[i + 1], bool(knows(tok + tokens[i + 1])) if knows else True)))):
-            out.append(Value("name", tok + tokens[i + 1], tok + tokens[i + 1]))  # 郑|国华: split by the segmenter
+            name = tok + tokens[i + 1]
+            out.append(Value("name", name, name, start=at))  # 郑|国华: split by the segmenter
     return out
 
 

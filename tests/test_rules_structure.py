@@ -159,3 +159,37 @@ def test_roles_exchanged_between_names_the_segmenter_cuts(engine):
     people = [("小赵", "黄晓明"), ("老孙", "周星驰"), ("小林", "马化腾")]
     pairs = [(f"{a}{v}了{b}", f"{b}{v}了{a}") for a, b in people for v in ("批评", "表扬", "帮助")]
     assert share(engine, pairs, lambda r: r.details["features"]["role_exchange"] == 1.0) >= 0.85
+
+
+PREDICATES = ["放假吗", "加班吗", "发工资吗", "能到账吗", "开门吗"]
+
+
+@pytest.mark.shared_data
+def test_one_entity_written_two_ways_is_no_entity_difference(engine):
+    # a festival with and without 节 (and 过年 = 春节) names one day: not an entity on one side only
+    written = [("国庆节", "国庆"), ("圣诞节", "圣诞"), ("中秋节", "中秋"), ("春节", "过年"), ("元旦节", "元旦")]
+    pairs = [(f"{a}{p}", f"{b}{p}") for (a, b), p in itertools.product(written, PREDICATES)]
+    assert share(engine, pairs, lambda r: r.details["features"]["entity_mismatch"] == 0.0) == 1.0
+    assert share(engine, pairs, lambda r: r.score >= engine.threshold) >= 0.9
+    # two different festivals still differ
+    other = [(f"元旦{p}", f"国庆{p}") for p in PREDICATES] + [(f"春节{p}", f"中秋节{p}") for p in PREDICATES]
+    assert share(engine, other, lambda r: r.score < engine.threshold) == 1.0
+
+
+@pytest.mark.shared_data
+def test_a_place_on_one_side_only_is_extra_detail(engine):
+    pairs = [("电信怎么在网上交网费", "中国电信怎么在网上交网费"), ("移动的流量套餐怎么改", "中国移动的流量套餐怎么改"),
+             ("银行卡怎么挂失", "北京的银行卡怎么挂失")]
+    assert share(engine, pairs, lambda r: r.details["features"]["entity_mismatch"] == 0.0) == 1.0
+    # two different places are still a place conflict
+    assert engine.score_batch([("北京的天气怎么样", "上海的天气怎么样")])[0].score < engine.threshold
+
+
+@pytest.mark.shared_data
+def test_a_one_character_slot_value_makes_no_other_word_an_entity(engine):
+    # 一本 is a number; 统一 / 一起 / 一直 contain 一 but are no numbers
+    pairs = [("买了一本书统一发货吗", "买了一本书一起发货吗"), ("订了三件衣服统一寄吗", "订了三件衣服一起寄吗"),
+             ("借了一万块一直没还", "借了一万块始终没还")]
+    assert share(engine, pairs, lambda r: r.details["features"]["entity_mismatch"] == 0.0) == 1.0
+    # a different amount still differs
+    assert engine.score_batch([("买了一本书统一发货吗", "买了三本书统一发货吗")])[0].score < engine.threshold
