@@ -15,8 +15,9 @@ not a conflict.
 * names: words HowNet does not know, of two or three characters, starting with a common surname
   (data/wordlists/surnames.txt; one that also starts ordinary words, surnames_ambiguous.txt, only when the
   segmenter's dictionary lacks the word too), or 老/小 + surname (老王, 小李), or 小 + a character (小红);
-  and words jieba's dictionary tags as person names (nr) that start with a surname (马超), whatever HowNet
-  knows. Times conflict within one granularity (a day: 明天 / 周五 / 3月5日 / 春节), see ``_LEVELS``.
+  and words jieba's dictionary tags as person names (nr: 马超) that HowNet does not know, or knows as a
+  person's name only (jieba tags 熊猫, 汤圆, 张贴 nr too); never an A-not-A form or a question (高不高, 周几).
+  Times conflict within one granularity (a day: 明天 / 周五 / 3月5日 / 春节), see ``_LEVELS``.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from .config import _read_words
+from .question import is_a_not_a, question_word_set
 from .tokens import dictionary_frequencies, dictionary_tag
 
 KINDS = ("number", "time", "name", "place")
@@ -224,16 +226,28 @@ def _foreign(tokens: Sequence[str], i: int) -> bool:
     return any(0 <= k < len(tokens) and tokens[k] in _NAME_DOTS for k in (i - 1, i + 1))
 
 
-def _is_name(token: str, known: bool) -> bool:
+def _asks(token: str) -> bool:
+    """A token that starts with a question word (何时能, 哪天) or ends with 几/啥/哪 (周几)."""
+    return token[-1:] in "几啥哪" or any(token.startswith(w) for w in question_word_set() if len(w) >= 2)
+
+
+def _person_senses(senses: Any) -> bool:
+    """Every HowNet sense a proper name of a person: jieba tags hundreds of ordinary words nr (熊猫, 汤圆,
+    雷达, 张贴), so its tag counts only for a word HowNet does not know or knows as a person only."""
+    raws = [getattr(getattr(s, "concept", None), "raw", "") or "" for s in (senses or ())]
+    return bool(raws) and all("ProperName|专" in r and r.startswith("human|人") for r in raws)
+
+
+def _is_name(token: str, known: bool, senses: Any = None) -> bool:
     """A surname and one or two characters HowNet does not know as a word (张伟, 王晓丽); with a surname
     that also starts ordinary words (高, 何, 黄), the segmenter's dictionary must lack it too (高勇; not 高额);
     老/小 + surname (老王, 小李), or 小 + one character neither knows (小红, 小明)."""
     if not (2 <= len(token) <= 3) or not all("\u4e00" <= ch <= "\u9fff" for ch in token):
         return False
-    if any(ch in _NOT_IN_NAMES for ch in token[1:]):
-        return False
-    if dictionary_tag(token) == "nr":  # a person's name in jieba's dictionary (马超, 林涛), whatever HowNet says
-        return True
+    if any(ch in _NOT_IN_NAMES for ch in token[1:]) or is_a_not_a(token) or _asks(token):
+        return False  # 高不高, 周几, 何时能: a question, not a name
+    if dictionary_tag(token) == "nr" and (not known or _person_senses(senses)):
+        return True  # a person's name in jieba's dictionary (马超, 林涛) that HowNet does not know otherwise
     if token[0] in "老小" and len(token) == 2:
         return token[1] in surnames() or (token[0] == "小" and not known and not _in_dictionary(token)
                                           and _given_name_character(token[1]))
@@ -321,13 +335,15 @@ def values(text: str, tokens: Sequence[str], knows: Callable[[str], bool] | None
             out.append(Value("place", tok, tok, start=at))
         elif i > 0 and tokens[i - 1] in ("小", "老") and tok[:1] in surnames():
             out.append(Value("name", tokens[i - 1] + tok[0], tokens[i - 1] + tok[0]))  # 小|李去: 小李, then 去
-        elif _is_name(tok, bool(knows(tok)) if knows else True) and not _foreign(tokens, i):
+        elif _is_name(tok, bool(knows(tok)) if knows else True, word_senses(tok) if word_senses else None) \
+                and not _foreign(tokens, i):
             out.append(Value("name", tok, tok, start=at))
         elif (len(tok) == 1 and i + 1 < len(tokens) and not _foreign(tokens, i)
               and not (i > 0 and (tokens[i - 1][-1:] in _CN or tokens[i - 1][-1:].isdigit()))
               and len(tokens[i + 1]) <= 2 and (dictionary_tag(tok + tokens[i + 1]) == "nr" or (
-                  tok in surnames() and not _in_dictionary(tok + tokens[i + 1])
-                  and _is_name(tok + tokens[i + 1], bool(knows(tok + tokens[i + 1])) if knows else True)))):
+                  tok in surnames() and not _in_dictionary(tok + tokens[i + 1])))
+              and _is_name(tok + tokens[i + 1], bool(knows(tok + tokens[i + 1])) if knows else True,
+                           word_senses(tok + tokens[i + 1]) if word_senses else None)):
             name = tok + tokens[i + 1]
             out.append(Value("name", name, name, start=at))  # 郑|国华: split by the segmenter
     return out

@@ -193,3 +193,19 @@ def test_a_one_character_slot_value_makes_no_other_word_an_entity(engine):
     assert share(engine, pairs, lambda r: r.details["features"]["entity_mismatch"] == 0.0) == 1.0
     # a different amount still differs
     assert engine.score_batch([("买了一本书统一发货吗", "买了三本书统一发货吗")])[0].score < engine.threshold
+
+
+@pytest.mark.shared_data
+def test_ordinary_words_jieba_tags_as_names_are_no_names(engine):
+    # jieba's dictionary tags these nr; HowNet knows them as things (熊猫, 汤圆, 雷达, 杨梅, 陈年)
+    words = ["熊猫", "汤圆", "雷达", "马达", "杨梅", "陈年"]
+    pairs = [(f"{w}多少钱", f"{w}多少钱一斤") for w in words] + [("陈年老酒多少钱", "陈酿老酒多少钱"),
+                                                              ("汤圆怎么煮", "杨梅怎么洗")]
+    assert share(engine, pairs, lambda r: r.details["features"]["name_conflict"] == 0.0) == 1.0
+    slots = lambda r: [s for x in r.details["explanation"]["sentences"] for s in x["signed"]["slots"]]  # noqa: E731
+    # A-not-A forms and questions starting with a surname character are no names either
+    asks = [("高不高", "贵不贵"), ("周几能到", "何时能到"), ("黄不黄", "红不红"), ("哪天发货", "周几发货")]
+    assert share(engine, asks, lambda r: not any(s.startswith("name:") for s in slots(r))) == 1.0
+    # real names still conflict
+    names = [("邓超演过什么", "黄晓明演过什么"), ("张伟的电话是多少", "王晓丽的电话是多少")]
+    assert share(engine, names, lambda r: r.details["features"]["name_conflict"] == 1.0) == 1.0
