@@ -150,8 +150,10 @@ _RELATIVE_DAYS = frozenset("大后天 大前天 今天 明天 后天 昨天 前�
 _RELATIVE_YEARS = frozenset("今年 明年 去年 前年 后年".split())
 _RELATIVE_MONTHS = frozenset("本月 下个月 上个月".split())
 _PERIODS = frozenset("月初 月底 月中 年初 年底 本周 下周 上周".split())
-_LEVELS = {"relative_day": "day", "weekday": "day", "day": "day", "festival": "day",
-           "relative_month": "month", "month": "month", "relative_year": "year", "year": "year"}
+#: Only days are compared across the relative / absolute divide: a relative month or year (下个月, 明年) and
+#: an absolute one (10月, 2030年) are compared within their own class only, as the asker may well mean the
+#: same month (下个月还款 / 10月1日还款); a weekend (周末) is two days, coarser than a day (周末 / 周六).
+_LEVELS = {"relative_day": "day", "weekday": "day", "day": "day", "festival": "day"}
 #: festivals on a fixed day of the solar calendar: the same day as that date (国庆 = 10月1日)
 _FIXED_FESTIVALS = {"元旦": ("1月", "1日"), "国庆": ("10月", "1日"), "五一": ("5月", "1日"),
                     "圣诞": ("12月", "25日"), "双十一": ("11月", "11日")}
@@ -178,7 +180,8 @@ def _time_values(match: re.Match) -> list[tuple[str, str]]:
     if kind == "wd":
         prefix = text[:text.index(next(p for p in ("星期", "礼拜", "周") if p in text))].replace("个", "")
         prefix = {"这": "本"}.get(prefix, prefix)
-        return [("weekday", f"{prefix}周{_WEEKDAY[match.group('wdn')]}")]
+        group = "weekend" if match.group("wdn") == "末" else "weekday"
+        return [(group, f"{prefix}周{_WEEKDAY[match.group('wdn')]}")]
     if kind == "dur":  # a duration (3个月), not a month
         return [("duration", f"{_number_value(text[:-2]) or text[:-2]}个月")]
     if kind == "md":
