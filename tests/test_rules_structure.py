@@ -35,6 +35,14 @@ def test_a_not_a_cut_into_characters_is_merged():
     assert merged("好 用 不 难 用") == ["好", "用", "不", "难", "用"]
 
 
+def test_still_not_and_words_sharing_a_first_character_are_no_a_not_a():
+    assert merged("我 还 没 还款") == ["我", "还", "没", "还款"]  # 还没: "not yet", a statement
+    assert merged("我 还 没还") == ["我", "还", "没还"]
+    assert merged("我还 没 还") == ["我还", "没", "还"]
+    assert merged("微信 没 微粒") == ["微信", "没", "微粒"]  # the same first character, not the same word
+    assert merged("钱 借 没 借到") == ["钱", "借没借到"] and merged("你 还 不 还") == ["你", "还不还"]
+
+
 def test_xiao_or_lao_and_a_surname_cut_apart_are_one_name():
     from simcalc.rules.tokens import repair
 
@@ -213,3 +221,10 @@ def test_ordinary_words_jieba_tags_as_names_are_no_names(engine):
     # real names still conflict
     names = [("邓超演过什么", "黄晓明演过什么"), ("张伟的电话是多少", "王晓丽的电话是多少")]
     assert share(engine, names, lambda r: r.details["features"]["name_conflict"] == 1.0) == 1.0
+
+
+@pytest.mark.shared_data
+def test_not_yet_repaid_is_the_opposite_of_repaid(engine):
+    verbs = ["还款", "还钱", "付款", "发货", "到账"]
+    pairs = [(f"我还没{v}", f"我已经{v}了") for v in verbs] + [(f"他还没{v}呢", f"他{v}了") for v in verbs]
+    assert share(engine, pairs, lambda r: r.score < engine.threshold) >= 0.9
