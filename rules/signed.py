@@ -403,14 +403,17 @@ def converse_pair(p1: Profile, p2: Profile, match: "Match") -> tuple[str, str] |
     return None
 
 
-#: complements that mark the recipient or the other party after a verb (输给, 卖给, 败于): not part of the
-#: verb's meaning, so the converse of 输给 is the converse of 输
+#: complements that mark the recipient or the other party after a verb (输给, 卖给, 负于, 高于): not part of
+#: the verb's meaning, so the converse of 输给 is the converse of 输 and 低于 that of 高于. (jieba cuts 败|于
+#: apart: there 败 itself is compared.)
 _DATIVE_COMPLEMENTS = ("给", "于")
 
 
 def verb_stem(word: str) -> str:
-    """The verb without a dative complement (输给 → 输, 败于 → 败); the word itself otherwise."""
-    if len(word) >= 2 and word.endswith(_DATIVE_COMPLEMENTS) and _predicate_word(word[:-1]):
+    """The verb without a dative complement (输给 → 输, 负于 → 负, 高于 → 高); the word itself otherwise, and
+    for prepositions and conjunctions that end so (关于, 对于, 由于)."""
+    if len(word) >= 2 and word.endswith(_DATIVE_COMPLEMENTS) and _predicate_word(word[:-1]) \
+            and dictionary_tag(word)[:1] not in ("p", "c", "d") and word not in light_words():
         return word[:-1]
     return word
 

@@ -228,3 +228,19 @@ def test_not_yet_repaid_is_the_opposite_of_repaid(engine):
     verbs = ["还款", "还钱", "付款", "发货", "到账"]
     pairs = [(f"我还没{v}", f"我已经{v}了") for v in verbs] + [(f"他还没{v}呢", f"他{v}了") for v in verbs]
     assert share(engine, pairs, lambda r: r.score < engine.threshold) >= 0.9
+
+
+def test_verb_stem_drops_a_dative_complement_not_a_preposition_ending():
+    from simcalc.rules.signed import verb_stem
+
+    assert [verb_stem(w) for w in ("输给", "负于", "高于", "低于")] == ["输", "负", "高", "低"]
+    assert [verb_stem(w) for w in ("关于", "对于", "由于", "终于")] == ["关于", "对于", "由于", "终于"]
+
+
+@pytest.mark.shared_data
+def test_higher_than_and_lower_than_with_the_participants_exchanged_are_one_event(engine):
+    people = [("甲", "乙"), ("我", "他"), ("王建国", "刘芳")]
+    pairs = [(f"{a}的{n}高于{b}", f"{b}的{n}低于{a}") for (a, b), n in itertools.product(people, ["收入", "分数"])]
+    assert share(engine, pairs, lambda r: r.score >= engine.threshold) >= 0.8
+    swapped = [(f"{a}的{n}高于{b}", f"{b}的{n}高于{a}") for (a, b), n in itertools.product(people, ["收入", "分数"])]
+    assert share(engine, swapped, lambda r: r.score < engine.threshold) == 1.0
