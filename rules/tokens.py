@@ -159,7 +159,7 @@ def repair(tokens: Sequence[str], protected: frozenset[str] = frozenset(),
         freq = dictionary_frequencies()
     out: list[str] = []
     notes: list[str] = []
-    tokens = _split_names_and_markers(list(tokens), protected, freq, tags, notes)
+    tokens = _split_names_and_markers(list(tokens), protected, freq, tags, notes, known)
     verbs_after = [False] * len(tokens)
     seen = False
     pending_prefix = ""
@@ -240,7 +240,8 @@ def _all_surnames() -> frozenset[str]:
 
 
 def _split_names_and_markers(tokens: list[str], protected: frozenset[str], freq: dict[str, int],
-                             tags: dict[str, str], notes: list[str]) -> list[str]:
+                             tags: dict[str, str], notes: list[str],
+                             known: Callable[[str], bool] | None = None) -> list[str]:
     """比小红大 → 比 小红 大; 从张三 → 从 张三; 张 三 → 张三; 小 李 → 小李 (names the HMM mangles; the swap and entity
     checks compare names exactly, so they must come out whole and alike on both sides)."""
     out: list[str] = []
@@ -254,7 +255,8 @@ def _split_names_and_markers(tokens: list[str], protected: frozenset[str], freq:
             notes.append(f"split {tok} → {' '.join(parts)} (preposition glued to an unknown name)")
         for part in parts:
             if (out and len(out[-1]) == 1 and len(part) <= 2 and part not in protected
-                    and tags.get(out[-1] + part) == "nr"):  # 邓|超: a name of jieba's dictionary, cut
+                    and tags.get(out[-1] + part) == "nr"  # 邓|超: a name of jieba's dictionary, cut,
+                    and not (known is not None and known(out[-1] + part))):  # not a word HowNet has (张贴)
                 notes.append(f"merged {out[-1]} {part} → {out[-1] + part} (a name)")
                 out[-1] += part
                 continue

@@ -244,3 +244,12 @@ def test_higher_than_and_lower_than_with_the_participants_exchanged_are_one_even
     assert share(engine, pairs, lambda r: r.score >= engine.threshold) >= 0.8
     swapped = [(f"{a}的{n}高于{b}", f"{b}的{n}高于{a}") for (a, b), n in itertools.product(people, ["收入", "分数"])]
     assert share(engine, swapped, lambda r: r.score < engine.threshold) == 1.0
+
+
+def test_a_cut_word_jieba_tags_nr_is_merged_as_a_name_only_where_hownet_lacks_it():
+    from simcalc.rules.tokens import repair
+
+    assert repair(["吃", "杨", "梅"], known=lambda w: False)[0] == ["吃", "杨梅"]  # jieba: nr
+    assert repair(["吃", "杨", "梅"], known=lambda w: w == "杨梅")[0] == ["吃", "杨", "梅"]
+    assert repair(["请", "张", "贴", "公告"], known=lambda w: w == "张贴")[0][:3] == ["请", "张", "贴"]
+    assert repair(["请", "张", "贴", "公告"], known=lambda w: False)[0][:2] == ["请", "张贴"]  # jieba: nr
