@@ -72,6 +72,9 @@ class ContentWord:
     weight: float
     entity: bool
     known: bool
+    #: the slot values (kind, value) the word is part of: two entity words with the same ones are one
+    #: entity written two ways (国庆节 / 国庆 both name 10月1日)
+    slots: frozenset[tuple[str, str]] = frozenset()
 
 
 @dataclass
@@ -125,7 +128,15 @@ def profile(text: str, tokens: Sequence[str], pos: Sequence[str], config: RuleCo
     slots = slot_values(text, tokens, knows, word_senses, skip)
     # numbers, dates/times and places (rules/slots.py: 三个, 两千, 明天, 星期三, 杭州市) compare exactly; names
     # not by their tokens (the segmenter cuts one name two ways: 小红|藏 / 小红藏): the name slots compare them
-    slot_words = [v.text for v in slots if v.kind != "name"]
+    spans = [(v.start, v.start + len(v.text), (v.kind, v.value)) for v in slots
+             if v.kind != "name" and v.start >= 0]
+    starts: dict[int, int] = {}
+    position = 0
+    for i, tok in enumerate(tokens):
+        at = text.find(tok, position)
+        if at >= 0:
+            starts[i] = at
+            position = at + len(tok)
     content = []
     complements = {e.index + 2 for e in evs for c in e.cues
                    if c[:1] == "不" and c[1:] in cues.potential and e.index + 2 < len(tokens)
@@ -151,10 +162,12 @@ def profile(text: str, tokens: Sequence[str], pos: Sequence[str], config: RuleCo
         if tok in PRONOUNS:
             content.append(ContentWord(tok, i, PRONOUN_WEIGHT, True, False))  # compared exactly
             continue
-        entity = (bool(_ENTITY_RE.search(tok)) or tag in _ENTITY_TAGS
-                  or any(w in tok or (len(tok) > 1 and tok in w) for w in slot_words))
+        at = starts.get(i, -1)  # the slot values the token overlaps, by offsets (not 一 inside 统一)
+        end = at + len(tokens[i])
+        keys = frozenset(key for s, e, key in spans if at >= 0 and s < end and at < e)
+        entity = bool(_ENTITY_RE.search(tok)) or tag in _ENTITY_TAGS or bool(keys)
         weight = idf.weight(tok) * (ADVERB_WEIGHT if tag[:1] == "d" else 1.0)
-        content.append(ContentWord(tok, i, weight, entity, bool(knows(tok)) if knows else True))
+        content.append(ContentWord(tok, i, weight, entity, bool(knows(tok)) if knows else True, keys))
     chars = [ch for ch in text if ch.isalnum()]
     bigrams = Counter(a + b for a, b in zip(chars, chars[1:])) if len(chars) > 1 else Counter(chars)
     return Profile(content, qtype, qmarker, evs, questions, bigrams, slots, text)
@@ -279,6 +292,8 @@ class Match:
         if x.token == y.token or (x.token, y.token) in self.same:
             return 1.0
         if x.entity or y.entity:
+            if x.slots and x.slots == y.slots:
+                return 1.0  # one slot value written two ways (国庆节 / 国庆, 杭州市 / 杭州)
             return _PRONOUN_CLOSE.get(frozenset((x.token, y.token)), 0.0)
         cfg = self.config
         score = cfg.signed_char_weight * char_dice(x.token, y.token)
@@ -388,14 +403,17 @@ def converse_pair(p1: Profile, p2: Profile, match: "Match") -> tuple[str, str] |
     return None
 
 
-#: complements that mark the recipient or the other party after a verb (输给, 卖给, 败于): not part of the
-#: verb's meaning, so the converse of 输给 is the converse of 输
+#: complements that mark the recipient or the other party after a verb (输给, 卖给, 负于, 高于): not part of
+#: the verb's meaning, so the converse of 输给 is the converse of 输 and 低于 that of 高于. (jieba cuts 败|于
+#: apart: there 败 itself is compared.)
 _DATIVE_COMPLEMENTS = ("给", "于")
 
 
 def verb_stem(word: str) -> str:
-    """The verb without a dative complement (输给 → 输, 败于 → 败); the word itself otherwise."""
-    if len(word) >= 2 and word.endswith(_DATIVE_COMPLEMENTS) and _predicate_word(word[:-1]):
+    """The verb without a dative complement (输给 → 输, 负于 → 负, 高于 → 高); the word itself otherwise, and
+    for prepositions and conjunctions that end so (关于, 对于, 由于)."""
+    if len(word) >= 2 and word.endswith(_DATIVE_COMPLEMENTS) and _predicate_word(word[:-1]) \
+            and dictionary_tag(word)[:1] not in ("p", "c", "d") and word not in light_words():
         return word[:-1]
     return word
 
@@ -428,9 +446,16 @@ def qtype_conflict(q1: str | None, q2: str | None) -> bool:
     return q1 in SLOT_TYPES or q2 in SLOT_TYPES
 
 
+def _entity_keys(p: Profile) -> set:
+    """The entities of a sentence: a word's slot values where it has some (so 国庆节 and 国庆 are one), else
+    the word. Places are left out: two different places are a place conflict, and a place on one side only
+    (电信 / 中国电信) is extra detail."""
+    return {w.slots or w.token for w in p.content if w.entity and w.token not in PRONOUNS
+            and not (w.slots and all(kind == "place" for kind, _ in w.slots))}
+
+
 def _entities_differ(p1: Profile, p2: Profile) -> bool:
-    e1 = {w.token for w in p1.content if w.entity and w.token not in PRONOUNS}
-    e2 = {w.token for w in p2.content if w.entity and w.token not in PRONOUNS}
+    e1, e2 = _entity_keys(p1), _entity_keys(p2)
     return bool(e1 or e2) and e1 != e2
 
 

@@ -15,16 +15,18 @@ not a conflict.
 * names: words HowNet does not know, of two or three characters, starting with a common surname
   (data/wordlists/surnames.txt; one that also starts ordinary words, surnames_ambiguous.txt, only when the
   segmenter's dictionary lacks the word too), or 老/小 + surname (老王, 小李), or 小 + a character (小红);
-  and words jieba's dictionary tags as person names (nr) that start with a surname (马超), whatever HowNet
-  knows. Times conflict within one granularity (a day: 明天 / 周五 / 3月5日 / 春节), see ``_LEVELS``.
+  and words jieba's dictionary tags as person names (nr: 马超) that HowNet does not know, or knows as a
+  person's name only (jieba tags 熊猫, 汤圆, 张贴 nr too); never an A-not-A form or a question (高不高, 周几).
+  Times conflict within one granularity (a day: 明天 / 周五 / 3月5日 / 春节), see ``_LEVELS``.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from .config import _read_words
+from .question import is_a_not_a, question_word_set
 from .tokens import dictionary_frequencies, dictionary_tag
 
 KINDS = ("number", "time", "name", "place")
@@ -51,10 +53,11 @@ _TIME = re.compile(
     r"|(?P<rel>大后天|大前天|今天|明天|后天|昨天|前天|今年|明年|去年|前年|后年|本月|这个月|下个月|上个月|下月|上月"
     r"|本周|这周|下周|上周|这个星期|下个星期|上个星期|月初|月底|月末|月中|年初|年底|年末)"
     r"|(?P<part>凌晨|早上|上午|中午|下午|傍晚|晚上|今晚|明晚|昨晚|半夜)"
-    r"|(?P<fest>春节|劳动节|(?:元旦|国庆|中秋|端午|清明|元宵|除夕|圣诞|五一|双十一|双11)节?)")
+    r"|(?P<fest>春节|过年|劳动节|(?:元旦|国庆|中秋|端午|清明|元宵|除夕|圣诞|五一|双十一|双11)节?)")
 _TIME_ALIASES = {"下月": "下个月", "上月": "上个月", "这个月": "本月", "这周": "本周", "这个星期": "本周",
                  "下个星期": "下周", "上个星期": "上周", "月末": "月底", "年末": "年底", "今晚": "今天晚上",
-                 "明晚": "明天晚上", "昨晚": "昨天晚上", "双11": "双十一", "劳动节": "五一"}
+                 "明晚": "明天晚上", "昨晚": "昨天晚上", "双11": "双十一", "劳动节": "五一",
+                 "过年": "春节"}
 _PER_UNITS = frozenset({"天", "年", "个月", "次", "周"})
 _UNIT_AFTER = re.compile(r"^(块钱|元钱|元|块|个|次|期|张|天|岁|件|人)")
 _ENUMERATOR = re.compile(r"^[.:：、)）]")
@@ -69,6 +72,8 @@ class Value:
     value: str
     text: str
     group: str = ""  # times: the class within which values are compared (day, weekday, hour …)
+    #: where ``text`` starts in the sentence (-1: unknown); not part of the value's identity
+    start: int = field(default=-1, compare=False)
 
 
 @dataclass(frozen=True)
@@ -145,8 +150,10 @@ _RELATIVE_DAYS = frozenset("大后天 大前天 今天 明天 后天 昨天 前�
 _RELATIVE_YEARS = frozenset("今年 明年 去年 前年 后年".split())
 _RELATIVE_MONTHS = frozenset("本月 下个月 上个月".split())
 _PERIODS = frozenset("月初 月底 月中 年初 年底 本周 下周 上周".split())
-_LEVELS = {"relative_day": "day", "weekday": "day", "day": "day", "festival": "day",
-           "relative_month": "month", "month": "month", "relative_year": "year", "year": "year"}
+#: Only days are compared across the relative / absolute divide: a relative month or year (下个月, 明年) and
+#: an absolute one (10月, 2030年) are compared within their own class only, as the asker may well mean the
+#: same month (下个月还款 / 10月1日还款); a weekend (周末) is two days, coarser than a day (周末 / 周六).
+_LEVELS = {"relative_day": "day", "weekday": "day", "day": "day", "festival": "day"}
 #: festivals on a fixed day of the solar calendar: the same day as that date (国庆 = 10月1日)
 _FIXED_FESTIVALS = {"元旦": ("1月", "1日"), "国庆": ("10月", "1日"), "五一": ("5月", "1日"),
                     "圣诞": ("12月", "25日"), "双十一": ("11月", "11日")}
@@ -173,7 +180,8 @@ def _time_values(match: re.Match) -> list[tuple[str, str]]:
     if kind == "wd":
         prefix = text[:text.index(next(p for p in ("星期", "礼拜", "周") if p in text))].replace("个", "")
         prefix = {"这": "本"}.get(prefix, prefix)
-        return [("weekday", f"{prefix}周{_WEEKDAY[match.group('wdn')]}")]
+        group = "weekend" if match.group("wdn") == "末" else "weekday"
+        return [(group, f"{prefix}周{_WEEKDAY[match.group('wdn')]}")]
     if kind == "dur":  # a duration (3个月), not a month
         return [("duration", f"{_number_value(text[:-2]) or text[:-2]}个月")]
     if kind == "md":
@@ -221,16 +229,28 @@ def _foreign(tokens: Sequence[str], i: int) -> bool:
     return any(0 <= k < len(tokens) and tokens[k] in _NAME_DOTS for k in (i - 1, i + 1))
 
 
-def _is_name(token: str, known: bool) -> bool:
+def _asks(token: str) -> bool:
+    """A token that starts with a question word (何时能, 哪天) or ends with 几/啥/哪 (周几)."""
+    return token[-1:] in "几啥哪" or any(token.startswith(w) for w in question_word_set() if len(w) >= 2)
+
+
+def _person_senses(senses: Any) -> bool:
+    """Every HowNet sense a proper name of a person: jieba tags hundreds of ordinary words nr (熊猫, 汤圆,
+    雷达, 张贴), so its tag counts only for a word HowNet does not know or knows as a person only."""
+    raws = [getattr(getattr(s, "concept", None), "raw", "") or "" for s in (senses or ())]
+    return bool(raws) and all("ProperName|专" in r and r.startswith("human|人") for r in raws)
+
+
+def _is_name(token: str, known: bool, senses: Any = None) -> bool:
     """A surname and one or two characters HowNet does not know as a word (张伟, 王晓丽); with a surname
     that also starts ordinary words (高, 何, 黄), the segmenter's dictionary must lack it too (高勇; not 高额);
     老/小 + surname (老王, 小李), or 小 + one character neither knows (小红, 小明)."""
     if not (2 <= len(token) <= 3) or not all("\u4e00" <= ch <= "\u9fff" for ch in token):
         return False
-    if any(ch in _NOT_IN_NAMES for ch in token[1:]):
-        return False
-    if dictionary_tag(token) == "nr":  # a person's name in jieba's dictionary (马超, 林涛), whatever HowNet says
-        return True
+    if any(ch in _NOT_IN_NAMES for ch in token[1:]) or is_a_not_a(token) or _asks(token):
+        return False  # 高不高, 周几, 何时能: a question, not a name
+    if dictionary_tag(token) == "nr" and (not known or _person_senses(senses)):
+        return True  # a person's name in jieba's dictionary (马超, 林涛) that HowNet does not know otherwise
     if token[0] in "老小" and len(token) == 2:
         return token[1] in surnames() or (token[0] == "小" and not known and not _in_dictionary(token)
                                           and _given_name_character(token[1]))
@@ -281,7 +301,7 @@ def values(text: str, tokens: Sequence[str], knows: Callable[[str], bool] | None
         if m.lastgroup == "h" and float(_number_value(re.split("[点時时]", m.group(0))[0]) or 99) > 24:
             continue  # 164点 is an index level, not a time of day: a number
         for group, v in _time_values(m):
-            out.append(Value("time", v, m.group(0), group))
+            out.append(Value("time", v, m.group(0), group, start))
         for i in range(start, m.end()):
             covered[i] = True
     for m in _DIGITS.finditer(text):
@@ -292,7 +312,8 @@ def values(text: str, tokens: Sequence[str], knows: Callable[[str], bool] | None
         digits = _number_value(m.group(0))
         if digits is not None:
             unit = _UNIT_AFTER.match(text[m.end():])  # the words as written keep their unit: 100元
-            out.append(Value("number", digits, m.group(0).strip() + (unit.group(0) if unit else "")))
+            out.append(Value("number", digits, m.group(0).strip() + (unit.group(0) if unit else ""),
+                             start=m.start()))
     position = 0
     for i, tok in enumerate(tokens):
         at = text.find(tok, position)
@@ -306,25 +327,28 @@ def values(text: str, tokens: Sequence[str], knows: Callable[[str], bool] | None
             classifier = numeral.group(2) or ""
             amount = _number_value(numeral.group(1) + (classifier if classifier in ("万", "千") else ""))
             if amount is not None and not (amount == "1" and classifier in _PER_UNITS):
-                out.append(Value("number", amount, tok))  # 一天/一次 name the unit (利息一天多少), not a count
+                out.append(Value("number", amount, tok, start=at))  # 一天/一次 name the unit (利息一天多少), not a count
             continue
         if inside_time or any(ch.isdigit() for ch in tok):
             continue
         stem = tok[:-1] if len(tok) >= 3 and tok.endswith(_PLACE_SUFFIX) else None
         if stem and word_senses is not None and _is_place(stem, word_senses(stem)):
-            out.append(Value("place", stem, tok))  # 杭州市, 华盛顿州: the place itself
+            out.append(Value("place", stem, tok, start=at))  # 杭州市, 华盛顿州: the place itself
         elif word_senses is not None and _is_place(tok, word_senses(tok)):
-            out.append(Value("place", tok, tok))
+            out.append(Value("place", tok, tok, start=at))
         elif i > 0 and tokens[i - 1] in ("小", "老") and tok[:1] in surnames():
             out.append(Value("name", tokens[i - 1] + tok[0], tokens[i - 1] + tok[0]))  # 小|李去: 小李, then 去
-        elif _is_name(tok, bool(knows(tok)) if knows else True) and not _foreign(tokens, i):
-            out.append(Value("name", tok, tok))
+        elif _is_name(tok, bool(knows(tok)) if knows else True, word_senses(tok) if word_senses else None) \
+                and not _foreign(tokens, i):
+            out.append(Value("name", tok, tok, start=at))
         elif (len(tok) == 1 and i + 1 < len(tokens) and not _foreign(tokens, i)
               and not (i > 0 and (tokens[i - 1][-1:] in _CN or tokens[i - 1][-1:].isdigit()))
               and len(tokens[i + 1]) <= 2 and (dictionary_tag(tok + tokens[i + 1]) == "nr" or (
-                  tok in surnames() and not _in_dictionary(tok + tokens[i + 1])
-                  and _is_name(tok + tokens[i + 1], bool(knows(tok + tokens[i + 1])) if knows else True)))):
-            out.append(Value("name", tok + tokens[i + 1], tok + tokens[i + 1]))  # 郑|国华: split by the segmenter
+                  tok in surnames() and not _in_dictionary(tok + tokens[i + 1])))
+              and _is_name(tok + tokens[i + 1], bool(knows(tok + tokens[i + 1])) if knows else True,
+                           word_senses(tok + tokens[i + 1]) if word_senses else None)):
+            name = tok + tokens[i + 1]
+            out.append(Value("name", name, name, start=at))  # 郑|国华: split by the segmenter
     return out
 
 

@@ -159,7 +159,7 @@ def repair(tokens: Sequence[str], protected: frozenset[str] = frozenset(),
         freq = dictionary_frequencies()
     out: list[str] = []
     notes: list[str] = []
-    tokens = _split_names_and_markers(list(tokens), protected, freq, tags, notes)
+    tokens = _split_names_and_markers(list(tokens), protected, freq, tags, notes, known)
     verbs_after = [False] * len(tokens)
     seen = False
     pending_prefix = ""
@@ -240,7 +240,8 @@ def _all_surnames() -> frozenset[str]:
 
 
 def _split_names_and_markers(tokens: list[str], protected: frozenset[str], freq: dict[str, int],
-                             tags: dict[str, str], notes: list[str]) -> list[str]:
+                             tags: dict[str, str], notes: list[str],
+                             known: Callable[[str], bool] | None = None) -> list[str]:
     """比小红大 → 比 小红 大; 从张三 → 从 张三; 张 三 → 张三; 小 李 → 小李 (names the HMM mangles; the swap and entity
     checks compare names exactly, so they must come out whole and alike on both sides)."""
     out: list[str] = []
@@ -254,7 +255,8 @@ def _split_names_and_markers(tokens: list[str], protected: frozenset[str], freq:
             notes.append(f"split {tok} → {' '.join(parts)} (preposition glued to an unknown name)")
         for part in parts:
             if (out and len(out[-1]) == 1 and len(part) <= 2 and part not in protected
-                    and tags.get(out[-1] + part) == "nr"):  # 邓|超: a name of jieba's dictionary, cut
+                    and tags.get(out[-1] + part) == "nr"  # 邓|超: a name of jieba's dictionary, cut,
+                    and not (known is not None and known(out[-1] + part))):  # not a word HowNet has (张贴)
                 notes.append(f"merged {out[-1]} {part} → {out[-1] + part} (a name)")
                 out[-1] += part
                 continue
@@ -296,13 +298,13 @@ def merge_a_not_a(tokens: list[str], notes: list[str]) -> tuple[list[str], list[
             notes.append(f"split {' '.join(tokens[i:i + used])} → {stem} {form} (A-not-A question)")
             i += used
             continue
-        if nxt in ("不" + tok, "没" + tok) and len(tok) <= 2:
+        if nxt in ("不" + tok, "没" + tok) and len(tok) <= 2 and not _still_not(tok, nxt):
             out.append(tok + nxt)
             notes.append(f"merged {tok} {nxt} → {tok + nxt} (A-not-A question)")
             i += 2
             continue
-        if nxt in ("不", "没") and after[:1] and tok[:1] == after[:1] and len(tok) <= len(after) <= 2 \
-                and len(tok) <= 2:
+        if nxt in ("不", "没") and tok and after.startswith(tok) and len(after) <= 2 \
+                and not _still_not(tok, nxt):  # 借|没|借到, not 微信|没|微粒
             out.append(tok + nxt + after)
             notes.append(f"merged {tok} {nxt} {after} → {tok + nxt + after} (A-not-A question)")
             i += 3
@@ -312,12 +314,17 @@ def merge_a_not_a(tokens: list[str], notes: list[str]) -> tuple[list[str], list[
     return out, notes
 
 
+def _still_not(a: str, nxt: str) -> bool:
+    """还 + 没 is "not yet" (我还没还款), a statement, not 还没还 asking whether."""
+    return a == "还" and nxt.startswith("没")
+
+
 def _glued_a_not_a(tok: str, nxt: str, after: str) -> tuple[str, str, int] | None:
     """(stem, A-not-A form, tokens used) when ``tok`` ends with the A that follows 不/没 (床贵|不|贵,
     菜辣|不辣, 衣服好看|不|好看), else None. A of one or two characters, the stem at least one."""
     for k in (2, 1):
         a = tok[-k:]
-        if len(tok) <= k or is_a_not_a(tok):
+        if len(tok) <= k or is_a_not_a(tok) or _still_not(a, nxt):
             continue
         if nxt in ("不", "没") and after == a:
             return tok[:-k], a + nxt + after, 3
