@@ -791,7 +791,9 @@ class EnsembleScorer(Scorer):
             top = max(route, key=route.__getitem__) if route else ""
             # never above the threshold in force: a skipped pair is "not similar", so a user threshold
             # below the fitted floor must send the pairs between them to the full engine
-            floor = min(cascade.floor_for(top), self.threshold)
+            floor = cascade.floor_for(top)
+            if self.threshold is not None:
+                floor = min(floor, self.threshold)
             if pre >= floor or (cascade.experts and top not in cascade.experts):
                 full.append(i)
             else:
