@@ -178,17 +178,40 @@ def best_threshold(scores: np.ndarray, labels: np.ndarray) -> float:
     return float((s[k] + s[k + 1]) / 2)
 
 
+#: Rules by which a threshold between the two classes may be chosen (:func:`rule_threshold`).
+THRESHOLD_RULES = ("balanced", "accuracy_f1", "macro_f1")
+
+
 def balanced_threshold(scores: np.ndarray, y: np.ndarray) -> float:
     """The threshold with the best balanced accuracy (mean of the two classes' recalls): on a domain with
     few paraphrases (AFQMC: 31 %) the best plain accuracy is "never similar", which no user wants."""
+    return rule_threshold(scores, y, "balanced")
+
+
+def rule_threshold(scores: np.ndarray, y: np.ndarray, rule: str = "balanced") -> float:
+    """The threshold that maximises ``rule`` (:data:`THRESHOLD_RULES`: balanced accuracy, accuracy + F1 of
+    "similar", or the mean F1 of both classes) of "score >= t is similar", midway between two distinct scores
+    (so the choice generalises); the first of equal values wins."""
+    if rule not in THRESHOLD_RULES:
+        raise ValueError(f"threshold rule must be one of {', '.join(THRESHOLD_RULES)}, got {rule!r}")
     order = np.argsort(scores, kind="stable")
     s, positive = scores[order], y[order].astype(bool)
     cuts = np.flatnonzero(np.diff(s) > 0)  # predict 1 above index cut
-    negatives_below = np.cumsum(~positive)[cuts] / max(1, int((~positive).sum()))
-    positives_above = 1 - np.cumsum(positive)[cuts] / max(1, int(positive.sum()))
     if not len(cuts):
         return float(s[0])
-    best = int(np.argmax(negatives_below + positives_above))
+    pos, neg, n = int(positive.sum()), int((~positive).sum()), len(s)
+    true_neg = np.cumsum(~positive)[cuts]
+    if rule == "balanced":
+        value = true_neg / max(1, neg) + (1 - np.cumsum(positive)[cuts] / max(1, pos))
+    else:
+        true_pos = pos - np.cumsum(positive)[cuts]
+        called = n - cuts - 1
+        f1 = 2 * true_pos / np.maximum(1, called + pos)
+        if rule == "accuracy_f1":
+            value = (true_neg + true_pos) / n + f1
+        else:  # macro_f1: F1 of "similar" and of "not similar", averaged
+            value = f1 + 2 * true_neg / np.maximum(1, n - called + neg)
+    best = int(np.argmax(value))
     return float((s[cuts[best]] + s[cuts[best] + 1]) / 2)
 
 

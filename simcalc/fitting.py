@@ -34,7 +34,8 @@ from . import registry
 from .ensemble import (CALIBRATIONS, COMBINATIONS, VETO_SHARE, Calibration, Cascade, EnsembleConfig, FeatureSet, Member,
                        Polarity)
 from .errors import InputFormatError
-from .evaluate import balanced_threshold, best_threshold, binary_metrics, detect_task, score_labelled
+from .evaluate import (THRESHOLD_RULES, best_threshold, binary_metrics, detect_task, rule_threshold,
+                       score_labelled)
 from .io import PairReader, read_sentences
 from .router import SHARPNESS as ROUTER_SHARPNESS
 from .rules.features import DECIDING
@@ -62,13 +63,12 @@ FEATURE_C = 1.0
 #: cross-validation over all fitting domains at once (bench/general.py's sets) gave, C = 1 → 10: BQ dev
 #: 84.29 → 84.35, LCQMC 75.57 → 75.85, AFQMC 61.3 → 62.0 at the same F1, PAWS-X 66.1 → 67.8, CNSD ρ 71.6 → 71.8.
 EXPERT_C = 10.0
-#: How a binary expert's intercept is placed (``threshold_rule``), the threshold of its fitting pairs with the
-#: best: ``balanced`` accuracy (the verdict does not lean on the domain's share of paraphrases);
-#: ``accuracy_f1``, accuracy + F1 of "similar"; ``macro_f1``, the mean F1 of both classes. On a domain of
-#: even classes (BQ, LCQMC) they agree, within noise; on AFQMC (31 % paraphrases) the last two lean toward
-#: its majority — 5-fold cross-validation on the AFQMC fitting sample, accuracy / F1: balanced 62.0 / 54.4,
-#: accuracy_f1 64.0 / 53.0 (LCQMC −0.4), macro_f1 65.7 / 50.2; plain accuracy would give 68.9 / 20.9.
-THRESHOLD_RULES = ("balanced", "accuracy_f1", "macro_f1")
+# THRESHOLD_RULES (simcalc.evaluate) — how a binary expert's intercept is placed (``threshold_rule``), the threshold of its fitting pairs with the
+# best: ``balanced`` accuracy (the verdict does not lean on the domain's share of paraphrases);
+# ``accuracy_f1``, accuracy + F1 of "similar"; ``macro_f1``, the mean F1 of both classes. On a domain of
+# even classes (BQ, LCQMC) they agree, within noise; on AFQMC (31 % paraphrases) the last two lean toward
+# its majority — 5-fold cross-validation on the AFQMC fitting sample, accuracy / F1: balanced 62.0 / 54.4,
+# accuracy_f1 64.0 / 53.0 (LCQMC −0.4), macro_f1 65.7 / 50.2; plain accuracy would give 68.9 / 20.9.
 #: Share of dev paraphrases the content gate may let through as *opposite*.
 MAX_FALSE_OPPOSITE = 0.005
 #: the cascade's floor: at most this share of each domain's fitting pairs may change label against the
@@ -548,29 +548,6 @@ class _Features:
 
 def _feature_sets(features: Mapping[str, tuple[Sequence[str], np.ndarray]]) -> list[_Features]:
     return [_Features(m, names, values) for m, (names, values) in features.items() if len(names)]
-
-
-def rule_threshold(scores: np.ndarray, y: np.ndarray, rule: str) -> float:
-    """The threshold that maximises ``rule`` (:data:`THRESHOLD_RULES`) of "score >= t is similar", midway
-    between two distinct scores as :func:`simcalc.evaluate.balanced_threshold` places its cut."""
-    if rule == "balanced":
-        return balanced_threshold(scores, y)
-    order = np.argsort(scores, kind="stable")
-    s, positive = scores[order], y[order].astype(bool)
-    cuts = np.flatnonzero(np.diff(s) > 0)  # predict 1 above index cut
-    if not len(cuts):
-        return float(s[0])
-    pos, neg, n = int(positive.sum()), int((~positive).sum()), len(s)
-    true_neg = np.cumsum(~positive)[cuts]
-    true_pos = pos - np.cumsum(positive)[cuts]
-    called = n - cuts - 1
-    f1 = 2 * true_pos / np.maximum(1, called + pos)
-    if rule == "accuracy_f1":
-        value = (true_neg + true_pos) / n + f1
-    else:  # macro_f1: F1 of "similar" and of "not similar", averaged
-        value = f1 + 2 * true_neg / np.maximum(1, n - called + neg)
-    best = int(np.argmax(value))
-    return float((s[cuts[best]] + s[cuts[best] + 1]) / 2)
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:

@@ -88,7 +88,7 @@ def test_a_sharper_router_is_the_same_router_at_a_lower_temperature():
 
 
 def test_threshold_rules_pick_their_own_best_cut():
-    from simcalc.fitting import rule_threshold
+    from simcalc.evaluate import rule_threshold
 
     rng = np.random.default_rng(5)
     y = (rng.uniform(size=3000) < 0.3).astype(int)  # 30 % similar, as AFQMC
