@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from simcalc.errors import InputFormatError
-from simcalc.jieba_dict import base_tokenizer
-from simcalc.text import content_chars, is_content_char, normalize
+from simcalc.jieba_dict import content_words
+from simcalc.text import content_chars, normalize
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def char_tokens(text: str) -> list[str]:
 def word_tokens(text: str) -> list[str]:
     """jieba words of the normalised text, without whitespace/punctuation-only tokens."""
     text = normalize(text)
-    words = [w for w in base_tokenizer().lcut(text) if any(is_content_char(c) for c in w)]
+    words = content_words(text)
     return words or [w for w in text.split() if w] or [text]
 
 

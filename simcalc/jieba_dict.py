@@ -131,6 +131,14 @@ def base_tokenizer() -> Any:
     return _base
 
 
+def content_words(text: str) -> list[str]:
+    """jieba words of a normalised text that hold a content character: whitespace- and punctuation-only tokens
+    left out (the word view of the FAQ ranker and of the word-level neural vocabularies)."""
+    from .text import is_content_char
+
+    return [w for w in base_tokenizer().lcut(text) if any(is_content_char(c) for c in w)]
+
+
 def private_tokenizer() -> Any:
     """A ``jieba.Tokenizer`` of its own (words may be added), starting from a copy of the shared table."""
     import jieba

@@ -72,6 +72,7 @@ from typing import Any, Collection, Sequence
 import numpy as np
 
 from .errors import InputFormatError, ResourceNotFoundError, SimcalcError
+from .jieba_dict import content_words
 from .evaluate import best_f1_threshold
 from .lexical import TfidfScorer
 from .prefilter import TfidfPrefilter, view
@@ -279,14 +280,6 @@ class Scored:
             p = 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
             out.append(Result(p, f"ranker:{self.ranker.name}", details=details).with_threshold(self.ranker.threshold))
         return out
-
-
-def content_words(text: str) -> list[str]:
-    """jieba words of a normalised text that hold a content character (punctuation-only tokens left out)."""
-    from .jieba_dict import base_tokenizer
-    from .text import is_content_char
-
-    return [w for w in base_tokenizer().lcut(text) if any(is_content_char(c) for c in w)]
 
 
 class WordOverlap:
