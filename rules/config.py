@@ -17,7 +17,9 @@ from simcalc.resources import project_data_path
 
 
 @lru_cache(maxsize=None)
-def _read_words(name: str) -> frozenset[str]:
+def read_words(name: str) -> frozenset[str]:
+    """A shipped word list (``data/wordlists/NAME``: one entry per line, ``#`` comments), read once: the
+    rule modules share these lists instead of each keeping its own copy."""
     path = project_data_path(f"wordlists/{name}")
     words = []
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -144,8 +146,8 @@ class RuleConfig:
     #: cap of clauses compared clause by clause (several HED/COO predicates)
     max_clauses: int = 4
     #: word lists (project files in data/wordlists, see their headers for sources)
-    negation_words: frozenset[str] = field(default_factory=lambda: _read_words("negation.txt"))
-    question_words: frozenset[str] = field(default_factory=lambda: _read_words("question_words.txt"))
+    negation_words: frozenset[str] = field(default_factory=lambda: read_words("negation.txt"))
+    question_words: frozenset[str] = field(default_factory=lambda: read_words("question_words.txt"))
     pattern_markers: tuple[tuple[str, str, str], ...] = field(
         default_factory=lambda: _read_patterns("sentence_patterns.txt"))
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable, Sequence
 
-from .config import RuleConfig, _read_words
+from .config import RuleConfig, read_words
 from .polarity import Cues, Event, compare_events, events, load_cues, morpheme_antonyms
 from .question import a_not_a_lemma, is_a_not_a, question_type, question_word_set
 from .aligned import aligned_polarity
@@ -50,11 +50,11 @@ ADVERB_WEIGHT = 0.5
 
 
 def light_words() -> frozenset[str]:
-    return _read_words("light_words.txt") | _read_words("function_words.txt")
+    return read_words("light_words.txt") | read_words("function_words.txt")
 
 
 def transfer_morphemes() -> frozenset[str]:
-    return _read_words("transfer_morphemes.txt")
+    return read_words("transfer_morphemes.txt")
 
 
 #: personal pronouns: participants, compared exactly (我/你 differ; 你/您 and 我/我们 are close)
@@ -419,7 +419,7 @@ def verb_stem(word: str) -> str:
 
 
 def reception_verbs() -> frozenset[str]:
-    return _read_words("reception_verbs.txt")
+    return read_words("reception_verbs.txt")
 
 
 def _receives(x: str, y: str, text_y: str) -> bool:

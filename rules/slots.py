@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from .config import _read_words
+from .config import read_words
 from .question import is_a_not_a, question_word_set
 from .tokens import dictionary_frequencies, dictionary_tag
 
@@ -99,7 +99,7 @@ class Conflict:
 def surnames() -> frozenset[str]:
     """Surnames that start a name (``data/wordlists/surnames.txt``; narrower than the segmenter's
     ``rules.tokens.SURNAMES``: characters that often start ordinary words are left out)."""
-    return _read_words("surnames.txt")
+    return read_words("surnames.txt")
 
 
 def chinese_number(text: str) -> float | None:
@@ -256,7 +256,7 @@ def _is_name(token: str, known: bool, senses: Any = None) -> bool:
                                           and _given_name_character(token[1]))
     if known:
         return False
-    return token[0] in surnames() or (token[0] in _read_words("surnames_ambiguous.txt")
+    return token[0] in surnames() or (token[0] in read_words("surnames_ambiguous.txt")
                                       and not _in_dictionary(token))
 
 

@@ -33,7 +33,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .config import _read_words
+from .config import read_words
 from .question import is_a_not_a
 
 log = logging.getLogger(__name__)
@@ -216,7 +216,7 @@ def repair(tokens: Sequence[str], protected: frozenset[str] = frozenset(),
             notes.append(f"split {tok} → {tok[0]} {tok[1:]} (classifier after a numeral)")
             continue
         if known is not None and len(tok) <= 4 and not known(tok) and not (
-                len(tok) <= 3 and tok[0] in _read_words("surnames.txt")):  # 邓超 is a name, not 邓 + 超 (very)
+                len(tok) <= 3 and tok[0] in read_words("surnames.txt")):  # 邓超 is a name, not 邓 + 超 (very)
             parts = anchor_split(tok, known)
             if parts:
                 out += parts
@@ -236,7 +236,7 @@ _NAME_NUMERALS = frozenset("一二三四五六七八九")
 @lru_cache(maxsize=1)
 def _all_surnames() -> frozenset[str]:
     """Every surname the rules know (a name such as 马丽 is no noun glued to an adjective)."""
-    return SURNAMES | _read_words("surnames.txt") | _read_words("surnames_ambiguous.txt")
+    return SURNAMES | read_words("surnames.txt") | read_words("surnames_ambiguous.txt")
 
 
 def _split_names_and_markers(tokens: list[str], protected: frozenset[str], freq: dict[str, int],

@@ -109,6 +109,14 @@ def test_training_accepts_partial_question_trees(tmp_path, caplog):
     assert "kept the initial model's POS of 1 partial trees" in caplog.text
 
 
+def test_keep_init_without_init_or_partial_trees_is_refused_before_any_loading(tmp_path):
+    from simcalc.rules.parse.embedded import train
+
+    for args in (["--keep-init", "--extra-train", "x.conllu"], ["--keep-init", "--init", "somewhere"]):
+        with pytest.raises(SystemExit, match="--keep-init needs --init"):
+            train.main(["--train-file", "missing.conllu", "--out", str(tmp_path / "run"), *args])
+
+
 def test_jieba_view_carries_slots_over_to_words_that_survive_the_cut():
     from simcalc.rules.parse.embedded.partial import project
 

@@ -270,6 +270,9 @@ def main(argv: list[str] | None = None) -> None:
                     help="keep the last N trees of the first --extra-train file apart for model selection "
                     "(selection then maximises GSD dev LAS + their root accuracy)")
     args = ap.parse_args(argv)
+    if args.keep_init and not (args.init and args.extra_train):  # checked before minutes of data loading
+        raise SystemExit("--keep-init needs --init (the model whose predictions are kept) and --extra-train "
+                         "(the partial trees it completes)")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     torch.set_num_threads(args.threads)
     random.seed(args.seed)
@@ -333,8 +336,6 @@ def main(argv: list[str] | None = None) -> None:
             base.update({f"q_{k}": v for k, v in evaluate_partial(model, extra_dev, vocabs).items()})
         log.info("before fine-tuning: %s", {k: round(v, 2) for k, v in base.items()})
     if args.keep_init and extra:
-        if not args.init:
-            raise SystemExit("--keep-init needs --init (the model whose predictions are kept)")
         unique = list({id(t): t for t in extra}.values())
         log.info("kept the initial model's POS of %d partial trees and %d of their unannotated arcs",
                  len(unique), keep_init(load_init(args.init), unique, vocabs, arcs=args.keep_init == "all"))
