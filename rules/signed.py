@@ -36,7 +36,7 @@ from .config import RuleConfig, read_words
 from .polarity import Cues, Event, compare_events, events, load_cues, morpheme_antonyms
 from .question import a_not_a_lemma, is_a_not_a, question_type, question_word_set
 from .aligned import aligned_polarity
-from .slots import KINDS as SLOT_KINDS, Value, conflicts as slot_conflicts, values as slot_values
+from .slots import KINDS as SLOT_KINDS, Value, conflicts as slot_conflicts, token_starts, values as slot_values
 from .tokens import anchor_split, dictionary_frequencies, dictionary_tag
 
 _PUNCT_RE = re.compile(r"^[\W_]+$")
@@ -130,13 +130,7 @@ def profile(text: str, tokens: Sequence[str], pos: Sequence[str], config: RuleCo
     # not by their tokens (the segmenter cuts one name two ways: 小红|藏 / 小红藏): the name slots compare them
     spans = [(v.start, v.start + len(v.text), (v.kind, v.value)) for v in slots
              if v.kind != "name" and v.start >= 0]
-    starts: dict[int, int] = {}
-    position = 0
-    for i, tok in enumerate(tokens):
-        at = text.find(tok, position)
-        if at >= 0:
-            starts[i] = at
-            position = at + len(tok)
+    starts = token_starts(text, tokens)
     content = []
     complements = {e.index + 2 for e in evs for c in e.cues
                    if c[:1] == "不" and c[1:] in cues.potential and e.index + 2 < len(tokens)

@@ -271,17 +271,25 @@ def _in_dictionary(word: str) -> bool:
     return bool(dictionary_frequencies().get(word))
 
 
+def token_starts(text: str, tokens: Sequence[str]) -> dict[int, int]:
+    """Per token index, where the token starts in ``text`` (a token not found there is left out): slot values
+    and the tokens they overlap are matched by these offsets, not by substrings (一 inside 统一)."""
+    out: dict[int, int] = {}
+    position = 0
+    for i, tok in enumerate(tokens):
+        at = text.find(tok, position)
+        if at >= 0:
+            out[i] = at
+            position = at + len(tok)
+    return out
+
+
 def _token_ends(text: str, tokens: Sequence[str]) -> dict[int, list[int]]:
     """For each character offset strictly inside a token, where that token ends."""
     out: dict[int, list[int]] = {}
-    position = 0
-    for tok in tokens:
-        at = text.find(tok, position)
-        if at < 0:
-            continue
-        for k in range(at + 1, at + len(tok)):
-            out.setdefault(k, []).append(at + len(tok))
-        position = at + len(tok)
+    for i, at in token_starts(text, tokens).items():
+        for k in range(at + 1, at + len(tokens[i])):
+            out.setdefault(k, []).append(at + len(tokens[i]))
     return out
 
 

@@ -20,6 +20,13 @@ from .scorer import Pair, PairwiseScorer, Scorer
 from .text import MAX_CHARS, content_chars, normalize
 
 
+def smoothed_idf(count: int, n: int) -> float:
+    """IDF of a term found in ``count`` of ``n`` documents, smoothed as scikit-learn's ``smooth_idf``
+    (``log((1 + n) / (1 + count)) + 1``): never zero, defined for an unseen term (``count`` 0). One formula
+    for the TF-IDF scorer, the FAQ ranker's word weights and the router's n-grams."""
+    return math.log((1 + n) / (1 + count)) + 1.0
+
+
 class _CharView:
     """What character scorers compare: content characters (default) or the whole normalised text."""
 
@@ -175,8 +182,8 @@ class TfidfScorer(_CharView, Scorer):
 
     def _set_df(self, df: Counter, n: int) -> None:
         self._df = df
-        self._idf = {g: math.log((1 + n) / (1 + c)) + 1.0 for g, c in df.items()}
-        self._default_idf = math.log(1 + n) + 1.0  # an n-gram never seen: as rare as possible
+        self._idf = {g: smoothed_idf(c, n) for g, c in df.items()}
+        self._default_idf = smoothed_idf(0, n)  # an n-gram never seen: as rare as possible
         self._n_docs = n
 
     def _grams(self, text: str) -> list[str]:

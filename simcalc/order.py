@@ -77,15 +77,10 @@ def _lcs(a: Sequence, b: Sequence) -> int:
     return round(Levenshtein.ratio(a, b) * total / 2) if total else 0
 
 
-def shared_count(a: Sequence, b: Sequence) -> int:
-    """How many items the two sequences share, as multisets."""
-    return sum((Counter(a) & Counter(b)).values())
-
-
 def _in_order(a: Sequence, b: Sequence) -> float:
     """LCS over shared items (a multiset): 1.0 when the shared items keep their order, 0.0 when nothing is
     shared (no order kept: two unrelated sentences must not look like a perfect match to the stack)."""
-    shared = shared_count(a, b)
+    shared = sum((Counter(a) & Counter(b)).values())
     return _lcs(a, b) / shared if shared else 0.0
 
 

@@ -65,6 +65,7 @@ import logging
 import math
 import random
 import tomllib
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Collection, Sequence
@@ -74,7 +75,7 @@ import numpy as np
 from .errors import InputFormatError, ResourceNotFoundError, SimcalcError
 from .jieba_dict import content_words
 from .evaluate import best_f1_threshold
-from .lexical import TfidfScorer
+from .lexical import TfidfScorer, smoothed_idf
 from .prefilter import TfidfPrefilter, view
 from .result import Result
 from .scorer import Encoded, Encodes, Scorer
@@ -294,13 +295,9 @@ class WordOverlap:
 
     def __init__(self, texts: Sequence[str]) -> None:
         self.words = [frozenset(content_words(t)) for t in texts]
-        df: dict[str, int] = {}
-        for words in self.words:
-            for w in words:
-                df[w] = df.get(w, 0) + 1
-        n = len(texts)
-        self.idf = {w: math.log((1 + n) / (1 + c)) + 1.0 for w, c in df.items()}
-        self.unseen = math.log(1 + n) + 1.0  # a word no FAQ question has: as rare as possible
+        df = Counter(w for words in self.words for w in words)
+        self.idf = {w: smoothed_idf(c, len(texts)) for w, c in df.items()}
+        self.unseen = smoothed_idf(0, len(texts))  # a word no FAQ question has: as rare as possible
         self.mass = [sum(self.idf[w] for w in words) for words in self.words]
 
     def features(self, query: str, ids: Sequence[int]) -> dict[str, np.ndarray]:

@@ -27,7 +27,7 @@ from typing import Sequence
 import numpy as np
 
 from .errors import InputFormatError, ResourceNotFoundError
-from .lexical import char_ngrams
+from .lexical import char_ngrams, smoothed_idf
 from .text import content_chars, normalize
 
 #: At most this many n-grams (the most frequent in the fitting sentences, seen in at least MIN_DF pairs).
@@ -143,7 +143,7 @@ def fit_router(pairs: Sequence[tuple[str, str]], domains: Sequence[str], C: floa
     kept = [g for g, c in df.most_common(MAX_GRAMS) if c >= MIN_DF]
     vocabulary = {g: i for i, g in enumerate(kept)}
     n = len(pairs)
-    idf = np.array([math.log((1 + n) / (1 + df[g])) + 1.0 for g in kept])
+    idf = np.array([smoothed_idf(df[g], n) for g in kept])
     rows, cols, values = [], [], []
     for r, grams in enumerate(counted):
         entries = [(vocabulary[g], c * idf[vocabulary[g]]) for g, c in grams.items() if g in vocabulary]
