@@ -149,6 +149,14 @@ def _move_root(heads: list[int], rels: list[str], new: int, old: int, old_rel: s
     heads[old - 1], rels[old - 1] = new, old_rel
 
 
+def _as_predicate(pos: list[str], k: int) -> None:
+    """Tag a word a repair made the predicate as a verb unless it is a verb or adjective already: the
+    tagger's tag there was part of the mistake (到/p in 没到账, 扣/nz in 需扣利息), and the rule engine
+    compares a sentence without a verbal head as a noun phrase."""
+    if pos[k - 1] not in ("v", "a"):
+        pos[k - 1] = "v"
+
+
 def _choose_clause(tokens, heads, rels) -> bool:
     """Guideline 2: the root belongs to the first clause that asks (if any clause asks)."""
     spans = clauses(tokens)
@@ -226,12 +234,15 @@ def _local_repair(tokens, pos, heads, rels, asking: bool = True) -> bool:
         verb = _verb_after(tokens, pos, heads, rels, root)
         if verb:
             _move_root(heads, rels, verb, root, "ADV", keep=lambda d: False)
+            _as_predicate(pos, verb)
+            pos[root - 1] = "d"  # as ud_convert.promote_adverbial_root tags a demoted negation
             return True
     if word in MODALS:
         obj = next((k for k in range(root + 1, len(tokens) + 1) if heads[k - 1] == root
                     and rels[k - 1] in ("VOB", "COO", "ATT", "ADV") and pos[k - 1] not in FUNCTION_POS), 0)
         if obj:
             _move_root(heads, rels, obj, root, "ADV", keep=lambda d: False)
+            _as_predicate(pos, obj)
             return True
     if not asking:
         return False
@@ -242,6 +253,7 @@ def _local_repair(tokens, pos, heads, rels, asking: bool = True) -> bool:
         rel = "VOB" if new < root else ("SBV" if copula and pos[root - 1] in NOMINAL_POS else "ADV")
         lo, hi = min(new, root), max(new, root)
         _move_root(heads, rels, new, root, rel, keep=lambda d: lo < d < hi)
+        _as_predicate(pos, new)
         return True
     if word in EMBEDDING_VERBS or any(tokens[d - 1] in ASKING_ADVERBS for d in deps):
         return False
