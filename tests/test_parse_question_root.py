@@ -46,6 +46,7 @@ def _assert_tree(heads: list[int]) -> None:
     # a written statement with an indefinite 谁 / an embedded 是否 does not ask
     (["抽中", "谁", "，", "便", "呼叫", "。"], False), (["是否", "能", "有", "时间", "，", "饱受", "争议", "。"], False),
     (["他", "来", "了", "吗", "。"], True),
+    (["艾米", "说", "：", "「", "几个", "月", "后", "再", "来", "。", "」"], False),  # 。 inside a closing quote
 ])
 def test_is_question(tokens, expected):
     assert is_question(tokens) is expected

@@ -89,6 +89,15 @@ _JI_NA = re.compile(r"^(几[个号天次年点月日岁周位张条种块期笔]
 STATEMENT_ENDS = frozenset({"。", "．", "！", "!"})
 
 
+#: Closing quotes and brackets, which may follow a sentence's final 。 (…专辑的。」).
+CLOSERS = frozenset("」』\"”’)）】》")
+
+
+def _ends_as_statement(tokens: Sequence[str]) -> bool:
+    end = next((t for t in reversed(tokens) if t not in CLOSERS), "")
+    return end in STATEMENT_ENDS
+
+
 @lru_cache(maxsize=1)
 def _asking_words() -> frozenset[str]:
     return question_words() | NOMINAL_QUESTION_WORDS | ASKING_ADVERBS | QUESTION_PREDICATES
@@ -98,7 +107,7 @@ def is_question(tokens: Sequence[str]) -> bool:
     """A question mark, a question word, an asking particle or a request opener: the sentence asks. A
     sentence ending like a written statement (。/！) asks only with a question mark or a final particle."""
     last = next((t for t in reversed(tokens) if not is_punct(t)), "")
-    if tokens and tokens[-1] in STATEMENT_ENDS:
+    if _ends_as_statement(tokens):
         return any(t in QUESTION_MARKS for t in tokens) or last in ASKING_PARTICLES
     if any(asking_word(t) for t in tokens):
         return True
@@ -275,7 +284,7 @@ def repair_question_root(tokens: Sequence[str], pos: list[str], heads: list[int]
     if 0 not in heads or len(tokens) < 2:
         return False
     asking = is_question(tokens)
-    if not asking and tokens[-1] in STATEMENT_ENDS:
+    if not asking and _ends_as_statement(tokens):
         return False
     changed = asking and _choose_clause(tokens, heads, rels)
     seen = {heads.index(0)}
