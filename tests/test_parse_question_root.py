@@ -171,3 +171,16 @@ def test_declaratives_keep_their_trees():
     texts = ["我把苹果吃了。", "北京是中国的首都。", "他几乎每天都去图书馆。", "谁先到谁先吃。", "这个问题是否重要，大家都在讨论。"]
     for a, b in zip(on.parse_batch(texts), off.parse_batch(texts)):
         assert (a.heads, a.rels) == (b.heads, b.rels)
+
+
+@shipped
+def test_gsd_dev_trees_are_unchanged(shared_data):
+    """GSD's written declaratives (dev, gold tokens) keep the parser's trees: the gate (a question mark, a
+    final particle, or an unfinished sentence with a question word) leaves every one of the 500 alone."""
+    from simcalc.rules.parse.conllu import read_conllu
+
+    sentences = read_conllu(shared_data / "ud_chinese/UD_Chinese-GSD_r1.4/zh-ud-dev.conllu", simplify=True)
+    batch = [s.tokens for s in sentences]
+    on = EmbeddedParser().parse_tokens_batch(batch)
+    off = EmbeddedParser(question_roots=False).parse_tokens_batch(batch)
+    assert sum(a.heads != b.heads for a, b in zip(on, off)) == 0
