@@ -295,6 +295,11 @@ def main() -> None:
     ap.add_argument("--rules-parsers", default=None, metavar="DIR,DIR",
                     help="only: the rule engine with these embedded-parser weight folders (e.g. the old and the "
                     "new data/parser) on --rules-pairs BQ/LCQMC dev pairs")
+    ap.add_argument("--rules-question-roots", action="store_true",
+                    help="only: the rule engine with the parser's question root repair off and on "
+                    "(rules/parse/question_root.py) on --rules-pairs BQ/LCQMC dev pairs")
+    ap.add_argument("--no-question-roots", action="store_true",
+                    help="parse without the question root repair (the parser's trees as they come)")
     ap.add_argument("--rules-pairs", type=int, default=1500)
     ap.add_argument("--before", type=Path, help="another checkout (e.g. the main branch) to time alongside")
     ap.add_argument("--repeats", type=int, default=3, help="interleaved rounds of the speed runs")
@@ -305,8 +310,9 @@ def main() -> None:
     ap.add_argument("--model-dir", default=None, help="embedded parser weights folder (default: data/parser)")
     ap.add_argument("--json", default=None, help="also write the numbers here")
     args = ap.parse_args()
-    if args.rules_segmenters or args.rules_parsers:
+    if args.rules_segmenters or args.rules_parsers or args.rules_question_roots:
         rows = (rules_parser_rows(args.rules_pairs, args.rules_parsers.split(",")) if args.rules_parsers
+                else rules_question_root_rows(args.rules_pairs) if args.rules_question_roots
                 else rules_segmenter_rows(args.rules_segmenters))
         if args.json:
             Path(args.json).write_text(json.dumps(rows, indent=1, ensure_ascii=False), encoding="utf-8")
@@ -319,6 +325,7 @@ def main() -> None:
         return
     tokenizers = args.tokenizers.split(",")
     MODEL_OPTS.update({"model_dir": args.model_dir} if args.model_dir else {})
+    MODEL_OPTS.update({"question_roots": False} if args.no_question_roots else {})
     parser = get_parser(args.parser, **MODEL_OPTS)
     results: dict = {"parser": parser.name}
     print(f"parser: {parser.name}  ({getattr(parser, 'describe', lambda: {})()})")
@@ -387,6 +394,19 @@ def rules_parser_rows(n: int, model_dirs: list[str]) -> dict:
         return setup
 
     return rule_engine_rows(n, "parser weights", {"/".join(Path(d).parts[-2:]): with_parser(d) for d in model_dirs})
+
+
+def rules_question_root_rows(n: int) -> dict:
+    """The rule engine (default config, jieba words, shipped weights) with the embedded parser's question
+    root repair off and on: whether re-rooting questions helps the rule engine."""
+    from simcalc.rules.parse.embedded.parser import EmbeddedParser
+
+    def roots(on: bool):
+        def setup(scorer):
+            scorer.parser = EmbeddedParser(question_roots=on)
+        return setup
+
+    return rule_engine_rows(n, "question roots", {"off": roots(False), "on": roots(True)})
 
 
 def rule_engine_rows(n: int, what: str, variants: dict) -> dict:

@@ -175,20 +175,20 @@ def test_shipped_model_ba_and_copula_structure(embedded):
 
 @shipped
 def test_shipped_model_on_the_question_gold_set(embedded):
-    """The shipped (GSD-only) weights on the question gold set: 73.2 / 65.0 / 70.0 (HED / subject / object)
-    with the set's words, 63.2 / 57.3 on jieba's; floors a sentence or two below, so a retrained model that
-    loses on questions fails here (issue 18's question fine-tuning, not shipped, reached 75.0 / 72.7 and 67.3 /
-    64.1: MODEL_CARD.md)."""
+    """The shipped (GSD-only) weights with the question root repair on the question gold set: 76.8 / 65.0 /
+    73.2 (HED / subject / object) with the set's words, 65.9 / 58.2 on jieba's (73.2 / 65.0 / 70.0 and 63.2 /
+    57.3 without the repair); floors a sentence or two below, so a retrained model or a repair that loses on
+    questions fails here (MODEL_CARD.md)."""
     from simcalc.resources import project_data_path
     from simcalc.rules.parse.gold import read_question_gold, score_questions
     from simcalc.rules.parse.segment import default_segmenter
 
     gold = read_question_gold(project_data_path("parser/questions_gold.conllu"))
     own = score_questions(gold, embedded.parse_tokens_batch([q.tokens for q in gold]))
-    assert own["HED"] >= 72.0 and own["SBV"] >= 64.0 and own["VOB"] >= 69.0
+    assert own["HED"] >= 75.5 and own["SBV"] >= 64.0 and own["VOB"] >= 72.0
     cut = default_segmenter(None)
     jieba = score_questions(gold, embedded.parse_tokens_batch([[w for w in cut(q.text) if w.strip()] for q in gold]))
-    assert jieba["HED"] >= 62.0 and jieba["SBV"] >= 56.0
+    assert jieba["HED"] >= 64.5 and jieba["SBV"] >= 57.0
 
 
 @shipped

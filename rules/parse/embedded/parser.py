@@ -20,6 +20,7 @@ from simcalc.resources import project_data_path
 
 from ..base import BaseParser
 from ..conllu import is_punct
+from ..question_root import repair_question_root
 from ..segment import default_segmenter, model_segmenter
 from ..types import Parse, ParserUnavailableError
 from ..ud_convert import convert
@@ -187,7 +188,7 @@ class EmbeddedParser(BaseParser):
 
     def __init__(self, model_dir: str | Path | None = None, user_dict: str | Path | None = None,
                  batch_size: int = 256, threads: int | None = 1, segmenter: str = "trained", refine: bool = False,
-                 **kwargs) -> None:
+                 question_roots: bool = True, **kwargs) -> None:
         super().__init__(**kwargs)
         from simcalc.numpy_nn import load_safetensors
 
@@ -228,6 +229,9 @@ class EmbeddedParser(BaseParser):
         #: +3, subject +5 points) but splits names (张三 → 张 三) and changed the rule engine's trees
         #: on hand-built role sentences; off, the parser reads the given tokens as they are
         self.refine = refine and segmenter == "trained"
+        #: re-root questions by the question gold set's conventions (:mod:`..question_root`): GSD has
+        #: almost no questions, so the model often roots one in a circumstance clause, a noun or an adverb
+        self.question_roots = question_roots
 
     def segmenter(self):
         if self.segmenter_kind == "jieba":
@@ -339,6 +343,8 @@ class EmbeddedParser(BaseParser):
             if len(tokens) > 1:
                 attach_final_particles(tokens, heads, deprels, xpos)
             tree = convert(tokens, upos, heads, deprels, xpos)
+            if self.question_roots:
+                repair_question_root(tokens, tree.pos, tree.heads, tree.rels)
             parses.append(Parse(list(tokens), tree.pos, tree.heads, tree.rels, self.name))
         return parses
 
