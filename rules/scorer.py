@@ -159,12 +159,37 @@ class RulesScorer(Scorer):
         return found
 
     # -- scoring ----------------------------------------------------------------------------------
+    def _read_typos(self, pairs: Sequence[Pair]) -> tuple[list[Pair], list[list[str]]]:
+        """The signed mode reads a typo against the other sentence's word (:mod:`.typos`) before analysis."""
+        if self.config.mode != "signed":
+            return list(pairs), [[] for _ in pairs]
+        segment = self._segmenter()
+        freq = segment.frequencies
+        in_any = getattr(self.words, "in_any_dictionary", None) or getattr(self.words, "knows", None)
+
+        def known(word: str) -> bool:
+            return freq.get(word, 0) > 0 or word in self._protected or bool(in_any and in_any(word))
+
+        def opposite(x: str, y: str) -> bool:
+            return self.words.relation(x, y).kind is not None
+
+        from .tokens import dictionary_tag
+        from .typos import repair_pair
+
+        out, notes = [], []
+        for a, b in pairs:
+            new_a, new_b, read = repair_pair(a, b, segment, known, dictionary_tag, opposite)
+            out.append((new_a, new_b))
+            notes.append(read)
+        return out, notes
+
     def _score_texts(self, pairs: Sequence[Pair]) -> list[Result]:
+        pairs, typo_notes = self._read_typos(pairs)
         sides = self.analyse_many([t for pair in pairs for t in pair])
         comparer = Comparer(self.config, self.words, explain=False)  # numbers only: see _explanation
         results = []
         signed = self.config.mode == "signed"
-        for a, b in pairs:
+        for (a, b), typos in zip(pairs, typo_notes):
             sa, sb = sides[a], sides[b]
             paper, detail = comparer.sentences(sa, sb)
             match = Match(self.config, self.words.relation, sa.senses, sb.senses, opposites=self._opposites)
@@ -172,7 +197,7 @@ class RulesScorer(Scorer):
                                                            (sa.pattern[0], sb.pattern[0]), self.config,
                                                            (sa.sentence.parse.tokens, sb.sentence.parse.tokens))
             score = rules_score if signed else paper
-            warnings = []
+            warnings = list(typos)
             for side in (sa, sb):
                 warnings.extend(side.sentence.parse.warnings)
             details = LazyDetails("explanation", partial(self._explanation, self.config, sa, sb, rules_score, polarity),
