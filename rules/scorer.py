@@ -178,7 +178,8 @@ class RulesScorer(Scorer):
 
         out, notes = [], []
         for a, b in pairs:
-            new_a, new_b, read = repair_pair(a, b, segment, known, dictionary_tag, opposite)
+            new_a, new_b, read = repair_pair(a, b, segment, known, dictionary_tag, opposite,
+                                              self.config.question_words)
             out.append((new_a, new_b))
             notes.append(read)
         return out, notes

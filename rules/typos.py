@@ -17,11 +17,16 @@ A span is read as a typo of word W of the other sentence only when (:func:`repai
   分期), neither holds a grammar character (numerals, negations, particles, prepositions, question words:
   :data:`~.words.GRAMMAR_CHARS`; 很高 / 很矮, 送给 / 送的, 为什么 / 有什么) and the two differing characters
   are not opposites (``opposite``: 高 / 矮).
+
+One reading is made between two words: a demonstrative typed for the question word that sounds like it
+(那里 for 哪里, 那个 for 哪个), when the other sentence asks with that question word and the sentence with the
+demonstrative asks nothing else: it has no question word and is not a yes/no question (那里能办理吗 is one).
 """
 from __future__ import annotations
 
 from typing import Callable, Sequence
 
+from .readings import sound_alike
 from .words import is_han, typo_pair
 
 _PROPER_TAGS = ("nr",)
@@ -35,9 +40,20 @@ def _boundaries(tokens: Sequence[str]) -> set[int]:
     return out
 
 
+def _asks(text: str, question_words: frozenset[str]) -> bool:
+    """A question word in ``text``, or a yes/no question (…吗, …么)."""
+    return any(q in text for q in question_words) or text.rstrip("?？。.!！~ ").endswith(("吗", "么", "嘛"))
+
+
+def _question_typo(span: str, word: str) -> bool:
+    diff = [(x, y) for x, y in zip(span, word) if x != y]
+    return len(span) == len(word) and len(diff) == 1 and sound_alike(*diff[0])
+
+
 def _read(text: str, tokens: Sequence[str], words: Sequence[str], known: Callable[[str], bool],
-          tag: Callable[[str], str], opposite: Callable[[str, str], bool]) -> tuple[str, list[tuple[str, str]]]:
-    """``text`` with each unknown span that is a typo of one of ``words`` replaced by that word."""
+          tag: Callable[[str], str], opposite: Callable[[str, str], bool],
+          question_words: frozenset[str] = frozenset()) -> tuple[str, list[tuple[str, str]]]:
+    """``text`` with each span that is a typo of one of ``words`` replaced by that word."""
     if "".join(tokens) != text:  # the segmenter changed the text (spaces, case): offsets do not hold
         return text, []
     cuts = _boundaries(tokens)
@@ -46,11 +62,13 @@ def _read(text: str, tokens: Sequence[str], words: Sequence[str], known: Callabl
         n = len(word)
         if not (2 <= n <= 4 and is_han(word)) or word in text or tag(word) in _PROPER_TAGS or not known(word):
             continue
+        asked = word in question_words and not _asks(text, question_words)
         for start in range(0, len(text) - n + 1):
             span = text[start:start + n]
             if start not in cuts or start + n not in cuts or not is_han(span):
                 continue
-            if typo_pair(span, word, known) and not opposite(*[(x, y) for x, y in zip(span, word) if x != y][0]):
+            if (asked and _question_typo(span, word)) or (
+                    typo_pair(span, word, known) and not opposite(*[(x, y) for x, y in zip(span, word) if x != y][0])):
                 found.append((span, word))
                 text = text[:start] + word + text[start + n:]
                 break  # one reading per word; offsets of the other spans are unchanged (same length)
@@ -59,17 +77,18 @@ def _read(text: str, tokens: Sequence[str], words: Sequence[str], known: Callabl
 
 def repair_pair(a: str, b: str, segment: Callable[[str], Sequence[str]], known: Callable[[str], bool],
                 tag: Callable[[str], str] = lambda word: "",
-                opposite: Callable[[str, str], bool] = lambda x, y: False) -> tuple[str, str, list[str]]:
+                opposite: Callable[[str, str], bool] = lambda x, y: False,
+                question_words: frozenset[str] = frozenset()) -> tuple[str, str, list[str]]:
     """(a, b) with typos read against the other sentence's words, and one note per reading made.
 
     ``segment``: the scorer's segmenter (text → tokens); ``known``: whether any dictionary has a word;
     ``tag``: a word's dictionary POS tag (person names, ``nr``, are never a reading); ``opposite``: whether
-    two characters are antonyms (高 / 矮)."""
+    two characters are antonyms (高 / 矮); ``question_words``: the words that make a sentence ask."""
     if a == b:
         return a, b, []
     tokens_a, tokens_b = list(segment(a)), list(segment(b))
-    new_b, in_b = _read(b, tokens_b, tokens_a, known, tag, opposite)
-    new_a, in_a = _read(a, tokens_a, tokens_b, known, tag, opposite)
+    new_b, in_b = _read(b, tokens_b, tokens_a, known, tag, opposite, question_words)
+    new_a, in_a = _read(a, tokens_a, tokens_b, known, tag, opposite, question_words)
     notes = [f"sentence1: read {x} as {y} (a typo of sentence2's word)" for x, y in in_a]
     notes += [f"sentence2: read {x} as {y} (a typo of sentence1's word)" for x, y in in_b]
     return new_a, new_b, notes
