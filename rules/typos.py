@@ -18,6 +18,10 @@ A span is read as a typo of word W of the other sentence only when (:func:`repai
   :data:`~.words.GRAMMAR_CHARS`; 很高 / 很矮, 送给 / 送的, 为什么 / 有什么) and the two differing characters
   are not opposites (``opposite``: 高 / 矮).
 
+The structural particles 的 / 地 / 得 (all read de) are confused all the time (学的不好 for 学得不好, 我得书 for
+我的书, 高兴的说 for 高兴地说): a particle is read as the other sentence's when the two stand between the same
+two characters (:func:`_read_particles`).
+
 One reading is made between two words: a demonstrative typed for the question word that sounds like it
 (那里 for 哪里, 那个 for 哪个), when the other sentence asks with that question word and the sentence with the
 demonstrative asks nothing else: it has no question word and is not a yes/no question (那里能办理吗 is one).
@@ -75,6 +79,26 @@ def _read(text: str, tokens: Sequence[str], words: Sequence[str], known: Callabl
     return text, found
 
 
+#: the structural particles, one sound (de), three characters
+PARTICLES = "的地得"
+
+
+def _read_particles(text: str, other: str) -> tuple[str, list[tuple[str, str]]]:
+    """``text`` with each particle that stands where ``other`` has another particle between the same two
+    characters (学的不好 / 学得不好) written as ``other``'s."""
+    contexts = {(other[k - 1], other[k + 1]): other[k] for k in range(1, len(other) - 1) if other[k] in PARTICLES}
+    if not contexts:
+        return text, []
+    chars, found = list(text), []
+    for k in range(1, len(text) - 1):
+        if text[k] in PARTICLES:
+            wanted = contexts.get((text[k - 1], text[k + 1]))
+            if wanted and wanted != text[k] and is_han(text[k - 1]) and is_han(text[k + 1]):
+                found.append((text[k - 1:k + 2], text[k - 1] + wanted + text[k + 1]))
+                chars[k] = wanted
+    return "".join(chars), found
+
+
 def repair_pair(a: str, b: str, segment: Callable[[str], Sequence[str]], known: Callable[[str], bool],
                 tag: Callable[[str], str] = lambda word: "",
                 opposite: Callable[[str, str], bool] = lambda x, y: False,
@@ -89,6 +113,9 @@ def repair_pair(a: str, b: str, segment: Callable[[str], Sequence[str]], known: 
     tokens_a, tokens_b = list(segment(a)), list(segment(b))
     new_b, in_b = _read(b, tokens_b, tokens_a, known, tag, opposite, question_words)
     new_a, in_a = _read(a, tokens_a, tokens_b, known, tag, opposite, question_words)
+    new_b, de_b = _read_particles(new_b, new_a)
+    new_a, de_a = _read_particles(new_a, new_b)  # after b took a's particles: only where a's differ still
+    in_a, in_b = in_a + de_a, in_b + de_b
     notes = [f"sentence1: read {x} as {y} (a typo of sentence2's word)" for x, y in in_a]
     notes += [f"sentence2: read {x} as {y} (a typo of sentence1's word)" for x, y in in_b]
     return new_a, new_b, notes

@@ -171,3 +171,15 @@ def test_rules_score_does_not_move_with_spaces_inside_chinese(rules):
     plain = [r.score for r in rules.score_batch(pairs)]
     with_spaces = [r.score for r in rules.score_batch(spaced)]
     assert with_spaces == plain + plain
+
+
+@pytest.mark.parametrize("a, b, expected_b, expected_a_reversed", [
+    ("他学得不好", "他学的不好", "他学得不好", "他学的不好"),
+    ("我的书在哪里", "我得书放在哪里", "我的书放在哪里", "我得书在哪里"),
+    ("他高兴地说", "他很高兴的说", "他很高兴地说", "他高兴的说"),
+    ("他学得很好", "他学的东西很好", "他学的东西很好", "他学得很好"),  # 的 between other characters: left alone
+])
+def test_particles_de_are_read_as_the_other_sentences(a, b, expected_b, expected_a_reversed):
+    assert repair_pair(a, b, segment, known)[:2] == (a, expected_b)
+    # sentence 2 takes sentence 1's particle; the two never trade theirs
+    assert repair_pair(b, a, segment, known)[:2] == (b, expected_a_reversed)
