@@ -183,3 +183,12 @@ def test_particles_de_are_read_as_the_other_sentences(a, b, expected_b, expected
     assert repair_pair(a, b, segment, known)[:2] == (a, expected_b)
     # sentence 2 takes sentence 1's particle; the two never trade theirs
     assert repair_pair(b, a, segment, known)[:2] == (b, expected_a_reversed)
+
+
+def test_word_relation_reads_an_unknown_homophone_word_as_the_known_one(rules):
+    from simcalc.rules.words import TYPO_SIMILARITY
+
+    typo = rules.words.relation("额渡", "额度")
+    assert (typo.score, typo.method) == (TYPO_SIMILARITY, "typo")
+    assert rules.words.relation("登陆", "登录").method != "typo"  # two words
+    assert rules.words.relation("花呗", "借呗").method != "typo"  # two unknown words (and not homophones)
