@@ -68,8 +68,10 @@ def _read(text: str, tokens: Sequence[str], words: Sequence[str], known: Callabl
             continue
         asked = word in question_words and not _asks(text, question_words)
         for start in range(0, len(text) - n + 1):
+            if start not in cuts or start + n not in cuts:
+                continue
             span = text[start:start + n]
-            if start not in cuts or start + n not in cuts or not is_han(span):
+            if sum(x != y for x, y in zip(span, word)) != 1 or not is_han(span):
                 continue
             if (asked and _question_typo(span, word)) or (
                     typo_pair(span, word, known) and not opposite(*[(x, y) for x, y in zip(span, word) if x != y][0])):
@@ -105,7 +107,7 @@ def repair_pair(a: str, b: str, segment: Callable[[str], Sequence[str]], known: 
                 question_words: frozenset[str] = frozenset()) -> tuple[str, str, list[str]]:
     """(a, b) with typos read against the other sentence's words, and one note per reading made.
 
-    ``segment``: the scorer's segmenter (text → tokens); ``known``: whether any dictionary has a word;
+    ``segment``: text → its words (the scorer passes its analyses' tokens); ``known``: whether any dictionary has a word;
     ``tag``: a word's dictionary POS tag (person names, ``nr``, are never a reading); ``opposite``: whether
     two characters are antonyms (高 / 矮); ``question_words``: the words that make a sentence ask."""
     if a == b:
