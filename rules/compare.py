@@ -62,6 +62,7 @@ class Side:
     pattern: tuple[str, str]
     senses: list[Any]
     profile: Any = None  # the signed engine's view (rules/signed.Profile)
+    words: tuple[str, ...] = ()  # the segmenter's cut before the token repairs (the typo reading's words)
     _view: dict | None = field(default=None, repr=False)  # the explanation's view, built once (RulesScorer)
 
     def sense(self, word: Word) -> Any:

@@ -131,21 +131,24 @@ class RulesScorer(Scorer):
             todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
         if todo:
             segment = self._segmenter()
-            token_lists, repairs = [], []
+            token_lists, repairs, cuts = [], [], []
             for text in todo:
-                tokens, notes = repair(segment(text), self._protected, getattr(self.words, "knows", None),
+                cut = segment(text)
+                tokens, notes = repair(cut, self._protected, getattr(self.words, "knows", None),
                                        segment.frequencies)
                 token_lists.append(tokens or [text])
                 repairs.append(notes)
+                cuts.append(tuple(cut))
             parses = self.parser.parse_tokens_batch(token_lists)
             new = {}
-            for text, parse, notes in zip(todo, parses, repairs):
+            for text, parse, notes, cut in zip(todo, parses, repairs, cuts):
                 sentence = analyse(parse, self.config)
                 sentence.notes = notes + sentence.notes
                 senses = self.words.senses(parse.tokens, parse.pos)
                 view = profile(text, parse.tokens, parse.pos, self.config, self._idf_table(),
                                getattr(self.words, "knows", None), self._word_senses())
-                new[text] = Side(text, sentence, detect_pattern(text, parse.tokens, self.config), senses, view)
+                new[text] = Side(text, sentence, detect_pattern(text, parse.tokens, self.config), senses, view,
+                                 words=cut)
             with self._lock:
                 for text, side in new.items():
                     self._cache[text] = side
@@ -159,12 +162,45 @@ class RulesScorer(Scorer):
         return found
 
     # -- scoring ----------------------------------------------------------------------------------
+    def _read_typos(self, pairs: Sequence[Pair], sides: dict[str, Side]) -> tuple[list[Pair], list[list[str]]]:
+        """The signed mode reads a typo against the other sentence's word (:mod:`.typos`) before analysis;
+        the words of a sentence are the segmenter's cut kept with its analysis (``sides``: no second cut)."""
+        if self.config.mode != "signed":
+            return list(pairs), [[] for _ in pairs]
+        freq = self._segmenter().frequencies
+        in_any = getattr(self.words, "in_any_dictionary", None) or getattr(self.words, "knows", None)
+
+        def known(word: str) -> bool:
+            return freq.get(word, 0) > 0 or word in self._protected or bool(in_any and in_any(word))
+
+        def opposite(x: str, y: str) -> bool:
+            return self.words.relation(x, y).kind is not None
+
+        def tokens(text: str) -> Sequence[str]:
+            side = sides[text]
+            return side.words or side.sentence.parse.tokens
+
+        from .tokens import dictionary_tag
+        from .typos import repair_pair
+
+        out, notes = [], []
+        for a, b in pairs:
+            new_a, new_b, read = repair_pair(a, b, tokens, known, dictionary_tag, opposite,
+                                             self.config.question_words)
+            out.append((new_a, new_b))
+            notes.append(read)
+        return out, notes
+
     def _score_texts(self, pairs: Sequence[Pair]) -> list[Result]:
         sides = self.analyse_many([t for pair in pairs for t in pair])
+        pairs, typo_notes = self._read_typos(pairs, sides)
+        read = [t for pair in pairs for t in pair if t not in sides]
+        if read:  # a sentence with a typo read: analysed as read
+            sides.update(self.analyse_many(read))
         comparer = Comparer(self.config, self.words, explain=False)  # numbers only: see _explanation
         results = []
         signed = self.config.mode == "signed"
-        for a, b in pairs:
+        for (a, b), typos in zip(pairs, typo_notes):
             sa, sb = sides[a], sides[b]
             paper, detail = comparer.sentences(sa, sb)
             match = Match(self.config, self.words.relation, sa.senses, sb.senses, opposites=self._opposites)
@@ -172,7 +208,7 @@ class RulesScorer(Scorer):
                                                            (sa.pattern[0], sb.pattern[0]), self.config,
                                                            (sa.sentence.parse.tokens, sb.sentence.parse.tokens))
             score = rules_score if signed else paper
-            warnings = []
+            warnings = list(typos)
             for side in (sa, sb):
                 warnings.extend(side.sentence.parse.warnings)
             details = LazyDetails("explanation", partial(self._explanation, self.config, sa, sb, rules_score, polarity),

@@ -4,12 +4,16 @@ It wraps :mod:`hownet_sim` behind two calls so the scorer never touches its inte
 ``senses(tokens, pos)`` (Li & Li's disambiguation, one sense per token or None) and
 ``relation(w1, w2, s1, s2)`` (signed similarity plus whether the chosen senses are opposite), on top of
 :meth:`hownet_sim.engine.WordSimilarity.relation`, which memoises them.
+
+Typos (:func:`typo_pair`): a word no dictionary knows that is one homophone character away from a word one
+does (换款 / 还款, 额渡 / 额度, 申清 / 申请) is read as that word mistyped, not compared character by character:
+users type homophones with pinyin input, and jieba's HMM glues the mistyped pair into one unknown word.
 """
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,45 @@ class WordRelation:
 #: (id(engine), window) -> (engine, Disambiguator, relation cache); the engine is kept so its id stays its own
 _shared: dict[tuple[int, int], tuple[Any, Any, dict]] = {}
 _shared_lock = threading.Lock()
+
+
+#: similarity of a word and its one-character typo (:func:`typo_pair`): near the word itself, below a synonym
+TYPO_SIMILARITY = 0.9
+
+
+def is_han(word: str) -> bool:
+    """Every character a CJK unified ideograph (the typo rules read Chinese words only)."""
+    return all("\u4e00" <= ch <= "\u9fff" for ch in word)
+
+
+#: characters that make grammar, not content: a word holding one is never read as a typo (很高 / 很矮, 一把 / 一被,
+#: 送给 / 送的, 为什么 / 有什么, 三个 / 四个: each pair differs in meaning). Numerals, negations, degree
+#: adverbs, particles, prepositions and co-verbs, question-word characters, personal pronouns, 是/有.
+GRAMMAR_CHARS = frozenset("零一二三四五六七八九十百千万亿两半几"
+                          "不没未别非无莫勿"
+                          "很太最更挺真超蛮较"
+                          "的地得了着过吗呢吧啊呀嘛呗哦啦嘞"
+                          "把被给在从向对比和与跟及或让叫由为"
+                          "什么哪怎谁啥多"
+                          "我你他她它您咱"
+                          "是有")
+
+
+def typo_pair(w1: str, w2: str, known: Callable[[str], bool]) -> bool:
+    """Whether one of the two words reads as a homophone typo of the other: both Chinese, the same length
+    (2 to 4 characters), exactly one position differs and its two characters share a reading (期 / 其,
+    :func:`.readings.sound_alike`), neither word holds a grammar character (:data:`GRAMMAR_CHARS`), and
+    ``known`` (any dictionary: HowNet, Cilin, the flat sememe list, jieba's) knows exactly one of them.
+    Two unknown words (花呗 / 借呗: product names), two known words (登陆 / 登录, 上海 / 上饶: each means
+    something) and characters that do not sound alike (吃豆腐 / 卖豆腐) are never a typo pair."""
+    from .readings import sound_alike
+
+    if w1 == w2 or len(w1) != len(w2) or not 2 <= len(w1) <= 4 or not (is_han(w1) and is_han(w2)):
+        return False
+    diff = [(a, b) for a, b in zip(w1, w2) if a != b]
+    if len(diff) != 1 or any(ch in GRAMMAR_CHARS for ch in w1 + w2) or not sound_alike(*diff[0]):
+        return False
+    return known(w1) != known(w2)
 
 
 class HowNetWords:
@@ -55,6 +98,17 @@ class HowNetWords:
     def knows(self, word: str) -> bool:
         return bool(self.engine.def_ids(word))  # memoised by the engine
 
+    def in_any_dictionary(self, word: str) -> bool:
+        """HowNet, Cilin, the flat sememe list or jieba's dictionary knows ``word`` (the typo test)."""
+        if self.knows(word):
+            return True
+        cilin, flat = self.engine.cilin, self.engine.flat
+        if (cilin is not None and word in cilin.codes) or (flat is not None and flat.get(word)):
+            return True
+        from simcalc.jieba_dict import base_tokenizer
+
+        return base_tokenizer().FREQ.get(word, 0) > 0
+
     def senses(self, tokens: Sequence[str], pos: Sequence[str]) -> "SensesInContext":
         """The senses of each token in context: a tuple with the one sense WSD chose when it had
         evidence (the only sense, the only one of this POS, or collocation), else the POS-filtered
@@ -75,6 +129,8 @@ class HowNetWords:
             rel = self.engine.relation_by_key(w1, w2, k1, k2)
             kind = "converse" if rel.converse else ("antonym" if rel.antonym else None)
             found = WordRelation(rel.score, bool(kind) and rel.confident, kind, rel.rule, rel.method, rel.cohyponym)
+            if kind is None and abs(rel.score) < TYPO_SIMILARITY and typo_pair(w1, w2, self.in_any_dictionary):
+                found = WordRelation(TYPO_SIMILARITY, False, None, "typo", "typo")
             if len(self._relations) > RELATION_CACHE:
                 self._relations.clear()
             self._relations[key] = found

@@ -9,8 +9,11 @@ Rules (documented in the README):
 * Text is NFKC-normalised (full-width Latin/digits/punctuation become half-width), traditional characters
   become simplified ones (character by character, :func:`simplify_chars`: users in Hong Kong or Taiwan type
   为什麼/花唄 for 为什么/花呗, and every scorer, lexicon and model here reads simplified text), control and
-  format characters (U+0000–001F, U+007F–009F, zero-width spaces, stray BOMs) are dropped, and runs of
-  whitespace collapse to one space.
+  format characters (U+0000–001F, U+007F–009F, zero-width spaces, stray BOMs) are dropped, runs of
+  whitespace collapse to one space, and a space beside a Chinese (or Japanese) character is dropped
+  (:func:`drop_cjk_spaces`): Chinese is written without spaces, so 信用 卡 / 转 5000 元 mean 信用卡 / 转5000元,
+  and a stray space must not cut a word in two for the scorers that segment words. Spaces between two
+  Latin words or numbers (iphone 6, win 10) carry meaning and stay.
 * Text with no *content* character left (letters of any script, digits, or symbols such as emoji)
   raises :class:`InvalidTextError`: there is nothing to compare.
 * Text longer than :data:`MAX_CHARS` characters is cut to that length and the result says so in its
@@ -34,6 +37,11 @@ log = logging.getLogger(__name__)
 MAX_CHARS = 1000
 
 _WHITESPACE = re.compile(r"\s+")
+#: Scripts written without spaces: CJK radicals, CJK symbols and punctuation, kana, bopomofo, the CJK
+#: ideograph blocks (extension A, unified, compatibility, extensions B and beyond).
+_UNSPACED = ("\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u31a0-\u31ff\u3400-\u4dbf"
+             "\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f")
+_CJK_SPACE = re.compile(f"(?<=[{_UNSPACED}]) | (?=[{_UNSPACED}])")
 _CONTENT_CATEGORIES = ("L", "N", "S")  # letters, numbers, symbols (emoji are So)
 
 #: The shipped traditional → simplified character table (built from OpenCC ``t2s`` when the parser is
@@ -89,11 +97,21 @@ def simplify_chars(text: str) -> str:
     return text.translate(_t2s_table())
 
 
+def drop_cjk_spaces(text: str) -> str:
+    """``text`` (whitespace already collapsed to single spaces) without the spaces that touch a character
+    of a script written without spaces: 花呗 怎么 还款 → 花呗怎么还款, 转 5000 元 → 转5000元, while
+    iphone 6 and 3 4 keep theirs. Why in the input rules: a space inside a Chinese sentence is noise
+    (or, in user text, a pause standing for a comma), but jieba cuts at it, so 信用 卡 became two words for
+    every word-level scorer (the rule engine, mgf, word TF-IDF) and moved their scores."""
+    return _CJK_SPACE.sub("", text)
+
+
 def normalize(text: str) -> str:
-    """NFKC, traditional → simplified, lower-case, invisible characters removed, whitespace collapsed."""
+    """NFKC, traditional → simplified, lower-case, invisible characters removed, whitespace collapsed,
+    spaces beside Chinese characters dropped."""
     text = simplify_chars(unicodedata.normalize("NFKC", text))
     text = _drop_invisible(text).lower()
-    return _WHITESPACE.sub(" ", text).strip()
+    return drop_cjk_spaces(_WHITESPACE.sub(" ", text).strip())
 
 
 def is_content_char(ch: str) -> bool:
