@@ -340,12 +340,14 @@ def roles_swapped(p1: Profile, p2: Profile, tokens1: Sequence[str], tokens2: Seq
     / 我比他高), independent of the parse: a token found once in each sentence (a shared content word or a
     preposition such as 比) with a participant before it on one side found after it on the other, both
     ways. 把/被 and 是 sentences are left to the structural rules; predicates never count as participants."""
-    if _NO_SWAP & (set(tokens1) | set(tokens2)):
-        return None
+    blocking = _NO_SWAP & (set(tokens1) | set(tokens2))
+    if blocking and not (blocking == {"是"} and tokens1[:1] == tokens2[:1] == ["是"]):
+        return None  # 是 opening both sentences marks the focus (是公司欠我工资吗), no equation
     lemmas = _predicate_lemmas(p1, p2)
-    shared = {w.token for w in p1.content} & {w.token for w in p2.content}
+    # any token found once on each side can be the pivot, function words too (等了, 要, 给)
+    shared = {t for t in tokens1 if not _PUNCT_RE.match(t)} & set(tokens2)
     # in sentence order, so that the pivot named in the reason is the same in every process
-    pivots = sorted((t for t in shared | PIVOTS if tokens1.count(t) == 1 and tokens2.count(t) == 1),
+    pivots = sorted((t for t in shared if tokens1.count(t) == 1 and tokens2.count(t) == 1),
                     key=tokens1.index)
     for t in pivots:
         i, j = tokens1.index(t), tokens2.index(t)
@@ -357,6 +359,57 @@ def roles_swapped(p1: Profile, p2: Profile, tokens1: Sequence[str], tokens2: Seq
         if moved_back and moved_front:
             return f"{'/'.join(sorted(moved_back))} and {'/'.join(sorted(moved_front))} change sides of {t}"
     return None
+
+
+#: slot kinds that are circumstances, not participants (上周, 1000元)
+_CIRCUMSTANCES = frozenset({"time", "number"})
+
+
+def _participants(p: Profile, lemmas: set[str]) -> list[ContentWord]:
+    """Content words that can fill a role: not predicates, not times or amounts."""
+    return [w for w in p.content if w.token not in lemmas
+            and not any(kind in _CIRCUMSTANCES for kind, _ in w.slots)]
+
+
+def _roles(p: Profile, tokens: Sequence[str], lemmas: set[str]) -> dict[str, str]:
+    """participant → agent / patient / other by the 把/被 markers, else by word order (the first
+    participant acts on the second): 张三把李四打了 / 李四被张三打了 / 张三打了李四 give one frame."""
+    # a possessor (我 in 我的汽车) modifies the participant after it: no role of its own
+    words = [w for w in _participants(p, lemmas) if tokens[w.index + 1:w.index + 2] != ["的"]]
+    if not words:
+        return {}
+    marker = next(((i, t) for i, t in enumerate(tokens) if t in ("把", "被")), None)
+    roles: dict[str, str] = {w.token: "other" for w in _participants(p, lemmas)}
+    if marker is None:
+        order = [w.token for w in words]
+        roles = {order[0]: "agent"}
+        if len(order) > 1:
+            roles[order[1]] = "patient"
+    else:
+        at, kind = marker
+        before = [w.token for w in words if w.index < at]
+        after = [w.token for w in words if w.index > at]
+        if before:
+            roles[before[-1]] = "agent" if kind == "把" else "patient"
+        if after:
+            roles[after[0]] = "patient" if kind == "把" else "agent"
+    return roles
+
+
+def ba_bei_frames(p1: Profile, p2: Profile, tokens1: Sequence[str], tokens2: Sequence[str]) -> str | None:
+    """For a pair where a 把 or 被 sentence is involved: ``same`` when the shared participants keep their
+    roles (他把门打开了 / 门被他打开了), ``exchanged`` when one changes role (张三把书卖给了李四 / 李四把书卖给了
+    张三), None when neither has 把/被 or too little is shared to tell."""
+    if not ({"把", "被"} & (set(tokens1) | set(tokens2))):
+        return None
+    lemmas = _predicate_lemmas(p1, p2)
+    r1, r2 = _roles(p1, tokens1, lemmas), _roles(p2, tokens2, lemmas)
+    shared = [t for t in r1 if t in r2]
+    if len(shared) < 2 or "agent" not in r1.values() or "agent" not in r2.values():
+        return None
+    if any(r1[t] != r2[t] for t in shared):
+        return "exchanged"
+    return "same"
 
 
 def participants_reversed(p1: Profile, p2: Profile) -> tuple[str, str] | None:
@@ -486,7 +539,13 @@ def compare(p1: Profile, p2: Profile, match: Match, paper_score: float, paper_de
     parts = _paper_parts(paper_detail)
     swap: str | None = None
     converse = None
-    reversed_ = participants_reversed(p1, p2) if not parts["ba_bei"] else None
+    frames = ba_bei_frames(p1, p2, *tokens) if tokens[0] and tokens[1] else None
+    if frames == "same":  # 把/被 with the roles kept, whatever the parse made of it
+        parts["ba_bei"], parts["role_exchange"] = 1.0, 0.0
+    elif frames == "exchanged" and cov_min >= cfg.signed_swap_gate and not converse_pair(p1, p2, match):
+        parts["role_exchange"] = 1.0  # (with converse predicates, 卖给 / 买, the reversal below decides)
+        swap = "the 把/被 roles of the participants differ"
+    reversed_ = participants_reversed(p1, p2) if not parts["ba_bei"] and frames != "same" else None
     if reversed_:  # participants in the other order: one event seen from the other side, or roles exchanged
         candidate = converse_pair(p1, p2, match)  # 我借给他 / 他向我借, 我赢了他 / 他输给了我
         with_converse = cov
