@@ -140,6 +140,9 @@ class RuleConfig:
     use_polarity: bool = True
     #: an opposite verdict needs both coverages at least this high (the rest of the content matches)
     signed_opposite_gate: float = 0.8
+    #: factor on the content score when aligned predicates contradict (a negation on one side, antonyms)
+    #: but the verdict is not *opposite* (the rest differs too): a contradiction never makes a pair closer
+    signed_contradiction_factor: float = 0.8
     #: hownet_sim relation rules trusted to call two predicates antonymous in the signed engine (besides
     #: the morpheme pairs of data/wordlists/antonym_morphemes.txt); the content gate keeps them safe
     signed_opposite_rules: frozenset[str] = frozenset({"sememe_pair", "sibling_values", "word_list"})
@@ -157,7 +160,7 @@ class RuleConfig:
                      "exchange_margin", "word_alignment_weight", "distinct_entity_cap", "signed_hownet_weight",
                      "signed_char_weight", "signed_coverage_weight", "signed_qtype_factor", "signed_entity_factor", "signed_role_factor", "signed_qtype_weak_factor",
                      "signed_char_overlap_weight", "signed_min_weight", "signed_entity_cap", "signed_swap_gate",
-                     "signed_opposite_gate"):
+                     "signed_opposite_gate", "signed_contradiction_factor"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not 0.0 <= float(value) <= 1.0:
                 raise InputFormatError(f"rule config: {name} must be a number in [0, 1], got {value!r}")

@@ -33,11 +33,11 @@ from functools import lru_cache
 from typing import Any, Callable, Sequence
 
 from .config import RuleConfig, read_words
-from .polarity import Cues, Event, compare_events, events, load_cues, morpheme_antonyms
+from .polarity import Cues, Event, compare_events, events, listed_antonyms, load_cues, morpheme_antonyms
 from .question import a_not_a_lemma, is_a_not_a, question_type, question_word_set
 from .aligned import aligned_polarity
 from .slots import KINDS as SLOT_KINDS, Value, conflicts as slot_conflicts, token_starts, values as slot_values
-from .tokens import anchor_split, dictionary_frequencies, dictionary_tag
+from .tokens import CLASSIFIERS, anchor_split, dictionary_frequencies, dictionary_tag
 
 _PUNCT_RE = re.compile(r"^[\W_]+$")
 _ENTITY_RE = re.compile(r"[0-9０-９A-Za-zＡ-Ｚａ-ｚ]")
@@ -181,15 +181,22 @@ def _predicate_word(word: str) -> bool:
 
 def predicate_tags(tokens: Sequence[str], pos: Sequence[str]) -> list[str]:
     """The parser's tags, with a verb/adjective from jieba's dictionary where the parser says neither
-    noun/pronoun nor verb/adjective (its tags are noisy on short sentences: 追/nz, 贵/k)."""
+    noun/pronoun nor verb/adjective (its tags are noisy on short sentences: 追/nz, 贵/k), or a noun right
+    after a negation (没|学会/n)."""
     out = []
-    for tok, tag in zip(tokens, pos):
-        if tag[:1] not in ("v", "a", "r", "d", "p", "u", "c", "m", "q", "w") and tag not in ("n", "nh", "ns", "ni"):
+    for i, (tok, tag) in enumerate(zip(tokens, pos)):
+        negated = i > 0 and tokens[i - 1] in _PLAIN_NEGATIONS  # 没|学会/n: after a negation, a verb
+        if (tag[:1] not in ("v", "a", "r", "d", "p", "u", "c", "m", "q", "w") and tag not in ("n", "nh", "ns", "ni")) \
+                or (negated and tag[:1] == "n"):
             alt = dictionary_tag(tok)
             if alt[:1] in ("v", "a"):
                 tag = alt[:1]
         out.append(tag)
     return out
+
+
+#: negations before a predicate (a noun after them is rare: 没钱 stays a noun by jieba's dictionary)
+_PLAIN_NEGATIONS = frozenset("不 没 没有 未 别".split())
 
 
 @lru_cache(maxsize=1 << 16)
@@ -267,6 +274,8 @@ class Match:
         cues = load_cues(self.config.negation_words)
         if len(x) == len(y) == 1 and morpheme_antonyms(x, y, cues):
             return True, None  # 冷/热: one-character antonymous morphemes are words themselves
+        if listed_antonyms(x, y):
+            return True, None  # 开通/关闭, 忙/闲: the antonym list (HowNet 2000 lacks the relation or the tags)
         if not (self.predicate(x) and self.predicate(y)):
             return False, None
         if morpheme_antonyms(x, y, cues):
@@ -327,6 +336,8 @@ def coverage(c1: Sequence[ContentWord], c2: Sequence[ContentWord], match: Match)
 _NO_SWAP = frozenset("把 被 叫 让 是".split())
 #: function words that may be the pivot of a role exchange (他比我高 / 我比他高, 北京在上海的北边)
 PIVOTS = frozenset("比 给 向 从 对 在 替 为".split())
+#: aspect particles and modal verbs after the verb, pivots of the verb's participants (王芳等了周杰 / 周杰等了王芳)
+_ASPECT_PIVOTS = frozenset("了 过 着 要 会 想".split())
 
 
 def _predicate_lemmas(p1: Profile, p2: Profile) -> set[str]:
@@ -344,8 +355,10 @@ def roles_swapped(p1: Profile, p2: Profile, tokens1: Sequence[str], tokens2: Seq
     if blocking and not (blocking == {"是"} and tokens1[:1] == tokens2[:1] == ["是"]):
         return None  # 是 opening both sentences marks the focus (是公司欠我工资吗), no equation
     lemmas = _predicate_lemmas(p1, p2)
-    # any token found once on each side can be the pivot, function words too (等了, 要, 给)
-    shared = {t for t in tokens1 if not _PUNCT_RE.match(t)} & set(tokens2)
+    # a shared content word, a preposition, or a verb the word lists leave out of content (等 is also
+    # "etc."); not a conjunction: A和B / B和A, A还是B / B还是A say the same
+    shared = ({w.token for w in p1.content} & {w.token for w in p2.content}) | PIVOTS | _ASPECT_PIVOTS | {
+        t for t in set(tokens1) & set(tokens2) if _predicate_word(t) and dictionary_tag(t)[:1] == "v"}
     # in sentence order, so that the pivot named in the reason is the same in every process
     pivots = sorted((t for t in shared if tokens1.count(t) == 1 and tokens2.count(t) == 1),
                     key=tokens1.index)
@@ -367,8 +380,9 @@ _CIRCUMSTANCES = frozenset({"time", "number"})
 
 def _participants(p: Profile, lemmas: set[str]) -> list[ContentWord]:
     """Content words that can fill a role: not predicates, not times or amounts."""
-    return [w for w in p.content if w.token not in lemmas
-            and not any(kind in _CIRCUMSTANCES for kind, _ in w.slots)]
+    own = {e.lemma for e in p.events if len(e.lemma) == 1}  # 丢 (jieba: zg) is the parse's predicate
+    return [w for w in p.content if w.token not in lemmas and w.token not in own
+            and dictionary_tag(w.token)[:1] not in ("v", "a") and not any(kind in _CIRCUMSTANCES for kind, _ in w.slots)]
 
 
 def _roles(p: Profile, tokens: Sequence[str], lemmas: set[str]) -> dict[str, str]:
@@ -379,12 +393,11 @@ def _roles(p: Profile, tokens: Sequence[str], lemmas: set[str]) -> dict[str, str
     if not words:
         return {}
     marker = next(((i, t) for i, t in enumerate(tokens) if t in ("把", "被")), None)
-    roles: dict[str, str] = {w.token: "other" for w in _participants(p, lemmas)}
+    roles: dict[str, str] = {w.token: "other" for w in words}
     if marker is None:
-        order = [w.token for w in words]
-        roles = {order[0]: "agent"}
-        if len(order) > 1:
-            roles[order[1]] = "patient"
+        if len(words) < 2:
+            return {}  # one participant: 背包丢了 names no agent (unknown, not a role to compare)
+        roles[words[0].token], roles[words[1].token] = "agent", "patient"
     else:
         at, kind = marker
         before = [w.token for w in words if w.index < at]
@@ -437,9 +450,13 @@ def converse_pair(p1: Profile, p2: Profile, match: "Match") -> tuple[str, str] |
                 continue
             if _receives(x, y, p2.text) or _receives(y, x, p1.text):
                 return x, y
+            if _dative_converse(x, y):
+                return x, y
             for a, b in dict.fromkeys([(x, y), (verb_stem(x), verb_stem(y))]):  # the words first
                 if a == b:
                     continue
+                if listed_antonyms(a, b):
+                    return x, y
                 if morpheme_antonyms(a, b, cues):
                     return x, y
                 if match.known(a) and match.known(b):
@@ -463,6 +480,16 @@ def verb_stem(word: str) -> str:
             and dictionary_tag(word)[:1] not in ("p", "c", "d") and word not in light_words():
         return word[:-1]
     return word
+
+
+def _dative_converse(x: str, y: str) -> bool:
+    """借给 / 借, 租给 / 租: a verb of transfer with its recipient marked by 给 on one side and bare on the other
+    (公司借给他 / 他向公司借, 房子租给了夫妻 / 夫妻租了房子): with the participants in the other order, one event."""
+    for given, bare in ((x, y), (y, x)):
+        if given.endswith("给") and len(given) >= 2 and given[:-1] == bare \
+                and any(ch in transfer_morphemes() for ch in bare):
+            return True
+    return False
 
 
 def reception_verbs() -> frozenset[str]:
@@ -497,13 +524,45 @@ def _entity_keys(p: Profile) -> set:
     """The entities of a sentence: a word's slot values where it has some (so 国庆节 and 国庆 are one), else
     the word. Places are left out: two different places are a place conflict, and a place on one side only
     (电信 / 中国电信) is extra detail."""
-    return {w.slots or w.token for w in p.content if w.entity and w.token not in PRONOUNS
+    return {w.slots or w.token for w in p.content if w.entity and w.token not in PRONOUNS and not _article(w.token)
             and not (w.slots and all(kind == "place" for kind, _ in w.slots))}
 
 
+def rhetorical_question(pol: Any, p1: Profile, p2: Profile) -> bool:
+    """The negated side of the first contradicting pair is a 吗 question (不能…吗 asks what 能…吗 asks)."""
+    pair = (pol.mismatched or pol.antonyms)[0]
+    negated_side = p1 if pair[0].negated else p2
+    return negated_side.qtype == "yesno" and negated_side.qmarker in ("吗", "么")
+
+
+def _without_details(content: Sequence[ContentWord]) -> list[ContentWord]:
+    """Content words without times and 一 + classifier (see :func:`_detail`)."""
+    return [w for w in content if not (w.slots and _detail(w.slots) is not None) and not _article(w.token)]
+
+
+def _article(token: str) -> bool:
+    """一 + classifier (一台, 一笔): an indefinite article, not a number that matters."""
+    return len(token) == 2 and token[0] == "一" and token[1] in CLASSIFIERS
+
+
+def _detail(key: Any) -> str | None:
+    """The kind of an entity that may stand on one side only as extra detail: a time (昨天买了 / 买了) or
+    one of something (一台冰箱 / 冰箱: 一 + classifier is an article); None for any other entity."""
+    if isinstance(key, frozenset) and key:
+        kinds = {"time" if kind == "time" else "one" if (kind, value) == ("number", "1") else None
+                 for kind, value in key}
+        if len(kinds) == 1:
+            return next(iter(kinds))
+    return None
+
+
 def _entities_differ(p1: Profile, p2: Profile) -> bool:
+    """Names, numbers, times … that differ: an entity on one side only counts, except a time or 一 +
+    classifier the other side does not replace with one of its own kind."""
     e1, e2 = _entity_keys(p1), _entity_keys(p2)
-    return bool(e1 or e2) and e1 != e2
+    only1, only2 = e1 - e2, e2 - e1
+    kinds1, kinds2 = {_detail(k) for k in only1}, {_detail(k) for k in only2}
+    return any(_detail(k) is None for k in only1 | only2) or bool(kinds1 & kinds2)
 
 
 def _paper_parts(detail: dict) -> dict[str, float]:
@@ -614,7 +673,13 @@ def compare(p1: Profile, p2: Profile, match: Match, paper_score: float, paper_de
         content *= cfg.signed_qtype_factor if conflict else cfg.signed_qtype_weak_factor
     if entity_mismatch or feats["name_conflict"] or feats["place_conflict"]:  # 张三 / 李四, 北京 / 上海 too
         content = min(content * cfg.signed_entity_factor, cfg.signed_entity_cap)
-    matches = cov_min >= cfg.signed_opposite_gate and qsame and not entity_mismatch
+    gate_cov = cov_min
+    if gate_cov < cfg.signed_opposite_gate:  # a time or 一 + classifier on one side is detail, not content
+        kept1, kept2 = _without_details(p1.content), _without_details(p2.content)
+        if len(kept1) < len(p1.content) or len(kept2) < len(p2.content):
+            plain = coverage(kept1, kept2, match)
+            gate_cov = min(plain["cov1"], plain["cov2"])
+    matches = gate_cov >= cfg.signed_opposite_gate and qsame and not entity_mismatch
     verdict, reason = "unclear", ""
     cue: dict[str, Any] | None = None
     if converse is not None and not pol.mismatched:
@@ -629,8 +694,7 @@ def compare(p1: Profile, p2: Profile, match: Match, paper_score: float, paper_de
         kind = "antonymous predicates" if pol.antonyms and not pol.mismatched else "negation on one side of the same event"
         cue = {"kind": "antonym" if pol.antonyms and not pol.mismatched else "negation",
                "events": [pair[0].to_dict(), pair[1].to_dict()]}
-        negated_side = p1 if pair[0].negated else p2
-        rhetorical = cue["kind"] == "negation" and negated_side.qtype == "yesno" and negated_side.qmarker in ("吗", "么")
+        rhetorical = cue["kind"] == "negation" and rhetorical_question(pol, p1, p2)
         if matches and not rhetorical and cfg.use_polarity:
             verdict, reason = "opposite", f"{kind}: {what}; the rest of the content matches (coverage {cov_min:.2f})"
         elif rhetorical:
@@ -657,6 +721,9 @@ def compare(p1: Profile, p2: Profile, match: Match, paper_score: float, paper_de
         # word for word the same but for a negation or one antonym pair: opposite whatever the parse says
         verdict, reason = "opposite", f"{aligned['kind']}: {aligned['reason']}"
         cue = {"kind": aligned["kind"], "words": aligned["words"]}
+    if (pol.contradicts and verdict != "opposite" and converse is None and cfg.use_polarity and qsame
+            and not (p1.questions or p2.questions) and not rhetorical_question(pol, p1, p2)):
+        content *= cfg.signed_contradiction_factor  # contradicting predicates, amid other differences
     if parts["role_exchange"] and verdict != "opposite" and cfg.use_role_exchange:
         content *= cfg.signed_role_factor
     content = max(0.0, min(1.0, content))

@@ -45,8 +45,16 @@ BA_BEI_WORDS = frozenset("""把握 把手 把关 把戏 把柄 把持 把玩 把
 DEGREE = frozenset("很挺蛮")
 #: Result complements: 没收|到 is 没|收到 (did not receive), not 没收 (confiscate) + 到.
 RESULT_COMPLEMENTS = frozenset("到完好掉住见懂过")
+#: Negations a dictionary word may start with before a verb or adjective of two or more characters
+NEGATION_PREFIXES = ("不可以", "不能", "不会", "不可", "不要", "不用", "没有", "没")
+#: Directional complements: a one-character verb and one of these that jieba's dictionary has as one verb
+#: (转出, 取出, 借出) is merged when jieba cut it apart in one sentence only (不能|转|出 / 能|转出)
+DIRECTIONS = frozenset("出进入来回起开")
+#: modal verbs are no verbs of motion: 想|去 stays apart (想去北京 / 不想去北京 must align)
+_MODALS = frozenset("想要会能可得敢肯愿该")
+_COMPLEMENT_MIN_FREQ = 1
 #: Classifiers that jieba glues to a following noun after a numeral.
-CLASSIFIERS = frozenset("个本座件只张条辆台位名家部篇首支杯碗块双份封间所棵朵匹头架艘种次门项")
+CLASSIFIERS = frozenset("个本座件只张条辆台位名家部篇首支杯碗块双份封间所棵朵匹头架艘种次门项副束顶幅套根枚颗盒瓶袋箱笔对段片包串批群")
 _GLUE_TAGS = ("v", "m", "p")
 #: One-character pronouns, degree adverbs and negations that jieba glues into phrase-like entries.
 ANCHORS = frozenset("我你他她它您咱很太最更挺好真超不没别未")
@@ -171,6 +179,12 @@ def repair(tokens: Sequence[str], protected: frozenset[str] = frozenset(),
             out.append(pending_prefix + tok)
             pending_prefix = ""
             continue
+        after = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if (len(tok) == 1 and after in DIRECTIONS and tok not in _MODALS and tags.get(tok, "")[:1] == "v" and tok + after not in protected
+                and tags.get(tok + after, "")[:1] == "v" and freq.get(tok + after, 0) >= _COMPLEMENT_MIN_FREQ):
+            pending_prefix = tok  # 转|出 → 转出: as 能|转出 is cut, so that 不能转出 aligns with it
+            notes.append(f"merged {tok} {after} → {tok + after} (verb + directional complement)")
+            continue
         if tok in protected or len(tok) < 2 or is_a_not_a(tok):
             out.append(tok)
             continue
@@ -183,6 +197,11 @@ def repair(tokens: Sequence[str], protected: frozenset[str] = frozenset(),
                 and freq.get(tok[-1], 0) >= _GLUE_MIN_FREQ):
             out += [tok[:-1], tok[-1]]
             notes.append(f"split {tok} → {tok[:-1]} {tok[-1]} (unknown word glued to {tok[-1]})")
+            continue
+        neg = next((n for n in NEGATION_PREFIXES if tok.startswith(n) and len(tok) - len(n) >= 2), "")
+        if neg and tags.get(tok[len(neg):], "")[:1] in ("v", "a"):  # 不能取消 → 不能 取消 (HowNet has the
+            out += [neg, tok[len(neg):]]  # whole word, and 能|取消 must align with it)
+            notes.append(f"split {tok} → {neg} {tok[len(neg):]} (negation + predicate)")
             continue
         if (len(tok) == 2 and tok[1] in "了过着" and tags.get(tok[0], "")[:1] == "v" and known is not None
                 and not known(tok)):
@@ -286,15 +305,16 @@ def _split_names_and_markers(tokens: list[str], protected: frozenset[str], freq:
                 and _name_like(tok[1:], freq, known):  # 欠小红: a verb glued to the name after it
             parts = [tok[0], tok[1:]]
             notes.append(f"split {tok} → {' '.join(parts)} (verb glued to a name)")
-        elif len(tok) == 3 and not freq.get(tok) and _free_char(tok[-1], tags, freq) \
+        elif len(tok) == 3 and not freq.get(tok) and _free_char(tok[-1], tags, freq, "vapn") \
                 and _name_like(tok[:-1], freq, known):  # 刘洋大: a name glued to the word after it
             parts = [tok[:-1], tok[-1]]
             notes.append(f"split {tok} → {' '.join(parts)} (name glued to {tok[-1]})")
-        elif (len(tok) == 2 and tok[0] in MARKER_PREFIXES and tok[1] in surnames("all") and nxt
-              and (len(nxt) == 1 or nxt[0] in _NAME_NUMERALS or freq.get(nxt, 0) < _RARE) and _free_char(tok[0], tags, freq, "p")
+        elif (len(tok) == 2 and tok[1] in surnames("all") and nxt and freq.get(tok, 0) < _RARE
+              and (len(nxt) == 1 or nxt[0] in _NAME_NUMERALS or freq.get(nxt, 0) < _RARE)
+              and (tok[0] in MARKER_PREFIXES or _free_char(tok[0], tags, freq, "v"))
               and _name_like(tok[1] + nxt[0], freq, known)):
-            parts = [tok[0], tok[1]]  # 比高|勇, 比王|五胖: the preposition took the surname; the merges rejoin it
-            notes.append(f"split {tok} → {' '.join(parts)} (preposition glued to a surname)")
+            parts = [tok[0], tok[1]]  # 比高|勇, 教王|五: the preposition or verb took the surname; the merges
+            notes.append(f"split {tok} → {' '.join(parts)} (preposition or verb glued to a surname)")  # rejoin it
         for part in parts:
             if (out and len(out[-1]) == 1 and len(part) <= 2 and part not in protected
                     and tags.get(out[-1] + part) == "nr"  # 邓|超: a name of jieba's dictionary, cut,
@@ -303,7 +323,7 @@ def _split_names_and_markers(tokens: list[str], protected: frozenset[str], freq:
                 out[-1] += part
                 continue
             if out and out[-1] in ("小", "老") and part[:1] in surnames("all") and part not in protected and (
-                    len(part) == 1 or (len(part) == 2 and not freq.get(part) and _free_char(part[1], tags, freq, "vapd"))):
+                    len(part) == 1 or (len(part) == 2 and not freq.get(part) and _free_char(part[1], tags, freq, "vapdm"))):
                 notes.append(f"merged {out[-1]} {part[0]} → {out[-1] + part[0]} (a name)")  # 小|李, 小|李转
                 out[-1] += part[0]
                 if len(part) == 2:
