@@ -162,12 +162,14 @@ class RulesScorer(Scorer):
     def _score_texts(self, pairs: Sequence[Pair]) -> list[Result]:
         sides = self.analyse_many([t for pair in pairs for t in pair])
         comparer = Comparer(self.config, self.words, explain=False)  # numbers only: see _explanation
+        word_senses = self._word_senses()
         results = []
         signed = self.config.mode == "signed"
         for a, b in pairs:
             sa, sb = sides[a], sides[b]
             paper, detail = comparer.sentences(sa, sb)
-            match = Match(self.config, self.words.relation, sa.senses, sb.senses, opposites=self._opposites)
+            match = Match(self.config, self.words.relation, sa.senses, sb.senses, opposites=self._opposites,
+                          knows=getattr(self.words, "knows", None), word_senses=word_senses)
             rules_score, values, polarity = signed_compare(sa.profile, sb.profile, match, paper, detail,
                                                            (sa.pattern[0], sb.pattern[0]), self.config,
                                                            (sa.sentence.parse.tokens, sb.sentence.parse.tokens))

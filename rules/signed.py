@@ -89,6 +89,7 @@ class Profile:
     bigrams: Counter = field(default_factory=Counter)  # character bigrams (char_overlap)
     slots: list[Value] = field(default_factory=list)  # numbers, times, names, places (rules/slots.py)
     text: str = ""
+    tokens: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         return {"content": [w.token for w in self.content], "question_type": self.qtype,
@@ -164,7 +165,7 @@ def profile(text: str, tokens: Sequence[str], pos: Sequence[str], config: RuleCo
         content.append(ContentWord(tok, i, weight, entity, bool(knows(tok)) if knows else True, keys))
     chars = [ch for ch in text if ch.isalnum()]
     bigrams = Counter(a + b for a, b in zip(chars, chars[1:])) if len(chars) > 1 else Counter(chars)
-    return Profile(content, qtype, qmarker, evs, questions, bigrams, slots, text)
+    return Profile(content, qtype, qmarker, evs, questions, bigrams, slots, text, tuple(tokens))
 
 
 @lru_cache(maxsize=1 << 16)
@@ -214,7 +215,9 @@ class Match:
     """Word matching between two profiles with the signed config's weights (memoised per pair).
 
     ``opposites``: a dict shared by the pairs a scorer compares (one per config and word knowledge):
-    whether two words are opposite predicates depends on the two words only, so it is decided once."""
+    whether two words are opposite predicates depends on the two words only, so it is decided once.
+    ``knows``: whether the word knowledge has a word (None: every word counts as known);
+    ``word_senses``: a word's senses out of context (None: predicates by jieba's dictionary only)."""
 
     config: RuleConfig
     relation: Callable[[str, str, Any, Any], Any]
@@ -223,6 +226,8 @@ class Match:
     _rel: dict = field(default_factory=dict)
     same: set = field(default_factory=set)  # word pairs to count as one (a converse pair once found)
     opposites: dict | None = None
+    knows: Callable[[str], bool] | None = None
+    word_senses: Callable[[str], Any] | None = None
 
     def rel(self, x: str, y: str, i: int | None = None, j: int | None = None) -> Any:
         """The relation of two words, with the senses of tokens ``i``/``j`` when given. Memoised per word
@@ -236,8 +241,7 @@ class Match:
         return found
 
     def known(self, word: str) -> bool:
-        knows = getattr(self.relation.__self__, "knows", None) if hasattr(self.relation, "__self__") else None
-        return True if knows is None else bool(knows(word))
+        return True if self.knows is None else bool(self.knows(word))
 
     def opposite(self, x: str, y: str) -> bool:
         """Antonymous predicates: both words verbs or adjectives (by jieba's dictionary: kinship converses
@@ -265,8 +269,7 @@ class Match:
         (jieba tags 同意/反对 as adverbs and 降级 as a noun; HowNet has them as verbs only)."""
         if _predicate_word(word):
             return True
-        engine = getattr(getattr(self.relation, "__self__", None), "engine", None)
-        senses = engine.lexicon.senses(word) if engine is not None else ()
+        senses = self.word_senses(word) if self.word_senses is not None else ()
         return bool(senses) and all(getattr(sense, "pos", "") in ("V", "ADJ") for sense in senses)
 
     def _opposite(self, x: str, y: str) -> tuple[bool, Any]:
@@ -448,7 +451,7 @@ def converse_pair(p1: Profile, p2: Profile, match: "Match") -> tuple[str, str] |
         for y in words2:
             if x == y:
                 continue
-            if _receives(x, y, p2.text) or _receives(y, x, p1.text):
+            if _receives(x, y, p2) or _receives(y, x, p1):
                 return x, y
             if _dative_converse(x, y):
                 return x, y
@@ -496,12 +499,13 @@ def reception_verbs() -> frozenset[str]:
     return read_words("reception_verbs.txt")
 
 
-def _receives(x: str, y: str, text_y: str) -> bool:
+def _receives(x: str, y: str, side_y: Profile) -> bool:
     """``x`` receives what ``y`` gives: a verb of receiving (收到) against a verb of giving (送, 借给) or any
     verb in a sentence that names a recipient with 给 (给我打了电话 / 接到了电话)."""
     if x not in reception_verbs() or y in reception_verbs() or not _predicate_word(y):
         return False
-    return any(ch in transfer_morphemes() for ch in y) or "给" in text_y
+    return any(ch in transfer_morphemes() for ch in y) or any(
+        t == "给" or (len(t) > 1 and t.endswith("给")) for t in side_y.tokens)  # 给我 / 交给我: a recipient
 
 
 #: question types that ask for a specific slot: two different ones (怎么 / 什么时候), or one of them against a
@@ -556,13 +560,15 @@ def _detail(key: Any) -> str | None:
     return None
 
 
-def _entities_differ(p1: Profile, p2: Profile) -> bool:
-    """Names, numbers, times … that differ: an entity on one side only counts, except a time or 一 +
-    classifier the other side does not replace with one of its own kind."""
+def _entities_differ(p1: Profile, p2: Profile, details: frozenset[str] = frozenset({"one"})) -> bool:
+    """Names, numbers, times … that differ: an entity on one side only counts, except one of the
+    ``details`` kinds (see :func:`_detail`) the other side does not replace with one of its own kind. For
+    the content score a time on one side only counts (BQ dev: 我昨天还款了 / 我还款了 differ as often as
+    not); for the opposite gate it is detail (李娜买了椅子 / 李娜上周一没有买椅子 is still a negation)."""
     e1, e2 = _entity_keys(p1), _entity_keys(p2)
     only1, only2 = e1 - e2, e2 - e1
     kinds1, kinds2 = {_detail(k) for k in only1}, {_detail(k) for k in only2}
-    return any(_detail(k) is None for k in only1 | only2) or bool(kinds1 & kinds2)
+    return any(_detail(k) not in details for k in only1 | only2) or bool(kinds1 & kinds2 & details)
 
 
 def _paper_parts(detail: dict) -> dict[str, float]:
@@ -670,7 +676,9 @@ def compare(p1: Profile, p2: Profile, match: Match, paper_score: float, paper_de
         content = max(content, parts["structure_sim"])  # converse predicates with exchanged roles: one event
     conflict = qtype_conflict(p1.qtype, p2.qtype)
     if not qsame:
-        content *= cfg.signed_qtype_factor if conflict else cfg.signed_qtype_weak_factor
+        both_slots = p1.qtype in SLOT_TYPES and p2.qtype in SLOT_TYPES
+        content *= (cfg.signed_qtype_slot_factor if both_slots else cfg.signed_qtype_factor) if conflict \
+            else cfg.signed_qtype_weak_factor
     if entity_mismatch or feats["name_conflict"] or feats["place_conflict"]:  # 张三 / 李四, 北京 / 上海 too
         content = min(content * cfg.signed_entity_factor, cfg.signed_entity_cap)
     gate_cov = cov_min
@@ -679,7 +687,8 @@ def compare(p1: Profile, p2: Profile, match: Match, paper_score: float, paper_de
         if len(kept1) < len(p1.content) or len(kept2) < len(p2.content):
             plain = coverage(kept1, kept2, match)
             gate_cov = min(plain["cov1"], plain["cov2"])
-    matches = gate_cov >= cfg.signed_opposite_gate and qsame and not entity_mismatch
+    matches = gate_cov >= cfg.signed_opposite_gate and qsame and not (
+        entity_mismatch and _entities_differ(p1, p2, frozenset({"one", "time"})))
     verdict, reason = "unclear", ""
     cue: dict[str, Any] | None = None
     if converse is not None and not pol.mismatched:

@@ -45,6 +45,9 @@ BA_BEI_WORDS = frozenset("""把握 把手 把关 把戏 把柄 把持 把玩 把
 DEGREE = frozenset("很挺蛮")
 #: Result complements: 没收|到 is 没|收到 (did not receive), not 没收 (confiscate) + 到.
 RESULT_COMPLEMENTS = frozenset("到完好掉住见懂过")
+#: a degree adverb's adjective and the next character that make a dictionary word this frequent are that
+#: word (很大|方 → 很 大方, 很小|气 → 很 小气)
+_COMPOUND_MIN_FREQ = 50
 #: Negations a dictionary word may start with before a verb or adjective of two or more characters
 NEGATION_PREFIXES = ("不可以", "不能", "不会", "不可", "不要", "不用", "没有", "没")
 #: Directional complements: a one-character verb and one of these that jieba's dictionary has as one verb
@@ -209,6 +212,11 @@ def repair(tokens: Sequence[str], protected: frozenset[str] = frozenset(),
             notes.append(f"split {tok} → {tok[0]} {tok[1]} (verb + aspect particle)")
             continue
         if (len(tok) == 2 and tok[0] in DEGREE and tags.get(tok[1], "")[:1] == "a"):
+            if len(after) == 1 and freq.get(tok[1] + after, 0) >= _COMPOUND_MIN_FREQ:  # 很大|方 → 很 大方
+                out.append(tok[0])
+                pending_prefix = tok[1]
+                notes.append(f"split {tok} {after} → {tok[0]} {tok[1] + after} (degree adverb + adjective)")
+                continue
             out += [tok[0], tok[1]]
             notes.append(f"split {tok} → {tok[0]} {tok[1]} (degree adverb + adjective)")
             continue
