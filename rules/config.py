@@ -133,6 +133,9 @@ class RuleConfig:
     #: cap on the content score when a number, name or date differs (我有三个苹果 / 我有五个苹果 must not
     #: pass the default threshold however much else matches)
     signed_entity_cap: float = 0.45
+    #: below the cap, the content still orders capped pairs: cap · (1 − slope + slope · content), so that a
+    #: pair differing in more than the entity scores lower than one differing in the entity alone
+    signed_entity_cap_slope: float = 0.1
     #: word-order role exchange is looked for when the smaller coverage is at least this
     signed_swap_gate: float = 0.6
     #: factor on the content score when agent and patient are exchanged (猫追老鼠 / 老鼠追猫)
@@ -164,7 +167,7 @@ class RuleConfig:
                      "signed_char_weight", "signed_coverage_weight", "signed_qtype_factor", "signed_entity_factor", "signed_role_factor", "signed_qtype_weak_factor",
                      "signed_char_overlap_weight", "signed_min_weight", "signed_entity_cap", "signed_swap_gate",
                      "signed_opposite_gate", "signed_contradiction_factor",
-                     "signed_qtype_slot_factor"):
+                     "signed_qtype_slot_factor", "signed_entity_cap_slope"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not 0.0 <= float(value) <= 1.0:
                 raise InputFormatError(f"rule config: {name} must be a number in [0, 1], got {value!r}")

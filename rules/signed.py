@@ -680,7 +680,8 @@ def compare(p1: Profile, p2: Profile, match: Match, paper_score: float, paper_de
         content *= (cfg.signed_qtype_slot_factor if both_slots else cfg.signed_qtype_factor) if conflict \
             else cfg.signed_qtype_weak_factor
     if entity_mismatch or feats["name_conflict"] or feats["place_conflict"]:  # 张三 / 李四, 北京 / 上海 too
-        content = min(content * cfg.signed_entity_factor, cfg.signed_entity_cap)
+        cap = cfg.signed_entity_cap * (1 - cfg.signed_entity_cap_slope + cfg.signed_entity_cap_slope * content)
+        content = min(content * cfg.signed_entity_factor, cap)
     gate_cov = cov_min
     if gate_cov < cfg.signed_opposite_gate:  # a time or 一 + classifier on one side is detail, not content
         kept1, kept2 = _without_details(p1.content), _without_details(p2.content)

@@ -201,6 +201,12 @@ def repair(tokens: Sequence[str], protected: frozenset[str] = frozenset(),
             out += [tok[:-1], tok[-1]]
             notes.append(f"split {tok} → {tok[:-1]} {tok[-1]} (unknown word glued to {tok[-1]})")
             continue
+        k = tok.find("的", 2)
+        if 0 < k < len(tok) - 1 and tags.get(tok[:k], "")[:1] == "a" and freq.get(tok[k + 1:]) \
+                and (known is None or known(tok[:k])):
+            out += [tok[:k], "的", tok[k + 1:]]  # 勇敢的人 → 勇敢 的 人, as 聪明|的|人 is cut
+            notes.append(f"split {tok} → {tok[:k]} 的 {tok[k + 1:]} (a phrase with 的)")
+            continue
         neg = next((n for n in NEGATION_PREFIXES if tok.startswith(n) and len(tok) - len(n) >= 2), "")
         if neg and tags.get(tok[len(neg):], "")[:1] in ("v", "a"):  # 不能取消 → 不能 取消 (HowNet has the
             out += [neg, tok[len(neg):]]  # whole word, and 能|取消 must align with it)
