@@ -127,9 +127,15 @@ class RuleConfig:
     #: rules/signed.qtype_conflict), and when they differ less (这是什么 / 哪个是; 怎么开通 / 开通)
     signed_qtype_factor: float = 0.6
     signed_qtype_weak_factor: float = 1.0
+    #: the factor when both sentences ask for a slot and the slots differ (怎么挂失 / 为什么不能挂失, 怎么去 /
+    #: 去要多长时间): two questions, not one question and a statement
+    signed_qtype_slot_factor: float = 0.45
     #: cap on the content score when a number, name or date differs (我有三个苹果 / 我有五个苹果 must not
     #: pass the default threshold however much else matches)
     signed_entity_cap: float = 0.45
+    #: below the cap, the content still orders capped pairs: cap · (1 − slope + slope · content), so that a
+    #: pair differing in more than the entity scores lower than one differing in the entity alone
+    signed_entity_cap_slope: float = 0.1
     #: word-order role exchange is looked for when the smaller coverage is at least this
     signed_swap_gate: float = 0.6
     #: factor on the content score when agent and patient are exchanged (猫追老鼠 / 老鼠追猫)
@@ -140,6 +146,9 @@ class RuleConfig:
     use_polarity: bool = True
     #: an opposite verdict needs both coverages at least this high (the rest of the content matches)
     signed_opposite_gate: float = 0.8
+    #: factor on the content score when aligned predicates contradict (a negation on one side, antonyms)
+    #: but the verdict is not *opposite* (the rest differs too): a contradiction never makes a pair closer
+    signed_contradiction_factor: float = 0.8
     #: hownet_sim relation rules trusted to call two predicates antonymous in the signed engine (besides
     #: the morpheme pairs of data/wordlists/antonym_morphemes.txt); the content gate keeps them safe
     signed_opposite_rules: frozenset[str] = frozenset({"sememe_pair", "sibling_values", "word_list"})
@@ -157,7 +166,8 @@ class RuleConfig:
                      "exchange_margin", "word_alignment_weight", "distinct_entity_cap", "signed_hownet_weight",
                      "signed_char_weight", "signed_coverage_weight", "signed_qtype_factor", "signed_entity_factor", "signed_role_factor", "signed_qtype_weak_factor",
                      "signed_char_overlap_weight", "signed_min_weight", "signed_entity_cap", "signed_swap_gate",
-                     "signed_opposite_gate"):
+                     "signed_opposite_gate", "signed_contradiction_factor",
+                     "signed_qtype_slot_factor", "signed_entity_cap_slope"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not 0.0 <= float(value) <= 1.0:
                 raise InputFormatError(f"rule config: {name} must be a number in [0, 1], got {value!r}")
@@ -200,7 +210,8 @@ ABLATIONS: dict[str, dict[str, Any]] = {
 #: The signed engine's ablations (mode "signed"): each switches one of its rules off.
 SIGNED_ABLATIONS: dict[str, dict[str, Any]] = {
     "no_polarity (never opposite)": {"use_polarity": False},
-    "no_question_type": {"signed_qtype_factor": 1.0, "signed_qtype_weak_factor": 1.0},
+    "no_question_type": {"signed_qtype_factor": 1.0, "signed_qtype_weak_factor": 1.0, "signed_qtype_slot_factor": 1.0},
+    "no_contradiction_factor": {"signed_contradiction_factor": 1.0},
     "no_role_exchange": {"use_role_exchange": False},
     "no_entity_check": {"signed_entity_factor": 1.0, "signed_entity_cap": 1.0},
     "no_hownet (strings only)": {"signed_hownet_weight": 0.0},

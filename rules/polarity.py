@@ -228,6 +228,27 @@ def events(tokens: Sequence[str], pos: Sequence[str], cues: Cues) -> tuple[list[
     return sorted(evs.values(), key=lambda e: e.index), questions
 
 
+@lru_cache(maxsize=None)
+def antonym_words(name: str = "antonym_words.txt") -> frozenset[frozenset[str]]:
+    """Antonymous predicate pairs of ``data/wordlists/NAME`` (each line: two sides, alternatives by '/')."""
+    path = project_data_path(f"wordlists/{name}")
+    pairs: set[frozenset[str]] = set()
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        sides = line.split()
+        if len(sides) != 2:
+            raise ResourceNotFoundError(f"{path}: line {number}: expected two sides (alternatives joined by /)")
+        pairs.update(frozenset((a, b)) for a in sides[0].split("/") for b in sides[1].split("/") if a != b)
+    return frozenset(pairs)
+
+
+def listed_antonyms(w1: str, w2: str) -> bool:
+    """Two words the antonym list pairs (开通/关闭, 忙/闲, 绑定/解绑)."""
+    return w1 != w2 and frozenset((w1, w2)) in antonym_words()
+
+
 def morpheme_antonyms(w1: str, w2: str, cues: Cues) -> bool:
     """Two words of the same length differing in one character that is an antonymous morpheme pair
     (好吃/难吃, 上班/下班, 开机/关机; one-character words too: 冷/热, which HowNet 2000 scores 1.0)."""
@@ -242,7 +263,8 @@ def same_event(l1: str, l2: str) -> bool:
     if l1 == l2:
         return True
     short, long_ = sorted((l1, l2), key=len)
-    return len(short) >= 1 and long_.startswith(short) and len(long_) - len(short) <= 1
+    return len(short) >= 1 and len(long_) - len(short) <= 1 and (
+        long_.startswith(short) or (len(short) == 1 and long_.endswith(short)))  # 会/学会, 买/购买
 
 
 @dataclass

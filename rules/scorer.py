@@ -198,12 +198,14 @@ class RulesScorer(Scorer):
         if read:  # a sentence with a typo read: analysed as read
             sides.update(self.analyse_many(read))
         comparer = Comparer(self.config, self.words, explain=False)  # numbers only: see _explanation
+        word_senses = self._word_senses()
         results = []
         signed = self.config.mode == "signed"
         for (a, b), typos in zip(pairs, typo_notes):
             sa, sb = sides[a], sides[b]
             paper, detail = comparer.sentences(sa, sb)
-            match = Match(self.config, self.words.relation, sa.senses, sb.senses, opposites=self._opposites)
+            match = Match(self.config, self.words.relation, sa.senses, sb.senses, opposites=self._opposites,
+                          knows=getattr(self.words, "knows", None), word_senses=word_senses)
             rules_score, values, polarity = signed_compare(sa.profile, sb.profile, match, paper, detail,
                                                            (sa.pattern[0], sb.pattern[0]), self.config,
                                                            (sa.sentence.parse.tokens, sb.sentence.parse.tokens))

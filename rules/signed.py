@@ -33,11 +33,11 @@ from functools import lru_cache
 from typing import Any, Callable, Sequence
 
 from .config import RuleConfig, read_words
-from .polarity import Cues, Event, compare_events, events, load_cues, morpheme_antonyms
+from .polarity import Cues, Event, compare_events, events, listed_antonyms, load_cues, morpheme_antonyms
 from .question import a_not_a_lemma, is_a_not_a, question_type, question_word_set
 from .aligned import aligned_polarity
 from .slots import KINDS as SLOT_KINDS, Value, conflicts as slot_conflicts, token_starts, values as slot_values
-from .tokens import anchor_split, dictionary_frequencies, dictionary_tag
+from .tokens import CLASSIFIERS, anchor_split, dictionary_frequencies, dictionary_tag
 
 _PUNCT_RE = re.compile(r"^[\W_]+$")
 _ENTITY_RE = re.compile(r"[0-9０-９A-Za-zＡ-Ｚａ-ｚ]")
@@ -89,6 +89,7 @@ class Profile:
     bigrams: Counter = field(default_factory=Counter)  # character bigrams (char_overlap)
     slots: list[Value] = field(default_factory=list)  # numbers, times, names, places (rules/slots.py)
     text: str = ""
+    tokens: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         return {"content": [w.token for w in self.content], "question_type": self.qtype,
@@ -164,7 +165,7 @@ def profile(text: str, tokens: Sequence[str], pos: Sequence[str], config: RuleCo
         content.append(ContentWord(tok, i, weight, entity, bool(knows(tok)) if knows else True, keys))
     chars = [ch for ch in text if ch.isalnum()]
     bigrams = Counter(a + b for a, b in zip(chars, chars[1:])) if len(chars) > 1 else Counter(chars)
-    return Profile(content, qtype, qmarker, evs, questions, bigrams, slots, text)
+    return Profile(content, qtype, qmarker, evs, questions, bigrams, slots, text, tuple(tokens))
 
 
 @lru_cache(maxsize=1 << 16)
@@ -181,15 +182,22 @@ def _predicate_word(word: str) -> bool:
 
 def predicate_tags(tokens: Sequence[str], pos: Sequence[str]) -> list[str]:
     """The parser's tags, with a verb/adjective from jieba's dictionary where the parser says neither
-    noun/pronoun nor verb/adjective (its tags are noisy on short sentences: 追/nz, 贵/k)."""
+    noun/pronoun nor verb/adjective (its tags are noisy on short sentences: 追/nz, 贵/k), or a noun right
+    after a negation (没|学会/n)."""
     out = []
-    for tok, tag in zip(tokens, pos):
-        if tag[:1] not in ("v", "a", "r", "d", "p", "u", "c", "m", "q", "w") and tag not in ("n", "nh", "ns", "ni"):
+    for i, (tok, tag) in enumerate(zip(tokens, pos)):
+        negated = i > 0 and tokens[i - 1] in _PLAIN_NEGATIONS  # 没|学会/n: after a negation, a verb
+        if (tag[:1] not in ("v", "a", "r", "d", "p", "u", "c", "m", "q", "w") and tag not in ("n", "nh", "ns", "ni")) \
+                or (negated and tag[:1] == "n"):
             alt = dictionary_tag(tok)
             if alt[:1] in ("v", "a"):
                 tag = alt[:1]
         out.append(tag)
     return out
+
+
+#: negations before a predicate (a noun after them is rare: 没钱 stays a noun by jieba's dictionary)
+_PLAIN_NEGATIONS = frozenset("不 没 没有 未 别".split())
 
 
 @lru_cache(maxsize=1 << 16)
@@ -207,7 +215,9 @@ class Match:
     """Word matching between two profiles with the signed config's weights (memoised per pair).
 
     ``opposites``: a dict shared by the pairs a scorer compares (one per config and word knowledge):
-    whether two words are opposite predicates depends on the two words only, so it is decided once."""
+    whether two words are opposite predicates depends on the two words only, so it is decided once.
+    ``knows``: whether the word knowledge has a word (None: every word counts as known);
+    ``word_senses``: a word's senses out of context (None: predicates by jieba's dictionary only)."""
 
     config: RuleConfig
     relation: Callable[[str, str, Any, Any], Any]
@@ -216,6 +226,8 @@ class Match:
     _rel: dict = field(default_factory=dict)
     same: set = field(default_factory=set)  # word pairs to count as one (a converse pair once found)
     opposites: dict | None = None
+    knows: Callable[[str], bool] | None = None
+    word_senses: Callable[[str], Any] | None = None
 
     def rel(self, x: str, y: str, i: int | None = None, j: int | None = None) -> Any:
         """The relation of two words, with the senses of tokens ``i``/``j`` when given. Memoised per word
@@ -229,8 +241,7 @@ class Match:
         return found
 
     def known(self, word: str) -> bool:
-        knows = getattr(self.relation.__self__, "knows", None) if hasattr(self.relation, "__self__") else None
-        return True if knows is None else bool(knows(word))
+        return True if self.knows is None else bool(self.knows(word))
 
     def opposite(self, x: str, y: str) -> bool:
         """Antonymous predicates: both words verbs or adjectives (by jieba's dictionary: kinship converses
@@ -258,8 +269,7 @@ class Match:
         (jieba tags 同意/反对 as adverbs and 降级 as a noun; HowNet has them as verbs only)."""
         if _predicate_word(word):
             return True
-        engine = getattr(getattr(self.relation, "__self__", None), "engine", None)
-        senses = engine.lexicon.senses(word) if engine is not None else ()
+        senses = self.word_senses(word) if self.word_senses is not None else ()
         return bool(senses) and all(getattr(sense, "pos", "") in ("V", "ADJ") for sense in senses)
 
     def _opposite(self, x: str, y: str) -> tuple[bool, Any]:
@@ -267,6 +277,8 @@ class Match:
         cues = load_cues(self.config.negation_words)
         if len(x) == len(y) == 1 and morpheme_antonyms(x, y, cues):
             return True, None  # 冷/热: one-character antonymous morphemes are words themselves
+        if listed_antonyms(x, y):
+            return True, None  # 开通/关闭, 忙/闲: the antonym list (HowNet 2000 lacks the relation or the tags)
         if not (self.predicate(x) and self.predicate(y)):
             return False, None
         if morpheme_antonyms(x, y, cues):
@@ -327,6 +339,8 @@ def coverage(c1: Sequence[ContentWord], c2: Sequence[ContentWord], match: Match)
 _NO_SWAP = frozenset("把 被 叫 让 是".split())
 #: function words that may be the pivot of a role exchange (他比我高 / 我比他高, 北京在上海的北边)
 PIVOTS = frozenset("比 给 向 从 对 在 替 为".split())
+#: aspect particles and modal verbs after the verb, pivots of the verb's participants (王芳等了周杰 / 周杰等了王芳)
+_ASPECT_PIVOTS = frozenset("了 过 着 要 会 想".split())
 
 
 def _predicate_lemmas(p1: Profile, p2: Profile) -> set[str]:
@@ -340,12 +354,16 @@ def roles_swapped(p1: Profile, p2: Profile, tokens1: Sequence[str], tokens2: Seq
     / 我比他高), independent of the parse: a token found once in each sentence (a shared content word or a
     preposition such as 比) with a participant before it on one side found after it on the other, both
     ways. 把/被 and 是 sentences are left to the structural rules; predicates never count as participants."""
-    if _NO_SWAP & (set(tokens1) | set(tokens2)):
-        return None
+    blocking = _NO_SWAP & (set(tokens1) | set(tokens2))
+    if blocking and not (blocking == {"是"} and tokens1[:1] == tokens2[:1] == ["是"]):
+        return None  # 是 opening both sentences marks the focus (是公司欠我工资吗), no equation
     lemmas = _predicate_lemmas(p1, p2)
-    shared = {w.token for w in p1.content} & {w.token for w in p2.content}
+    # a shared content word, a preposition, or a verb the word lists leave out of content (等 is also
+    # "etc."); not a conjunction: A和B / B和A, A还是B / B还是A say the same
+    shared = ({w.token for w in p1.content} & {w.token for w in p2.content}) | PIVOTS | _ASPECT_PIVOTS | {
+        t for t in set(tokens1) & set(tokens2) if _predicate_word(t) and dictionary_tag(t)[:1] == "v"}
     # in sentence order, so that the pivot named in the reason is the same in every process
-    pivots = sorted((t for t in shared | PIVOTS if tokens1.count(t) == 1 and tokens2.count(t) == 1),
+    pivots = sorted((t for t in shared if tokens1.count(t) == 1 and tokens2.count(t) == 1),
                     key=tokens1.index)
     for t in pivots:
         i, j = tokens1.index(t), tokens2.index(t)
@@ -357,6 +375,57 @@ def roles_swapped(p1: Profile, p2: Profile, tokens1: Sequence[str], tokens2: Seq
         if moved_back and moved_front:
             return f"{'/'.join(sorted(moved_back))} and {'/'.join(sorted(moved_front))} change sides of {t}"
     return None
+
+
+#: slot kinds that are circumstances, not participants (上周, 1000元)
+_CIRCUMSTANCES = frozenset({"time", "number"})
+
+
+def _participants(p: Profile, lemmas: set[str]) -> list[ContentWord]:
+    """Content words that can fill a role: not predicates, not times or amounts."""
+    own = {e.lemma for e in p.events if len(e.lemma) == 1}  # 丢 (jieba: zg) is the parse's predicate
+    return [w for w in p.content if w.token not in lemmas and w.token not in own
+            and dictionary_tag(w.token)[:1] not in ("v", "a") and not any(kind in _CIRCUMSTANCES for kind, _ in w.slots)]
+
+
+def _roles(p: Profile, tokens: Sequence[str], lemmas: set[str]) -> dict[str, str]:
+    """participant → agent / patient / other by the 把/被 markers, else by word order (the first
+    participant acts on the second): 张三把李四打了 / 李四被张三打了 / 张三打了李四 give one frame."""
+    # a possessor (我 in 我的汽车) modifies the participant after it: no role of its own
+    words = [w for w in _participants(p, lemmas) if tokens[w.index + 1:w.index + 2] != ["的"]]
+    if not words:
+        return {}
+    marker = next(((i, t) for i, t in enumerate(tokens) if t in ("把", "被")), None)
+    roles: dict[str, str] = {w.token: "other" for w in words}
+    if marker is None:
+        if len(words) < 2:
+            return {}  # one participant: 背包丢了 names no agent (unknown, not a role to compare)
+        roles[words[0].token], roles[words[1].token] = "agent", "patient"
+    else:
+        at, kind = marker
+        before = [w.token for w in words if w.index < at]
+        after = [w.token for w in words if w.index > at]
+        if before:
+            roles[before[-1]] = "agent" if kind == "把" else "patient"
+        if after:
+            roles[after[0]] = "patient" if kind == "把" else "agent"
+    return roles
+
+
+def ba_bei_frames(p1: Profile, p2: Profile, tokens1: Sequence[str], tokens2: Sequence[str]) -> str | None:
+    """For a pair where a 把 or 被 sentence is involved: ``same`` when the shared participants keep their
+    roles (他把门打开了 / 门被他打开了), ``exchanged`` when one changes role (张三把书卖给了李四 / 李四把书卖给了
+    张三), None when neither has 把/被 or too little is shared to tell."""
+    if not ({"把", "被"} & (set(tokens1) | set(tokens2))):
+        return None
+    lemmas = _predicate_lemmas(p1, p2)
+    r1, r2 = _roles(p1, tokens1, lemmas), _roles(p2, tokens2, lemmas)
+    shared = [t for t in r1 if t in r2]
+    if len(shared) < 2 or "agent" not in r1.values() or "agent" not in r2.values():
+        return None
+    if any(r1[t] != r2[t] for t in shared):
+        return "exchanged"
+    return "same"
 
 
 def participants_reversed(p1: Profile, p2: Profile) -> tuple[str, str] | None:
@@ -382,11 +451,15 @@ def converse_pair(p1: Profile, p2: Profile, match: "Match") -> tuple[str, str] |
         for y in words2:
             if x == y:
                 continue
-            if _receives(x, y, p2.text) or _receives(y, x, p1.text):
+            if _receives(x, y, p2) or _receives(y, x, p1):
+                return x, y
+            if _dative_converse(x, y):
                 return x, y
             for a, b in dict.fromkeys([(x, y), (verb_stem(x), verb_stem(y))]):  # the words first
                 if a == b:
                     continue
+                if listed_antonyms(a, b):
+                    return x, y
                 if morpheme_antonyms(a, b, cues):
                     return x, y
                 if match.known(a) and match.known(b):
@@ -412,16 +485,27 @@ def verb_stem(word: str) -> str:
     return word
 
 
+def _dative_converse(x: str, y: str) -> bool:
+    """借给 / 借, 租给 / 租: a verb of transfer with its recipient marked by 给 on one side and bare on the other
+    (公司借给他 / 他向公司借, 房子租给了夫妻 / 夫妻租了房子): with the participants in the other order, one event."""
+    for given, bare in ((x, y), (y, x)):
+        if given.endswith("给") and len(given) >= 2 and given[:-1] == bare \
+                and any(ch in transfer_morphemes() for ch in bare):
+            return True
+    return False
+
+
 def reception_verbs() -> frozenset[str]:
     return read_words("reception_verbs.txt")
 
 
-def _receives(x: str, y: str, text_y: str) -> bool:
+def _receives(x: str, y: str, side_y: Profile) -> bool:
     """``x`` receives what ``y`` gives: a verb of receiving (收到) against a verb of giving (送, 借给) or any
     verb in a sentence that names a recipient with 给 (给我打了电话 / 接到了电话)."""
     if x not in reception_verbs() or y in reception_verbs() or not _predicate_word(y):
         return False
-    return any(ch in transfer_morphemes() for ch in y) or "给" in text_y
+    return any(ch in transfer_morphemes() for ch in y) or any(
+        t == "给" or (len(t) > 1 and t.endswith("给")) for t in side_y.tokens)  # 给我 / 交给我: a recipient
 
 
 #: question types that ask for a specific slot: two different ones (怎么 / 什么时候), or one of them against a
@@ -444,13 +528,47 @@ def _entity_keys(p: Profile) -> set:
     """The entities of a sentence: a word's slot values where it has some (so 国庆节 and 国庆 are one), else
     the word. Places are left out: two different places are a place conflict, and a place on one side only
     (电信 / 中国电信) is extra detail."""
-    return {w.slots or w.token for w in p.content if w.entity and w.token not in PRONOUNS
+    return {w.slots or w.token for w in p.content if w.entity and w.token not in PRONOUNS and not _article(w.token)
             and not (w.slots and all(kind == "place" for kind, _ in w.slots))}
 
 
-def _entities_differ(p1: Profile, p2: Profile) -> bool:
+def rhetorical_question(pol: Any, p1: Profile, p2: Profile) -> bool:
+    """The negated side of the first contradicting pair is a 吗 question (不能…吗 asks what 能…吗 asks)."""
+    pair = (pol.mismatched or pol.antonyms)[0]
+    negated_side = p1 if pair[0].negated else p2
+    return negated_side.qtype == "yesno" and negated_side.qmarker in ("吗", "么")
+
+
+def _without_details(content: Sequence[ContentWord]) -> list[ContentWord]:
+    """Content words without times and 一 + classifier (see :func:`_detail`)."""
+    return [w for w in content if not (w.slots and _detail(w.slots) is not None) and not _article(w.token)]
+
+
+def _article(token: str) -> bool:
+    """一 + classifier (一台, 一笔): an indefinite article, not a number that matters."""
+    return len(token) == 2 and token[0] == "一" and token[1] in CLASSIFIERS
+
+
+def _detail(key: Any) -> str | None:
+    """The kind of an entity that may stand on one side only as extra detail: a time (昨天买了 / 买了) or
+    one of something (一台冰箱 / 冰箱: 一 + classifier is an article); None for any other entity."""
+    if isinstance(key, frozenset) and key:
+        kinds = {"time" if kind == "time" else "one" if (kind, value) == ("number", "1") else None
+                 for kind, value in key}
+        if len(kinds) == 1:
+            return next(iter(kinds))
+    return None
+
+
+def _entities_differ(p1: Profile, p2: Profile, details: frozenset[str] = frozenset({"one"})) -> bool:
+    """Names, numbers, times … that differ: an entity on one side only counts, except one of the
+    ``details`` kinds (see :func:`_detail`) the other side does not replace with one of its own kind. For
+    the content score a time on one side only counts (BQ dev: 我昨天还款了 / 我还款了 differ as often as
+    not); for the opposite gate it is detail (李娜买了椅子 / 李娜上周一没有买椅子 is still a negation)."""
     e1, e2 = _entity_keys(p1), _entity_keys(p2)
-    return bool(e1 or e2) and e1 != e2
+    only1, only2 = e1 - e2, e2 - e1
+    kinds1, kinds2 = {_detail(k) for k in only1}, {_detail(k) for k in only2}
+    return any(_detail(k) not in details for k in only1 | only2) or bool(kinds1 & kinds2 & details)
 
 
 def _paper_parts(detail: dict) -> dict[str, float]:
@@ -486,7 +604,13 @@ def compare(p1: Profile, p2: Profile, match: Match, paper_score: float, paper_de
     parts = _paper_parts(paper_detail)
     swap: str | None = None
     converse = None
-    reversed_ = participants_reversed(p1, p2) if not parts["ba_bei"] else None
+    frames = ba_bei_frames(p1, p2, *tokens) if tokens[0] and tokens[1] else None
+    if frames == "same":  # 把/被 with the roles kept, whatever the parse made of it
+        parts["ba_bei"], parts["role_exchange"] = 1.0, 0.0
+    elif frames == "exchanged" and cov_min >= cfg.signed_swap_gate and not converse_pair(p1, p2, match):
+        parts["role_exchange"] = 1.0  # (with converse predicates, 卖给 / 买, the reversal below decides)
+        swap = "the 把/被 roles of the participants differ"
+    reversed_ = participants_reversed(p1, p2) if not parts["ba_bei"] and frames != "same" else None
     if reversed_:  # participants in the other order: one event seen from the other side, or roles exchanged
         candidate = converse_pair(p1, p2, match)  # 我借给他 / 他向我借, 我赢了他 / 他输给了我
         with_converse = cov
@@ -552,10 +676,20 @@ def compare(p1: Profile, p2: Profile, match: Match, paper_score: float, paper_de
         content = max(content, parts["structure_sim"])  # converse predicates with exchanged roles: one event
     conflict = qtype_conflict(p1.qtype, p2.qtype)
     if not qsame:
-        content *= cfg.signed_qtype_factor if conflict else cfg.signed_qtype_weak_factor
+        both_slots = p1.qtype in SLOT_TYPES and p2.qtype in SLOT_TYPES
+        content *= (cfg.signed_qtype_slot_factor if both_slots else cfg.signed_qtype_factor) if conflict \
+            else cfg.signed_qtype_weak_factor
     if entity_mismatch or feats["name_conflict"] or feats["place_conflict"]:  # 张三 / 李四, 北京 / 上海 too
-        content = min(content * cfg.signed_entity_factor, cfg.signed_entity_cap)
-    matches = cov_min >= cfg.signed_opposite_gate and qsame and not entity_mismatch
+        cap = cfg.signed_entity_cap * (1 - cfg.signed_entity_cap_slope + cfg.signed_entity_cap_slope * content)
+        content = min(content * cfg.signed_entity_factor, cap)
+    gate_cov = cov_min
+    if gate_cov < cfg.signed_opposite_gate:  # a time or 一 + classifier on one side is detail, not content
+        kept1, kept2 = _without_details(p1.content), _without_details(p2.content)
+        if len(kept1) < len(p1.content) or len(kept2) < len(p2.content):
+            plain = coverage(kept1, kept2, match)
+            gate_cov = min(plain["cov1"], plain["cov2"])
+    matches = gate_cov >= cfg.signed_opposite_gate and qsame and not (
+        entity_mismatch and _entities_differ(p1, p2, frozenset({"one", "time"})))
     verdict, reason = "unclear", ""
     cue: dict[str, Any] | None = None
     if converse is not None and not pol.mismatched:
@@ -570,8 +704,7 @@ def compare(p1: Profile, p2: Profile, match: Match, paper_score: float, paper_de
         kind = "antonymous predicates" if pol.antonyms and not pol.mismatched else "negation on one side of the same event"
         cue = {"kind": "antonym" if pol.antonyms and not pol.mismatched else "negation",
                "events": [pair[0].to_dict(), pair[1].to_dict()]}
-        negated_side = p1 if pair[0].negated else p2
-        rhetorical = cue["kind"] == "negation" and negated_side.qtype == "yesno" and negated_side.qmarker in ("吗", "么")
+        rhetorical = cue["kind"] == "negation" and rhetorical_question(pol, p1, p2)
         if matches and not rhetorical and cfg.use_polarity:
             verdict, reason = "opposite", f"{kind}: {what}; the rest of the content matches (coverage {cov_min:.2f})"
         elif rhetorical:
@@ -598,6 +731,9 @@ def compare(p1: Profile, p2: Profile, match: Match, paper_score: float, paper_de
         # word for word the same but for a negation or one antonym pair: opposite whatever the parse says
         verdict, reason = "opposite", f"{aligned['kind']}: {aligned['reason']}"
         cue = {"kind": aligned["kind"], "words": aligned["words"]}
+    if (pol.contradicts and verdict != "opposite" and converse is None and cfg.use_polarity and qsame
+            and not (p1.questions or p2.questions) and not rhetorical_question(pol, p1, p2)):
+        content *= cfg.signed_contradiction_factor  # contradicting predicates, amid other differences
     if parts["role_exchange"] and verdict != "opposite" and cfg.use_role_exchange:
         content *= cfg.signed_role_factor
     content = max(0.0, min(1.0, content))

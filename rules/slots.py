@@ -27,7 +27,7 @@ from typing import Any, Callable, Sequence
 
 from .config import read_words
 from .question import is_a_not_a, question_word_set
-from .tokens import dictionary_frequencies, dictionary_tag
+from .tokens import dictionary_frequencies, dictionary_tag, surnames as token_surnames
 
 KINDS = ("number", "time", "name", "place")
 #: what a conflict of each kind means, for the explanation
@@ -97,9 +97,9 @@ class Conflict:
 
 
 def surnames() -> frozenset[str]:
-    """Surnames that start a name (``data/wordlists/surnames.txt``; narrower than the segmenter's
-    ``rules.tokens.SURNAMES``: characters that often start ordinary words are left out)."""
-    return read_words("surnames.txt")
+    """Surnames that start a name (:func:`simcalc.rules.tokens.surnames` ``clear``: characters that often
+    start ordinary words are left out)."""
+    return token_surnames("clear")
 
 
 def chinese_number(text: str) -> float | None:
@@ -256,7 +256,7 @@ def _is_name(token: str, known: bool, senses: Any = None) -> bool:
                                           and _given_name_character(token[1]))
     if known:
         return False
-    return token[0] in surnames() or (token[0] in read_words("surnames_ambiguous.txt")
+    return token[0] in surnames() or (token[0] in token_surnames("ambiguous")
                                       and not _in_dictionary(token))
 
 

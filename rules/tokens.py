@@ -45,8 +45,19 @@ BA_BEI_WORDS = frozenset("""把握 把手 把关 把戏 把柄 把持 把玩 把
 DEGREE = frozenset("很挺蛮")
 #: Result complements: 没收|到 is 没|收到 (did not receive), not 没收 (confiscate) + 到.
 RESULT_COMPLEMENTS = frozenset("到完好掉住见懂过")
+#: a degree adverb's adjective and the next character that make a dictionary word this frequent are that
+#: word (很大|方 → 很 大方, 很小|气 → 很 小气)
+_COMPOUND_MIN_FREQ = 50
+#: Negations a dictionary word may start with before a verb or adjective of two or more characters
+NEGATION_PREFIXES = ("不可以", "不能", "不会", "不可", "不要", "不用", "没有", "没")
+#: Directional complements: a one-character verb and one of these that jieba's dictionary has as one verb
+#: (转出, 取出, 借出) is merged when jieba cut it apart in one sentence only (不能|转|出 / 能|转出)
+DIRECTIONS = frozenset("出进入来回起开")
+#: modal verbs are no verbs of motion: 想|去 stays apart (想去北京 / 不想去北京 must align)
+_MODALS = frozenset("想要会能可得敢肯愿该")
+_COMPLEMENT_MIN_FREQ = 1
 #: Classifiers that jieba glues to a following noun after a numeral.
-CLASSIFIERS = frozenset("个本座件只张条辆台位名家部篇首支杯碗块双份封间所棵朵匹头架艘种次门项")
+CLASSIFIERS = frozenset("个本座件只张条辆台位名家部篇首支杯碗块双份封间所棵朵匹头架艘种次门项副束顶幅套根枚颗盒瓶袋箱笔对段片包串批群")
 _GLUE_TAGS = ("v", "m", "p")
 #: One-character pronouns, degree adverbs and negations that jieba glues into phrase-like entries.
 ANCHORS = frozenset("我你他她它您咱很太最更挺好真超不没别未")
@@ -75,7 +86,7 @@ def _tags() -> dict[str, str]:
 
     source = jieba.get_dict_file().name
     stat = os.stat(source)
-    names = zlib.crc32("".join(sorted(_all_surnames())).encode())  # the names kept follow the surname lists
+    names = zlib.crc32("".join(sorted(surnames("all"))).encode())  # the names kept follow the surname lists
     cached = cache_dir() / f"jieba-tags-v5-{stat.st_size}-{int(stat.st_mtime)}-{names}.marshal"
     try:
         with open(cached, "rb") as handle:
@@ -90,7 +101,7 @@ def _tags() -> dict[str, str]:
             # verbs/adjectives: keeping just those keeps the table small (it loads at every cold start)
             # and person names (nr) of two or three characters starting with a surname (the name slots)
             if len(parts) >= 3 and (len(parts[0]) == 1 or parts[2][:1] in ("v", "m", "a") or (
-                    parts[2] == "nr" and 2 <= len(parts[0]) <= 3 and parts[0][0] in _all_surnames())):
+                    parts[2] == "nr" and 2 <= len(parts[0]) <= 3 and parts[0][0] in surnames("all"))):
                 tags[parts[0]] = parts[2]
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
@@ -171,6 +182,12 @@ def repair(tokens: Sequence[str], protected: frozenset[str] = frozenset(),
             out.append(pending_prefix + tok)
             pending_prefix = ""
             continue
+        after = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if (len(tok) == 1 and after in DIRECTIONS and tok not in _MODALS and tags.get(tok, "")[:1] == "v" and tok + after not in protected
+                and tags.get(tok + after, "")[:1] == "v" and freq.get(tok + after, 0) >= _COMPLEMENT_MIN_FREQ):
+            pending_prefix = tok  # 转|出 → 转出: as 能|转出 is cut, so that 不能转出 aligns with it
+            notes.append(f"merged {tok} {after} → {tok + after} (verb + directional complement)")
+            continue
         if tok in protected or len(tok) < 2 or is_a_not_a(tok):
             out.append(tok)
             continue
@@ -184,12 +201,28 @@ def repair(tokens: Sequence[str], protected: frozenset[str] = frozenset(),
             out += [tok[:-1], tok[-1]]
             notes.append(f"split {tok} → {tok[:-1]} {tok[-1]} (unknown word glued to {tok[-1]})")
             continue
+        k = tok.find("的", 2)
+        if 0 < k < len(tok) - 1 and tags.get(tok[:k], "")[:1] == "a" and freq.get(tok[k + 1:]) \
+                and (known is None or known(tok[:k])):
+            out += [tok[:k], "的", tok[k + 1:]]  # 勇敢的人 → 勇敢 的 人, as 聪明|的|人 is cut
+            notes.append(f"split {tok} → {tok[:k]} 的 {tok[k + 1:]} (a phrase with 的)")
+            continue
+        neg = next((n for n in NEGATION_PREFIXES if tok.startswith(n) and len(tok) - len(n) >= 2), "")
+        if neg and tags.get(tok[len(neg):], "")[:1] in ("v", "a"):  # 不能取消 → 不能 取消 (HowNet has the
+            out += [neg, tok[len(neg):]]  # whole word, and 能|取消 must align with it)
+            notes.append(f"split {tok} → {neg} {tok[len(neg):]} (negation + predicate)")
+            continue
         if (len(tok) == 2 and tok[1] in "了过着" and tags.get(tok[0], "")[:1] == "v" and known is not None
                 and not known(tok)):
             out += [tok[0], tok[1]]
             notes.append(f"split {tok} → {tok[0]} {tok[1]} (verb + aspect particle)")
             continue
         if (len(tok) == 2 and tok[0] in DEGREE and tags.get(tok[1], "")[:1] == "a"):
+            if len(after) == 1 and freq.get(tok[1] + after, 0) >= _COMPOUND_MIN_FREQ:  # 很大|方 → 很 大方
+                out.append(tok[0])
+                pending_prefix = tok[1]
+                notes.append(f"split {tok} {after} → {tok[0]} {tok[1] + after} (degree adverb + adjective)")
+                continue
             out += [tok[0], tok[1]]
             notes.append(f"split {tok} → {tok[0]} {tok[1]} (degree adverb + adjective)")
             continue
@@ -205,7 +238,7 @@ def repair(tokens: Sequence[str], protected: frozenset[str] = frozenset(),
             out += [tok[0], tok[1]]
             notes.append(f"split {tok} → {tok[0]} {tok[1]} (a verb glued to its object by the HMM)")
             continue
-        if (len(tok) == 2 and not freq.get(tok) and tags.get(tok[0], "") == "n" and tok[0] not in _all_surnames()
+        if (len(tok) == 2 and not freq.get(tok) and tags.get(tok[0], "") == "n" and tok[0] not in surnames("all")
                 and tags.get(tok[1], "")[:1] == "a" and (known is None or not known(tok))):  # not 马丽, 程强
             out += [tok[0], tok[1]]
             notes.append(f"split {tok} → {tok[0]} {tok[1]} (a noun glued to its adjective by the HMM)")
@@ -216,7 +249,7 @@ def repair(tokens: Sequence[str], protected: frozenset[str] = frozenset(),
             notes.append(f"split {tok} → {tok[0]} {tok[1:]} (classifier after a numeral)")
             continue
         if known is not None and len(tok) <= 4 and not known(tok) and not (
-                len(tok) <= 3 and tok[0] in read_words("surnames.txt")):  # 邓超 is a name, not 邓 + 超 (very)
+                len(tok) <= 3 and tok[0] in surnames("clear")):  # 邓超 is a name, not 邓 + 超 (very)
             parts = anchor_split(tok, known)
             if parts:
                 out += parts
@@ -228,31 +261,74 @@ def repair(tokens: Sequence[str], protected: frozenset[str] = frozenset(),
 
 #: Prepositions the HMM glues to an unknown name after them (比小红大, 从张三).
 MARKER_PREFIXES = frozenset("比从给向跟对被把和")
-#: Common surnames: a surname and a numeral character the HMM splits (张|三, 李|四) are one name.
-SURNAMES = frozenset("张王李赵刘陈杨黄吴周徐孙马朱胡郭何林罗郑梁谢宋唐许韩冯邓曹彭曾肖董袁潘蒋蔡杜叶程苏魏吕丁沈姚卢姜崔钟谭陆汪范金廖贾夏韦方邹孟熊秦邱江尹薛段雷侯史陶贺顾毛郝龚邵严覃戴莫孔汤")
 _NAME_NUMERALS = frozenset("一二三四五六七八九")
+#: words before a surname character that make it a measure word or a plain word (这张, 一张): no name merge
+_NOT_BEFORE_NAME = frozenset("这那每一几哪两")
+#: a dictionary word this rare glued to a name's last character is the HMM's cut, not the word (梁|红教 is
+#: 梁红 教, not the Red sect)
+_RARE = 50
 
 
-@lru_cache(maxsize=1)
-def _all_surnames() -> frozenset[str]:
-    """Every surname the rules know (a name such as 马丽 is no noun glued to an adjective)."""
-    return SURNAMES | read_words("surnames.txt") | read_words("surnames_ambiguous.txt")
+@lru_cache(maxsize=None)
+def surnames(kind: str = "all") -> frozenset[str]:
+    """The surname lists, the one place they are read. ``clear``: surnames that start a name
+    (data/wordlists/surnames.txt); ``ambiguous``: surnames that also start many ordinary words
+    (surnames_ambiguous.txt: 高, 何, 黄); ``all``: both (a name such as 马丽 is no noun glued to an adjective)."""
+    if kind == "clear":
+        return read_words("surnames.txt")
+    if kind == "ambiguous":
+        return read_words("surnames_ambiguous.txt")
+    if kind == "all":
+        return surnames("clear") | surnames("ambiguous")
+    raise ValueError(f"surname kind must be clear, ambiguous or all, not {kind!r}")
+
+
+def _free_char(ch: str, tags: dict[str, str], freq: dict[str, int], classes: str = "vap") -> bool:
+    """A frequent one-character verb, adjective or preposition (欠, 转, 大, 比): the HMM glues it to a name."""
+    return tags.get(ch, "")[:1] in tuple(classes) and freq.get(ch, 0) >= _GLUE_MIN_FREQ
+
+
+def _name_like(word: str, freq: dict[str, int], known: Callable[[str], bool] | None) -> bool:
+    """A person's name the segmenter cannot know: a surname and one or two characters that are no word of
+    jieba's dictionary nor of the word knowledge (张三, 刘洋, 高勇), or 小/老 + a surname (小李, 老王)."""
+    if not 2 <= len(word) <= 3 or freq.get(word) or (known is not None and known(word)):
+        return word[:1] in "小老" and len(word) == 2 and word[1:] in surnames("all")
+    return word[0] in surnames("all") or (word[0] in "小老" and len(word) == 2)
 
 
 def _split_names_and_markers(tokens: list[str], protected: frozenset[str], freq: dict[str, int],
                              tags: dict[str, str], notes: list[str],
                              known: Callable[[str], bool] | None = None) -> list[str]:
-    """比小红大 → 比 小红 大; 从张三 → 从 张三; 张 三 → 张三; 小 李 → 小李 (names the HMM mangles; the swap and entity
-    checks compare names exactly, so they must come out whole and alike on both sides)."""
+    """比小红大 → 比 小红 大; 从张三 → 从 张三; 张 三 → 张三; 小 李 → 小李; 小|李转 → 小李 转; 欠小红 → 欠 小红;
+    刘洋大 → 刘洋 大; 梁|红教 → 梁红 教; 比高|勇 → 比 高勇 (names the HMM mangles; the swap and entity checks
+    compare names exactly, so they must come out whole and alike on both sides)."""
     out: list[str] = []
-    for tok in tokens:
+    tokens = list(tokens)
+    for k, tok in enumerate(tokens):
         parts = [tok]
-        if (tok not in protected and len(tok) >= 3 and not freq.get(tok) and tok[0] in MARKER_PREFIXES):
+        nxt = tokens[k + 1] if k + 1 < len(tokens) else ""
+        if tok in protected:
+            pass
+        elif len(tok) >= 3 and not freq.get(tok) and tok[0] in MARKER_PREFIXES:
             rest = tok[1:]
             parts = [tok[0], rest]
             if len(rest) >= 3 and not freq.get(rest) and tags.get(rest[-1], "")[:1] in ("a", "v"):
                 parts = [tok[0], rest[:-1], rest[-1]]
             notes.append(f"split {tok} → {' '.join(parts)} (preposition glued to an unknown name)")
+        elif len(tok) == 3 and not freq.get(tok) and _free_char(tok[0], tags, freq) \
+                and _name_like(tok[1:], freq, known):  # 欠小红: a verb glued to the name after it
+            parts = [tok[0], tok[1:]]
+            notes.append(f"split {tok} → {' '.join(parts)} (verb glued to a name)")
+        elif len(tok) == 3 and not freq.get(tok) and _free_char(tok[-1], tags, freq, "vapn") \
+                and _name_like(tok[:-1], freq, known):  # 刘洋大: a name glued to the word after it
+            parts = [tok[:-1], tok[-1]]
+            notes.append(f"split {tok} → {' '.join(parts)} (name glued to {tok[-1]})")
+        elif (len(tok) == 2 and tok[1] in surnames("all") and nxt and freq.get(tok, 0) < _RARE
+              and (len(nxt) == 1 or nxt[0] in _NAME_NUMERALS or freq.get(nxt, 0) < _RARE)
+              and (tok[0] in MARKER_PREFIXES or _free_char(tok[0], tags, freq, "v"))
+              and _name_like(tok[1] + nxt[0], freq, known)):
+            parts = [tok[0], tok[1]]  # 比高|勇, 教王|五: the preposition or verb took the surname; the merges
+            notes.append(f"split {tok} → {' '.join(parts)} (preposition or verb glued to a surname)")  # rejoin it
         for part in parts:
             if (out and len(out[-1]) == 1 and len(part) <= 2 and part not in protected
                     and tags.get(out[-1] + part) == "nr"  # 邓|超: a name of jieba's dictionary, cut,
@@ -260,18 +336,30 @@ def _split_names_and_markers(tokens: list[str], protected: frozenset[str], freq:
                 notes.append(f"merged {out[-1]} {part} → {out[-1] + part} (a name)")
                 out[-1] += part
                 continue
-            if out and out[-1] in ("小", "老") and len(part) == 1 and part in SURNAMES and part not in protected:
-                notes.append(f"merged {out[-1]} {part} → {out[-1] + part} (a name)")  # 小|李 → 小李
-                out[-1] += part
+            if out and out[-1] in ("小", "老") and part[:1] in surnames("all") and part not in protected and (
+                    len(part) == 1 or (len(part) == 2 and not freq.get(part) and _free_char(part[1], tags, freq, "vapdm"))):
+                notes.append(f"merged {out[-1]} {part[0]} → {out[-1] + part[0]} (a name)")  # 小|李, 小|李转
+                out[-1] += part[0]
+                if len(part) == 2:
+                    out.append(part[1])
                 continue
-            if (out and len(out[-1]) == 1 and out[-1] in SURNAMES and part[:1] in _NAME_NUMERALS
-                    and (len(part) == 1 or (len(part) == 2 and part[1] in _NAME_NUMERALS))):
+            if (out and len(out[-1]) == 1 and out[-1] in surnames("all") and part[:1] in _NAME_NUMERALS
+                    and (len(part) == 1 or (len(part) == 2 and (part[1] in _NAME_NUMERALS or not freq.get(part))))):
                 notes.append(f"merged {out[-1]} {part[0]} → {out[-1] + part[0]} (a name)")  # 王|五一 → 王五 一
                 out[-1] += part[0]
                 if len(part) == 2:
                     out.append(part[1])
-            else:
-                out.append(part)
+                continue
+            if (out and len(out[-1]) == 1 and out[-1] in surnames("all") and len(part) <= 2 and part not in protected
+                    and (len(out) < 2 or (out[-2] not in _NOT_BEFORE_NAME and tags.get(out[-2], "") != "m"))
+                    and (len(part) == 1 or (freq.get(part, 0) < _RARE and _free_char(part[1], tags, freq, "vapn")))
+                    and _name_like(out[-1] + part[0], freq, known) and out[-1] not in CLASSIFIERS):
+                notes.append(f"merged {out[-1]} {part[0]} → {out[-1] + part[0]} (a name)")  # 梁|红教 → 梁红 教
+                out[-1] += part[0]
+                if len(part) == 2:
+                    out.append(part[1])
+                continue
+            out.append(part)
     return out
 
 
