@@ -66,7 +66,8 @@ def get_parser(name: str | None = None, **options: Any) -> Parser:
     ``name=None`` means ``$SIMCALC_PARSER`` or else ``auto``, so pass ``None`` when the user gave no
     ``--parser`` and the config override still applies.
 
-    ``options`` go to the backend (``model`` for LTP; ``model_dir``, ``user_dict`` for embedded).
+    ``options`` go to the backend (``model`` for LTP; ``model_dir``, ``user_dict``, ``question_roots`` for
+    embedded; LTP ignores ``question_roots``).
     Raises :class:`ParserUnavailableError` when the chosen backend cannot run.
     """
     requested = _requested(name)
@@ -84,6 +85,7 @@ def get_parser(name: str | None = None, **options: Any) -> Parser:
         backend = requested
     opts = {k: v for k, v in options.items() if v is not None}
     if backend == "ltp":
+        embedded_only = {k: opts.pop(k) for k in ("question_roots",) if k in opts}  # LTP's trees are its own
         from .ltp_backend import LTPParser
 
         try:
@@ -94,7 +96,7 @@ def get_parser(name: str | None = None, **options: Any) -> Parser:
             log.warning("LTP model found but not usable (%s); falling back to the embedded parser", exc)
             from .embedded.parser import EmbeddedParser
 
-            parser = EmbeddedParser(**{k: v for k, v in opts.items() if k in ("user_dict",)})
+            parser = EmbeddedParser(**{k: v for k, v in opts.items() if k in ("user_dict",)}, **embedded_only)
     else:
         from .embedded.parser import EmbeddedParser
 
