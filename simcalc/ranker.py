@@ -388,7 +388,8 @@ class RetrievalTask:
     positive pair is a query whose answers are its positive ``sentence2`` (in ``gold``, as FAQ indices);
     ``labelled_not`` are the FAQ questions the file labels *not* similar to it. Any other FAQ question is
     unlabelled for that query (often another paraphrase: a miss there is not always wrong).
-    A query that is itself a FAQ question is not ranked against its own text (``self_index``)."""
+    A query that is itself a FAQ question is not ranked against its own text (``self_index``), nor, with
+    ``same="content"``, against the other copies of its text (``copies``, see :func:`retrieval_task`)."""
 
     name: str
     candidates: list[str]
@@ -396,15 +397,32 @@ class RetrievalTask:
     gold: list[frozenset[int]]
     self_index: list[int | None]
     labelled_not: list[frozenset[int]] = field(default_factory=list)
+    copies: list[frozenset[int]] = field(default_factory=list)
+
+    def left_out(self, query: int) -> frozenset[int]:
+        """The FAQ questions query number ``query`` is not ranked against: its own text and its copies."""
+        own = self.self_index[query]
+        copies = self.copies[query] if self.copies else frozenset()
+        return copies | {own} if own is not None else copies
 
 
 def retrieval_task(path: str | Path, *, limit: int | None = None, seed: int = 1,
-                   exclude: Collection[tuple[str, str]] = ()) -> RetrievalTask:
+                   exclude: Collection[tuple[str, str]] = (), same: str = "text") -> RetrievalTask:
     """The retrieval task of a labelled pair TSV (``sentence1, sentence2, label``; read with QUOTE_NONE).
 
     Queries: ``sentence1`` of every positive pair whose sentences differ and that is not in ``exclude``
     (e.g. :func:`trained_pairs`), shuffled with ``seed``, at most ``limit``.
+
+    ``same``: when two sentences are the same one. ``"text"``: identical strings. ``"content"``: the same
+    content characters once normalised (what the prefilter and the ranker's character features see: only
+    punctuation, spaces, case or script differ). Why offer it: LCQMC holds such copies of one question (床前明月光的
+    下一句是什么 / 床前明月光。的下一句是什么。), and its labels almost never name the copy as the answer (on
+    LCQMC dev 4 of the 59 shortlisted copies), so a ranker that puts a copy first (as it should: it *is* the
+    query) scores a miss. With ``"content"`` a pair of copies is no query, and the copies of a query are left
+    out of its ranking like its own text (``copies``).
     """
+    if same not in ("text", "content"):
+        raise InputFormatError(f"same must be 'text' or 'content', not {same!r}")
     try:
         with open(path, encoding="utf-8", newline="") as f:
             rows = [r for r in csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE) if len(r) >= 3]
@@ -414,22 +432,30 @@ def retrieval_task(path: str | Path, *, limit: int | None = None, seed: int = 1,
         rows = rows[1:]
     candidates = list(dict.fromkeys(r[1] for r in rows))
     position = {c: i for i, c in enumerate(candidates)}
+    key = (lambda text: view(normalize(text))) if same == "content" else (lambda text: text)
+    keys = [key(c) for c in candidates]
+    by_key: dict[str, set[int]] = {}
+    for i, k in enumerate(keys):
+        by_key.setdefault(k, set()).add(i)
     answers: dict[str, set[int]] = {}
     negatives: dict[str, set[int]] = {}
     for s1, s2, label, *_ in rows:
-        if label == "1" and s1 != s2:
+        if label == "1" and key(s1) != keys[position[s2]]:
             answers.setdefault(s1, set()).add(position[s2])
         elif label == "0":
             negatives.setdefault(s1, set()).add(position[s2])
     excluded = set(exclude)
-    queries = [s1 for s1, s2, label, *_ in rows if label == "1" and s1 != s2 and (s1, s2) not in excluded]
+    queries = [s1 for s1, s2, label, *_ in rows
+               if label == "1" and key(s1) != keys[position[s2]] and (s1, s2) not in excluded]
     if not queries:
         raise InputFormatError(f"{path}: no positive pairs (label 1) to use as queries")
     random.Random(seed).shuffle(queries)
     queries = queries[:limit] if limit else queries
     return RetrievalTask(Path(path).parent.name or str(path), candidates, queries,
                          [frozenset(answers[q]) for q in queries], [position.get(q) for q in queries],
-                         [frozenset(negatives.get(q, ())) for q in queries])
+                         [frozenset(negatives.get(q, ())) for q in queries],
+                         [frozenset(by_key.get(key(q), set()) - {position.get(q)}) if same == "content" else frozenset()
+                          for q in queries])
 
 
 def trained_pairs(path: str | Path) -> set[tuple[str, str]]:
@@ -454,11 +480,10 @@ def shortlist_features(ranker: Ranker, task: RetrievalTask, k: int) -> tuple[np.
     prefilter = TfidfPrefilter(candidates)
     features = RankerFeatures(ranker, candidates, prefilter)
     xs, ys, qs = [], [], []
-    for qi, (raw, gold, own) in enumerate(zip(task.queries, task.gold, task.self_index)):
+    for qi, (raw, gold) in enumerate(zip(task.queries, task.gold)):
         query = normalize(raw)
         sims = prefilter.scores(query)
-        if own is not None:
-            sims[own] = -1.0
+        sims[list(task.left_out(qi))] = -1.0
         ids = prefilter.top_of(sims, k).tolist()
         x, _ = features.matrix(query, ids, sims[ids])
         xs.append(x)
