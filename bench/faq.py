@@ -8,9 +8,10 @@ Task (:func:`simcalc.ranker.retrieval_task`): the FAQ is every distinct ``senten
 BQ test: 5,000), and a query is answered when a ``sentence2`` it is paired with as similar is ranked first
 (top-1) or among the first three (top-3). A query that is itself a FAQ question is not ranked against its own
 text; with ``--same content`` neither are its copies (the same content characters: only punctuation, spaces,
-case or script differ), and a pair of copies is no query (see :func:`simcalc.ranker.retrieval_task`: LCQMC's
-labels almost never name a copy as the answer, so ranking it first, as it should be, counts as a miss under
-the default ``--same text``). *top-1 labelled not similar*: the share of queries whose first answer the file labels not similar to the
+case or script differ), and a pair of copies is no query: paraphrases only (see
+:func:`simcalc.ranker.retrieval_task`; LCQMC dev's labels almost never name a copy as the answer, so ranking it
+first, as it should be, counts as a miss under the default ``--same text``; 657 of LCQMC test's 6,247 positive
+pairs are copies, which every engine finds). *top-1 labelled not similar*: the share of queries whose first answer the file labels not similar to the
 query; every other miss is a FAQ question the file says nothing about for that query (on LCQMC mostly another
 paraphrase of it: the labels name one answer per pair, not all). BQ is many paraphrases of few banking topics:
 its FAQ holds many right answers the labels do not name, so its numbers are low for every engine (a second,

@@ -48,9 +48,10 @@ Why so little moves: of the 772 LCQMC dev queries the ranker misses (out of fold
 file says nothing about for that query, and in a read of 60 of them about 50 are paraphrases of the query (床前明月光
 的下一句是什么 / 床前明月光。的下一句是什么。): the labels name one answer per query, not which of several paraphrases
 the FAQ holds. One kind is systematic: a copy of the query (the same content characters) is almost never the
-labelled answer (4 of 59 shortlisted copies on dev), though it is the best one; ``retrieval_task(same="content")``
-(``bench/faq.py --same content``) counts copies as the query itself. A feature that pushes copies down gained 0.8
-on dev and was not kept: it would rank the FAQ's copy of a user's question below its paraphrases.
+labelled answer on dev (4 of 59 shortlisted copies), though it is the best one (on test, 657 positive pairs are
+copies); ``retrieval_task(same="content")`` (``bench/faq.py --same content``) counts copies as the query itself. A
+feature that pushes copies down gained 0.8 on dev and was not kept: it would rank the FAQ's copy of a user's
+question below its paraphrases.
 
 Earlier: the probability of ``mgf`` with ``mgf-bq-large`` (BQ-trained, siamese: the FAQ is encoded once, a
 query costs one encoding) gained 0.5 on LCQMC dev and 0.6 on BQ dev, but gave LCQMC test the same top-1 at a
@@ -432,10 +433,11 @@ def retrieval_task(path: str | Path, *, limit: int | None = None, seed: int = 1,
     ``same``: when two sentences are the same one. ``"text"``: identical strings. ``"content"``: the same
     content characters once normalised (what the prefilter and the ranker's character features see: only
     punctuation, spaces, case or script differ). Why offer it: LCQMC holds such copies of one question (床前明月光的
-    下一句是什么 / 床前明月光。的下一句是什么。), and its labels almost never name the copy as the answer (on
-    LCQMC dev 4 of the 59 shortlisted copies), so a ranker that puts a copy first (as it should: it *is* the
-    query) scores a miss. With ``"content"`` a pair of copies is no query, and the copies of a query are left
-    out of its ranking like its own text (``copies``).
+    下一句是什么 / 床前明月光。的下一句是什么。), and how its labels treat them differs by split: on dev a copy is
+    almost never the labelled answer (4 of the 59 shortlisted copies; a ranker that puts it first, as it should,
+    scores a miss), on test 657 of the 6,247 positive pairs are copies (an answer every engine finds). With
+    ``"content"`` a pair of copies is no query, and the copies of a query are left out of its ranking like its
+    own text (``copies``): the task measures paraphrases only (LCQMC test: 5,590 queries, 83 with copies left out).
     """
     if same not in ("text", "content"):
         raise InputFormatError(f"same must be 'text' or 'content', not {same!r}")
