@@ -46,7 +46,7 @@ BQ in the fit); the shortlist's depth 10/30/40 (±0.15); character LCS both ways
 (+0.1 / +0.4) or as a second stage over the top 3 or 5 (+0.1 / +0.5–0.7), ~7 ms a query on the shared machine;
 a listwise network with one hidden layer (8 tanh units beside the linear score: +0.5 / −0.6, and +0.3 on LCQMC
 once copies of the query are left out: part of its gain was learning that copies are rarely labelled, below).
-Why so little moves: of the 772 LCQMC dev queries the ranker misses (out of fold), 761 have a first answer the
+Why so little moves: of the 772 LCQMC dev queries the ranker misses (fitted on all of dev), 761 have a first answer the
 file says nothing about for that query, and in a read of 60 of them about 50 are paraphrases of the query (床前明月光
 的下一句是什么 / 床前明月光。的下一句是什么。): the labels name one answer per query, not which of several paraphrases
 the FAQ holds. One kind is systematic: a copy of the query (the same content characters) is almost never the
