@@ -11,8 +11,8 @@ text; with ``--same content`` neither are its copies (the same content character
 case or script differ), and a pair of copies is no query: paraphrases only (see
 :func:`simcalc.ranker.retrieval_task`; LCQMC dev's labels almost never name a copy as the answer, so ranking it
 first, as it should be, counts as a miss under the default ``--same text``; 657 of LCQMC test's 6,247 positive
-pairs are copies, which every engine finds). *top-1 labelled not similar*: the share of queries whose first answer the file labels not similar to the
-query; every other miss is a FAQ question the file says nothing about for that query (on LCQMC mostly another
+pairs are copies, which every engine finds). *top-1 labelled not similar*: the share of queries whose first
+answer the file labels not similar to the query; every other miss is a FAQ question the file says nothing about for that query (on LCQMC mostly another
 paraphrase of it: the labels name one answer per pair, not all). BQ is many paraphrases of few banking topics:
 its FAQ holds many right answers the labels do not name, so its numbers are low for every engine (a second,
 harder row, not a goal).
