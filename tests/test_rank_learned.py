@@ -293,3 +293,40 @@ def test_listwise_fit_prefers_the_feature_that_picks_the_answer():
     y[:k] = 0  # a query without an answer in its shortlist teaches nothing (and must not break the fit)
     w = _listwise(z, y, query, np.ones(n_queries), l2=1e-3)
     assert w[0] > 1.0 and abs(w[1]) < 0.5 * w[0]
+
+
+COPY_PAIRS = [("花呗怎么开通?", "花呗怎么开通", "1"), ("如何开通花呗", "花呗怎么开通", "1"),
+              ("借呗怎样还款", "借呗怎样还款。", "1"), ("借呗怎样还款", "借呗如何还款", "1"),
+              ("借呗 怎样还款!", "借呗怎么开通", "0"), ("借呗 怎样还款!", "借呗如何还款", "1"),
+              ("余额宝怎么转出", "余额宝怎么转出?", "0"), ("余额宝怎么转出", "余额宝如何转出", "1")]
+
+
+@pytest.fixture
+def copy_file(tmp_path):
+    path = tmp_path / "copies.tsv"
+    path.write_text("sentence1\tsentence2\tlabel\n" + "".join(f"{a}\t{b}\t{y}\n" for a, b, y in COPY_PAIRS),
+                    encoding="utf-8")
+    return path
+
+
+def test_same_content_treats_copies_of_the_query_as_the_query(copy_file):
+    text = retrieval_task(copy_file)
+    assert "花呗怎么开通?" in text.queries and not any(text.copies)
+    task = retrieval_task(copy_file, same="content")
+    assert "花呗怎么开通?" not in task.queries  # its one answer is a copy of it: no query
+    assert task.candidates == text.candidates  # the FAQ stays whole
+    by_query = {q: i for i, q in enumerate(task.queries)}
+    name = {c: i for i, c in enumerate(task.candidates)}
+    i = by_query["借呗怎样还款"]
+    assert task.gold[i] == {name["借呗如何还款"]}  # the copy 借呗怎样还款。 is not an answer to find
+    assert task.copies[i] == {name["借呗怎样还款。"]} and task.left_out(i) == {name["借呗怎样还款。"]}
+    # spaces and another punctuation mark: still a copy; a copy labelled 0 is left out all the same
+    assert task.copies[by_query["借呗 怎样还款!"]] == {name["借呗怎样还款。"]}
+    assert task.copies[by_query["余额宝怎么转出"]] == {name["余额宝怎么转出?"]}
+    assert task.gold[by_query["余额宝怎么转出"]] == {name["余额宝如何转出"]}
+    # the shortlist never holds a copy (it would have cosine 1)
+    x, y, q = shortlist_features(Ranker("t", {PREFILTER: 1.0}), task, k=5)
+    for copy_query in (i, by_query["余额宝怎么转出"]):
+        assert x[q == copy_query, 0].max() < 0.999
+    with pytest.raises(InputFormatError, match="same must be"):
+        retrieval_task(copy_file, same="words")
