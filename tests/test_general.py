@@ -74,6 +74,20 @@ def test_router_tells_the_kinds_of_text_apart_and_survives_its_table(tmp_path):
     assert sum(loaded.route("", "").values()) == pytest.approx(1.0)  # no known n-gram: the intercepts decide
 
 
+def test_the_router_reads_how_much_of_the_pair_is_shared():
+    """Two kinds of pair over the same words — one side a reordering of the other, or two unrelated
+    sentences — are told apart by the shared-character gram alone (n-grams cannot: the words are the same)."""
+    from simcalc.router import pair_grams
+
+    assert pair_grams("花呗怎么还款", "怎么还款花呗")["§o5"] == 1 and pair_grams("花呗怎么还款", "一只猫")["§o0"] == 1
+    words = BANK + CAPTION
+    reordered = [(a, a[len(a) // 2:] + a[:len(a) // 2]) for a in words]
+    unrelated = [(a, words[(i + 7) % len(words)]) for i, a in enumerate(words)]
+    router = fit_router(reordered + unrelated, ["paws"] * len(words) + ["sts"] * len(words))
+    assert router.route("借呗怎么还款", "怎么还款借呗")["paws"] > 0.6
+    assert router.route("借呗怎么还款", "一只猫在沙发上睡觉")["sts"] > 0.6
+
+
 def test_a_sharper_router_is_the_same_router_at_a_lower_temperature():
     pairs = [(a, b) for a in BANK for b in BANK] + [(a, b) for a in CAPTION for b in CAPTION]
     labels = ["bank"] * 144 + ["caption"] * 144
@@ -359,6 +373,45 @@ def test_a_config_with_one_floor_for_every_expert_still_loads_and_skips_alike(ca
 def test_a_general_fit_refuses_an_unknown_threshold_rule(domains):
     with pytest.raises(InputFormatError, match="threshold_rule"):
         fit_general_from_scores(domains, ["levenshtein", "polar_test"], {}, threshold_rule="accuracy")
+
+
+def test_a_threshold_rule_per_domain_moves_only_that_domains_intercept(domains):
+    members = ["levenshtein", "polar_test"]
+    plain = {e.name: e for e in fit_general_from_scores(domains, members, {}).experts}
+    leaning = {e.name: e for e in fit_general_from_scores(domains, members, {}, threshold_rule={"bank": "macro_f1"}).experts}
+    assert leaning["caption"].intercept == plain["caption"].intercept  # graded: no threshold to place
+    assert leaning["bank"].members == plain["bank"].members  # the same stack, another cut
+    both = fit_general_from_scores(domains, members, {}, threshold_rule="macro_f1")
+    assert {e.name: e.intercept for e in both.experts}["bank"] == leaning["bank"].intercept
+    with pytest.raises(InputFormatError, match="threshold_rule"):
+        fit_general_from_scores(domains, members, {}, threshold_rule={"nowhere": "macro_f1"})
+    with pytest.raises(InputFormatError, match="threshold_rule"):
+        fit_general_from_scores(domains, members, {}, threshold_rule={"bank": "accuracy"})
+
+
+def test_an_expert_uses_only_the_members_it_is_given(domains):
+    members = ["levenshtein", "polar_test"]
+    config = fit_general_from_scores(domains, members, {}, expert_members={"bank": ["polar_test"]})
+    experts = {e.name: e for e in config.experts}
+    assert experts["bank"].members["levenshtein"] == 0.0 and experts["bank"].members["polar_test"] != 0.0
+    assert experts["bank"].content["members"].get("levenshtein", 0.0) == 0.0
+    free = {e.name: e for e in fit_general_from_scores(domains, members, {}).experts}
+    assert free["bank"].members["levenshtein"] > 0  # it would have used it
+    assert experts["caption"].members == free["caption"].members  # the other expert is fitted as before
+    with pytest.raises(InputFormatError, match="no such members"):
+        fit_general_from_scores(domains, members, {}, expert_members={"bank": ["tfidf"]})
+    with pytest.raises(InputFormatError, match="domains without data"):
+        fit_general_from_scores(domains, members, {}, expert_members={"news": ["levenshtein"]})
+
+
+def test_an_expert_without_the_cascade_members_pre_stack_leaves_it_out(cascaded, domains):
+    renamed = {d: DomainScores(s.raw, s.labels, {"polar_count": s.features["polar_test"]}, s.pairs)
+               for d, s in domains.items()}
+    config = fit_general_from_scores(renamed, ["levenshtein", "polar_count"], {}, name="c",
+                                     cascade_member="polar_count", max_cascade_change=0.02,
+                                     expert_members={"bank": ["polar_count"]})
+    bank = next(e for e in config.experts if e.name == "bank")
+    assert bank.pre["members"] == {"levenshtein": 0.0}
 
 
 def test_cascade_off_scores_as_a_config_without_one(cascaded, tmp_path):
