@@ -82,6 +82,8 @@ THRESHOLD_RULE = "balanced,afqmc=accuracy_f1"
 #: default: word_order only in the pawsx (and afqmc) expert left CNSD STS-B dev ρ at 74.8 — the CNSD pairs
 #: lost to word order were those the router sent to the PAWS-X expert, which the router's overlap gram fixed.
 MEMBER_EXPERTS = ""
+#: Members the cascade may skip one stage before the rule engine (``--cascade-early``; simcalc.ensemble.Cascade).
+CASCADE_EARLY = "mgf,re2"
 
 
 def threshold_rule(spec: str) -> str | dict[str, str]:
@@ -177,7 +179,7 @@ def domain_scores(scorers: dict[str, Any], cache: Path) -> dict:
 
 
 def fit(cache: Path, calibration: str, nonnegative: bool = True, rule: str = THRESHOLD_RULE,
-        only: str = MEMBER_EXPERTS) -> dict[str, Path]:
+        only: str = MEMBER_EXPERTS, early: str = CASCADE_EARLY) -> dict[str, Path]:
     """Fit ``general`` (shipped) and the balanced-mix baseline (beside the cache); their paths."""
     from simcalc.fitting import binarize, fit_from_scores, fit_general_from_scores, write_config
 
@@ -191,7 +193,7 @@ def fit(cache: Path, calibration: str, nonnegative: bool = True, rule: str = THR
     general = fit_general_from_scores(
         domains, members, options, calibration=calibration, nonnegative=nonnegative, name="general",
         router_pairs=extra, threshold_rule=threshold_rule(rule),
-        expert_members=member_experts(only, tuple(members)),
+        expert_members=member_experts(only, tuple(members)), cascade_early=[m for m in early.split(",") if m],
         description="any text (the default): a router over six domains (BQ, LCQMC, AFQMC, "
                     "CNSD STS-B, PAWS-X, QBQTC) mixes one expert stack per domain over the shipped scorers "
                     "(see members) and the rule engine with its features; signed as bq. Fitted by bench/general.py --fit "
@@ -320,6 +322,9 @@ def main() -> int:
                         help="How each binary expert's threshold is chosen on its fitting pairs: a rule of "
                              "simcalc.evaluate.THRESHOLD_RULES (balanced, accuracy_f1, macro_f1) for all, then "
                              "DOMAIN=RULE exceptions (default %(default)s).")
+    parser.add_argument("--cascade-early", default=CASCADE_EARLY,
+                        help="Members the cascade may skip a stage before the rule engine, comma-separated "
+                             "(default %(default)s; '': one stage).")
     parser.add_argument("--member-experts", default=MEMBER_EXPERTS,
                         help="MEMBER=DOMAIN+DOMAIN,…: the member only in these experts (default %(default)s; "
                              "'' : every expert may use every member).")
@@ -348,7 +353,8 @@ def main() -> int:
     if args.cascade:
         configs["general (cascade off)"] = "general@cascade=off"
     if args.fit:
-        fit(args.cache, args.calibration, not args.allow_negative, args.threshold_rule, args.member_experts)
+        fit(args.cache, args.calibration, not args.allow_negative, args.threshold_rule, args.member_experts,
+            args.cascade_early)
     if args.mix:
         configs["mix (baseline)"] = str(args.cache.parent / f"mix-{args.calibration}.toml")
     for item in (args.configs.split(",") if args.configs else []):

@@ -234,7 +234,8 @@ def fit_general_from_scores(domains: Mapping[str, DomainScores], members: Sequen
                             cascade_member: str | None = "rules", cascade: bool = True,
                             max_cascade_change: float = MAX_CASCADE_CHANGE, expert_c: float = EXPERT_C,
                             threshold_rule: str | Mapping[str, str] = "balanced", router_sharpness: float = ROUTER_SHARPNESS,
-                            expert_members: Mapping[str, Sequence[str]] | None = None) -> EnsembleConfig:
+                            expert_members: Mapping[str, Sequence[str]] | None = None,
+                            cascade_early: Sequence[str] = ()) -> EnsembleConfig:
     """A routed config: one expert stack per domain, a router, shared calibrations and features.
 
     * calibrations and the features' standardisation: on all domains together, each domain weighing the
@@ -255,6 +256,9 @@ def fit_general_from_scores(domains: Mapping[str, DomainScores], members: Sequen
       only, fitted as the expert is, and per expert the largest floor under which at most
       ``max_cascade_change`` of the fitting pairs routed first to it change label against the full engine
       (``cascade``: whether it runs by default);
+    * ``cascade_early``: members the cascade may also skip one stage before (:class:`simcalc.ensemble.Cascade`
+      ``early``): per expert an early pre-stack over the members neither early nor ``cascade_member``, and
+      its floors, chosen as the cascade's are;
     * ``expert_members``: per domain, the members its expert (and its content and pre-stacks) may use; the
       others get coefficient 0 there (:data:`EXPERT_MEMBERS`). None: every expert may use every member.
     The config's ``router`` must be saved beside it (:func:`write_config`).
@@ -363,7 +367,8 @@ def fit_general_from_scores(domains: Mapping[str, DomainScores], members: Sequen
     cascaded = None
     if cascade_member is not None and cascade_member in members and k > 1:
         cascaded = _cascade(experts, cascade_member, members, cal, binary, graded, domains, names, bounds, route,
-                            signed_scores >= stack_t, nonnegative, max_cascade_change, cascade, expert_c, allowed)
+                            signed_scores >= stack_t, nonnegative, max_cascade_change, cascade, expert_c, allowed,
+                            [m for m in cascade_early if m in members])
     mean_coef = np.mean([[e.members[m] for m in members] for e in experts], axis=0)
     positive = np.clip(mean_coef, 0, None)
     weights = positive / positive.sum() if positive.sum() > 0 else np.full(k, 1 / k)
@@ -385,45 +390,65 @@ def fit_general_from_scores(domains: Mapping[str, DomainScores], members: Sequen
 def _cascade(experts: list, member: str, members: Sequence[str], cal: np.ndarray, binary: dict[str, np.ndarray],
              graded: dict[str, bool], domains: Mapping[str, DomainScores], names: list[str], bounds: np.ndarray,
              route: np.ndarray, full_label: np.ndarray, nonnegative: bool, max_change: float,
-             enabled: bool, expert_c: float = EXPERT_C, allowed: Mapping[str, list[int]] | None = None) -> Cascade:
+             enabled: bool, expert_c: float = EXPERT_C, allowed: Mapping[str, list[int]] | None = None,
+             early: Sequence[str] = ()) -> Cascade:
     """Each expert's pre-stack (the members but ``member``, no features; fills ``expert.pre``) and the
     cascade's floors, one per expert: the largest under which at most ``max_change`` of the fitting pairs
     routed first to that expert, of those the full engine calls similar, would be answered "not similar"
     (the only way skipping can change a label). One floor per expert, not the lowest for all: the rule
     engine lifts few BQ pairs from a low pre-stack over the threshold (floor 0.44) and more LCQMC ones (0.17).
     Only pairs routed first to a binary domain's expert are skipped: a graded domain's expert also orders
-    the dissimilar pairs' grades (Spearman), which the pre-stack alone orders worse (CNSD STS-B dev ρ −0.3)."""
+    the dissimilar pairs' grades (Spearman), which the pre-stack alone orders worse (CNSD STS-B dev ρ −0.3).
+    ``early``: the same once more over the members neither ``early`` nor ``member`` (``expert.early``,
+    ``early_floors``), each stage within ``max_change``."""
 
-    cheap = [j for j, m in enumerate(members) if m != member]
-    parts = []
-    for i, d in enumerate(names):
-        rows = slice(bounds[i], bounds[i + 1])
-        x, target, weight = cal[rows][:, cheap], binary[d], None
-        if graded[d]:
-            labels = domains[d].labels
-            share = (labels - labels.min()) / (labels.max() - labels.min())
-            x, target, weight = np.vstack([x, x]), np.concatenate([np.ones(len(share)), np.zeros(len(share))]), \
-                np.concatenate([share, 1 - share])
-        usable = None if allowed is None else [c for c, j in enumerate(cheap) if j in allowed[d]]
-        coef, _, intercept, _ = _stack(x, np.zeros((len(x), 0)), target, nonnegative, expert_c, weight, usable)
-        experts[i].pre = {"intercept": round(intercept, 6),
-                          "members": {members[j]: round(float(c), 6) for j, c in zip(cheap, coef)}}
-        parts.append(intercept + cal[:, cheap] @ coef)
-    pre = (route * _sigmoid(np.column_stack(parts))).sum(axis=1)
     skippable = [d for d in names if not graded[d]]
     top = np.array(names)[route.argmax(axis=1)]
-    floors = {}
-    for d in skippable:
-        routed = top == d
-        similar = np.sort(pre[routed & full_label])
-        allowed = int(max_change * routed.sum())
-        floors[d] = max(0.0, round(min(0.5, float(similar[allowed]) if allowed < len(similar) else 0.5) - 1e-6, 6))
-    skipped = pre < np.array([floors.get(t, 0.0) for t in top])
+
+    def stage(skip: set[str]) -> tuple[list[dict[str, Any]], dict[str, float], np.ndarray]:
+        """Each expert's pre-stack over the members not in ``skip``, the floors, and the pairs skipped."""
+        cheap = [j for j, m in enumerate(members) if m not in skip]
+        tables, parts = [], []
+        for i, d in enumerate(names):
+            rows = slice(bounds[i], bounds[i + 1])
+            x, target, weight = cal[rows][:, cheap], binary[d], None
+            if graded[d]:
+                labels = domains[d].labels
+                share = (labels - labels.min()) / (labels.max() - labels.min())
+                x, target, weight = np.vstack([x, x]), np.concatenate([np.ones(len(share)), np.zeros(len(share))]), \
+                    np.concatenate([share, 1 - share])
+            usable = None if allowed is None else [c for c, j in enumerate(cheap) if j in allowed[d]]
+            coef, _, intercept, _ = _stack(x, np.zeros((len(x), 0)), target, nonnegative, expert_c, weight, usable)
+            tables.append({"intercept": round(intercept, 6),
+                           "members": {members[j]: round(float(c), 6) for j, c in zip(cheap, coef)}})
+            parts.append(intercept + cal[:, cheap] @ coef)
+        pre = (route * _sigmoid(np.column_stack(parts))).sum(axis=1)
+        floors = {}
+        for d in skippable:
+            routed = top == d
+            similar = np.sort(pre[routed & full_label])
+            budget = int(max_change * routed.sum())
+            floors[d] = max(0.0, round(min(0.5, float(similar[budget]) if budget < len(similar) else 0.5) - 1e-6, 6))
+        return tables, floors, pre < np.array([floors.get(t, 0.0) for t in top])
+
+    tables, floors, skipped = stage({member})
+    for expert, table in zip(experts, tables):
+        expert.pre = table
+    early_floors: dict[str, float] = {}
+    if early:
+        tables, early_floors, first = stage({member, *early})
+        for expert, table in zip(experts, tables):
+            expert.early = table
+        skipped = skipped | first
     info = {"fit_max_change": max_change,
             "fit_skipped": {d: round(float(skipped[bounds[i]:bounds[i + 1]].mean()), 4) for i, d in enumerate(names)},
             "fit_changed": {d: round(float((skipped & full_label)[bounds[i]:bounds[i + 1]].mean()), 4)
                             for i, d in enumerate(names)}}
-    return Cascade(member, min(floors.values(), default=0.0), enabled, skippable, info, floors)
+    if early:
+        info["fit_skipped_early"] = {d: round(float(first[bounds[i]:bounds[i + 1]].mean()), 4)
+                                     for i, d in enumerate(names)}
+    return Cascade(member, min(floors.values(), default=0.0), enabled, skippable, info, floors, list(early),
+                   early_floors)
 
 
 def parse_domains(specs: Sequence[str]) -> dict[str, str | tuple[str, int, int]]:

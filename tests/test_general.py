@@ -16,6 +16,7 @@ from simcalc.ensemble import EnsembleScorer, load_config
 from simcalc.errors import InputFormatError, ResourceNotFoundError
 from simcalc.fitting import DomainScores, fit_general_from_scores, parse_domains, write_config
 from simcalc.registry import ScorerSpec
+from simcalc.lexical import JaroWinklerScorer
 from simcalc.router import Router, fit_router
 from test_signed import PolarScorer
 
@@ -368,6 +369,65 @@ def test_a_config_with_one_floor_for_every_expert_still_loads_and_skips_alike(ca
     pairs = mixed_pairs()
     for a, b in zip(old.score_batch(pairs), new.score_batch(pairs)):
         assert a.score == b.score and ("cascade" in a.details) == ("cascade" in b.details)
+
+
+class CountingEarly(JaroWinklerScorer):
+    """A member of the cascade's early stage, counting the pairs it is asked to score."""
+
+    name = "early_count"
+    seen: list[tuple[str, str]] = []
+
+    def _score_pair(self, a: str, b: str) -> Result:
+        CountingEarly.seen.append((a, b))
+        return JaroWinklerScorer._score_pair(self, a, b)
+
+
+@pytest.fixture(scope="module")
+def staged(domains, tmp_path_factory):
+    registry.register(ScorerSpec("polar_count", "test_general:CountingPolar", "rules", "tests only"))
+    registry.register(ScorerSpec("early_count", "test_general:CountingEarly", "lexical", "tests only"))
+    rng = np.random.default_rng(3)
+    renamed = {d: DomainScores(np.column_stack([s.raw[:, 0], np.clip(s.raw[:, 0] + rng.normal(0, 0.1, len(s.raw)), 0, 1),
+                                                s.raw[:, 1]]), s.labels, {"polar_count": s.features["polar_test"]},
+                               s.pairs) for d, s in domains.items()}
+    config = fit_general_from_scores(renamed, ["levenshtein", "early_count", "polar_count"], {}, name="s",
+                                     cascade_member="polar_count", max_cascade_change=0.02,
+                                     cascade_early=["early_count"])
+    out = tmp_path_factory.mktemp("staged") / "s.toml"
+    write_config(config, out)
+    return config, out
+
+
+def test_the_early_stage_skips_the_early_members_too_and_keeps_the_full_answer_elsewhere(staged):
+    config, out = staged
+    cascade = config.cascade
+    assert cascade.early == ["early_count"] and set(cascade.early_floors) == {"bank"}
+    assert all(set(e.early["members"]) == {"levenshtein"} and "polar_count" not in e.pre["members"]
+               for e in config.experts)
+    assert all(share <= 0.04 for share in cascade.info["fit_changed"].values())  # two stages of 0.02
+    loaded = load_config(str(out))
+    assert loaded.cascade == cascade and [e.early for e in loaded.experts] == [e.early for e in config.experts]
+    pairs = mixed_pairs()
+    on, off = EnsembleScorer(str(out)), EnsembleScorer(str(out), cascade=False)
+    CountingEarly.seen.clear()
+    CountingPolar.seen.clear()
+    results = on.score_batch(pairs)
+    early = [i for i, r in enumerate(results) if r.details.get("cascade", {}).get("stage") == "early"]
+    later = [i for i, r in enumerate(results) if "cascade" in r.details and i not in early]
+    assert early, "the early stage answers some pairs of this batch"
+    assert len(CountingEarly.seen) == len(pairs) - len(early)
+    assert len(CountingPolar.seen) == len(pairs) - len(early) - len(later)
+    full = off.score_batch(pairs)
+    for i, (r, f) in enumerate(zip(results, full)):
+        if i in early:
+            assert r.label == 0 and set(r.details["members"]) == {"levenshtein"}
+            assert r.details["decided_by"].startswith("early_count and polar_count skipped: pre-stack ")
+        elif i not in later:
+            assert r.score == pytest.approx(f.score)
+    with pytest.raises(InputFormatError, match="early"):
+        text = out.read_text().replace('early = ["early_count"]', 'early = ["tfidf"]')
+        (out.parent / "bad.toml").write_text(text)
+        load_config(str(out.parent / "bad.toml"))
 
 
 def test_a_general_fit_refuses_an_unknown_threshold_rule(domains):
