@@ -95,6 +95,13 @@ expert not named there uses ``floor``), and that first choice is one of ``expert
     intercept = -5.1
     members = {tfidf = 0.8, cvlstm = 7.4}
 
+An optional early stage skips slower members too (``early``, ``early_floors`` and ``[experts.DOMAIN.early]``,
+a pre-stack over the members neither ``early`` nor ``member``): below its floor the pair is answered before
+those members run (``details["cascade"]["stage"] = "early"``); the general config skips mgf-bq-large so::
+
+    early = ["mgf"]
+    early_floors = {bq = 0.25, lcqmc = 0.12}
+
 A member that cannot load (missing package or resource) is logged once, left out, and the weights
 are renormalised; a stack needs all its members, so it falls back to the weighted mean (with
 ``mean_threshold``, unsigned). Every result says which members were left out and why. Configs written

@@ -235,7 +235,8 @@ def fit_general_from_scores(domains: Mapping[str, DomainScores], members: Sequen
                             max_cascade_change: float = MAX_CASCADE_CHANGE, expert_c: float = EXPERT_C,
                             threshold_rule: str | Mapping[str, str] = "balanced", router_sharpness: float = ROUTER_SHARPNESS,
                             expert_members: Mapping[str, Sequence[str]] | None = None,
-                            cascade_early: Sequence[str] = ()) -> EnsembleConfig:
+                            cascade_early: Sequence[str] = (), max_early_change: float | None = None
+                            ) -> EnsembleConfig:
     """A routed config: one expert stack per domain, a router, shared calibrations and features.
 
     * calibrations and the features' standardisation: on all domains together, each domain weighing the
@@ -258,7 +259,7 @@ def fit_general_from_scores(domains: Mapping[str, DomainScores], members: Sequen
       (``cascade``: whether it runs by default);
     * ``cascade_early``: members the cascade may also skip one stage before (:class:`simcalc.ensemble.Cascade`
       ``early``): per expert an early pre-stack over the members neither early nor ``cascade_member``, and
-      its floors, chosen as the cascade's are;
+      its floors, chosen as the cascade's are (within ``max_early_change``, default ``max_cascade_change``);
     * ``expert_members``: per domain, the members its expert (and its content and pre-stacks) may use; the
       others get coefficient 0 there (:data:`EXPERT_MEMBERS`). None: every expert may use every member.
     The config's ``router`` must be saved beside it (:func:`write_config`).
@@ -368,7 +369,8 @@ def fit_general_from_scores(domains: Mapping[str, DomainScores], members: Sequen
     if cascade_member is not None and cascade_member in members and k > 1:
         cascaded = _cascade(experts, cascade_member, members, cal, binary, graded, domains, names, bounds, route,
                             signed_scores >= stack_t, nonnegative, max_cascade_change, cascade, expert_c, allowed,
-                            [m for m in cascade_early if m in members])
+                            [m for m in cascade_early if m in members],
+                            max_cascade_change if max_early_change is None else max_early_change)
     mean_coef = np.mean([[e.members[m] for m in members] for e in experts], axis=0)
     positive = np.clip(mean_coef, 0, None)
     weights = positive / positive.sum() if positive.sum() > 0 else np.full(k, 1 / k)
@@ -391,7 +393,7 @@ def _cascade(experts: list, member: str, members: Sequence[str], cal: np.ndarray
              graded: dict[str, bool], domains: Mapping[str, DomainScores], names: list[str], bounds: np.ndarray,
              route: np.ndarray, full_label: np.ndarray, nonnegative: bool, max_change: float,
              enabled: bool, expert_c: float = EXPERT_C, allowed: Mapping[str, list[int]] | None = None,
-             early: Sequence[str] = ()) -> Cascade:
+             early: Sequence[str] = (), max_early_change: float = MAX_CASCADE_CHANGE) -> Cascade:
     """Each expert's pre-stack (the members but ``member``, no features; fills ``expert.pre``) and the
     cascade's floors, one per expert: the largest under which at most ``max_change`` of the fitting pairs
     routed first to that expert, of those the full engine calls similar, would be answered "not similar"
@@ -400,12 +402,12 @@ def _cascade(experts: list, member: str, members: Sequence[str], cal: np.ndarray
     Only pairs routed first to a binary domain's expert are skipped: a graded domain's expert also orders
     the dissimilar pairs' grades (Spearman), which the pre-stack alone orders worse (CNSD STS-B dev ρ −0.3).
     ``early``: the same once more over the members neither ``early`` nor ``member`` (``expert.early``,
-    ``early_floors``), each stage within ``max_change``."""
+    ``early_floors``) within ``max_early_change``."""
 
     skippable = [d for d in names if not graded[d]]
     top = np.array(names)[route.argmax(axis=1)]
 
-    def stage(skip: set[str]) -> tuple[list[dict[str, Any]], dict[str, float], np.ndarray]:
+    def stage(skip: set[str], change: float) -> tuple[list[dict[str, Any]], dict[str, float], np.ndarray]:
         """Each expert's pre-stack over the members not in ``skip``, the floors, and the pairs skipped."""
         cheap = [j for j, m in enumerate(members) if m not in skip]
         tables, parts = [], []
@@ -427,16 +429,16 @@ def _cascade(experts: list, member: str, members: Sequence[str], cal: np.ndarray
         for d in skippable:
             routed = top == d
             similar = np.sort(pre[routed & full_label])
-            budget = int(max_change * routed.sum())
+            budget = int(change * routed.sum())
             floors[d] = max(0.0, round(min(0.5, float(similar[budget]) if budget < len(similar) else 0.5) - 1e-6, 6))
         return tables, floors, pre < np.array([floors.get(t, 0.0) for t in top])
 
-    tables, floors, skipped = stage({member})
+    tables, floors, skipped = stage({member}, max_change)
     for expert, table in zip(experts, tables):
         expert.pre = table
     early_floors: dict[str, float] = {}
     if early:
-        tables, early_floors, first = stage({member, *early})
+        tables, early_floors, first = stage({member, *early}, max_early_change)
         for expert, table in zip(experts, tables):
             expert.early = table
         skipped = skipped | first
@@ -445,6 +447,7 @@ def _cascade(experts: list, member: str, members: Sequence[str], cal: np.ndarray
             "fit_changed": {d: round(float((skipped & full_label)[bounds[i]:bounds[i + 1]].mean()), 4)
                             for i, d in enumerate(names)}}
     if early:
+        info["fit_max_early_change"] = max_early_change
         info["fit_skipped_early"] = {d: round(float(first[bounds[i]:bounds[i + 1]].mean()), 4)
                                      for i, d in enumerate(names)}
     return Cascade(member, min(floors.values(), default=0.0), enabled, skippable, info, floors, list(early),
