@@ -514,3 +514,16 @@ def test_shipped_general_cascade_skips_clearly_different_pairs_only():
     negated = on.score("我喜欢吃苹果", "我不喜欢吃苹果")
     assert "cascade" not in negated.details and negated.verdict == "opposite"
     assert negated.score == pytest.approx(off.score("我喜欢吃苹果", "我不喜欢吃苹果").score)
+
+
+def test_the_general_bench_reads_its_fitting_choices():
+    from bench.general import FIT_SETS, MEMBERS, member_experts, threshold_rule
+
+    assert threshold_rule("balanced") == "balanced"
+    assert threshold_rule("balanced,afqmc=accuracy_f1") == {"*": "balanced", "afqmc": "accuracy_f1"}
+    assert threshold_rule("afqmc=macro_f1") == {"afqmc": "macro_f1"}
+    chosen = member_experts("word_order=pawsx+afqmc", MEMBERS)
+    assert set(chosen) == set(FIT_SETS) and "word_order" in chosen["pawsx"] and "word_order" not in chosen["bq"]
+    assert all(set(v) == set(MEMBERS) for v in member_experts("", MEMBERS).values())
+    with pytest.raises(SystemExit):
+        member_experts("nonsense=bq", MEMBERS)
