@@ -210,12 +210,14 @@ def member_results(member, scorer, relative: str, pairs, cache: Path | None):
 
 def ensemble_results(scorer: EnsembleScorer, relative: str, pairs, cache: Path | None):
     """The ensemble's results on a file: each member's (cached) results combined as ``score_batch`` would;
-    under a cascade, the skipped member's results are read only for the pairs the cascade runs it on."""
+    under a cascade, the skipped members' results are read only for the pairs the cascade runs them on."""
     per_member = {m.name: member_results(m, s, relative, pairs, cache) for m, s in scorer.members}
     if scorer.cascade is None:
         return scorer.combine(per_member, len(pairs), pairs)
     expensive = per_member.pop(scorer.cascade.member)
-    return scorer.combine_cascaded(per_member, pairs, lambda rows: [expensive[i] for i in rows])
+    early = {name: per_member.pop(name) for name in scorer.cascade.early}
+    return scorer.combine_cascaded(per_member, pairs, lambda rows: [expensive[i] for i in rows],
+                                   lambda rows: {name: [rs[i] for i in rows] for name, rs in early.items()})
 
 
 def signed_tables(before: str | None, limit: int | None, cache: Path | None, sets: list[str] | None = None) -> dict:

@@ -95,6 +95,13 @@ expert not named there uses ``floor``), and that first choice is one of ``expert
     intercept = -5.1
     members = {tfidf = 0.8, cvlstm = 7.4}
 
+An optional early stage skips slower members too (``early``, ``early_floors`` and ``[experts.DOMAIN.early]``,
+a pre-stack over the members neither ``early`` nor ``member``): below its floor the pair is answered before
+those members run (``details["cascade"]["stage"] = "early"``); the general config skips mgf-bq-large so::
+
+    early = ["mgf"]
+    early_floors = {bq = 0.25, lcqmc = 0.12}
+
 A member that cannot load (missing package or resource) is logged once, left out, and the weights
 are renormalised; a stack needs all its members, so it falls back to the weighted mean (with
 ``mean_threshold``, unsigned). Every result says which members were left out and why. Configs written
@@ -335,11 +342,15 @@ class Expert:
     #: a cascaded config: this domain's pre-stack over the cheap members only (``intercept``, ``members``),
     #: which decides whether the expensive member runs at all (see :class:`Cascade`)
     pre: dict[str, Any] = field(default_factory=dict)
+    #: a cascade with an early stage: the pre-stack over the members the early stage runs (``Cascade.early``
+    #: and the expensive member left out), which decides whether those run at all
+    early: dict[str, Any] = field(default_factory=dict)
 
     def logit(self, calibrated: dict[str, float], standardised: dict[str, dict[str, float]],
-              content: bool = False, pre: bool = False) -> float:
-        """The stack's logit, or with ``content`` its content stack's, with ``pre`` its pre-stack's."""
-        table: dict[str, Any] = self.pre if pre else self.content if content else \
+              content: bool = False, pre: bool = False, early: bool = False) -> float:
+        """The stack's logit, or with ``content`` its content stack's, with ``pre`` its pre-stack's, with
+        ``early`` its early pre-stack's."""
+        table: dict[str, Any] = self.early if early else self.pre if pre else self.content if content else \
             {"intercept": self.intercept, "members": self.members, "features": self.features}
         z = float(table.get("intercept", 0.0))
         z += sum(c * calibrated.get(m, 0.0) for m, c in table.get("members", {}).items())
@@ -353,8 +364,9 @@ class Expert:
                  *(f"{k} = {_toml(v)}" for k, v in self.info.items())]
         if self.content:
             lines += ["", f"[experts.{self.name}.content]", *(f"{k} = {_toml(v)}" for k, v in self.content.items())]
-        if self.pre:
-            lines += ["", f"[experts.{self.name}.pre]", *(f"{k} = {_toml(v)}" for k, v in self.pre.items())]
+        for kind, table in (("pre", self.pre), ("early", self.early)):
+            if table:
+                lines += ["", f"[experts.{self.name}.{kind}]", *(f"{k} = {_toml(v)}" for k, v in table.items())]
         return lines
 
     @classmethod
@@ -372,15 +384,17 @@ class Expert:
                   "members": _number_table(content.get("members", {}), f"{where} content.members"),
                   "features": {str(m): _number_table(t, f"{where} content.features.{m}")
                                for m, t in c_features.items()}} if content else {}
-        pre = table.get("pre", {})
-        if not isinstance(pre, dict) or pre.get("features"):
-            raise InputFormatError(f"{where}: pre must be a table with intercept and members (no features)")
-        pre_parsed = {"intercept": _number(pre.get("intercept", 0.0), f"{where} pre.intercept"),
-                      "members": _number_table(pre.get("members", {}), f"{where} pre.members")} if pre else {}
+        stages = {}
+        for kind in ("pre", "early"):
+            pre = table.get(kind, {})
+            if not isinstance(pre, dict) or pre.get("features"):
+                raise InputFormatError(f"{where}: {kind} must be a table with intercept and members (no features)")
+            stages[kind] = {"intercept": _number(pre.get("intercept", 0.0), f"{where} {kind}.intercept"),
+                            "members": _number_table(pre.get("members", {}), f"{where} {kind}.members")} if pre else {}
         return cls(name, _number(table.get("intercept", 0.0), f"{where} intercept"),
                    _number_table(table.get("members", {}), f"{where} members"),
                    {str(m): _number_table(t, f"{where} features.{m}") for m, t in features.items()},
-                   {k: v for k, v in table.items() if k.startswith("dev_")}, parsed, pre_parsed)
+                   {k: v for k, v in table.items() if k.startswith("dev_")}, parsed, stages["pre"], stages["early"])
 
 
 @dataclass
@@ -393,6 +407,11 @@ class Cascade:
     change label against the full engine; ``enabled = false`` keeps the tables but runs the full engine.
     ``experts``: skip only pairs whose router's first choice is one of these (empty: any) — a graded
     domain's expert orders the grades of dissimilar pairs too, which the pre-stack alone orders worse.
+
+    ``early`` (optional): members skipped one stage before, the same way — each expert's early pre-stack
+    (``[experts.NAME.early]``) reads the members that are neither ``early`` nor ``member``; below the
+    expert's ``early_floors`` entry the pair is answered "not similar" before the ``early`` members (the
+    slower neural ones) or ``member`` run.
     """
 
     member: str
@@ -402,6 +421,8 @@ class Cascade:
     info: dict[str, Any] = field(default_factory=dict)  # fitting numbers (reported, not used)
     #: per expert (the router's first choice) its own floor; an expert not named here uses ``floor``
     floors: dict[str, float] = field(default_factory=dict)
+    early: list[str] = field(default_factory=list)
+    early_floors: dict[str, float] = field(default_factory=dict)
 
     def floor_for(self, expert: str) -> float:
         """The floor for a pair routed first to ``expert``."""
@@ -412,6 +433,8 @@ class Cascade:
                  f"floor = {_toml(self.floor)}", f"experts = {_toml(self.experts)}"]
         if self.floors:
             lines.append(f"floors = {_toml(self.floors)}")
+        if self.early:
+            lines += [f"early = {_toml(self.early)}", f"early_floors = {_toml(self.early_floors)}"]
         return lines + [f"{k} = {_toml(v)}" for k, v in self.info.items()]
 
     @classmethod
@@ -429,10 +452,14 @@ class Cascade:
         if not isinstance(experts, list) or not all(isinstance(e, str) for e in experts):
             raise InputFormatError(f"{where}: experts must be a list of expert names")
         floors = _number_table(table.get("floors", {}), f"{where} floors")
-        if any(not 0.0 <= v < 1.0 for v in floors.values()):
+        early = table.get("early", [])
+        early_floors = _number_table(table.get("early_floors", {}), f"{where} early_floors")
+        if any(not 0.0 <= v < 1.0 for v in [*floors.values(), *early_floors.values()]):
             raise InputFormatError(f"{where}: every floor must be in [0, 1)")
+        if not isinstance(early, list) or not all(isinstance(e, str) for e in early) or table["member"] in early:
+            raise InputFormatError(f"{where}: early must be a list of member names other than member")
         return cls(table["member"], floor, enabled, list(experts), {k: v for k, v in table.items() if k.startswith("fit_")},
-                   floors)
+                   floors, list(early), early_floors)
 
 
 @dataclass
@@ -508,8 +535,11 @@ class EnsembleConfig:
                 raise InputFormatError(f"{source} [cascade]: {cascade.member!r} is not a member of this ensemble")
             if not experts or not all(e.pre for e in experts):
                 raise InputFormatError(f"{source} [cascade]: needs a routed config with [experts.NAME.pre] tables")
-            if (set(cascade.experts) | set(cascade.floors)) - {e.name for e in experts}:
+            if (set(cascade.experts) | set(cascade.floors) | set(cascade.early_floors)) - {e.name for e in experts}:
                 raise InputFormatError(f"{source} [cascade]: experts or floors name unknown experts")
+            if set(cascade.early) - names or (cascade.early and not all(e.early for e in experts)):
+                raise InputFormatError(f"{source} [cascade]: early names members of this ensemble, with "
+                                       f"[experts.NAME.early] tables")
         config = cls(members, combination, None if threshold is None else _number(threshold, f"{source} threshold"),
                    None if mean_threshold is None else _number(mean_threshold, f"{source} mean_threshold"),
                    _number(data.get("stacking", {}).get("intercept", 0.0), f"{source} intercept"),
@@ -719,7 +749,7 @@ class EnsembleScorer(Scorer):
         loaded = {m.name for m, _ in self.members}
         #: the cascade in force: only while the routed stack runs with every member loaded
         self.cascade = c if on and c is not None and self.combination == "stacking" and c.member in loaded \
-            and len(loaded) > 1 else None
+            and set(c.early) <= loaded and len(loaded) > 1 else None
 
     def _load_member(self, member: Member) -> Scorer:
         from . import registry
@@ -764,40 +794,40 @@ class EnsembleScorer(Scorer):
             results = self.combine(per_member, len(prepared), texts)
         else:
             expensive = next(s for m, s in self.members if m.name == self.cascade.member)
-            cheap = {m.name: scorer.score_prepared(prepared) for m, scorer in self.members
-                     if m.name != self.cascade.member}
-            results = self.combine_cascaded(cheap, texts,
-                                            lambda rows: expensive.score_prepared([prepared[i] for i in rows]))
+            later = {*self.cascade.early, self.cascade.member}
+            cheap = {m.name: scorer.score_prepared(prepared) for m, scorer in self.members if m.name not in later}
+            early = {m.name: s for m, s in self.members if m.name in self.cascade.early}
+            results = self.combine_cascaded(
+                cheap, texts, lambda rows: expensive.score_prepared([prepared[i] for i in rows]),
+                lambda rows: {name: s.score_prepared([prepared[i] for i in rows]) for name, s in early.items()})
         for result, (a, b) in zip(results, prepared):
             result.warnings[:0] = a.warnings + b.warnings
         return results
 
     def combine_cascaded(self, cheap: dict[str, list[Result]], texts: Sequence[tuple[str, str]],
-                         expensive: Callable[[list[int]], list[Result]]) -> list[Result]:
+                         expensive: Callable[[list[int]], list[Result]],
+                         early: Callable[[list[int]], dict[str, list[Result]]] | None = None) -> list[Result]:
         """Ensemble results under the cascade from the cheap members' results on every pair: ``expensive``
         (the skipped member's results for the given row indices) is asked only for the pairs whose
-        router-weighted pre-stack probability reaches the floor; the rest are answered by the pre-stack."""
+        router-weighted pre-stack probability reaches the floor; the rest are answered by the pre-stack.
+        With an early stage (``Cascade.early``), ``cheap`` holds the other members only and ``early`` (the
+        early members' results by name for the given rows) is asked only for the pairs whose early
+        pre-stack reaches its floor."""
         cascade = self.cascade
         if cascade is None:
             raise InputFormatError(f"ensemble {self.config.name}: no cascade in force")
         routes = [self.config.router.route(*t) if self.config.router is not None else
                   {e.name: 1.0 / len(self.config.experts) for e in self.config.experts} for t in texts]
         results: list[Result | None] = [None] * len(texts)
-        full: list[int] = []
-        for i, route in enumerate(routes):
-            calibrated = {m.name: m.calibration(cheap[m.name][i].score) for m, _ in self.members if m.name in cheap}
-            pre = sum(w * _sigmoid(e.logit(calibrated, {}, pre=True))
-                      for e in self.config.experts if (w := route.get(e.name, 0.0)))
-            top = max(route, key=route.__getitem__) if route else ""
-            # never above the threshold in force: a skipped pair is "not similar", so a user threshold
-            # below the fitted floor must send the pairs between them to the full engine
-            floor = cascade.floor_for(top)
-            if self.threshold is not None:
-                floor = min(floor, self.threshold)
-            if pre >= floor or (cascade.experts and top not in cascade.experts):
-                full.append(i)
-            else:
-                results[i] = self._skipped(cheap, i, calibrated, route, pre, cascade, top, floor)
+        rows = list(range(len(texts)))
+        if cascade.early:
+            if early is None:
+                raise InputFormatError(f"ensemble {self.config.name}: its cascade's early stage needs the early "
+                                       f"members' results")
+            rows = [i for i in rows if not self._skip(cheap, i, routes[i], cascade, results, early=True)]
+            more = early(rows)
+            cheap = {**cheap, **{name: _spread(rs, rows, len(texts)) for name, rs in more.items()}}
+        full = [i for i in rows if not self._skip(cheap, i, routes[i], cascade, results)]
         if full:
             per_member = {name: [rs[i] for i in full] for name, rs in cheap.items()}
             per_member[cascade.member] = expensive(full)
@@ -806,25 +836,48 @@ class EnsembleScorer(Scorer):
                 results[i] = result
         return [r for r in results if r is not None]
 
+    def _skip(self, cheap: dict[str, list[Result]], i: int, route: dict[str, float], cascade: Cascade,
+              results: list[Result | None], early: bool = False) -> bool:
+        """Whether pair ``i`` is answered by its (``early``) pre-stack, below its floor; its result is then
+        set in ``results``."""
+        calibrated = {m.name: m.calibration(cheap[m.name][i].score) for m, _ in self.members if m.name in cheap}
+        pre = sum(w * _sigmoid(e.logit(calibrated, {}, pre=not early, early=early))
+                  for e in self.config.experts if (w := route.get(e.name, 0.0)))
+        top = max(route, key=route.__getitem__) if route else ""
+        # never above the threshold in force: a skipped pair is "not similar", so a user threshold
+        # below the fitted floor must send the pairs between them to the full engine
+        floor = cascade.early_floors.get(top, 0.0) if early else cascade.floor_for(top)
+        if self.threshold is not None:
+            floor = min(floor, self.threshold)
+        if pre >= floor or (cascade.experts and top not in cascade.experts):
+            return False
+        results[i] = self._skipped(cheap, i, calibrated, route, pre, cascade, top, floor, early)
+        return True
+
     def _skipped(self, cheap: dict[str, list[Result]], i: int, calibrated: dict[str, float],
-                 route: dict[str, float], pre: float, cascade: Cascade, top: str, floor: float) -> Result:
-        """A pair answered by the pre-stack alone: "not similar", its score the pre-stack probability;
-        ``top`` is the router's first choice whose ``floor`` decided the skip."""
+                 route: dict[str, float], pre: float, cascade: Cascade, top: str, floor: float,
+                 early: bool = False) -> Result:
+        """A pair answered by the (``early``) pre-stack alone: "not similar", its score the pre-stack
+        probability; ``top`` is the router's first choice whose ``floor`` decided the skip."""
         expert = next((e for e in self.config.experts if e.name == top),
                       max(self.config.experts, key=lambda e: route.get(e.name, 0.0)))
+        stack = expert.early if early else expert.pre
         parts = {name: {"raw": rs[i].score, "calibrated": calibrated[name], "weight": self.weights[name],
-                        "stack_coefficient": expert.pre["members"].get(name, 0.0),
-                        "contribution": expert.pre["members"].get(name, 0.0) * calibrated[name],
+                        "stack_coefficient": stack["members"].get(name, 0.0),
+                        "contribution": stack["members"].get(name, 0.0) * calibrated[name],
                         "details": rs[i].details} for name, rs in cheap.items()}
+        skipped = ", ".join([*cascade.early, cascade.member]) if early else cascade.member
         details: dict[str, Any] = {
             "config": self.config.name, "combination": self.combination,
             "router": {d: round(w, 4) for d, w in sorted(route.items(), key=lambda kv: -kv[1])},
             "expert": expert.name, "members": parts, "p_similar": pre,
-            "cascade": {"skipped": cascade.member, "pre_stack": pre, "floor": floor}}
+            "cascade": {"skipped": skipped, "pre_stack": pre, "floor": floor, **({"stage": "early"} if early else {})}}
         if self.unused:
             details["unused"] = list(self.unused)
         result = Result(pre, self.name, details=details).with_threshold(self.threshold)
         what = "rule engine" if cascade.member == "rules" else cascade.member
+        if early:
+            what = f"{', '.join(cascade.early)} and {what}"
         details["decided_by"] = f"{what} skipped: pre-stack {pre:.2f} below the {expert.name} floor {floor:.2f} " \
                                 f"(the {what} rarely lifts such pairs over the threshold)"
         return result
@@ -984,3 +1037,12 @@ class EnsembleScorer(Scorer):
 
     def _score_texts(self, pairs: Sequence[Pair]) -> list[Result]:  # pragma: no cover - score_prepared is used
         return self.score_prepared([self.prepare_pair(a, b) for a, b in pairs])
+
+
+def _spread(results: list[Result], rows: list[int], n: int) -> list[Result]:
+    """``results`` of the pairs ``rows`` placed at those indices of a list of ``n`` (the other places hold
+    the first result: never read, they belong to pairs answered earlier)."""
+    out = [results[0]] * n if results else []
+    for i, r in zip(rows, results):
+        out[i] = r
+    return out

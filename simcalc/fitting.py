@@ -233,7 +233,9 @@ def fit_general_from_scores(domains: Mapping[str, DomainScores], members: Sequen
                             router_pairs: Mapping[str, Sequence[tuple[str, str]]] | None = None,
                             cascade_member: str | None = "rules", cascade: bool = True,
                             max_cascade_change: float = MAX_CASCADE_CHANGE, expert_c: float = EXPERT_C,
-                            threshold_rule: str = "balanced", router_sharpness: float = ROUTER_SHARPNESS
+                            threshold_rule: str | Mapping[str, str] = "balanced", router_sharpness: float = ROUTER_SHARPNESS,
+                            expert_members: Mapping[str, Sequence[str]] | None = None,
+                            cascade_early: Sequence[str] = (), max_early_change: float | None = None
                             ) -> EnsembleConfig:
     """A routed config: one expert stack per domain, a router, shared calibrations and features.
 
@@ -254,7 +256,12 @@ def fit_general_from_scores(domains: Mapping[str, DomainScores], members: Sequen
     * the cascade (``cascade_member`` among ``members``): a pre-stack per expert over the other members
       only, fitted as the expert is, and per expert the largest floor under which at most
       ``max_cascade_change`` of the fitting pairs routed first to it change label against the full engine
-      (``cascade``: whether it runs by default).
+      (``cascade``: whether it runs by default);
+    * ``cascade_early``: members the cascade may also skip one stage before (:class:`simcalc.ensemble.Cascade`
+      ``early``): per expert an early pre-stack over the members neither early nor ``cascade_member``, and
+      its floors, chosen as the cascade's are (within ``max_early_change``, default ``max_cascade_change``);
+    * ``expert_members``: per domain, the members its expert (and its content and pre-stacks) may use; the
+      others get coefficient 0 there (:data:`EXPERT_MEMBERS`). None: every expert may use every member.
     The config's ``router`` must be saved beside it (:func:`write_config`).
     """
     from .ensemble import Expert
@@ -263,8 +270,8 @@ def fit_general_from_scores(domains: Mapping[str, DomainScores], members: Sequen
     names = list(domains)
     if len(names) < 2:
         raise InputFormatError("a general config needs at least two domains")
-    if threshold_rule not in THRESHOLD_RULES:
-        raise InputFormatError(f"threshold_rule must be one of {', '.join(THRESHOLD_RULES)}, got {threshold_rule!r}")
+    rules = _threshold_rules(names, threshold_rule)
+    allowed = _allowed_members(names, members, expert_members)
     # graded (STS 0-5) and 3-class relevance grades (QBQTC 0/1/2) are both orders: soft targets
     tasks = {d: detect_task(domains[d].labels) for d in names}
     graded = {d: tasks[d] != "binary" for d in names}
@@ -288,7 +295,9 @@ def fit_general_from_scores(domains: Mapping[str, DomainScores], members: Sequen
     columns = [(fs.member, n) for fs in sets for n in fs.names]
     bounds = np.cumsum([0] + [len(binary[d]) for d in names])
     experts, logits, notes = [], [], [f"calibration {calibration} on the domains with paraphrase labels, each weighing the same",
-                                      f"experts: logistic C={expert_c:g}, binary intercepts placed by {threshold_rule}"]
+                                      f"experts: logistic C={expert_c:g}, binary intercepts placed by "
+                                      + ", ".join(f"{r} ({', '.join(d for d in names if rules[d] == r and not graded[d])})"
+                                                  for r in dict.fromkeys(rules[d] for d in names if not graded[d]))]
     k = len(members)
     for i, d in enumerate(names):
         rows = slice(bounds[i], bounds[i + 1])
@@ -301,11 +310,11 @@ def fit_general_from_scores(domains: Mapping[str, DomainScores], members: Sequen
         x_cal, x_mat = cal[rows], matrix[rows]
         if graded[d]:
             x_cal, x_mat = np.vstack([x_cal, x_cal]), np.vstack([x_mat, x_mat])
-        coef, keep, intercept, _ = _stack(x_cal, x_mat, target, nonnegative, expert_c, weight)
+        coef, keep, intercept, _ = _stack(x_cal, x_mat, target, nonnegative, expert_c, weight, allowed[d])
         z = intercept + cal[rows] @ coef[:k] + matrix[rows] @ coef[k:]
         shift = 0.0
         if not graded[d]:
-            t = min(0.98, max(0.02, rule_threshold(_sigmoid(z), binary[d], threshold_rule)))
+            t = min(0.98, max(0.02, rule_threshold(_sigmoid(z), binary[d], rules[d])))
             shift = -float(np.log(t / (1 - t)))
         intercept = round(intercept + shift, 6)
         features: dict[str, dict[str, float]] = {}
@@ -343,7 +352,7 @@ def fit_general_from_scores(domains: Mapping[str, DomainScores], members: Sequen
             mask[bounds[i]:bounds[i + 1]] = True
             fit_rows = mask & ~said if len(set(y[mask & ~said].tolist())) == 2 else mask
             c_intercept, c_members, c_all, c_features = _content_stack(polar[0], members, cal, matrix, columns, y,
-                                                                      fit_rows)
+                                                                      fit_rows, allowed[expert.name])
             expert.content = {"intercept": c_intercept, "members": c_members, "features": c_features}
             parts.append(c_all)
         content = (route * np.column_stack(parts)).sum(axis=1)
@@ -359,7 +368,9 @@ def fit_general_from_scores(domains: Mapping[str, DomainScores], members: Sequen
     cascaded = None
     if cascade_member is not None and cascade_member in members and k > 1:
         cascaded = _cascade(experts, cascade_member, members, cal, binary, graded, domains, names, bounds, route,
-                            signed_scores >= stack_t, nonnegative, max_cascade_change, cascade, expert_c)
+                            signed_scores >= stack_t, nonnegative, max_cascade_change, cascade, expert_c, allowed,
+                            [m for m in cascade_early if m in members],
+                            max_cascade_change if max_early_change is None else max_early_change)
     mean_coef = np.mean([[e.members[m] for m in members] for e in experts], axis=0)
     positive = np.clip(mean_coef, 0, None)
     weights = positive / positive.sum() if positive.sum() > 0 else np.full(k, 1 / k)
@@ -381,44 +392,66 @@ def fit_general_from_scores(domains: Mapping[str, DomainScores], members: Sequen
 def _cascade(experts: list, member: str, members: Sequence[str], cal: np.ndarray, binary: dict[str, np.ndarray],
              graded: dict[str, bool], domains: Mapping[str, DomainScores], names: list[str], bounds: np.ndarray,
              route: np.ndarray, full_label: np.ndarray, nonnegative: bool, max_change: float,
-             enabled: bool, expert_c: float = EXPERT_C) -> Cascade:
+             enabled: bool, expert_c: float = EXPERT_C, allowed: Mapping[str, list[int]] | None = None,
+             early: Sequence[str] = (), max_early_change: float = MAX_CASCADE_CHANGE) -> Cascade:
     """Each expert's pre-stack (the members but ``member``, no features; fills ``expert.pre``) and the
     cascade's floors, one per expert: the largest under which at most ``max_change`` of the fitting pairs
     routed first to that expert, of those the full engine calls similar, would be answered "not similar"
     (the only way skipping can change a label). One floor per expert, not the lowest for all: the rule
     engine lifts few BQ pairs from a low pre-stack over the threshold (floor 0.44) and more LCQMC ones (0.17).
     Only pairs routed first to a binary domain's expert are skipped: a graded domain's expert also orders
-    the dissimilar pairs' grades (Spearman), which the pre-stack alone orders worse (CNSD STS-B dev ρ −0.3)."""
+    the dissimilar pairs' grades (Spearman), which the pre-stack alone orders worse (CNSD STS-B dev ρ −0.3).
+    ``early``: the same once more over the members neither ``early`` nor ``member`` (``expert.early``,
+    ``early_floors``) within ``max_early_change``."""
 
-    cheap = [j for j, m in enumerate(members) if m != member]
-    parts = []
-    for i, d in enumerate(names):
-        rows = slice(bounds[i], bounds[i + 1])
-        x, target, weight = cal[rows][:, cheap], binary[d], None
-        if graded[d]:
-            labels = domains[d].labels
-            share = (labels - labels.min()) / (labels.max() - labels.min())
-            x, target, weight = np.vstack([x, x]), np.concatenate([np.ones(len(share)), np.zeros(len(share))]), \
-                np.concatenate([share, 1 - share])
-        coef, _, intercept, _ = _stack(x, np.zeros((len(x), 0)), target, nonnegative, expert_c, weight)
-        experts[i].pre = {"intercept": round(intercept, 6),
-                          "members": {members[j]: round(float(c), 6) for j, c in zip(cheap, coef)}}
-        parts.append(intercept + cal[:, cheap] @ coef)
-    pre = (route * _sigmoid(np.column_stack(parts))).sum(axis=1)
     skippable = [d for d in names if not graded[d]]
     top = np.array(names)[route.argmax(axis=1)]
-    floors = {}
-    for d in skippable:
-        routed = top == d
-        similar = np.sort(pre[routed & full_label])
-        allowed = int(max_change * routed.sum())
-        floors[d] = max(0.0, round(min(0.5, float(similar[allowed]) if allowed < len(similar) else 0.5) - 1e-6, 6))
-    skipped = pre < np.array([floors.get(t, 0.0) for t in top])
+
+    def stage(skip: set[str], change: float) -> tuple[list[dict[str, Any]], dict[str, float], np.ndarray]:
+        """Each expert's pre-stack over the members not in ``skip``, the floors, and the pairs skipped."""
+        cheap = [j for j, m in enumerate(members) if m not in skip]
+        tables, parts = [], []
+        for i, d in enumerate(names):
+            rows = slice(bounds[i], bounds[i + 1])
+            x, target, weight = cal[rows][:, cheap], binary[d], None
+            if graded[d]:
+                labels = domains[d].labels
+                share = (labels - labels.min()) / (labels.max() - labels.min())
+                x, target, weight = np.vstack([x, x]), np.concatenate([np.ones(len(share)), np.zeros(len(share))]), \
+                    np.concatenate([share, 1 - share])
+            usable = None if allowed is None else [c for c, j in enumerate(cheap) if j in allowed[d]]
+            coef, _, intercept, _ = _stack(x, np.zeros((len(x), 0)), target, nonnegative, expert_c, weight, usable)
+            tables.append({"intercept": round(intercept, 6),
+                           "members": {members[j]: round(float(c), 6) for j, c in zip(cheap, coef)}})
+            parts.append(intercept + cal[:, cheap] @ coef)
+        pre = (route * _sigmoid(np.column_stack(parts))).sum(axis=1)
+        floors = {}
+        for d in skippable:
+            routed = top == d
+            similar = np.sort(pre[routed & full_label])
+            budget = int(change * routed.sum())
+            floors[d] = max(0.0, round(min(0.5, float(similar[budget]) if budget < len(similar) else 0.5) - 1e-6, 6))
+        return tables, floors, pre < np.array([floors.get(t, 0.0) for t in top])
+
+    tables, floors, skipped = stage({member}, max_change)
+    for expert, table in zip(experts, tables):
+        expert.pre = table
+    early_floors: dict[str, float] = {}
+    if early:
+        tables, early_floors, first = stage({member, *early}, max_early_change)
+        for expert, table in zip(experts, tables):
+            expert.early = table
+        skipped = skipped | first
     info = {"fit_max_change": max_change,
             "fit_skipped": {d: round(float(skipped[bounds[i]:bounds[i + 1]].mean()), 4) for i, d in enumerate(names)},
             "fit_changed": {d: round(float((skipped & full_label)[bounds[i]:bounds[i + 1]].mean()), 4)
                             for i, d in enumerate(names)}}
-    return Cascade(member, min(floors.values(), default=0.0), enabled, skippable, info, floors)
+    if early:
+        info["fit_max_early_change"] = max_early_change
+        info["fit_skipped_early"] = {d: round(float(first[bounds[i]:bounds[i + 1]].mean()), 4)
+                                     for i, d in enumerate(names)}
+    return Cascade(member, min(floors.values(), default=0.0), enabled, skippable, info, floors, list(early),
+                   early_floors)
 
 
 def parse_domains(specs: Sequence[str]) -> dict[str, str | tuple[str, int, int]]:
@@ -550,18 +583,47 @@ def _feature_sets(features: Mapping[str, tuple[Sequence[str], np.ndarray]]) -> l
     return [_Features(m, names, values) for m, (names, values) in features.items() if len(names)]
 
 
+def _threshold_rules(names: Sequence[str], rule: str | Mapping[str, str]) -> dict[str, str]:
+    """Each domain's threshold rule: ``rule`` for all, or ``{domain: rule}`` (a domain it does not name
+    gets the ``"*"`` entry, else ``balanced``)."""
+    table = {"*": rule} if isinstance(rule, str) else {"*": "balanced", **rule}
+    bad = {r for r in table.values() if r not in THRESHOLD_RULES}
+    if bad or set(table) - {"*", *names}:
+        raise InputFormatError(f"threshold_rule must be one of {', '.join(THRESHOLD_RULES)} (or a table of them by "
+                               f"domain), got {rule!r}")
+    return {d: table.get(d, table["*"]) for d in names}
+
+
+def _allowed_members(names: Sequence[str], members: Sequence[str],
+                     expert_members: Mapping[str, Sequence[str]] | None) -> dict[str, list[int]]:
+    """Per domain, the column indices of the members its expert may use (``expert_members``; a domain it
+    does not name: every member)."""
+    chosen = dict(expert_members or {})
+    unknown = set(chosen) - set(names)
+    wrong = {m for v in chosen.values() for m in v} - set(members)
+    if unknown or wrong:
+        raise InputFormatError("expert_members names " + ", ".join(
+            [f"domains without data: {sorted(unknown)}"] * bool(unknown) + [f"no such members: {sorted(wrong)}"] * bool(wrong)))
+    return {d: [j for j, m in enumerate(members) if d not in chosen or m in chosen[d]] for d in names}
+
+
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -700, 700)))
 
 
 def _stack(cal: np.ndarray, matrix: np.ndarray, y: np.ndarray, nonnegative: bool, C: float,
-           weight: np.ndarray | None = None) -> tuple[np.ndarray, list[int], float, np.ndarray]:
+           weight: np.ndarray | None = None, usable: Sequence[int] | None = None
+           ) -> tuple[np.ndarray, list[int], float, np.ndarray]:
     """A logistic stack over calibrated members (columns of ``cal``, kept non-negative when asked: the
-    negative ones dropped and the stack refitted) and standardised features (either sign). Returns all
-    coefficients (members then features, dropped members 0), the kept members, intercept, dev P."""
+    negative ones dropped and the stack refitted; only the columns ``usable`` when given) and standardised
+    features (either sign). Returns all coefficients (members then features, dropped members 0), the kept
+    members, intercept, dev P."""
     from sklearn.linear_model import LogisticRegression
 
-    keep = list(range(cal.shape[1]))
+    keep = list(range(cal.shape[1])) if usable is None else [j for j in range(cal.shape[1]) if j in usable]
+    if not keep and not matrix.shape[1]:  # nothing to stack: the base rate alone
+        rate = float(np.clip(np.average(y, weights=weight), 1e-6, 1 - 1e-6))
+        return np.zeros(cal.shape[1]), [], float(np.log(rate / (1 - rate))), np.full(len(y), rate)
     while True:
         x = np.column_stack([cal[:, keep], matrix])
         stack = LogisticRegression(C=C, max_iter=2000).fit(x, y, sample_weight=weight)
@@ -611,14 +673,17 @@ def _polarity(polar: _Features, members: Sequence[str], cal: np.ndarray, matrix:
 
 
 def _content_stack(polar: _Features, members: Sequence[str], cal: np.ndarray, matrix: np.ndarray,
-                   columns: list[tuple[str, str]], y: np.ndarray, fit_rows: np.ndarray
+                   columns: list[tuple[str, str]], y: np.ndarray, fit_rows: np.ndarray,
+                   allowed: Sequence[int] | None = None
                    ) -> tuple[float, dict[str, float], np.ndarray, dict[str, dict[str, float]]]:
-    """The content stack (no structural features, not the polarity member's own score) fitted on
-    ``fit_rows``: intercept, member coefficients, its probability on every row, feature coefficients."""
+    """The content stack (no structural features, not the polarity member's own score; only the members
+    ``allowed`` when given) fitted on ``fit_rows``: intercept, member coefficients, its probability on
+    every row, feature coefficients."""
     content_cols = [j for j, (m, n) in enumerate(columns) if n not in STRUCTURAL]
     content_members = [j for j, m in enumerate(members) if m != polar.member]
+    usable = None if allowed is None else [c for c, j in enumerate(content_members) if j in allowed]
     coef, keep, intercept, _ = _stack(cal[fit_rows][:, content_members], matrix[fit_rows][:, content_cols],
-                                      y[fit_rows], True, FEATURE_C)
+                                      y[fit_rows], True, FEATURE_C, usable=usable)
     k = len(content_members)
     coef = np.round(coef, 6)
     intercept = round(intercept, 6)

@@ -16,6 +16,7 @@ from simcalc.ensemble import EnsembleScorer, load_config
 from simcalc.errors import InputFormatError, ResourceNotFoundError
 from simcalc.fitting import DomainScores, fit_general_from_scores, parse_domains, write_config
 from simcalc.registry import ScorerSpec
+from simcalc.lexical import JaroWinklerScorer
 from simcalc.router import Router, fit_router
 from test_signed import PolarScorer
 
@@ -72,6 +73,20 @@ def test_router_tells_the_kinds_of_text_apart_and_survives_its_table(tmp_path):
     loaded = Router.load(tmp_path / "r.tsv.gz")
     assert loaded.route("花呗怎么还款", "借呗额度") == pytest.approx(route)
     assert sum(loaded.route("", "").values()) == pytest.approx(1.0)  # no known n-gram: the intercepts decide
+
+
+def test_the_router_reads_how_much_of_the_pair_is_shared():
+    """Two kinds of pair over the same words — one side a reordering of the other, or two unrelated
+    sentences — are told apart by the shared-character gram alone (n-grams cannot: the words are the same)."""
+    from simcalc.router import pair_grams
+
+    assert pair_grams("花呗怎么还款", "怎么还款花呗")["§o5"] == 1 and pair_grams("花呗怎么还款", "一只猫")["§o0"] == 1
+    words = BANK + CAPTION
+    reordered = [(a, a[len(a) // 2:] + a[:len(a) // 2]) for a in words]
+    unrelated = [(a, words[(i + 7) % len(words)]) for i, a in enumerate(words)]
+    router = fit_router(reordered + unrelated, ["paws"] * len(words) + ["sts"] * len(words))
+    assert router.route("借呗怎么还款", "怎么还款借呗")["paws"] > 0.6
+    assert router.route("借呗怎么还款", "一只猫在沙发上睡觉")["sts"] > 0.6
 
 
 def test_a_sharper_router_is_the_same_router_at_a_lower_temperature():
@@ -356,9 +371,107 @@ def test_a_config_with_one_floor_for_every_expert_still_loads_and_skips_alike(ca
         assert a.score == b.score and ("cascade" in a.details) == ("cascade" in b.details)
 
 
+class CountingEarly(JaroWinklerScorer):
+    """A member of the cascade's early stage, counting the pairs it is asked to score."""
+
+    name = "early_count"
+    seen: list[tuple[str, str]] = []
+
+    def _score_pair(self, a: str, b: str) -> Result:
+        CountingEarly.seen.append((a, b))
+        return JaroWinklerScorer._score_pair(self, a, b)
+
+
+@pytest.fixture(scope="module")
+def staged(domains, tmp_path_factory):
+    registry.register(ScorerSpec("polar_count", "test_general:CountingPolar", "rules", "tests only"))
+    registry.register(ScorerSpec("early_count", "test_general:CountingEarly", "lexical", "tests only"))
+    rng = np.random.default_rng(3)
+    renamed = {d: DomainScores(np.column_stack([s.raw[:, 0], np.clip(s.raw[:, 0] + rng.normal(0, 0.1, len(s.raw)), 0, 1),
+                                                s.raw[:, 1]]), s.labels, {"polar_count": s.features["polar_test"]},
+                               s.pairs) for d, s in domains.items()}
+    config = fit_general_from_scores(renamed, ["levenshtein", "early_count", "polar_count"], {}, name="s",
+                                     cascade_member="polar_count", max_cascade_change=0.02,
+                                     cascade_early=["early_count"])
+    out = tmp_path_factory.mktemp("staged") / "s.toml"
+    write_config(config, out)
+    return config, out
+
+
+def test_the_early_stage_skips_the_early_members_too_and_keeps_the_full_answer_elsewhere(staged):
+    config, out = staged
+    cascade = config.cascade
+    assert cascade.early == ["early_count"] and set(cascade.early_floors) == {"bank"}
+    assert all(set(e.early["members"]) == {"levenshtein"} and "polar_count" not in e.pre["members"]
+               for e in config.experts)
+    assert all(share <= 0.04 for share in cascade.info["fit_changed"].values())  # two stages of 0.02
+    loaded = load_config(str(out))
+    assert loaded.cascade == cascade and [e.early for e in loaded.experts] == [e.early for e in config.experts]
+    pairs = mixed_pairs()
+    on, off = EnsembleScorer(str(out)), EnsembleScorer(str(out), cascade=False)
+    CountingEarly.seen.clear()
+    CountingPolar.seen.clear()
+    results = on.score_batch(pairs)
+    early = [i for i, r in enumerate(results) if r.details.get("cascade", {}).get("stage") == "early"]
+    later = [i for i, r in enumerate(results) if "cascade" in r.details and i not in early]
+    assert early, "the early stage answers some pairs of this batch"
+    assert len(CountingEarly.seen) == len(pairs) - len(early)
+    assert len(CountingPolar.seen) == len(pairs) - len(early) - len(later)
+    full = off.score_batch(pairs)
+    for i, (r, f) in enumerate(zip(results, full)):
+        if i in early:
+            assert r.label == 0 and set(r.details["members"]) == {"levenshtein"}
+            assert r.details["decided_by"].startswith("early_count and polar_count skipped: pre-stack ")
+        elif i not in later:
+            assert r.score == pytest.approx(f.score)
+    with pytest.raises(InputFormatError, match="early"):
+        text = out.read_text().replace('early = ["early_count"]', 'early = ["tfidf"]')
+        (out.parent / "bad.toml").write_text(text)
+        load_config(str(out.parent / "bad.toml"))
+
+
 def test_a_general_fit_refuses_an_unknown_threshold_rule(domains):
     with pytest.raises(InputFormatError, match="threshold_rule"):
         fit_general_from_scores(domains, ["levenshtein", "polar_test"], {}, threshold_rule="accuracy")
+
+
+def test_a_threshold_rule_per_domain_moves_only_that_domains_intercept(domains):
+    members = ["levenshtein", "polar_test"]
+    plain = {e.name: e for e in fit_general_from_scores(domains, members, {}).experts}
+    leaning = {e.name: e for e in fit_general_from_scores(domains, members, {}, threshold_rule={"bank": "macro_f1"}).experts}
+    assert leaning["caption"].intercept == plain["caption"].intercept  # graded: no threshold to place
+    assert leaning["bank"].members == plain["bank"].members  # the same stack, another cut
+    both = fit_general_from_scores(domains, members, {}, threshold_rule="macro_f1")
+    assert {e.name: e.intercept for e in both.experts}["bank"] == leaning["bank"].intercept
+    with pytest.raises(InputFormatError, match="threshold_rule"):
+        fit_general_from_scores(domains, members, {}, threshold_rule={"nowhere": "macro_f1"})
+    with pytest.raises(InputFormatError, match="threshold_rule"):
+        fit_general_from_scores(domains, members, {}, threshold_rule={"bank": "accuracy"})
+
+
+def test_an_expert_uses_only_the_members_it_is_given(domains):
+    members = ["levenshtein", "polar_test"]
+    config = fit_general_from_scores(domains, members, {}, expert_members={"bank": ["polar_test"]})
+    experts = {e.name: e for e in config.experts}
+    assert experts["bank"].members["levenshtein"] == 0.0 and experts["bank"].members["polar_test"] != 0.0
+    assert experts["bank"].content["members"].get("levenshtein", 0.0) == 0.0
+    free = {e.name: e for e in fit_general_from_scores(domains, members, {}).experts}
+    assert free["bank"].members["levenshtein"] > 0  # it would have used it
+    assert experts["caption"].members == free["caption"].members  # the other expert is fitted as before
+    with pytest.raises(InputFormatError, match="no such members"):
+        fit_general_from_scores(domains, members, {}, expert_members={"bank": ["tfidf"]})
+    with pytest.raises(InputFormatError, match="domains without data"):
+        fit_general_from_scores(domains, members, {}, expert_members={"news": ["levenshtein"]})
+
+
+def test_an_expert_without_the_cascade_members_pre_stack_leaves_it_out(cascaded, domains):
+    renamed = {d: DomainScores(s.raw, s.labels, {"polar_count": s.features["polar_test"]}, s.pairs)
+               for d, s in domains.items()}
+    config = fit_general_from_scores(renamed, ["levenshtein", "polar_count"], {}, name="c",
+                                     cascade_member="polar_count", max_cascade_change=0.02,
+                                     expert_members={"bank": ["polar_count"]})
+    bank = next(e for e in config.experts if e.name == "bank")
+    assert bank.pre["members"] == {"levenshtein": 0.0}
 
 
 def test_cascade_off_scores_as_a_config_without_one(cascaded, tmp_path):
@@ -401,3 +514,16 @@ def test_shipped_general_cascade_skips_clearly_different_pairs_only():
     negated = on.score("我喜欢吃苹果", "我不喜欢吃苹果")
     assert "cascade" not in negated.details and negated.verdict == "opposite"
     assert negated.score == pytest.approx(off.score("我喜欢吃苹果", "我不喜欢吃苹果").score)
+
+
+def test_the_general_bench_reads_its_fitting_choices():
+    from bench.general import FIT_SETS, MEMBERS, member_experts, threshold_rule
+
+    assert threshold_rule("balanced") == "balanced"
+    assert threshold_rule("balanced,afqmc=accuracy_f1") == {"*": "balanced", "afqmc": "accuracy_f1"}
+    assert threshold_rule("afqmc=macro_f1") == {"afqmc": "macro_f1"}
+    chosen = member_experts("word_order=pawsx+afqmc", MEMBERS)
+    assert set(chosen) == set(FIT_SETS) and "word_order" in chosen["pawsx"] and "word_order" not in chosen["bq"]
+    assert all(set(v) == set(MEMBERS) for v in member_experts("", MEMBERS).values())
+    with pytest.raises(SystemExit):
+        member_experts("nonsense=bq", MEMBERS)
