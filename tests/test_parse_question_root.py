@@ -47,6 +47,14 @@ def _assert_tree(heads: list[int]) -> None:
     (["抽中", "谁", "，", "便", "呼叫", "。"], False), (["是否", "能", "有", "时间", "，", "饱受", "争议", "。"], False),
     (["他", "来", "了", "吗", "。"], True),
     (["艾米", "说", "：", "「", "几个", "月", "后", "再", "来", "。", "」"], False),  # 。 inside a closing quote
+
+    # indefinite question words and a concessive clause do not ask; a final 么 only at the clause's end
+    (["这家", "店", "不怎么样"], False), (["没什么", "事"], False), (["无论如何", "都", "要", "还"], False),
+    (["来", "了", "好几个", "人"], False), (["多多少少", "有", "点"], False), (["不管", "多少", "钱", "都", "要", "还"], False),
+    (["饿", "了", "么", "外卖"], False), (["他", "来", "了", "么"], True),
+    # markers of question_types.tsv inside longer words, split A-not-A forms, yes/no endings
+    (["啥时候", "到", "账"], True), (["咋整"], True), (["为", "啥子", "扣", "钱"], True),
+    (["会", "不会", "扣", "钱"], True), (["开通", "要钱", "不"], True), (["有", "利息", "没"], True),
 ])
 def test_is_question(tokens, expected):
     assert is_question(tokens) is expected

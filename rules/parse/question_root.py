@@ -21,7 +21,7 @@ from functools import lru_cache
 from typing import Sequence
 
 from ..config import read_words
-from ..question import is_a_not_a
+from ..question import is_a_not_a, question_word_set
 from .conllu import is_punct
 from .ud_convert import ADVERBIAL_ROOTS, POLITE_OPENERS
 
@@ -30,6 +30,8 @@ ASKING_PARTICLES = frozenset({"吗", "嗎", "么", "麼", "呢", "嘛"})
 #: Openers that make the sentence a request (guideline 2: 请/求 carry the request like a question).
 REQUEST_OPENERS = frozenset({"请", "请问", "求", "求问", "麻烦", "问下", "问一下"})
 QUESTION_MARKS = frozenset({"?", "？"})
+#: Particles that may follow a clause's asking particle (吗啊, 么呢).
+TAIL_PARTICLES = ASKING_PARTICLES | {"啊", "呀", "吧", "了", "啦", "哦", "哈"}
 #: Punctuation that ends a clause (a pause comma included: questions rarely use 、 between clauses).
 CLAUSE_PUNCT = frozenset({",", "，", "。", ".", "!", "！", "?", "？", ";", "；", "~", "～", "…", " "})
 #: Words that head a question only in form: negation, modal and yes/no adverbs, timing adverbs, politeness,
@@ -81,15 +83,30 @@ def question_words() -> frozenset[str]:
 
 
 def asking_word(token: str) -> bool:
-    """A question word or asking particle, also inside a longer token (多长时间, 咋办, 几号), or an
-    A-not-A form (能不能, 算不算)."""
+    """A question word or asking particle, also inside a longer token (多长时间, 啥时候, 为啥子, 咋整), or an
+    A-not-A form (能不能, 算不算); not an indefinite use (没什么, 不怎么样, 无论如何, 好几个, 多多少少)."""
     if token in QUESTION_MARKS or token in ASKING_PARTICLES or token in _asking_words() or is_a_not_a(token):
         return True
-    return any(w in token for w in _asking_words() if len(w) >= 2) or bool(_JI_NA.match(token))
+    if _INDEFINITE.match(token) or token in NOT_ASKING:
+        return False
+    return (any(w in token for w in _asking_words() if len(w) >= 2) or bool(_JI_NA.match(token))
+            or token[:1] in ("咋", "啥"))
 
 
 #: 几 + a measure word (几号, 几天) and 哪 + a noun (哪家, 哪种), but not 几乎 "almost" or 哪怕 "even if"
 _JI_NA = re.compile(r"^(几[个号天次年点月日岁周位张条种块期笔]|哪[家种位天年类样边国])")
+#: A negation, 无论, 好 or 多 before a question word makes it indefinite: 没什么 "nothing much", 不怎么
+#: "not very", 无论如何 "anyway", 好几个 "several", 多多少少 "more or less".
+_INDEFINITE = re.compile(r"^(不|没|没有|无论|不论|好|多)(怎么|怎样|什么|啥|如何|几|多少)")
+#: Names that contain a question word (the delivery app 饿了么).
+NOT_ASKING = frozenset({"饿了么"})
+
+
+def _split_a_not_a(tokens: Sequence[str]) -> bool:
+    """An A-not-A form the segmenter split (能|不能, 会|不会, 有|没有): a yes/no question."""
+    return any(a and b in ("不" + a, "没" + a) for a, b in zip(tokens, tokens[1:]))
+
+
 #: Sentence ends of written statements: such a sentence asks only with a question mark or a final particle
 #: (GSD's declaratives use 谁/什么/是否 in indefinite or embedded senses: 一旦抽中谁，便…。).
 STATEMENT_ENDS = frozenset({"。", "．", "！", "!"})
@@ -106,19 +123,24 @@ def _ends_as_statement(tokens: Sequence[str]) -> bool:
 
 @lru_cache(maxsize=1)
 def _asking_words() -> frozenset[str]:
-    return question_words() | NOMINAL_QUESTION_WORDS | ASKING_ADVERBS | QUESTION_PREDICATES
+    """The rule engine's question words and question-type markers (data/wordlists/question_types.tsv), with
+    the step lists below."""
+    return (question_words() | question_word_set() | NOMINAL_QUESTION_WORDS | ASKING_ADVERBS
+            | QUESTION_PREDICATES)
 
 
 def is_question(tokens: Sequence[str]) -> bool:
-    """A question mark, a question word, an asking particle or a request opener: the sentence asks. A
-    sentence ending like a written statement (。/！) asks only with a question mark or a final particle."""
+    """A clause that asks (:func:`asks`: a question word outside a 不管/无论 clause, an asking particle or
+    mark, a sentence-opening request), a split A-not-A form (能|不能) or a yes/no ending (开通要钱不): the
+    sentence asks. A sentence ending like a written statement (。/！) asks only with a question mark or a
+    final particle."""
     last = next((t for t in reversed(tokens) if not is_punct(t)), "")
     if _ends_as_statement(tokens):
         return any(t in QUESTION_MARKS for t in tokens) or last in ASKING_PARTICLES
-    if any(asking_word(t) for t in tokens):
+    if any(asks(tokens, s) for s in clauses(tokens)) or _split_a_not_a(tokens):
         return True
-    first = next((t for t in tokens if not is_punct(t)), "")
-    return first in REQUEST_OPENERS
+    content = [t for t in tokens if not is_punct(t)]
+    return len(content) >= 3 and content[-1] in ("不", "没")
 
 
 def clauses(tokens: Sequence[str]) -> list[tuple[int, int]]:
@@ -138,8 +160,13 @@ def asks(tokens: Sequence[str], span: tuple[int, int]) -> bool:
     part = tokens[span[0]: span[1]]
     if part and part[0] in CONCESSIVE:
         return False
-    return any(asking_word(t) for t in part) or (
-        span[0] == 0 and bool(part) and part[0] in REQUEST_OPENERS)
+    for i, t in enumerate(part):
+        if t in ASKING_PARTICLES:  # only at the clause's end (饿|了|么|外卖 is a name)
+            if all(is_punct(x) or x in TAIL_PARTICLES for x in part[i + 1:]):
+                return True
+        elif asking_word(t):
+            return True
+    return span[0] == 0 and bool(part) and part[0] in REQUEST_OPENERS
 
 
 def depth(heads: Sequence[int], k: int) -> int:
