@@ -243,8 +243,8 @@ shipped = pytest.mark.skipif(not model_available(), reason="data/parser weights 
 @shipped
 def test_repair_gains_on_training_and_gold_questions():
     """Measured (MODEL_CARD.md, "Question root repair"): training questions HED 70.4 → 80.9 (where the rules
-    were developed), gold set 73.2 → 78.6 with the set's words (scored once, after the rules were fixed); floors a sentence or
-    two below."""
+    were developed), gold set 73.2 → 78.6 with the set's words (scored once, after the rules were fixed);
+    floors a sentence or two below."""
     from simcalc.resources import project_data_path
     from simcalc.rules.parse.gold import read_question_gold, score_questions
 
