@@ -257,13 +257,16 @@ def who_parses(parser, tokenizer: str, name: str):
         else parser
 
 
-def question_rows(parser, tokenizers: list[str], args_parser: str = "embedded") -> dict:
-    """HED / subject / object of the question gold set (strict span match, overlap in brackets)."""
+def question_rows(parser, tokenizers: list[str], args_parser: str = "embedded",
+                  file: str = "parser/questions_gold.conllu") -> dict:
+    """HED / subject / object of a partial question tree file (default the gold set; strict span match,
+    overlap in brackets)."""
     from simcalc.rules.parse.gold import read_question_gold, score_questions
 
-    gold = read_question_gold(project_data_path("parser/questions_gold.conllu"))
+    path = Path(file) if Path(file).exists() else project_data_path(file)
+    gold = read_question_gold(path)
     rows = {}
-    print(f"\n## Question gold set ({len(gold)} questions, data/parser/questions_gold.conllu)\n")
+    print(f"\n## Questions ({len(gold)}, {path.name})\n")
     print("| tokens | word F1 | HED | subject centre | object centre |")
     print("|---|---|---|---|---|")
     for tokenizer in tokenizers:
@@ -300,6 +303,9 @@ def main() -> None:
                     "(rules/parse/question_root.py) on --rules-pairs BQ/LCQMC dev pairs")
     ap.add_argument("--no-question-roots", action="store_true",
                     help="parse without the question root repair (the parser's trees as they come)")
+    ap.add_argument("--questions", default=None, metavar="FILE",
+                    help="only: HED / subject / object of this partial question file (a path, or one under data/, "
+                    "e.g. parser/questions_train.conllu) with --tokenizers")
     ap.add_argument("--rules-pairs", type=int, default=1500)
     ap.add_argument("--before", type=Path, help="another checkout (e.g. the main branch) to time alongside")
     ap.add_argument("--repeats", type=int, default=3, help="interleaved rounds of the speed runs")
@@ -327,6 +333,11 @@ def main() -> None:
     MODEL_OPTS.update({"model_dir": args.model_dir} if args.model_dir else {})
     MODEL_OPTS.update({"question_roots": False} if args.no_question_roots else {})
     parser = get_parser(args.parser, **MODEL_OPTS)
+    if args.questions:
+        rows = question_rows(parser, tokenizers, args.parser, args.questions)
+        if args.json:
+            Path(args.json).write_text(json.dumps(rows, indent=1, ensure_ascii=False), encoding="utf-8")
+        return
     results: dict = {"parser": parser.name}
     print(f"parser: {parser.name}  ({getattr(parser, 'describe', lambda: {})()})")
     print("| data | tokens | UD UAS | UD LAS | LTP UAS | LTP LAS | word F1 | HED | pred. | subj. | obj. | sents/s |")
