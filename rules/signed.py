@@ -33,7 +33,8 @@ from functools import lru_cache
 from typing import Any, Callable, Sequence
 
 from .config import RuleConfig, read_words
-from .polarity import Cues, Event, compare_events, events, listed_antonyms, load_cues, morpheme_antonyms
+from .polarity import (Cues, Event, compare_events, events, listed_alternatives, listed_antonyms, load_cues,
+                       morpheme_antonyms)
 from .question import a_not_a_lemma, is_a_not_a, question_type, question_word_set
 from .aligned import aligned_polarity
 from .slots import KINDS as SLOT_KINDS, Value, conflicts as slot_conflicts, token_starts, values as slot_values
@@ -295,8 +296,8 @@ class Match:
         return 0.0 if self.opposite(x, y) else self.rel(x, y).magnitude
 
     def words(self, x: ContentWord, y: ContentWord) -> float:
-        if x.token == y.token or (x.token, y.token) in self.same:
-            return 1.0
+        if x.token == y.token or (x.token, y.token) in self.same or listed_alternatives(x.token, y.token):
+            return 1.0  # listed alternatives: 解绑 / 解除绑定 name one action
         if x.entity or y.entity:
             if x.slots and x.slots == y.slots:
                 return 1.0  # one slot value written two ways (国庆节 / 国庆, 杭州市 / 杭州)

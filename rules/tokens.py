@@ -257,7 +257,23 @@ def repair(tokens: Sequence[str], protected: frozenset[str] = frozenset(),
                 notes.append(f"split {tok} → {' '.join(parts)} (unknown to the lexicon, parts known)")
                 continue
         out.append(tok)
-    return merge_a_not_a(out, notes)
+    return merge_a_not_a(_join_listed(out, protected, notes), notes)
+
+
+def _join_listed(tokens: list[str], protected: frozenset[str], notes: list[str]) -> list[str]:
+    """解除|绑定 → 解除绑定, 取消|关注 → 取消关注: two adjacent tokens that form a word of the antonym list
+    (an undo phrasing of a listed action), so that it reads as the undo verb (解绑), not as 绑定."""
+    from .polarity import listed_words  # polarity reads this module's tags: imported when first used
+
+    listed = listed_words()
+    out: list[str] = []
+    for tok in tokens:
+        if out and out[-1] + tok in listed and out[-1] not in protected and tok not in protected:
+            notes.append(f"merged {out[-1]} {tok} → {out[-1] + tok} (a listed predicate)")
+            out[-1] += tok
+            continue
+        out.append(tok)
+    return out
 
 
 #: Prepositions the HMM glues to an unknown name after them (比小红大, 从张三).

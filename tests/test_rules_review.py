@@ -3,6 +3,8 @@ merge must leave particles, punctuation and ordinary words alone, undo-phrasings
 把/被 role checks must not fire across clauses or verbs, manner/reason questions must stay close."""
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 
@@ -41,3 +43,24 @@ def test_real_three_character_names_stay_whole(engine):
     toks = tokens_of(engine, texts)
     whole = [t for t in texts if any(n in toks[t] for n in names)]
     assert len(whole) / len(texts) >= 0.8, {t: toks[t] for t in texts if t not in whole}
+
+
+UNDO = [("解除绑定", "解绑", "绑定"), ("取消绑定", "解绑", "绑定"), ("解除冻结", "解冻", "冻结"),
+        ("取消关注", "取关", "关注"), ("取消开通", "关闭", "开通"), ("解除锁定", "解锁", "锁定")]
+OBJECTS = ["银行卡", "账户", "花呗", "公众号"]
+
+
+@pytest.mark.shared_data
+def test_an_undo_phrasing_and_the_undo_verb_say_the_same(engine):
+    pairs = []
+    for (phrase, verb, _), obj in itertools.product(UNDO, OBJECTS):
+        pairs += [(f"{obj}怎么{phrase}", f"{obj}怎么{verb}啊"), (f"我想{phrase}{obj}", f"如何{verb}{obj}"),
+                  (f"{phrase}{obj}要多久", f"{verb}{obj}需要多长时间")]
+    assert share(engine, pairs, lambda r: r.score >= engine.threshold) >= 0.9
+    assert share(engine, pairs, lambda r: r.score < 0) == 0
+
+
+@pytest.mark.shared_data
+def test_an_undo_phrasing_and_the_action_undone_stay_opposite(engine):
+    pairs = [(f"{obj}怎么{phrase}", f"{obj}怎么{action}") for (phrase, _, action), obj in itertools.product(UNDO, OBJECTS)]
+    assert share(engine, pairs, lambda r: r.score < 0) >= 0.9
