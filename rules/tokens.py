@@ -373,7 +373,8 @@ def _split_names_and_markers(tokens: list[str], protected: frozenset[str], freq:
             if (out and len(out[-1]) == 1 and len(part) <= 2
                     and (out[-1] in surnames("clear") or (out[-1] in surnames("all") and len(out) >= 2
                                                           and out[-2] in MARKER_PREFIXES))  # 比|高|勇
-                    and part not in protected and is_han(part) and part[0] not in GRAMMAR_CHARS
+                    and part not in protected and is_han(part)
+                    and (part[0] not in GRAMMAR_CHARS or part[0] in _NAME_NUMERALS)  # 张|三打 → 张三 打
                     and (len(out) < 2 or (out[-2] not in _NOT_BEFORE_NAME and tags.get(out[-2], "") != "m"))
                     and (len(part) == 1 or (freq.get(part, 0) < _RARE and _free_char(part[1], tags, freq)))
                     and _name_like(out[-1] + part[0], freq, known) and out[-1] not in CLASSIFIERS):

@@ -64,3 +64,21 @@ def test_an_undo_phrasing_and_the_undo_verb_say_the_same(engine):
 def test_an_undo_phrasing_and_the_action_undone_stay_opposite(engine):
     pairs = [(f"{obj}怎么{phrase}", f"{obj}怎么{action}") for (phrase, _, action), obj in itertools.product(UNDO, OBJECTS)]
     assert share(engine, pairs, lambda r: r.score < 0) >= 0.9
+
+
+@pytest.mark.shared_data
+def test_ba_bei_roles_are_read_in_their_own_clause_and_around_a_shared_verb(engine):
+    from simcalc.rules.signed import ba_bei_frames
+
+    pairs = [("我用花呗买了衣服，然后我把花呗还了，退款去哪了", "我花呗买的衣服，退款后钱退到哪里"),
+             ("我把借呗还清了，额度怎么没恢复", "借呗还清以后额度为什么没恢复"),
+             ("他把我拉黑了，我还能给他发消息吗", "被拉黑了还能发消息吗"),
+             ("怎样把好友隐藏", "怎样看好友在不在线"),
+             ("怎么把银行卡换掉", "银行卡怎么更换"),
+             ("我把钱转到余额宝了，怎么提现", "余额宝的钱怎么提现"),
+             ("老婆把我手机摔坏了怎么办", "手机摔坏了能修吗")]
+    sides = engine.analyse_many([t for p in pairs for t in p])
+    frames = {p: ba_bei_frames(sides[p[0]].profile, sides[p[1]].profile, sides[p[0]].sentence.parse.tokens,
+                               sides[p[1]].sentence.parse.tokens) for p in pairs}
+    assert not [p for p, f in frames.items() if f == "exchanged"], frames
+    assert share(engine, pairs[:3] + pairs[4:6], lambda r: r.score > 0.3) >= 0.8
