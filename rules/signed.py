@@ -207,6 +207,9 @@ def char_dice(x: str, y: str) -> float:
     return 2.0 * common / (len(x) + len(y))
 
 
+#: HowNet parts of speech of function words (a listed antonym with one of them is no predicate for sure)
+_FUNCTION_POS = frozenset({"PREP", "ADV", "CONJ", "STRU", "PRON"})
+
 #: entries of a scorer's opposite-predicate cache (:attr:`Match.opposites`) before it is cleared
 OPPOSITE_CACHE = 200_000
 
@@ -273,12 +276,20 @@ class Match:
         senses = self.word_senses(word) if self.word_senses is not None else ()
         return bool(senses) and all(getattr(sense, "pos", "") in ("V", "ADJ") for sense in senses)
 
+    def function_word(self, word: str) -> bool:
+        """Also a preposition, adverb or conjunction (通过 'by means of', 老 'always'): a listed antonym pair
+        with such a word is no evidence out of context. Words neither knows (解绑, 下架) are not."""
+        if dictionary_tag(word)[:1] in ("p", "d", "c", "u", "r"):
+            return True
+        senses = self.word_senses(word) if self.word_senses is not None else ()
+        return any(getattr(sense, "pos", "") in _FUNCTION_POS for sense in senses)
+
     def _opposite(self, x: str, y: str) -> tuple[bool, Any]:
         """(opposite?, the context-free relation when it was consulted, else None)."""
         cues = load_cues(self.config.negation_words)
         if len(x) == len(y) == 1 and morpheme_antonyms(x, y, cues):
             return True, None  # 冷/热: one-character antonymous morphemes are words themselves
-        if listed_antonyms(x, y):
+        if listed_antonyms(x, y) and not (self.function_word(x) or self.function_word(y)):
             return True, None  # 开通/关闭, 忙/闲: the antonym list (HowNet 2000 lacks the relation or the tags)
         if not (self.predicate(x) and self.predicate(y)):
             return False, None

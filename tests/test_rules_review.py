@@ -82,3 +82,15 @@ def test_ba_bei_roles_are_read_in_their_own_clause_and_around_a_shared_verb(engi
                                sides[p[1]].sentence.parse.tokens) for p in pairs}
     assert not [p for p, f in frames.items() if f == "exchanged"], frames
     assert share(engine, pairs[:3] + pairs[4:6], lambda r: r.score > 0.3) >= 0.8
+
+
+@pytest.mark.shared_data
+def test_a_listed_antonym_that_is_also_a_function_word_is_no_opposite(engine):
+    ways = ["微信", "支付宝", "银行卡", "网银", "手机银行"]
+    pairs = [(f"通过{w}还款可以吗", f"拒绝{w}还款可以吗") for w in ways]
+    pairs += [(f"能通过{w}转账吗", f"能拒绝{w}转账吗") for w in ways]
+    assert share(engine, pairs, lambda r: r.score < 0) == 0
+    kept = [("花呗怎么开通", "花呗怎么关闭"), ("银行卡怎么绑定", "银行卡怎么解绑"), ("商品怎么上架", "商品怎么下架"),
+            ("额度怎么提高", "额度怎么降低"), ("账户怎么冻结", "账户怎么解冻"), ("这个好吃吗", "这个难吃吗"),
+            ("家离公司远吗", "家离公司近吗"), ("会员怎么升级", "会员怎么降级"), ("他很忙吗", "他很闲吗")]
+    assert share(engine, kept, lambda r: r.score < 0) >= 0.9
