@@ -94,3 +94,24 @@ def test_a_listed_antonym_that_is_also_a_function_word_is_no_opposite(engine):
             ("额度怎么提高", "额度怎么降低"), ("账户怎么冻结", "账户怎么解冻"), ("这个好吃吗", "这个难吃吗"),
             ("家离公司远吗", "家离公司近吗"), ("会员怎么升级", "会员怎么降级"), ("他很忙吗", "他很闲吗")]
     assert share(engine, kept, lambda r: r.score < 0) >= 0.9
+
+
+def test_how_come_zenme_is_typed_reason_and_how_to_zenme_stays_manner():
+    import jieba
+
+    from simcalc.rules.question import question_type
+
+    why = ["借呗怎么用不了", "花呗怎么付不了电费了", "我的额度怎么变少了呢", "怎么还是登录不了", "余额怎么这么少",
+           "为什么我的花呗没法用", "信用卡怎么没法还款", "账单怎么那么多啊", "额度怎么降了？", "怎么无法提现"]
+    how = ["花呗怎么还款", "怎么开通借呗", "钱怎么转出来", "怎么才能提高额度", "银行卡怎么绑定", "怎样修改密码",
+           "怎么查看账单", "怎么把钱转到余额宝", "如何关闭花呗", "怎么注销账户"]
+    assert all(question_type(t, jieba.lcut(t))[0] == "reason" for t in why)
+    assert all(question_type(t, jieba.lcut(t))[0] == "manner" for t in how)
+
+
+@pytest.mark.shared_data
+def test_why_and_how_come_questions_about_one_thing_stay_close(engine):
+    pairs = [("借呗为什么用不了", "借呗怎么用不了了"), ("为什么额度降了", "额度怎么降了呢"),
+             ("为什么还是登录不了", "怎么还是登录不了"), ("余额为什么这么少", "余额怎么这么少啊"),
+             ("为什么信用卡没法还款", "信用卡怎么没法还款"), ("为什么不能提现", "怎么无法提现")]
+    assert share(engine, pairs, lambda r: r.score >= engine.threshold) >= 0.8
