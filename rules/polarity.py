@@ -283,7 +283,12 @@ def same_event(l1: str, l2: str) -> bool:
         return True
     short, long_ = sorted((l1, l2), key=len)
     return len(short) >= 1 and len(long_) - len(short) <= 1 and (
-        long_.startswith(short) or (len(short) == 1 and long_.endswith(short)))  # 会/学会, 买/购买
+        long_.startswith(short) or (len(short) == 1 and long_.endswith(short) and long_[0] in _KEEPING_PREFIXES))
+
+
+#: first characters that keep the meaning of the one-character predicate after them (学会/会, 购买/买, 归还/还,
+#: 偿还/还); others change it (离开/开, 迟到/到): no same event
+_KEEPING_PREFIXES = frozenset("购学归偿")
 
 
 @dataclass

@@ -588,10 +588,11 @@ def _entity_keys(p: Profile) -> set:
 
 
 def rhetorical_question(pol: Any, p1: Profile, p2: Profile) -> bool:
-    """The negated side of the first contradicting pair is a 吗 question (不能…吗 asks what 能…吗 asks)."""
+    """The negated side of the first contradicting pair is a 吗/嘛 question (不能…吗 asks what 能…吗 asks,
+    不是有…嘛 asserts what 有…吗 asks)."""
     pair = (pol.mismatched or pol.antonyms)[0]
     negated_side = p1 if pair[0].negated else p2
-    return negated_side.qtype == "yesno" and negated_side.qmarker in ("吗", "么")
+    return negated_side.qtype == "yesno" and negated_side.qmarker in ("吗", "么", "嘛")
 
 
 def _without_details(content: Sequence[ContentWord]) -> list[ContentWord]:

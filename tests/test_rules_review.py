@@ -115,3 +115,19 @@ def test_why_and_how_come_questions_about_one_thing_stay_close(engine):
              ("为什么还是登录不了", "怎么还是登录不了"), ("余额为什么这么少", "余额怎么这么少啊"),
              ("为什么信用卡没法还款", "信用卡怎么没法还款"), ("为什么不能提现", "怎么无法提现")]
     assert share(engine, pairs, lambda r: r.score >= engine.threshold) >= 0.8
+
+
+@pytest.mark.shared_data
+def test_a_statement_ending_in_a_demonstrative_is_no_question_typo(engine):
+    things = ["他", "钱", "钥匙", "我的车", "快递"]
+    statements = [(f"{t}在那里", f"{t}在哪里") for t in things] + [(f"{t}放那里", f"{t}放哪里") for t in things]
+    assert share(engine, statements, lambda r: r.score < 0.95) == 1.0
+    asked = [(f"{t}在那里？", f"{t}在哪里") for t in things] + [(f"{t}在那里呢", f"{t}在哪里") for t in things]
+    assert share(engine, asked, lambda r: r.score >= engine.threshold) >= 0.9
+
+
+@pytest.mark.shared_data
+def test_a_negated_rhetorical_ma_question_asserts_what_the_plain_question_asks(engine):
+    pairs = [("双十一有临时额度吗", "双十一不是有临时额度嘛"), ("花呗可以分期吗", "花呗不是可以分期嘛"),
+             ("借呗能提前还吗", "借呗不是能提前还嘛"), ("信用卡有积分吗", "信用卡不是有积分嘛")]
+    assert share(engine, pairs, lambda r: r.score > 0) >= 0.75
