@@ -27,6 +27,7 @@ from typing import Callable, Sequence
 from simcalc.errors import ResourceNotFoundError
 from simcalc.resources import project_data_path
 
+from .config import antonym_lines
 from .question import a_not_a_lemma, is_a_not_a, question_word_set
 from .tokens import pos_class
 
@@ -229,32 +230,10 @@ def events(tokens: Sequence[str], pos: Sequence[str], cues: Cues) -> tuple[list[
 
 
 @lru_cache(maxsize=None)
-def _antonym_lines(name: str) -> tuple[tuple[frozenset[str], frozenset[str]], ...]:
-    """The two sides of every line of ``data/wordlists/NAME`` (alternatives by '/')."""
-    path = project_data_path(f"wordlists/{name}")
-    lines = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        line = line.split("#", 1)[0].strip()
-        if not line:
-            continue
-        sides = line.split()
-        if len(sides) != 2:
-            raise ResourceNotFoundError(f"{path}: line {number}: expected two sides (alternatives joined by /)")
-        lines.append((frozenset(sides[0].split("/")), frozenset(sides[1].split("/"))))
-    return tuple(lines)
-
-
-@lru_cache(maxsize=None)
 def antonym_words(name: str = "antonym_words.txt") -> frozenset[frozenset[str]]:
     """Antonymous predicate pairs of ``data/wordlists/NAME`` (each line: two sides, alternatives by '/')."""
-    return frozenset(frozenset((a, b)) for left, right in _antonym_lines(name) for a in left for b in right
+    return frozenset(frozenset((a, b)) for left, right in antonym_lines(name) for a in left for b in right
                      if a != b)
-
-
-@lru_cache(maxsize=None)
-def listed_words(name: str = "antonym_words.txt") -> frozenset[str]:
-    """Every word of the antonym list (the tokenizer joins 解除|绑定 into the listed 解除绑定)."""
-    return frozenset(w for left, right in _antonym_lines(name) for w in left | right)
 
 
 def listed_antonyms(w1: str, w2: str) -> bool:
@@ -265,7 +244,7 @@ def listed_antonyms(w1: str, w2: str) -> bool:
 def listed_alternatives(w1: str, w2: str) -> bool:
     """Two words on one side of one line of the antonym list: one action written two ways (解绑 / 解除绑定,
     取关 / 取消关注), which must match as one word, not as two half-similar ones."""
-    return w1 != w2 and any({w1, w2} <= side for line in _antonym_lines("antonym_words.txt") for side in line)
+    return w1 != w2 and any({w1, w2} <= side for line in antonym_lines("antonym_words.txt") for side in line)
 
 
 def morpheme_antonyms(w1: str, w2: str, cues: Cues) -> bool:

@@ -33,7 +33,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .config import read_words
+from .config import listed_words, read_words
 from .question import is_a_not_a
 from .words import GRAMMAR_CHARS, is_han
 
@@ -263,8 +263,6 @@ def repair(tokens: Sequence[str], protected: frozenset[str] = frozenset(),
 def _join_listed(tokens: list[str], protected: frozenset[str], notes: list[str]) -> list[str]:
     """解除|绑定 → 解除绑定, 取消|关注 → 取消关注: two adjacent tokens that form a word of the antonym list
     (an undo phrasing of a listed action), so that it reads as the undo verb (解绑), not as 绑定."""
-    from .polarity import listed_words  # polarity reads this module's tags: imported when first used
-
     listed = listed_words()
     out: list[str] = []
     for tok in tokens:

@@ -11,8 +11,8 @@ import itertools
 
 import pytest
 
-from simcalc.rules.polarity import (_antonym_lines, antonym_words, listed_alternatives, listed_antonyms,
-                                     same_event)
+from simcalc.rules.config import antonym_lines
+from simcalc.rules.polarity import antonym_words, listed_alternatives, listed_antonyms, same_event
 from simcalc.rules.tokens import surnames
 
 
@@ -34,7 +34,7 @@ def test_the_antonym_list_pairs_every_alternative_both_ways():
     assert not listed_alternatives("绑定", "解绑") and not listed_alternatives("开通", "开通")
     # every pair has one word per side: a line's two sides never share a word (a word opposite itself)
     assert all(len(pair) == 2 for pair in antonym_words())
-    assert all(not (left & right) for left, right in _antonym_lines("antonym_words.txt"))
+    assert all(not (left & right) for left, right in antonym_lines("antonym_words.txt"))
 
 
 def test_a_one_character_predicate_is_the_same_event_as_a_compound_ending_in_it():
