@@ -29,6 +29,29 @@ def read_words(name: str) -> frozenset[str]:
     return frozenset(words)
 
 
+@lru_cache(maxsize=None)
+def antonym_lines(name: str) -> tuple[tuple[frozenset[str], frozenset[str]], ...]:
+    """The two sides of every line of an antonym list ``data/wordlists/NAME`` (alternatives by '/'),
+    read once for rules.polarity and rules.tokens."""
+    path = project_data_path(f"wordlists/{name}")
+    lines = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        sides = line.split()
+        if len(sides) != 2:
+            raise ResourceNotFoundError(f"{path}: line {number}: expected two sides (alternatives joined by /)")
+        lines.append((frozenset(sides[0].split("/")), frozenset(sides[1].split("/"))))
+    return tuple(lines)
+
+
+@lru_cache(maxsize=None)
+def listed_words(name: str = "antonym_words.txt") -> frozenset[str]:
+    """Every word of the antonym list (the tokenizer joins 解除|绑定 into the listed 解除绑定)."""
+    return frozenset(w for left, right in antonym_lines(name) for w in left | right)
+
+
 def read_triples(name: str, valid: Callable[[list[str]], bool], expected: str) -> tuple[tuple[str, str, str], ...]:
     """The rows of a three-column word table in ``data/wordlists/`` (``#`` comments, blank lines skipped);
     a row ``valid`` refuses is an error naming the file, the line and the ``expected`` form."""

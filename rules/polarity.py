@@ -27,6 +27,7 @@ from typing import Callable, Sequence
 from simcalc.errors import ResourceNotFoundError
 from simcalc.resources import project_data_path
 
+from .config import antonym_lines
 from .question import a_not_a_lemma, is_a_not_a, question_word_set
 from .tokens import pos_class
 
@@ -231,22 +232,19 @@ def events(tokens: Sequence[str], pos: Sequence[str], cues: Cues) -> tuple[list[
 @lru_cache(maxsize=None)
 def antonym_words(name: str = "antonym_words.txt") -> frozenset[frozenset[str]]:
     """Antonymous predicate pairs of ``data/wordlists/NAME`` (each line: two sides, alternatives by '/')."""
-    path = project_data_path(f"wordlists/{name}")
-    pairs: set[frozenset[str]] = set()
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        line = line.split("#", 1)[0].strip()
-        if not line:
-            continue
-        sides = line.split()
-        if len(sides) != 2:
-            raise ResourceNotFoundError(f"{path}: line {number}: expected two sides (alternatives joined by /)")
-        pairs.update(frozenset((a, b)) for a in sides[0].split("/") for b in sides[1].split("/") if a != b)
-    return frozenset(pairs)
+    return frozenset(frozenset((a, b)) for left, right in antonym_lines(name) for a in left for b in right
+                     if a != b)
 
 
 def listed_antonyms(w1: str, w2: str) -> bool:
     """Two words the antonym list pairs (开通/关闭, 忙/闲, 绑定/解绑)."""
     return w1 != w2 and frozenset((w1, w2)) in antonym_words()
+
+
+def listed_alternatives(w1: str, w2: str) -> bool:
+    """Two words on one side of one line of the antonym list: one action written two ways (解绑 / 解除绑定,
+    取关 / 取消关注), which must match as one word, not as two half-similar ones."""
+    return w1 != w2 and any({w1, w2} <= side for line in antonym_lines("antonym_words.txt") for side in line)
 
 
 def morpheme_antonyms(w1: str, w2: str, cues: Cues) -> bool:
@@ -264,7 +262,12 @@ def same_event(l1: str, l2: str) -> bool:
         return True
     short, long_ = sorted((l1, l2), key=len)
     return len(short) >= 1 and len(long_) - len(short) <= 1 and (
-        long_.startswith(short) or (len(short) == 1 and long_.endswith(short)))  # 会/学会, 买/购买
+        long_.startswith(short) or (len(short) == 1 and long_.endswith(short) and long_[0] in _KEEPING_PREFIXES))
+
+
+#: first characters that keep the meaning of the one-character predicate after them (学会/会, 购买/买, 归还/还,
+#: 偿还/还); others change it (离开/开, 迟到/到): no same event
+_KEEPING_PREFIXES = frozenset("购学归偿")
 
 
 @dataclass

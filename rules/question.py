@@ -47,6 +47,22 @@ def a_not_a_lemma(token: str) -> str:
     return token[k + 1:] if k > 0 else token
 
 
+_CLAUSE_ENDS = re.compile(r"[，,。.？?！!；;~～ ]")
+#: after 怎么/咋 in its clause: cannot (付不了, 没法, 无法) — the sentence asks why, not how
+_UNABLE = ("不了", "没法", "无法", "不能", "不可以", "不行")
+
+
+def _how_come(core: str, marker: str) -> bool:
+    """怎么 read as "how come": its clause holds V不了/没法 or ends in 了 (花呗怎么付不了电费, 额度怎么降了呢)."""
+    if marker not in ("怎么", "咋", "怎么样", "怎样"):
+        return False
+    k = core.find(marker)
+    if k < 0:
+        return False
+    clause = _CLAUSE_ENDS.split(core[k + len(marker):], 1)[0].rstrip("呢啊呀吗么嘛")
+    return any(u in clause for u in _UNABLE) or (len(clause) >= 2 and clause.endswith("了"))
+
+
 def question_type(text: str, tokens: Sequence[str]) -> tuple[str | None, str | None]:
     """(qtype, marker) or (None, None) for a sentence that asks nothing."""
     core = "".join(ch for ch in text if not ch.isspace())
@@ -58,6 +74,8 @@ def question_type(text: str, tokens: Sequence[str]) -> tuple[str | None, str | N
     token_set = set(tokens)
     for qtype, kind, marker in question_markers():
         if (kind == "text" and marker in core) or (kind == "token" and marker in token_set):
+            if qtype == "manner" and _how_come(core, marker):
+                return "reason", marker
             return qtype, marker
     for tok in tokens:
         if is_a_not_a(tok):

@@ -33,7 +33,8 @@ from functools import lru_cache
 from typing import Any, Callable, Sequence
 
 from .config import RuleConfig, read_words
-from .polarity import Cues, Event, compare_events, events, listed_antonyms, load_cues, morpheme_antonyms
+from .polarity import (Cues, Event, compare_events, events, listed_alternatives, listed_antonyms, load_cues,
+                       morpheme_antonyms, same_event)
 from .question import a_not_a_lemma, is_a_not_a, question_type, question_word_set
 from .aligned import aligned_polarity
 from .slots import KINDS as SLOT_KINDS, Value, conflicts as slot_conflicts, token_starts, values as slot_values
@@ -206,6 +207,9 @@ def char_dice(x: str, y: str) -> float:
     return 2.0 * common / (len(x) + len(y))
 
 
+#: HowNet parts of speech of function words (a listed antonym with one of them is no predicate for sure)
+_FUNCTION_POS = frozenset({"PREP", "ADV", "CONJ", "STRU", "PRON"})
+
 #: entries of a scorer's opposite-predicate cache (:attr:`Match.opposites`) before it is cleared
 OPPOSITE_CACHE = 200_000
 
@@ -272,12 +276,20 @@ class Match:
         senses = self.word_senses(word) if self.word_senses is not None else ()
         return bool(senses) and all(getattr(sense, "pos", "") in ("V", "ADJ") for sense in senses)
 
+    def function_word(self, word: str) -> bool:
+        """Also a preposition, adverb or conjunction (通过 'by means of', 老 'always'): a listed antonym pair
+        with such a word is no evidence out of context. Words neither knows (解绑, 下架) are not."""
+        if dictionary_tag(word)[:1] in ("p", "d", "c", "u", "r"):
+            return True
+        senses = self.word_senses(word) if self.word_senses is not None else ()
+        return any(getattr(sense, "pos", "") in _FUNCTION_POS for sense in senses)
+
     def _opposite(self, x: str, y: str) -> tuple[bool, Any]:
         """(opposite?, the context-free relation when it was consulted, else None)."""
         cues = load_cues(self.config.negation_words)
         if len(x) == len(y) == 1 and morpheme_antonyms(x, y, cues):
             return True, None  # 冷/热: one-character antonymous morphemes are words themselves
-        if listed_antonyms(x, y):
+        if listed_antonyms(x, y) and not (self.function_word(x) or self.function_word(y)):
             return True, None  # 开通/关闭, 忙/闲: the antonym list (HowNet 2000 lacks the relation or the tags)
         if not (self.predicate(x) and self.predicate(y)):
             return False, None
@@ -295,8 +307,8 @@ class Match:
         return 0.0 if self.opposite(x, y) else self.rel(x, y).magnitude
 
     def words(self, x: ContentWord, y: ContentWord) -> float:
-        if x.token == y.token or (x.token, y.token) in self.same:
-            return 1.0
+        if x.token == y.token or (x.token, y.token) in self.same or listed_alternatives(x.token, y.token):
+            return 1.0  # listed alternatives: 解绑 / 解除绑定 name one action
         if x.entity or y.entity:
             if x.slots and x.slots == y.slots:
                 return 1.0  # one slot value written two ways (国庆节 / 国庆, 杭州市 / 杭州)
@@ -388,14 +400,16 @@ def _participants(p: Profile, lemmas: set[str]) -> list[ContentWord]:
             and dictionary_tag(w.token)[:1] not in ("v", "a") and not any(kind in _CIRCUMSTANCES for kind, _ in w.slots)]
 
 
-def _roles(p: Profile, tokens: Sequence[str], lemmas: set[str]) -> dict[str, str]:
+def _roles(p: Profile, tokens: Sequence[str], lemmas: set[str], span: tuple[int, int]) -> dict[str, str]:
     """participant → agent / patient / other by the 把/被 markers, else by word order (the first
-    participant acts on the second): 张三把李四打了 / 李四被张三打了 / 张三打了李四 give one frame."""
+    participant acts on the second): 张三把李四打了 / 李四被张三打了 / 张三打了李四 give one frame. Only
+    the clause ``span`` (token positions lo..hi) is read: roles do not cross a comma."""
+    lo, hi = span
     # a possessor (我 in 我的汽车) modifies the participant after it: no role of its own
-    words = [w for w in _participants(p, lemmas) if tokens[w.index + 1:w.index + 2] != ["的"]]
+    words = [w for w in _participants(p, lemmas) if lo <= w.index < hi and tokens[w.index + 1:w.index + 2] != ["的"]]
     if not words:
         return {}
-    marker = next(((i, t) for i, t in enumerate(tokens) if t in ("把", "被")), None)
+    marker = next(((i, t) for i, t in enumerate(tokens[lo:hi], lo) if t in ("把", "被")), None)
     roles: dict[str, str] = {w.token: "other" for w in words}
     if marker is None:
         if len(words) < 2:
@@ -412,20 +426,61 @@ def _roles(p: Profile, tokens: Sequence[str], lemmas: set[str]) -> dict[str, str
     return roles
 
 
+_CLAUSE_ENDS = frozenset("，,。.？?！!；;")
+
+
+def _clause(tokens: Sequence[str], at: int) -> tuple[int, int]:
+    """The token span of the clause holding position ``at`` (split at ，。？！；)."""
+    lo = at
+    while lo > 0 and tokens[lo - 1] not in _CLAUSE_ENDS:
+        lo -= 1
+    hi = at
+    while hi < len(tokens) and tokens[hi] not in _CLAUSE_ENDS:
+        hi += 1
+    return lo, hi
+
+
+def _ba_bei_verb(p: Profile, tokens: Sequence[str]) -> tuple[str, tuple[int, int]] | None:
+    """The predicate after the first 把/被 in its clause, and that clause (None: no marker or no verb)."""
+    at = next((i for i, t in enumerate(tokens) if t in ("把", "被")), None)
+    if at is None:
+        return None
+    span = _clause(tokens, at)
+    verb = next((e.lemma for e in p.events if at < e.index < span[1]), None)
+    return (verb, span) if verb else None
+
+
+def _verb_clause(p: Profile, tokens: Sequence[str], verb: str) -> tuple[int, int] | None:
+    """The clause of ``p`` holding the same predicate as ``verb`` (None: it has none)."""
+    at = next((e.index for e in p.events if same_event(e.lemma, verb)), None)
+    if at is None:
+        at = next((i for i, t in enumerate(tokens) if t == verb), None)
+    return None if at is None else _clause(tokens, at)
+
+
 def ba_bei_frames(p1: Profile, p2: Profile, tokens1: Sequence[str], tokens2: Sequence[str]) -> str | None:
     """For a pair where a 把 or 被 sentence is involved: ``same`` when the shared participants keep their
-    roles (他把门打开了 / 门被他打开了), ``exchanged`` when one changes role (张三把书卖给了李四 / 李四把书卖给了
-    张三), None when neither has 把/被 or too little is shared to tell."""
-    if not ({"把", "被"} & (set(tokens1) | set(tokens2))):
+    roles (他把门打开了 / 门被他打开了), ``exchanged`` when agent and patient trade places (张三把书卖给了李四 /
+    李四把书卖给了张三), None when neither has 把/被, the other sentence lacks the 把/被 clause's verb (怎样把好友
+    隐藏 / 怎样看好友在不在线), or too little is shared to tell. Only the clause of that verb is read on
+    either side (我用花呗买的东西，然后我把花呗还上了 compares 我把花呗还上了 only)."""
+    found = _ba_bei_verb(p1, tokens1) or _ba_bei_verb(p2, tokens2)
+    if found is None:
         return None
+    verb = found[0]
+    span1, span2 = _verb_clause(p1, tokens1, verb), _verb_clause(p2, tokens2, verb)
+    if span1 is None or span2 is None:
+        return None  # the 把/被 clause's predicate is not in the other sentence: nothing to compare roles on
     lemmas = _predicate_lemmas(p1, p2)
-    r1, r2 = _roles(p1, tokens1, lemmas), _roles(p2, tokens2, lemmas)
+    r1, r2 = _roles(p1, tokens1, lemmas, span1), _roles(p2, tokens2, lemmas, span2)
     shared = [t for t in r1 if t in r2]
     if len(shared) < 2 or "agent" not in r1.values() or "agent" not in r2.values():
         return None
-    if any(r1[t] != r2[t] for t in shared):
-        return "exchanged"
-    return "same"
+    if any({r1[t], r2[t]} == {"agent", "patient"} for t in shared):
+        return "exchanged"  # only agent ↔ patient: an "other" participant has no role to trade
+    if all(r1[t] == r2[t] for t in shared):
+        return "same"
+    return None
 
 
 def participants_reversed(p1: Profile, p2: Profile) -> tuple[str, str] | None:
@@ -533,10 +588,11 @@ def _entity_keys(p: Profile) -> set:
 
 
 def rhetorical_question(pol: Any, p1: Profile, p2: Profile) -> bool:
-    """The negated side of the first contradicting pair is a 吗 question (不能…吗 asks what 能…吗 asks)."""
+    """The negated side of the first contradicting pair is a 吗/嘛 question (不能…吗 asks what 能…吗 asks,
+    不是有…嘛 asserts what 有…吗 asks)."""
     pair = (pol.mismatched or pol.antonyms)[0]
     negated_side = p1 if pair[0].negated else p2
-    return negated_side.qtype == "yesno" and negated_side.qmarker in ("吗", "么")
+    return negated_side.qtype == "yesno" and negated_side.qmarker in ("吗", "么", "嘛")
 
 
 def _without_details(content: Sequence[ContentWord]) -> list[ContentWord]:

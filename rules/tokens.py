@@ -33,8 +33,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .config import read_words
+from .config import listed_words, read_words
 from .question import is_a_not_a
+from .words import GRAMMAR_CHARS, is_han
 
 log = logging.getLogger(__name__)
 
@@ -256,7 +257,21 @@ def repair(tokens: Sequence[str], protected: frozenset[str] = frozenset(),
                 notes.append(f"split {tok} → {' '.join(parts)} (unknown to the lexicon, parts known)")
                 continue
         out.append(tok)
-    return merge_a_not_a(out, notes)
+    return merge_a_not_a(_join_listed(out, protected, notes), notes)
+
+
+def _join_listed(tokens: list[str], protected: frozenset[str], notes: list[str]) -> list[str]:
+    """解除|绑定 → 解除绑定, 取消|关注 → 取消关注: two adjacent tokens that form a word of the antonym list
+    (an undo phrasing of a listed action), so that it reads as the undo verb (解绑), not as 绑定."""
+    listed = listed_words()
+    out: list[str] = []
+    for tok in tokens:
+        if out and out[-1] + tok in listed and out[-1] not in protected and tok not in protected:
+            notes.append(f"merged {out[-1]} {tok} → {out[-1] + tok} (a listed predicate)")
+            out[-1] += tok
+            continue
+        out.append(tok)
+    return out
 
 
 #: Prepositions the HMM glues to an unknown name after them (比小红大, 从张三).
@@ -300,7 +315,8 @@ def _split_names_and_markers(tokens: list[str], protected: frozenset[str], freq:
                              tags: dict[str, str], notes: list[str],
                              known: Callable[[str], bool] | None = None) -> list[str]:
     """比小红大 → 比 小红 大; 从张三 → 从 张三; 张 三 → 张三; 小 李 → 小李; 小|李转 → 小李 转; 欠小红 → 欠 小红;
-    刘洋大 → 刘洋 大; 梁|红教 → 梁红 教; 比高|勇 → 比 高勇 (names the HMM mangles; the swap and entity checks
+    刘洋大 → 刘洋 大; 梁|红教 → 梁红 教 (a clear surname and a content character only: 利息|高吗,
+    他姓|王吗 stay as they are); 比高|勇 → 比 高勇 (names the HMM mangles; the swap and entity checks
     compare names exactly, so they must come out whole and alike on both sides)."""
     out: list[str] = []
     tokens = list(tokens)
@@ -319,11 +335,13 @@ def _split_names_and_markers(tokens: list[str], protected: frozenset[str], freq:
                 and _name_like(tok[1:], freq, known):  # 欠小红: a verb glued to the name after it
             parts = [tok[0], tok[1:]]
             notes.append(f"split {tok} → {' '.join(parts)} (verb glued to a name)")
-        elif len(tok) == 3 and not freq.get(tok) and _free_char(tok[-1], tags, freq, "vapn") \
+        elif len(tok) == 3 and not freq.get(tok) and _free_char(tok[-1], tags, freq) \
                 and _name_like(tok[:-1], freq, known):  # 刘洋大: a name glued to the word after it
             parts = [tok[:-1], tok[-1]]
             notes.append(f"split {tok} → {' '.join(parts)} (name glued to {tok[-1]})")
-        elif (len(tok) == 2 and tok[1] in surnames("all") and nxt and freq.get(tok, 0) < _RARE
+        elif (len(tok) == 2 and tok[1] in surnames("all") and nxt and is_han(nxt)
+              and (nxt[0] not in GRAMMAR_CHARS or nxt[0] in _NAME_NUMERALS)
+              and freq.get(tok, 0) < _RARE
               and (len(nxt) == 1 or nxt[0] in _NAME_NUMERALS or freq.get(nxt, 0) < _RARE)
               and (tok[0] in MARKER_PREFIXES or _free_char(tok[0], tags, freq, "v"))
               and _name_like(tok[1] + nxt[0], freq, known)):
@@ -350,9 +368,13 @@ def _split_names_and_markers(tokens: list[str], protected: frozenset[str], freq:
                 if len(part) == 2:
                     out.append(part[1])
                 continue
-            if (out and len(out[-1]) == 1 and out[-1] in surnames("all") and len(part) <= 2 and part not in protected
+            if (out and len(out[-1]) == 1 and len(part) <= 2
+                    and (out[-1] in surnames("clear") or (out[-1] in surnames("all") and len(out) >= 2
+                                                          and out[-2] in MARKER_PREFIXES))  # 比|高|勇
+                    and part not in protected and is_han(part)
+                    and (part[0] not in GRAMMAR_CHARS or part[0] in _NAME_NUMERALS)  # 张|三打 → 张三 打
                     and (len(out) < 2 or (out[-2] not in _NOT_BEFORE_NAME and tags.get(out[-2], "") != "m"))
-                    and (len(part) == 1 or (freq.get(part, 0) < _RARE and _free_char(part[1], tags, freq, "vapn")))
+                    and (len(part) == 1 or (freq.get(part, 0) < _RARE and _free_char(part[1], tags, freq)))
                     and _name_like(out[-1] + part[0], freq, known) and out[-1] not in CLASSIFIERS):
                 notes.append(f"merged {out[-1]} {part[0]} → {out[-1] + part[0]} (a name)")  # 梁|红教 → 梁红 教
                 out[-1] += part[0]

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
+from .question import question_type
 from .readings import sound_alike
 from .words import is_han, typo_pair
 
@@ -44,9 +45,19 @@ def _boundaries(tokens: Sequence[str]) -> set[int]:
     return out
 
 
-def _asks(text: str, question_words: frozenset[str]) -> bool:
-    """A question word in ``text``, or a yes/no question (…吗, …么)."""
-    return any(q in text for q in question_words) or text.rstrip("?？。.!！~ ").endswith(("吗", "么", "嘛"))
+def _asks_already(text: str, tokens: Sequence[str]) -> bool:
+    """A question word or a yes/no form (为什么, 几号, …吗, 能不能) by rules/question.py: such a sentence
+    has no question word mistyped."""
+    qtype, marker = question_type(text, tokens)
+    return qtype is not None and marker != "?"
+
+
+def _reads_as_question(text: str, end: int) -> bool:
+    """A sentence whose sound-alike demonstrative (那里 for 哪里, ending at ``end``) can be the question word:
+    it ends in ？, 呢 or 啊, or it goes on after the demonstrative (在那里办理). A statement ending in it (他在那里,
+    放那里) stays a statement."""
+    core = text.rstrip("。.!！~～ ")
+    return core.endswith(("?", "？", "呢", "啊")) or end < len(core)
 
 
 def _question_typo(span: str, word: str) -> bool:
@@ -66,14 +77,14 @@ def _read(text: str, tokens: Sequence[str], words: Sequence[str], known: Callabl
         n = len(word)
         if not (2 <= n <= 4 and is_han(word)) or word in text or tag(word) in _PROPER_TAGS or not known(word):
             continue
-        asked = word in question_words and not _asks(text, question_words)
+        asked = word in question_words and not _asks_already(text, tokens)
         for start in range(0, len(text) - n + 1):
             if start not in cuts or start + n not in cuts:
                 continue
             span = text[start:start + n]
             if sum(x != y for x, y in zip(span, word)) != 1 or not is_han(span):
                 continue
-            if (asked and _question_typo(span, word)) or (
+            if (asked and _question_typo(span, word) and _reads_as_question(text, start + n)) or (
                     typo_pair(span, word, known) and not opposite(*[(x, y) for x, y in zip(span, word) if x != y][0])):
                 found.append((span, word))
                 text = text[:start] + word + text[start + n:]

@@ -11,7 +11,8 @@ import itertools
 
 import pytest
 
-from simcalc.rules.polarity import antonym_words, listed_antonyms, same_event
+from simcalc.rules.config import antonym_lines
+from simcalc.rules.polarity import antonym_words, listed_alternatives, listed_antonyms, same_event
 from simcalc.rules.tokens import surnames
 
 
@@ -27,14 +28,20 @@ def test_one_surname_accessor_for_every_list():
 
 def test_the_antonym_list_pairs_every_alternative_both_ways():
     assert listed_antonyms("开通", "关闭") and listed_antonyms("关闭", "开启")
-    assert listed_antonyms("忙", "闲") and listed_antonyms("绑定", "解绑")
+    assert listed_antonyms("忙", "闲") and listed_antonyms("绑定", "解绑") and listed_antonyms("解除绑定", "绑定")
     assert not listed_antonyms("开通", "开通") and not listed_antonyms("开通", "申请")
+    assert not listed_antonyms("解绑", "解除绑定") and listed_alternatives("解绑", "解除绑定")
+    assert not listed_alternatives("绑定", "解绑") and not listed_alternatives("开通", "开通")
+    # every pair has one word per side: a line's two sides never share a word (a word opposite itself)
     assert all(len(pair) == 2 for pair in antonym_words())
+    assert all(not (left & right) for left, right in antonym_lines("antonym_words.txt"))
 
 
 def test_a_one_character_predicate_is_the_same_event_as_a_compound_ending_in_it():
     assert same_event("会", "学会") and same_event("买", "购买") and same_event("借", "借款")
     assert not same_event("会", "开会员") and not same_event("学", "学会员")
+    assert same_event("还", "归还") and same_event("还", "偿还")
+    assert not same_event("开", "离开") and not same_event("到", "迟到") and not same_event("款", "贷款")
 
 
 # -- part 2: the whole engine ---------------------------------------------------------------------------
