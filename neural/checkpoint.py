@@ -9,6 +9,10 @@ A checkpoint directory holds:
 * ``train_state.pt`` (training runs only, not shipped)   optimizer/RNG state and the last epoch's
   weights, so that ``train_model`` can resume.
 
+An *averaged* model's folder holds only ``config.json``: its members (paths relative to the folder, each with
+the SHA-256 of the member's ``config.json``, which in turn pins its weights) and the threshold chosen for the
+averaged probabilities (:func:`write_average`; the scorers average the members, :mod:`simcalc.neural.scorers`).
+
 Crash safety: every file is written to a temporary folder inside the checkpoint first, flushed to disk,
 then moved into place with :func:`os.replace` (atomic per file); ``config.json`` goes last and carries a
 ``manifest`` (SHA-256 of the weights and vocabularies) and the ``epoch``. A kill between two moves leaves
@@ -208,6 +212,42 @@ def read_checkpoint(directory: str | Path) -> tuple[dict[str, Any], dict[str, Vo
     config = json.loads((directory / CONFIG).read_text(encoding="utf-8"))
     verify_manifest(directory, config)
     return config, {lv: Vocab.load(directory / f"vocab_{lv}.json") for lv in levels_of(config)}
+
+
+def average_members(directory: str | Path) -> list[Path]:
+    """The member folders of an averaged model folder (its config's ``average``), each checked against the
+    hash recorded when the average was made; ``[]`` for a plain checkpoint."""
+    directory = Path(directory)
+    members = read_config(directory).get("average") or {}
+    paths = []
+    for relative, expected in members.items():
+        path = directory / relative
+        if not (path / CONFIG).is_file() or file_sha256(path / CONFIG) != expected:
+            raise ResourceNotFoundError(
+                f"{directory}: member {relative} is missing or was re-exported after the average was made (its "
+                "threshold may no longer fit); rebuild it with `python -m simcalc.neural.average`")
+        paths.append(path)
+    return paths
+
+
+def write_average(target: str | Path, members: Sequence[str | Path], threshold: float,
+                  held_out: dict[str, Any] | None = None) -> Path:
+    """An averaged model's folder: ``config.json`` naming ``members`` (relative to ``target``, hashed) with
+    the threshold chosen for their mean probability, and what the held-out slice measured."""
+    target = Path(target)
+    target.mkdir(parents=True, exist_ok=True)
+    configs = [read_config(m) for m in members]
+    kinds = {c.get("kind") for c in configs}
+    if len(kinds) != 1 or None in kinds:
+        raise InputFormatError(f"an average needs checkpoints of one kind; got {sorted(map(str, kinds))}")
+    average = {Path(os.path.relpath(Path(m).resolve(), target.resolve())).as_posix(): file_sha256(Path(m, CONFIG))
+               for m in members}
+    config = {"format": 1, "kind": kinds.pop(), "average": average, "threshold": float(threshold),
+              "held_out": held_out or {}}
+    staging = _staging(target)
+    (staging / CONFIG).write_text(json.dumps(config, indent=2, ensure_ascii=False), encoding="utf-8")
+    _commit(staging, target, [CONFIG])
+    return target
 
 
 def load_checkpoint(directory: str | Path, device: str | torch.device = "cpu"

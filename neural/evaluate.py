@@ -219,10 +219,11 @@ def _entry(item: str, models: dict[str, str]) -> tuple[str, str, str | None]:
 
 
 def scorer_class(kind: str):
-    """The scorer class of a model kind (``cvlstm`` or ``mgf``)."""
+    """The scorer class of a model kind (``cvlstm``, ``mgf`` or ``re2``)."""
+    from .re2_scorer import RE2Scorer
     from .scorers import CVLSTMScorer, MGFScorer
 
-    return {"cvlstm": CVLSTMScorer, "mgf": MGFScorer}[kind]
+    return {"cvlstm": CVLSTMScorer, "mgf": MGFScorer, "re2": RE2Scorer}[kind]
 
 
 def model_dir(kind: str, model: str | None) -> Path:

@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import math
 import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Sequence
+from typing import Any, ClassVar, NamedTuple, Sequence
 
 import numpy as np
 
@@ -99,6 +100,17 @@ def coverage_weight(coverage: float) -> float:
     return min(1.0, max(0.0, coverage / MIN_COVERAGE))
 
 
+@dataclass
+class Checkpoint:
+    """One trained network and the text → ids step of its vocabularies (an averaged model holds several)."""
+
+    directory: Path
+    config: dict[str, Any]
+    vocabs: dict[str, Any]
+    network: Any
+    featurizer: Any
+
+
 class NeuralScorer(Scorer):
     """Shared loading and batching; subclasses name their kind, shipped models and details."""
 
@@ -116,17 +128,38 @@ class NeuralScorer(Scorer):
         here), an int, or None to leave the setting alone. ``batch_size``: sentences per forward pass
         (default 1024 on CPU, 4096 on GPU). ``backend``: see :func:`choose_backend`."""
         super().__init__(threshold=threshold, max_chars=max_chars)
-        from .checkpoint import Featurizer
+        from .checkpoint import average_members, read_config
         from .device import resolve_threads
 
         self.threads = resolve_threads(threads)
         self.backend = choose_backend(backend, device)
-        self.model_dir = self.model_path(model)
+        self.device_name = "cpu"
+        self.model_dir: Path | None = None  # None for an ad-hoc average ("A+B")
+        parts = [p.strip() for p in str(model).split("+")] if model is not None else []
+        if len(parts) > 1 and not Path(str(model)).expanduser().is_dir():
+            self.model_name = "+".join(parts)
+            self.checkpoints = [self._load(self.model_path(part), device) for part in parts]
+            # no held-out threshold of its own: the members' mean
+            self.config = {"kind": self.kind, "average": [str(c.directory) for c in self.checkpoints],
+                           "threshold": float(np.mean([c.config.get("threshold", 0.5) for c in self.checkpoints]))}
+        else:
+            self.model_dir = self.model_path(model)
+            self.model_name = self.model_dir.name
+            members = average_members(self.model_dir)
+            self.checkpoints = [self._load(d, device) for d in members or [self.model_dir]]
+            self.config = read_config(self.model_dir) if members else self.checkpoints[0].config
+        self.batch_size = int(batch_size) if batch_size else (4096 if self.device_name.startswith("cuda") else 1024)
+        if threshold is None:
+            self.threshold = self.config.get("threshold", 0.5)
+
+    def _load(self, directory: Path, device: str) -> Checkpoint:
+        """One checkpoint folder, on the scorer's backend, refused when it holds another kind of model."""
+        from .checkpoint import Featurizer
+
         if self.backend == "numpy":
             from .checkpoint import load_numpy_network
 
-            self.device_name = "cpu"
-            self.config, self.vocabs, self.network = load_numpy_network(self.model_dir)
+            config, vocabs, network = load_numpy_network(directory)
         else:
             from .checkpoint import load_checkpoint
             from .device import select_device
@@ -134,15 +167,17 @@ class NeuralScorer(Scorer):
 
             torch_device = select_device(device)
             self.device_name = str(torch_device)
-            self.config, self.vocabs, model = load_checkpoint(self.model_dir, torch_device)
-            self.network = TorchNetwork(model, torch_device)
-        if self.config["kind"] != self.kind:
+            config, vocabs, model = load_checkpoint(directory, torch_device)
+            network = TorchNetwork(model, torch_device)
+        if config["kind"] != self.kind:
             raise ResourceNotFoundError(
-                f"{self.model_dir} holds a {self.config['kind']!r} model, not {self.kind!r}; pass a {self.kind} checkpoint")
-        self.featurizer = Featurizer(self.config, self.vocabs)
-        self.batch_size = int(batch_size) if batch_size else (4096 if self.device_name.startswith("cuda") else 1024)
-        if threshold is None:
-            self.threshold = self.config.get("threshold", 0.5)
+                f"{directory} holds a {config['kind']!r} model, not {self.kind!r}; pass a {self.kind} checkpoint")
+        return Checkpoint(directory, config, vocabs, network, Featurizer(config, vocabs))
+
+    @property
+    def vocabs(self) -> dict[str, Any]:
+        """The (first) checkpoint's vocabularies."""
+        return self.checkpoints[0].vocabs
 
     @classmethod
     def model_path(cls, model: str | Path | None = None) -> Path:
@@ -164,10 +199,16 @@ class NeuralScorer(Scorer):
                 f"the shipped {cls.kind} model (data/models/{name}) is missing from this installation; {how}") from None
 
     def describe(self) -> dict:
-        return {**super().describe(), "model": str(self.model_dir), "kind": self.kind,
-                "max_chars": self.config["max_chars"], "max_words": self.config["max_words"],
+        first = self.checkpoints[0].config
+        info = {**super().describe(), "model": str(self.model_dir or self.model_name), "kind": self.kind,
+                "max_chars": first["max_chars"], "max_words": first["max_words"],
                 "threads": self.threads, "device": self.device_name, "backend": self.backend,
                 "min_coverage": MIN_COVERAGE}
+        if len(self.checkpoints) > 1:
+            info["average_of"] = [str(c.directory) for c in self.checkpoints]
+            info["threshold_from"] = ("the average's held-out scores" if self.model_dir is not None
+                                      else "the mean of the members' thresholds")
+        return info
 
     def _score_texts(self, pairs: Sequence[Pair]) -> list[Result]:
         """Encode each distinct sentence once, in length-sorted batches, then score the pairs.
@@ -181,11 +222,13 @@ class NeuralScorer(Scorer):
         return self.score_encoded(encoded.take([position[a] for a, _ in pairs]),
                                   encoded.take([position[b] for _, b in pairs]))
 
-    def _with_coverage(self, a: str, b: str, pair, model_score: float, details: dict[str, Any]
+    def _with_coverage(self, a: str, b: str, pairs: list, model_score: float, details: dict[str, Any]
                        ) -> tuple[float, dict[str, Any], list[str]]:
-        """The final score, details with coverage, and a warning when the model knows too little."""
-        shares = {which: {lv: round(enc.coverage, 4) for lv, enc in sentence.items()}
-                  for which, sentence in zip(("sentence1", "sentence2"), pair)}
+        """The final score, details with coverage, and a warning when the model knows too little.
+        ``pairs``: the pair as each checkpoint encoded it (an average's members have their own vocabularies;
+        the smallest share counts)."""
+        shares = {which: {lv: round(min(pair[side][lv].coverage for pair in pairs), 4) for lv in pairs[0][side]}
+                  for side, which in enumerate(("sentence1", "sentence2"))}
         coverage = min(v for side in shares.values() for v in side.values())
         details["coverage"] = {**shares, "pair": coverage}
         score = unit_interval(model_score)
@@ -206,50 +249,65 @@ class NeuralScorer(Scorer):
 
         return torch_threads(self.threads) if self.backend == "torch" else blas_threads(self.threads)
 
-    def _vectors(self, encoded: list) -> list[np.ndarray]:
+    def _vectors(self, checkpoint: Checkpoint, encoded: list) -> list[np.ndarray]:
         """Sentence vectors of encoded sentences, in their order: computed in batches sorted by length
         (least padding), then put back in place."""
         size = [sum(len(e.ids) for e in enc.values()) for enc in encoded]
         order = sorted(range(len(encoded)), key=size.__getitem__)
         chunks = []
         for idx in length_batches(size, self.batch_size, TOKEN_BUDGET):
-            chunks.append(self.network.sentence_vectors(self.featurizer.collate_sentences([encoded[i] for i in idx])))
+            side = checkpoint.featurizer.collate_sentences([encoded[i] for i in idx])
+            chunks.append(checkpoint.network.sentence_vectors(side))
         inverse = np.empty(len(order), dtype=np.int64)
         inverse[np.asarray(order, dtype=np.int64)] = np.arange(len(order))
         return [np.concatenate([c[k] for c in chunks])[inverse] for k in range(len(chunks[0]))]
 
     # -- encode once, score many (FAQ matching: simcalc.rank) -------------------------------------
     def encode(self, texts: Sequence[str]) -> "EncodedSentences":
-        """Sentence vectors of prepared texts, in input order. Both models are siamese up to the
-        matching head, so a candidate's vectors can be computed once and reused for every query."""
-        encoded = [self.featurizer.encode(t) for t in texts]
+        """Sentence vectors of prepared texts, in input order (one set per checkpoint). CV-LSTM and MGF are
+        siamese up to the matching head, so a candidate's vectors can be computed once and reused for every
+        query."""
+        parts = []
         with self._threads():
-            vectors = tuple(self._vectors(encoded))
-        return EncodedSentences(list(texts), encoded, vectors)
+            for checkpoint in self.checkpoints:
+                encoded = [checkpoint.featurizer.encode(t) for t in texts]
+                parts.append(EncodedPart(encoded, tuple(self._vectors(checkpoint, encoded))))
+        return EncodedSentences(list(texts), parts)
 
     def score_encoded(self, left: "EncodedSentences", right: "EncodedSentences") -> list[Result]:
         """Results for row-aligned :meth:`encode` outputs (a 1-row side is broadcast); equal to scoring
-        the same pairs with :meth:`score_batch`."""
+        the same pairs with :meth:`score_batch`. An average's class probabilities are the members' mean."""
         from .numpy_net import probabilities
 
         n = max(len(left), len(right))
         left, right = left.broadcast(n), right.broadcast(n)
+        outs, member_probs = [], []
         with self._threads():
-            out = self.network.head(left.vectors, right.vectors)
-            probs = probabilities(self.kind, out)
+            for checkpoint, l_part, r_part in zip(self.checkpoints, left.parts, right.parts):
+                out = checkpoint.network.head(l_part.vectors, r_part.vectors)
+                outs.append({k: v.tolist() for k, v in out.items()})
+                member_probs.append(probabilities(self.kind, out))
+            probs = np.mean(member_probs, axis=0) if len(member_probs) > 1 else member_probs[0]
             grades = np.arange(probs.shape[-1], dtype=probs.dtype) / (probs.shape[-1] - 1)
             scores = (probs * grades).sum(-1).tolist()
-        cpu_out = {k: v.tolist() for k, v in out.items()}
-        probs_list = probs.tolist()
+        member_lists = [p.tolist() for p in member_probs]
         results = []
         for row in range(n):
-            pair = (left.encoded[row], right.encoded[row])
-            score, details, warnings = self._with_coverage(left.texts[row], right.texts[row], pair, scores[row],
-                                                           self._details(cpu_out, row, probs_list[row]))
+            pairs = [(lp.encoded[row], rp.encoded[row]) for lp, rp in zip(left.parts, right.parts)]
+            details = self._row_details(outs, member_lists, row, scores[row])
+            score, details, warnings = self._with_coverage(left.texts[row], right.texts[row], pairs, scores[row], details)
             result = Result(score, self.name, details=details)
-            result.warnings.extend(warnings + self._cut_warnings(pair))
+            result.warnings.extend(warnings + self._cut_warnings(pairs[0]))
             results.append(result)
         return results
+
+    def _row_details(self, outs: list[dict[str, list]], probs: list[list], row: int, score: float) -> dict[str, Any]:
+        """One checkpoint's details; for an average, its probability, how many it averages and each member's."""
+        members = [self._details(c, out, row, p[row]) for c, out, p in zip(self.checkpoints, outs, probs)]
+        if len(members) == 1:
+            return members[0]
+        return {"probability": round(score, 6), "model": self.model_name,
+                "average_of": len(members), "members": members}
 
     def _cut_warnings(self, pair) -> list[str]:
         warnings = []
@@ -261,7 +319,7 @@ class NeuralScorer(Scorer):
                                     f"the first {len(enc.ids)}")
         return warnings
 
-    def _details(self, out: dict[str, list], row: int, probs: list[float]) -> dict[str, Any]:
+    def _details(self, checkpoint: Checkpoint, out: dict[str, list], row: int, probs: list[float]) -> dict[str, Any]:
         raise NotImplementedError
 
 
@@ -272,11 +330,12 @@ class CVLSTMScorer(NeuralScorer):
     kind = "cvlstm"
     shipped_models = ("cvlstm-bq", "cvlstm-general")  # general: all pair data (issue 21), not the default
 
-    def _details(self, out: dict[str, list], row: int, probs: list[float]) -> dict[str, Any]:
-        variant = ("CV" if self.config["level"] == "char" else "WV") + "-" + self.config["encoder"].upper()
+    def _details(self, checkpoint: Checkpoint, out: dict[str, list], row: int, probs: list[float]) -> dict[str, Any]:
+        config = checkpoint.config
+        variant = ("CV" if config["level"] == "char" else "WV") + "-" + config["encoder"].upper()
         details: dict[str, Any] = {"probability": round(probs[-1] if len(probs) == 2 else sum(probs[1:]), 6),
                                    "cosine": round(out["cosine"][row], 6), "variant": variant,
-                                   "model": self.model_dir.name}
+                                   "model": checkpoint.directory.name}
         if len(probs) > 2:
             details["class_probabilities"] = [round(p, 6) for p in probs]
         return details
@@ -289,20 +348,33 @@ class MGFScorer(NeuralScorer):
     kind = "mgf"
     shipped_models = ("mgf-bq", "mgf-bq-large")  # large: the paper's width, more accurate, ≈ 2× slower
 
-    def _details(self, out: dict[str, list], row: int, probs: list[float]) -> dict[str, Any]:
+    def _details(self, checkpoint: Checkpoint, out: dict[str, list], row: int, probs: list[float]) -> dict[str, Any]:
         return {"probability": round(probs[1], 6), "logit": round(out["logit"][row], 6),
                 "logit_parts": {"dense_path": round(out["dense_logit"][row], 6),
                                 "dot_product_C3": round(out["dot_logit"][row], 6)},
                 "stream_cosine": {"char": round(out["char_cosine"][row], 6),
                                   "word": round(out["word_cosine"][row], 6)},
-                "model": self.model_dir.name}
+                "model": checkpoint.directory.name}
+
+
+class EncodedPart(NamedTuple):
+    """One checkpoint's view of some sentences: featurised ids and the sentence vectors (row-aligned)."""
+
+    encoded: list
+    vectors: tuple
+
+    def take(self, picked: np.ndarray) -> "EncodedPart":
+        return EncodedPart([self.encoded[i] for i in picked.tolist()], tuple(v[picked] for v in self.vectors))
+
+    def broadcast(self, n: int) -> "EncodedPart":
+        return EncodedPart(self.encoded * n, tuple(np.broadcast_to(v, (n, *v.shape[1:])) for v in self.vectors))
 
 
 class EncodedSentences:
-    """Sentences encoded by a neural scorer: texts, featurised ids and the sentence vectors (row-aligned)."""
+    """Sentences encoded by a neural scorer: the texts and one :class:`EncodedPart` per checkpoint."""
 
-    def __init__(self, texts: list[str], encoded: list, vectors: tuple) -> None:
-        self.texts, self.encoded, self.vectors = texts, encoded, vectors
+    def __init__(self, texts: list[str], parts: list[EncodedPart]) -> None:
+        self.texts, self.parts = texts, parts
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -310,10 +382,9 @@ class EncodedSentences:
     def take(self, ids: Sequence[int]) -> "EncodedSentences":
         """The rows ``ids`` (e.g. a prefiltered shortlist of FAQ candidates)."""
         picked = np.asarray(list(ids), dtype=np.int64)
-        return EncodedSentences([self.texts[i] for i in ids], [self.encoded[i] for i in ids],
-                                tuple(v[picked] for v in self.vectors))
+        return EncodedSentences([self.texts[i] for i in picked.tolist()], [p.take(picked) for p in self.parts])
 
     def broadcast(self, n: int) -> "EncodedSentences":
         if len(self) == n:
             return self
-        return EncodedSentences(self.texts * n, self.encoded * n, tuple(np.broadcast_to(v, (n, *v.shape[1:])) for v in self.vectors))
+        return EncodedSentences(self.texts * n, [p.broadcast(n) for p in self.parts])
