@@ -153,14 +153,15 @@ def test_the_threshold_is_the_best_on_the_held_out_pairs(tmp_path):
     assert set(report["members"]) == {"a", "b"} and report["pairs"] == 50
 
 
-def test_the_shipped_re2_default_is_an_average():
+def test_the_shipped_re2_average_averages_its_members():
     from simcalc.resources import project_data_path
 
     try:
         project_data_path("models/re2-bq-afqmc-avg")
     except ResourceNotFoundError:
         pytest.skip("the shipped re2 models are not in this checkout")
-    scorer = RE2Scorer(threads=1)
+    assert RE2Scorer(threads=1).model_name == "re2-bq-afqmc"  # the default: one network (speed)
+    scorer = RE2Scorer(model="re2-bq-afqmc-avg", threads=1)
     assert scorer.model_name == "re2-bq-afqmc-avg" and len(scorer.checkpoints) >= 2
     assert scorer.threshold == pytest.approx(scorer.config["threshold"])
     result = scorer.score("花呗怎么开通", "怎么开通花呗")
