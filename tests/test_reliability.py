@@ -44,8 +44,11 @@ def test_a_file_with_only_a_header_keeps_its_column_names(tmp_path, suffix):
 
 def test_ctrl_c_while_reading_stdin_leaves_no_temp_file(tmp_path):
     env = {**os.environ, "TMPDIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    # Ctrl-C as at a terminal: a test run started in the background (nohup … &) has SIGINT ignored, and an
+    # ignored SIGINT is inherited by the command, which would then never see the Ctrl-C
     proc = subprocess.Popen([sys.executable, "-m", "simcalc.cli", "score", "-", "-q"], cwd=ROOT, env=env,
-                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert proc.stdin is not None
     proc.stdin.write("sentence1\tsentence2\n你好\t您好\n".encode("utf-8"))
     proc.stdin.flush()  # stdin stays open: the command is still copying it
