@@ -241,10 +241,17 @@ def listed_antonyms(w1: str, w2: str) -> bool:
     return w1 != w2 and frozenset((w1, w2)) in antonym_words()
 
 
+@lru_cache(maxsize=None)
+def _alternative_pairs(name: str = "antonym_words.txt") -> frozenset[frozenset[str]]:
+    """Every two words on one side of one line of ``data/wordlists/NAME``, built once (coverage asks per word pair)."""
+    return frozenset(frozenset((a, b)) for line in antonym_lines(name) for side in line for a in side for b in side
+                     if a != b)
+
+
 def listed_alternatives(w1: str, w2: str) -> bool:
     """Two words on one side of one line of the antonym list: one action written two ways (解绑 / 解除绑定,
     取关 / 取消关注), which must match as one word, not as two half-similar ones."""
-    return w1 != w2 and any({w1, w2} <= side for line in antonym_lines("antonym_words.txt") for side in line)
+    return w1 != w2 and frozenset((w1, w2)) in _alternative_pairs()
 
 
 def morpheme_antonyms(w1: str, w2: str, cues: Cues) -> bool:

@@ -28,6 +28,7 @@ from typing import Any, Callable, Sequence
 from .config import read_words
 from .question import is_a_not_a, question_word_set
 from .tokens import dictionary_frequencies, dictionary_tag, surnames as token_surnames
+from .words import is_han
 
 KINDS = ("number", "time", "name", "place")
 #: what a conflict of each kind means, for the explanation
@@ -245,7 +246,7 @@ def _is_name(token: str, known: bool, senses: Any = None) -> bool:
     """A surname and one or two characters HowNet does not know as a word (张伟, 王晓丽); with a surname
     that also starts ordinary words (高, 何, 黄), the segmenter's dictionary must lack it too (高勇; not 高额);
     老/小 + surname (老王, 小李), or 小 + one character neither knows (小红, 小明)."""
-    if not (2 <= len(token) <= 3) or not all("\u4e00" <= ch <= "\u9fff" for ch in token):
+    if not (2 <= len(token) <= 3) or not is_han(token):
         return False
     if any(ch in _NOT_IN_NAMES for ch in token[1:]) or is_a_not_a(token) or _asks(token):
         return False  # 高不高, 周几, 何时能: a question, not a name
